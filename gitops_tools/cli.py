@@ -1,0 +1,88 @@
+"""Command line: parse arguments, wire the library together, map outcomes to exit codes. No linting logic here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from gitops_tools import __version__
+from gitops_tools.errors import GitopsToolsError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+PROGRESS_MIN_FILES = 200
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gitops_tools.reporters import available_formats
+
+    parser = _Parser(prog="gitops-tools", description="Golden-path scaffolds and policy linters for GitOps repos.")
+    parser.add_argument("--version", action="version", version=f"gitops-tools {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    lint = commands.add_parser("lint", help="check YAML/JSON files against the policies")
+    lint.add_argument("paths", nargs="*", default=["."], help="files or folders ('-' reads stdin); default: .")
+    lint.add_argument("--format", choices=available_formats(), default="text", help="output format (default: text)")
+    lint.add_argument("--config", type=Path, help="config file (default: nearest .gitops-tools.yaml)")
+    lint.add_argument("--severity-threshold", choices=["info", "warning", "error"],
+                      help="report only findings at or above this severity")
+    lint.add_argument("--select", action="append", default=[], metavar="IDS",
+                      help="run only these policies (comma-separated ids or globs, opt-in ones included)")
+    lint.add_argument("--ignore", action="append", default=[], metavar="IDS",
+                      help="skip these policies (comma-separated ids or globs)")
+    lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+
+    rules = commands.add_parser("rules", help="list the policies, one per line")
+    rules.add_argument("--format", choices=["text", "markdown"], default="text")
+    rules.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
+
+    explain = commands.add_parser("explain", help="print one policy's documentation")
+    explain.add_argument("policy_id")
+    explain.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        from gitops_tools import commands
+
+        handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain}
+        return handler[args.command](args, out, err)
+    except _UsageError as error:
+        err.write(f"{error}\n")
+        return EXIT_USAGE
+    except GitopsToolsError as error:
+        err.write(f"gitops-tools: error: {error}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        err.write("gitops-tools: interrupted\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - last-resort boundary: report, never a bare traceback
+        return _internal_error(error, err)
+
+
+def _internal_error(error: Exception, err: TextIO) -> int:
+    import traceback
+
+    if os.environ.get("GITOPS_TOOLS_DEBUG"):
+        traceback.print_exception(error, file=err)
+    err.write(f"gitops-tools: internal error: {type(error).__name__}: {error}\n"
+              "This is a bug; please report it. Set GITOPS_TOOLS_DEBUG=1 to see the traceback.\n")
+    return EXIT_INTERNAL

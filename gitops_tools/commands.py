@@ -1,0 +1,98 @@
+"""The subcommands behind the CLI: each takes parsed arguments and streams, returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from gitops_tools.config import Config, find_config, load_config
+from gitops_tools.errors import ConfigError
+from gitops_tools.model import Policy, Severity
+
+EXIT_CLEAN, EXIT_FINDINGS = 0, 1
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path: Path | None = args.config
+    if path is not None and not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    return load_config(path or find_config(Path.cwd()), Path.cwd())
+
+
+def _policies(config: Config) -> dict[str, Policy]:
+    from gitops_tools.policies import load_policies
+
+    return load_policies(config.policy_dirs)
+
+
+def _ids(values: list[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from gitops_tools.lint import LintOptions, lint
+    from gitops_tools.reporters import Style, get_reporter
+
+    config = _config(args)
+    policies = _policies(config)
+    options = LintOptions(
+        select=_ids(args.select),
+        ignore=_ids(args.ignore),
+        severity_threshold=Severity.parse(args.severity_threshold) if args.severity_threshold else None,
+    )
+    _check_patterns(options.select + options.ignore, policies)
+    progress = _progress(err) if err.isatty() else None
+    result = lint(args.paths, config, policies, options, progress)
+    color = args.color == "always" or (args.color == "auto" and out.isatty())
+    get_reporter(args.format)(result, out, Style(color=color))
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> None:
+    from fnmatch import fnmatchcase
+
+    for pattern in patterns:
+        if not any(fnmatchcase(policy_id, pattern) for policy_id in policies):
+            raise ConfigError(f"--select/--ignore: {pattern!r} matches no policy (see `gitops-tools rules`)")
+
+
+def _progress(err: TextIO) -> object:
+    from gitops_tools.cli import PROGRESS_MIN_FILES
+
+    def show(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if done == total or done % 50 == 0:
+            end = "\n" if done == total else ""
+            err.write(f"\rlinting: {done}/{total} files{end}")
+            err.flush()
+
+    return show
+
+
+def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from gitops_tools.ruledocs import markdown_catalogue, rule_line
+
+    policies = _policies(_config(args))
+    if args.format == "markdown":
+        out.write(markdown_catalogue(policies.values()))
+    else:
+        for policy in sorted(policies.values(), key=lambda p: p.id):
+            out.write(rule_line(policy) + "\n")
+    return EXIT_CLEAN
+
+
+def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from gitops_tools.ruledocs import explain_text
+
+    policies = _policies(_config(args))
+    policy = policies.get(args.policy_id)
+    if policy is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.policy_id, policies, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `gitops-tools rules`"
+        raise ConfigError(f"unknown policy {args.policy_id!r}{hint}")
+    out.write(explain_text(policy))
+    return EXIT_CLEAN

@@ -1,0 +1,110 @@
+"""The `.gitops-tools.yaml` config file: found upward from the working directory, validated by its schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_tools.errors import ConfigError
+from gitops_tools.loading import Limits, load_bytes
+from gitops_tools.model import Location, Severity
+from gitops_tools.pathmatch import Globs
+from gitops_tools.resources import schema_path
+
+CONFIG_NAMES = (".gitops-tools.yaml", ".gitops-tools.yml")
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    enabled: bool | None = None
+    severity: Severity | None = None
+    exclude: Globs = field(default_factory=lambda: Globs(()))
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    path: Path | None = None
+    policy_dirs: tuple[Path, ...] = ()
+    exclude: Globs = field(default_factory=lambda: Globs(()))
+    severity_threshold: Severity | None = None
+    limits: Limits = Limits()
+    policies: dict[str, PolicySettings] = field(default_factory=dict)
+    policy_locations: dict[str, Location] = field(default_factory=dict)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file in `start` or its parents, not looking above the enclosing git repository."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def load_config(path: Path | None, default_root: Path) -> Config:
+    if path is None:
+        return Config(root=default_root.resolve())
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+    loaded = load_bytes(raw, str(path), Limits())
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise ConfigError(f"invalid config file: {problem.detail}", Location(str(path), problem.line, problem.col))
+    document = loaded.documents[0] if loaded.documents else None
+    data = document.data if document else None
+    if data is None:
+        return Config(root=path.parent.resolve(), path=path)
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads(schema_path("resources", "config.schema.json").read_text("utf-8")))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        line, col, _, _ = document.locate(tuple(errors[0].absolute_path)) if document else (1, 1, 1, 1)
+        raise ConfigError(f"invalid config: {_describe(errors[0])}", Location(str(path), line, col))
+    return _build(data, path, document.locate if document else None)
+
+
+def _describe(error: Any) -> str:
+    where = ".".join(map(str, error.absolute_path))
+    return f"{where}: {error.message}" if where else str(error.message)
+
+
+def _build(data: dict[str, Any], path: Path, locate: Any) -> Config:
+    root = path.parent.resolve()
+    policy_dirs = tuple(root / folder for folder in data.get("policy_dirs", ()))
+    for index, folder in enumerate(policy_dirs):
+        if not folder.is_dir():
+            line, col, _, _ = locate(("policy_dirs", index))
+            raise ConfigError(f"policy directory not found: {folder}", Location(str(path), line, col))
+    threshold = data.get("severity_threshold")
+    settings: dict[str, Any] = data.get("policies", {})
+    return Config(
+        root=root,
+        path=path,
+        policy_dirs=policy_dirs,
+        exclude=_globs(data.get("exclude", ())),
+        severity_threshold=Severity.parse(threshold) if threshold else None,
+        limits=Limits(max_file_bytes=data.get("max_file_bytes", Limits.max_file_bytes)),
+        policies={policy_id: _settings(value) for policy_id, value in settings.items()},
+        policy_locations={policy_id: Location(str(path), *locate(("policies", policy_id))) for policy_id in settings},
+    )
+
+
+def _settings(value: dict[str, Any]) -> PolicySettings:
+    severity = value.get("severity")
+    return PolicySettings(
+        enabled=value.get("enabled"),
+        severity=Severity.parse(severity) if severity else None,
+        exclude=_globs(value.get("exclude", ())),
+    )
+
+
+def _globs(rules: Any) -> Globs:
+    return Globs(rule if isinstance(rule, str) else rule["path"] for rule in rules)

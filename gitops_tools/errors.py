@@ -1,0 +1,25 @@
+"""The one exception family library code raises; the CLI maps it to exit code 2."""
+
+from __future__ import annotations
+
+from gitops_tools.model import Location
+
+
+class GitopsToolsError(Exception):
+    """A user-facing error: bad config, bad arguments, unreadable policy. Never a bug."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class ConfigError(GitopsToolsError):
+    """The config file or a command-line option is invalid."""
+
+
+class PolicyError(GitopsToolsError):
+    """A policy file is invalid."""

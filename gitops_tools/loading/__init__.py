@@ -1,0 +1,56 @@
+"""Read one file's bytes into documents plus the problems found while reading (never raises for bad input)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gitops_tools.loading.document import Document
+from gitops_tools.model import Problem
+
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 10 * 1024 * 1024
+    alias_limit: int = 100_000
+
+
+@dataclass
+class LoadedFile:
+    path: str
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) -> LoadedFile:
+    """Decode and parse `raw`; every way it can be unusable becomes a Problem, not an exception."""
+    text_or_problem = _decode(raw, limits)
+    if isinstance(text_or_problem, Problem):
+        return LoadedFile(path, problems=[text_or_problem])
+    text = text_or_problem
+    if not text.strip():
+        return LoadedFile(path, problems=[Problem("file-empty", "the file has no content")])
+    if is_json:
+        from gitops_tools.loading.json_text import load_json
+
+        loaded = load_json(text, path)
+        if loaded is not None:
+            return LoadedFile(path, *loaded)
+    from gitops_tools.loading.yaml_text import load_yaml
+
+    return LoadedFile(path, *load_yaml(text, path, limits.alias_limit))
+
+
+def _decode(raw: bytes, limits: Limits) -> str | Problem:
+    if len(raw) > limits.max_file_bytes:
+        detail = f"{len(raw)} bytes is over the {limits.max_file_bytes}-byte limit; not parsed"
+        return Problem("file-too-large", detail)
+    if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
+        return Problem("file-binary", "the file holds NUL bytes; it looks binary, not YAML or JSON")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        return Problem("file-encoding", f"not valid UTF-8: byte 0x{raw[err.start]:02x} cannot be decoded", line, col)

@@ -1,0 +1,85 @@
+"""Frozen value types shared by every part of the linter."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+JsonPath = tuple[str | int, ...]
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based position in a file; end_* may equal the start when only a point is known."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+    end_line: int = 0
+    end_col: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Targets:
+    scope: str
+    kinds: frozenset[str] = frozenset()
+    exclude_kinds: frozenset[str] = frozenset()
+    containers: tuple[str, ...] = ("containers", "initContainers", "ephemeralContainers")
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    severity: Severity
+    message: str
+    targets: Targets
+    docs: str
+    source: str
+    enabled: bool = True
+    schema: dict[str, Any] | bool | None = None
+    check: str | None = None
+    fix: str | None = None
+    references: tuple[str, ...] = ()
+    examples: dict[str, list[Any]] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy_id: str
+    severity: Severity
+    message: str
+    location: Location
+    fingerprint: str = ""
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.col, self.policy_id, self.message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a loader found before any policy ran (syntax error, duplicate key, ...)."""
+
+    policy_id: str
+    detail: str
+    line: int = 1
+    col: int = 1

@@ -1,0 +1,87 @@
+"""Discover policy files by listing directories, validate them against the meta-schema, build Policy objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gitops_tools.errors import PolicyError
+from gitops_tools.model import Location, Policy, Severity, Targets
+from gitops_tools.resources import schema_path
+
+BUILTIN_POLICY_DIR = schema_path("policies")
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+
+def policy_files(directory: Path) -> list[Path]:
+    """Every policy file under `directory`, in a stable order."""
+    if not directory.is_dir():
+        raise PolicyError(f"policy directory not found: {directory}")
+    return sorted(p for p in directory.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
+
+
+def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
+    """Built-in policies plus those in `extra_dirs`; ids must be unique across all of them."""
+    from jsonschema import Draft202012Validator
+
+    meta = Draft202012Validator(json.loads(schema_path("policy.schema.json").read_text(encoding="utf-8")))
+    policies: dict[str, Policy] = {}
+    for directory in (BUILTIN_POLICY_DIR, *extra_dirs):
+        for path in policy_files(directory):
+            policy = read_policy(path, meta)
+            if policy.id in policies:
+                raise PolicyError(f"policy id {policy.id!r} is defined twice (also in {policies[policy.id].source})",
+                                  Location(str(path)))
+            policies[policy.id] = policy
+    return policies
+
+
+def read_policy(path: Path, meta: Any) -> Policy:
+    """Parse and validate one policy file; every problem is a PolicyError with a position."""
+    from gitops_tools.loading import Limits, load_bytes
+
+    loaded = load_bytes(path.read_bytes(), str(path), Limits())
+    if loaded.problems or len(loaded.documents) != 1:
+        problem = loaded.problems[0] if loaded.problems else None
+        detail = problem.detail if problem else "a policy file holds exactly one YAML document"
+        raise PolicyError(f"invalid policy file: {detail}", _location(path, problem.line if problem else 1))
+    document = loaded.documents[0]
+    error = next(iter(sorted(meta.iter_errors(document.data), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        line, col, _, _ = document.locate(tuple(error.absolute_path))
+        raise PolicyError(f"invalid policy: {error.message}", Location(str(path), line, col))
+    data: dict[str, Any] = document.data
+    if data["id"] != path.stem:
+        raise PolicyError(f"policy id {data['id']!r} must equal the file name {path.stem!r}", _location(path, 1))
+    return _build(data, str(path))
+
+
+def _location(path: Path, line: int) -> Location:
+    return Location(str(path), line, 1)
+
+
+def _build(data: dict[str, Any], source: str) -> Policy:
+    targets: dict[str, Any] = data["targets"]
+    return Policy(
+        id=data["id"],
+        title=data["title"],
+        severity=Severity.parse(data["severity"]),
+        message=data["message"],
+        targets=Targets(
+            scope=targets["scope"],
+            kinds=frozenset(targets.get("kinds", ())),
+            exclude_kinds=frozenset(targets.get("exclude_kinds", ())),
+            containers=tuple(targets.get("containers", Targets.containers)),
+            files=tuple(targets.get("files", ())),
+        ),
+        docs=data["docs"],
+        source=source,
+        enabled=data.get("enabled", True),
+        schema=data.get("schema"),
+        check=data.get("check"),
+        fix=data.get("fix"),
+        references=tuple(data.get("references", ())),
+        examples=data["examples"],
+    )

@@ -1,0 +1,52 @@
+"""Machine output, a stable documented structure (version 1):
+
+    {"version": 1, "tool": {"name": "gitops-tools", "version": "..."},
+     "summary": {"files": N, "documents": N, "policies": N, "findings": N, "error": N, "warning": N, "info": N},
+     "findings": [{"path", "line", "column", "end_line", "end_column", "policy_id", "severity", "message",
+                   "fingerprint"}, ...]}
+
+Lines and columns are 1-based; findings are sorted by path, line, column, policy id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, TextIO
+
+from gitops_tools import __version__
+from gitops_tools.lint import LintResult
+from gitops_tools.model import Finding, Severity
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.col,
+        "end_line": loc.end_line or loc.line,
+        "end_column": loc.end_col or loc.col,
+        "policy_id": finding.policy_id,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def report(result: LintResult, stream: TextIO, style: object) -> None:
+    counts = Counter(str(f.severity) for f in result.findings)
+    document = {
+        "version": 1,
+        "tool": {"name": "gitops-tools", "version": __version__},
+        "summary": {
+            "files": result.files,
+            "documents": result.documents,
+            "policies": result.policies,
+            "findings": len(result.findings),
+            **{str(severity): counts[str(severity)] for severity in sorted(Severity, reverse=True)},
+        },
+        "findings": [finding_record(f) for f in result.findings],
+    }
+    json.dump(document, stream, indent=2)
+    stream.write("\n")

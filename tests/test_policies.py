@@ -1,0 +1,95 @@
+"""The policy catalogue: every file is valid, and its examples pass and fail as documented."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
+from gitops_tools.config import Config
+from gitops_tools.errors import PolicyError
+from gitops_tools.lint import LintOptions, lint
+from gitops_tools.loading import Limits
+from gitops_tools.model import Policy
+from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
+
+POLICY_FILES = policy_files(BUILTIN_POLICY_DIR)
+CATALOGUE = load_policies()
+EXAMPLES = [
+    pytest.param(policy_id, verdict, index, example, id=f"{policy_id}-{verdict}-{index}")
+    for policy_id, policy in sorted(CATALOGUE.items())
+    for verdict in ("pass", "fail")
+    for index, example in enumerate(policy.examples[verdict])
+]
+
+
+def test_catalogue_has_the_issue_minimum_of_kubernetes_policies() -> None:
+    kubernetes = [p for p in CATALOGUE.values() if "/kubernetes/" in p.source]
+    assert len(kubernetes) >= 35
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.stem)
+def test_policy_file_is_named_after_its_id(path: Path) -> None:
+    assert CATALOGUE[path.stem].source == str(path)
+
+
+@pytest.mark.parametrize("policy", CATALOGUE.values(), ids=lambda p: p.id)
+def test_coded_checks_exist(policy: Policy) -> None:
+    assert policy.check is None or policy.check in CHECKS or policy.check in BUILTIN_SOURCES
+
+
+@pytest.mark.parametrize(("policy_id", "verdict", "index", "example"), EXAMPLES)
+def test_example(tmp_path: Path, policy_id: str, verdict: str, index: int, example: Any) -> None:
+    spec = {"text": example} if isinstance(example, str) else example
+    path = tmp_path / spec.get("filename", "example.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "base64" in spec:
+        path.write_bytes(base64.b64decode(spec["base64"]))
+    else:
+        path.write_text(spec["text"], encoding="utf-8")
+    config = Config(root=tmp_path, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
+    result = lint([str(path)], config, CATALOGUE, LintOptions(select=(policy_id,)))
+    assert {f.policy_id for f in result.findings} <= {policy_id}
+    if verdict == "pass":
+        assert result.findings == []
+        return
+    assert result.findings, f"{policy_id}: failing example {index} produced no finding"
+    lines = max(1, path.read_bytes().count(b"\n") + 1)
+    for finding in result.findings:
+        assert 1 <= finding.location.line <= lines
+        assert finding.location.col >= 1
+
+
+def test_invalid_policy_is_reported_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "bad-policy.yaml").write_text("id: bad-policy\ntitle: x\nseverity: fatal\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policies([tmp_path])
+    assert caught.value.location is not None
+    assert caught.value.location.path.endswith("bad-policy.yaml")
+
+
+def test_policy_id_must_match_file_name(tmp_path: Path) -> None:
+    text = Path(CATALOGUE["container-memory-limit-set"].source).read_text(encoding="utf-8")
+    (tmp_path / "other-name.yaml").write_text(text.replace("id: container-memory-limit-set", "id: other"), "utf-8")
+    with pytest.raises(PolicyError, match="must equal the file name"):
+        load_policies([tmp_path])
+
+
+def test_duplicate_policy_id_across_directories_is_an_error(tmp_path: Path) -> None:
+    source = Path(CATALOGUE["container-memory-limit-set"].source)
+    (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(PolicyError, match="defined twice"):
+        load_policies([tmp_path])
+
+
+def test_remote_ref_in_policy_schema_is_refused(tmp_path: Path) -> None:
+    text = Path(CATALOGUE["container-memory-limit-set"].source).read_text(encoding="utf-8")
+    text = text.replace("id: container-memory-limit-set", "id: remote-ref")
+    text = text.replace("schema:\n", "schema:\n  $ref: https://example.com/evil.json\n", 1)
+    (tmp_path / "remote-ref.yaml").write_text(text, encoding="utf-8")
+    policies = load_policies([tmp_path])
+    with pytest.raises(PolicyError, match="not local"):
+        lint([str(tmp_path)], Config(root=tmp_path), policies, LintOptions(select=("remote-ref",)))
