@@ -8,6 +8,7 @@ from typing import TextIO
 
 from gitops_tools.config import Config, find_config, load_config
 from gitops_tools.errors import ConfigError
+from gitops_tools.lint import Progress
 from gitops_tools.model import Policy, Severity
 
 EXIT_CLEAN, EXIT_FINDINGS = 0, 1
@@ -57,7 +58,7 @@ def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> N
             raise ConfigError(f"--select/--ignore: {pattern!r} matches no policy (see `gitops-tools rules`)")
 
 
-def _progress(err: TextIO) -> object:
+def _progress(err: TextIO) -> Progress:
     from gitops_tools.cli import PROGRESS_MIN_FILES
 
     def show(done: int, total: int) -> None:

@@ -30,7 +30,7 @@ class Config:
     policy_dirs: tuple[Path, ...] = ()
     exclude: Globs = field(default_factory=lambda: Globs(()))
     severity_threshold: Severity | None = None
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     policies: dict[str, PolicySettings] = field(default_factory=dict)
     policy_locations: dict[str, Location] = field(default_factory=dict)
 

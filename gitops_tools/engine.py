@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from gitops_tools.checks import CHECKS, BUILTIN_SOURCES, Check
+from gitops_tools.checks import BUILTIN_SOURCES, CHECKS, Check
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import document_identity, fingerprint, value_at
 from gitops_tools.loading import LoadedFile
@@ -13,7 +13,7 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import Finding, JsonPath, Location, Policy
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import applies_to_kind, instances
-from gitops_tools.validation import compile_schema
+from gitops_tools.validation import SchemaEvaluator
 
 Violation = tuple[JsonPath, str]
 Content = tuple[str, JsonPath, Any]
@@ -25,9 +25,7 @@ class Engine:
     def __init__(self, active: Iterable[Policy], known_ids: Iterable[str]) -> None:
         self.policies = {policy.id: policy for policy in active}
         self.known_ids = frozenset(known_ids)
-        self._evaluators = {
-            p.id: self._evaluator(p) for p in self.policies.values() if p.check not in BUILTIN_SOURCES
-        }
+        self._evaluators: dict[str, Check] = {}  # compiled on first use: a run only pays for the kinds it meets
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_kind: dict[str | None, list[Policy]] = {}
 
@@ -35,7 +33,7 @@ class Engine:
     def _evaluator(policy: Policy) -> Check:
         if policy.check is not None:
             return CHECKS[policy.check]
-        validator = compile_schema(policy.schema if policy.schema is not None else True)
+        validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
 
         def evaluate(instance: Any) -> Iterator[Violation]:
             for error in validator.iter_errors(instance):
@@ -60,7 +58,7 @@ class Engine:
         for policy in self._applicable(document.kind, relpath):
             if policy.id in exempt:
                 continue
-            evaluate = self._evaluators[policy.id]
+            evaluate = self._evaluators.get(policy.id) or self._evaluators.setdefault(policy.id, self._evaluator(policy))
             for base, instance in instances(policy.targets, document.kind or "", document.data):
                 for relative, detail in evaluate(instance):
                     where = (*base, *relative)
@@ -73,7 +71,8 @@ class Engine:
     def _applicable(self, kind: str | None, relpath: str) -> Iterator[Policy]:
         if kind not in self._by_kind:
             self._by_kind[kind] = [
-                p for p in self.policies.values() if p.id in self._evaluators and applies_to_kind(p.targets, kind)
+                p for p in self.policies.values()
+                if p.check not in BUILTIN_SOURCES and applies_to_kind(p.targets, kind)
             ]
         for policy in self._by_kind[kind]:
             globs = self._file_globs.get(policy.id)

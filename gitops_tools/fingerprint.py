@@ -12,7 +12,8 @@ from gitops_tools.model import JsonPath
 def document_identity(data: Any, index: int) -> str:
     """`apiVersion/kind/namespace/name` for Kubernetes objects, else the document's position in its file."""
     if isinstance(data, dict) and isinstance(data.get("kind"), str):
-        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        metadata = data.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
         name = metadata.get("name") or metadata.get("generateName") or f"#{index}"
         return f"{data.get('apiVersion')}/{data['kind']}/{metadata.get('namespace', '')}/{name}"
     return f"#{index}"

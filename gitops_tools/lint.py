@@ -12,7 +12,7 @@ from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile, discover
 from gitops_tools.engine import Engine
 from gitops_tools.loading import LoadedFile, load_bytes
-from gitops_tools.model import Finding, Location, Policy, Problem, Severity
+from gitops_tools.model import Finding, Policy, Problem, Severity
 
 Progress = Callable[[int, int], None]
 

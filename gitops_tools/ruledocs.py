@@ -17,7 +17,7 @@ SCOPE_WORDS = {
 
 def rule_line(policy: Policy) -> str:
     state = "" if policy.enabled else "  (opt-in)"
-    return f"{policy.id:<48} {str(policy.severity):<8} {policy.title}{state}"
+    return f"{policy.id:<48} {policy.severity!s:<8} {policy.title}{state}"
 
 
 def describe_targets(targets: Targets) -> str:

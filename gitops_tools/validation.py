@@ -1,4 +1,9 @@
-"""Compile JSON Schemas with a registry that never touches the network."""
+"""Compile JSON Schemas that never touch the network, and evaluate them fast.
+
+python-jsonschema is the reference: it produces every error with its path. Most instances are valid, so each
+instance first goes through jsonschema-rs's `is_valid` (compiled in Rust, ~40x faster on our policies); only
+instances it rejects, or cannot take (non-string keys, bytes), are handed to python-jsonschema for the errors.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Any
 
 from gitops_tools.errors import PolicyError
 
+Schema = dict[str, Any] | bool
+
 
 def _refuse(uri: str) -> Any:
     from referencing.exceptions import NoSuchResource
@@ -14,11 +21,10 @@ def _refuse(uri: str) -> Any:
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
-def compile_schema(schema: dict[str, Any] | bool) -> Any:
-    """A Draft 2020-12 validator whose $refs resolve only locally (the document itself or bundled metaschemas)."""
+def check_schema(schema: Schema) -> None:
+    """Raise PolicyError unless `schema` is valid Draft 2020-12 with local references only."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
-    from referencing import Registry
 
     try:
         Draft202012Validator.check_schema(schema)
@@ -26,7 +32,6 @@ def compile_schema(schema: dict[str, Any] | bool) -> Any:
         raise PolicyError(f"invalid JSON Schema at {'/'.join(map(str, err.path)) or '(root)'}: {err.message}") from err
     for ref in remote_refs(schema):
         raise PolicyError(f"$ref {ref!r} is not local; policies may only use '#...' references (no fetching)")
-    return Draft202012Validator(schema, registry=Registry(retrieve=_refuse))  # type: ignore[call-arg]
 
 
 def remote_refs(schema: Any) -> Iterator[str]:
@@ -42,3 +47,35 @@ def remote_refs(schema: Any) -> Iterator[str]:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+
+
+class SchemaEvaluator:
+    """One policy schema, compiled once per run: a fast validity gate plus the reference validator for errors."""
+
+    def __init__(self, schema: Schema) -> None:
+        from jsonschema import Draft202012Validator
+        from referencing import Registry
+
+        check_schema(schema)
+        self._reference = Draft202012Validator(schema, registry=Registry(retrieve=_refuse))  # type: ignore[call-arg]
+        self._fast = _fast_validator(schema)
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self._fast is not None:
+            try:
+                if self._fast.is_valid(instance):
+                    return
+            except (ValueError, TypeError, OverflowError):
+                pass  # not JSON-shaped (e.g. a YAML int key): the reference validator decides
+        yield from self._reference.iter_errors(instance)
+
+
+def _fast_validator(schema: Schema) -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.Draft202012Validator(schema, offline=True)
+    except (ValueError, jsonschema_rs.ValidationError):
+        return None  # e.g. a regex only Python's engine understands: use the reference validator alone

@@ -11,14 +11,14 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import Problem
 
 
-class _DuplicateKey(Exception):
+class _DuplicateKeyError(Exception):
     pass
 
 
 def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _DuplicateKey
+        raise _DuplicateKeyError
     return result
 
 
@@ -26,7 +26,7 @@ def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]] | No
     """The document, or a syntax problem; None when the file needs the YAML path (duplicate keys)."""
     try:
         data = json.loads(text, object_pairs_hook=_strict_object)
-    except _DuplicateKey:
+    except _DuplicateKeyError:
         return None  # the YAML loader reports duplicates with their positions
     except json.JSONDecodeError as err:
         return [], [Problem("json-syntax", err.msg, err.lineno, err.colno)]

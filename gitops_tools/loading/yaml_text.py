@@ -43,7 +43,12 @@ class _Constructor(yaml.CSafeLoader):
             seen.add(key_node.value)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+def _timestamp_as_text(loader: _Constructor, node: yaml.Node) -> str:
+    """Kubernetes reads `2024-01-01` as a string (JSON has no dates); so do we."""
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], list[Problem]]:

@@ -1,0 +1,266 @@
+"""Deterministic benchmark corpus: realistic multi-document Kubernetes manifests, some clean, some not.
+
+    python benchmarks/corpus.py OUTDIR [--files 1000] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: {kind}
+metadata:
+  name: {name}
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/name: {name}
+    app.kubernetes.io/instance: {name}-{env}
+    app.kubernetes.io/part-of: {team}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {name}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {name}
+      annotations:
+        prometheus.io/scrape: "true"
+    spec:
+      serviceAccountName: {name}
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: {uid}
+        seccompProfile:
+          type: RuntimeDefault
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: {name}
+      initContainers:
+        - name: migrate
+          image: {registry}/{name}-migrate:{tag}
+          command: ["/app/migrate", "--wait"]
+          resources:
+            requests: {{cpu: 50m, memory: 64Mi}}
+            limits: {{cpu: 200m, memory: 128Mi}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {{drop: [ALL]}}
+      containers:
+        - name: app
+          image: {registry}/{name}:{tag}
+          imagePullPolicy: {pull}
+          args: ["--port=8080", "--log-level=info"]
+          ports:
+            - {{name: http, containerPort: 8080}}
+            - {{name: metrics, containerPort: 9090}}
+          env:
+            - {{name: LOG_FORMAT, value: json}}
+            - {{name: OTEL_SERVICE_NAME, value: {name}}}
+            - name: DATABASE_PASSWORD
+{password}
+          resources:
+            requests: {{cpu: {cpu}, memory: {memory}}}
+            limits: {{{limits}}}
+          livenessProbe:
+            httpGet: {{path: /healthz, port: http}}
+            periodSeconds: 10
+          readinessProbe:
+            httpGet: {{path: /readyz, port: http}}
+          startupProbe:
+            httpGet: {{path: /healthz, port: http}}
+            failureThreshold: 30
+          securityContext:
+            allowPrivilegeEscalation: {escalation}
+            readOnlyRootFilesystem: true
+            capabilities: {{drop: [ALL]}}
+          volumeMounts:
+            - {{name: tmp, mountPath: /tmp}}
+      volumes:
+        - name: tmp
+          emptyDir: {{}}
+"""
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/name: {name}
+    app.kubernetes.io/instance: {name}-{env}
+spec:
+  type: {service_type}
+  selector:
+    app.kubernetes.io/name: {name}
+  ports:
+    - {{name: http, port: 80, targetPort: http}}
+    - {{name: metrics, port: 9090, targetPort: metrics}}
+"""
+
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}-config
+  namespace: {namespace}
+data:
+  LOG_LEVEL: info
+  FEATURE_FLAGS: "search,checkout,recommendations"
+  settings.yaml: |
+    cache:
+      ttl: 300s
+      size: 512
+    upstreams:
+      - http://inventory.{namespace}.svc:80
+      - http://pricing.{namespace}.svc:80
+"""
+
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: {name}-report
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/name: {name}-report
+    app.kubernetes.io/instance: {name}-report-{env}
+spec:
+  schedule: "{minute} 3 * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      backoffLimit: 2
+      template:
+        spec:
+          restartPolicy: OnFailure
+          automountServiceAccountToken: false
+          securityContext:
+            runAsNonRoot: true
+            seccompProfile: {{type: RuntimeDefault}}
+          containers:
+            - name: report
+              image: {registry}/{name}-report:{tag}
+              resources:
+                requests: {{cpu: 100m, memory: 128Mi}}
+                limits: {{cpu: 500m, memory: 256Mi}}
+              securityContext:
+                allowPrivilegeEscalation: false
+                readOnlyRootFilesystem: true
+                capabilities: {{drop: [ALL]}}
+"""
+
+RBAC = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {name}
+  namespace: {namespace}
+rules:
+  - apiGroups: [""]
+    resources: [configmaps, {extra_resource}]
+    verbs: [get, list, watch]
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    verbs: [get, create, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {name}
+  namespace: {namespace}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: {role_kind}
+  name: {role_name}
+subjects:
+  - kind: ServiceAccount
+    name: {name}
+    namespace: {namespace}
+"""
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {name}}}
+  minReplicas: 3
+  maxReplicas: 12
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target: {{type: Utilization, averageUtilization: 70}}
+"""
+
+TEAMS = ["payments", "search", "checkout", "identity", "platform", "data"]
+WORDS = ["api", "worker", "gateway", "indexer", "ledger", "notifier", "billing", "cart", "auth", "feed"]
+
+
+def render_file(rng: random.Random, number: int) -> str:
+    name = f"{rng.choice(WORDS)}-{number}"
+    values = {
+        "name": name,
+        "kind": rng.choice(["Deployment", "Deployment", "StatefulSet"]),
+        "namespace": rng.choice(["default", *TEAMS]) if rng.random() < 0.1 else rng.choice(TEAMS),
+        "team": rng.choice(TEAMS),
+        "env": rng.choice(["dev", "staging", "prod"]),
+        "replicas": rng.choice([1, 2, 3, 3, 5]),
+        "uid": rng.choice([10001, 65532, 1000]),
+        "registry": "registry.example.com/" + rng.choice(TEAMS),
+        "tag": rng.choice(["1.4.2", "2.0.0-rc.1", "latest", "3.1.0"]) if rng.random() < 0.3 else "1.4.2",
+        "pull": rng.choice(["IfNotPresent", "Always"]),
+        "password": ("              valueFrom: {secretKeyRef: {name: db, key: password}}" if rng.random() < 0.9
+                     else "              value: hunter2"),
+        "cpu": rng.choice(["100m", "250m", "1"]),
+        "memory": rng.choice(["128Mi", "256Mi", "1Gi"]),
+        "limits": rng.choice(["memory: 512Mi", "cpu: '1', memory: 512Mi", "cpu: '2'"]),
+        "escalation": "false" if rng.random() < 0.85 else "true",
+        "service_type": rng.choice(["ClusterIP"] * 8 + ["NodePort", "LoadBalancer"]),
+        "minute": rng.randrange(60),
+        "extra_resource": rng.choice(["services", "endpoints", "secrets"]),
+        "role_kind": rng.choice(["Role"] * 9 + ["ClusterRole"]),
+        "role_name": name if rng.random() < 0.95 else "cluster-admin",
+    }
+    parts = [DEPLOYMENT, SERVICE]
+    parts += rng.sample([CONFIGMAP, CRONJOB, RBAC, HPA], k=rng.randint(1, 4))
+    return "---\n".join(part.format(**values) for part in parts)
+
+
+def generate(out: Path, files: int = 1000, seed: int = 7) -> list[Path]:
+    rng = random.Random(seed)
+    paths = []
+    for number in range(files):
+        path = out / f"team-{number % 20:02d}" / f"service-{number:04d}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_file(rng, number), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    paths = generate(args.out, args.files, args.seed)
+    print(f"wrote {len(paths)} files under {args.out}")
+
+
+if __name__ == "__main__":
+    main()
