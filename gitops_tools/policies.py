@@ -10,6 +10,7 @@ from typing import Any
 from gitops_tools.errors import PolicyError
 from gitops_tools.model import Location, Policy, Severity, Targets
 from gitops_tools.resources import schema_path
+from gitops_tools.validation import check_schema
 
 BUILTIN_POLICY_DIR = schema_path("policies")
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -30,7 +31,7 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     policies: dict[str, Policy] = {}
     for directory in (BUILTIN_POLICY_DIR, *extra_dirs):
         for path in policy_files(directory):
-            policy = read_policy(path, meta)
+            policy = read_policy(path, meta, check=directory != BUILTIN_POLICY_DIR)
             if policy.id in policies:
                 raise PolicyError(f"policy id {policy.id!r} is defined twice (also in {policies[policy.id].source})",
                                   Location(str(path)))
@@ -38,8 +39,11 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     return policies
 
 
-def read_policy(path: Path, meta: Any) -> Policy:
-    """Parse and validate one policy file; every problem is a PolicyError with a position."""
+def read_policy(path: Path, meta: Any, check: bool = True) -> Policy:
+    """Parse and validate one policy file; every problem is a PolicyError with a position.
+
+    `check` also validates the embedded JSON Schema (built-in ones are checked by the test suite, not every run).
+    """
     from gitops_tools.loading import Limits, load_bytes
 
     loaded = load_bytes(path.read_bytes(), str(path), Limits())
@@ -55,6 +59,12 @@ def read_policy(path: Path, meta: Any) -> Policy:
     data: dict[str, Any] = document.data
     if data["id"] != path.stem:
         raise PolicyError(f"policy id {data['id']!r} must equal the file name {path.stem!r}", _location(path, 1))
+    if check and "schema" in data:
+        try:
+            check_schema(data["schema"])
+        except PolicyError as err:
+            line, col, _, _ = document.locate(("schema",))
+            raise PolicyError(err.message, Location(str(path), line, col)) from err
     return _build(data, str(path))
 
 

@@ -13,8 +13,9 @@ from gitops_tools.config import Config
 from gitops_tools.errors import PolicyError
 from gitops_tools.lint import LintOptions, lint
 from gitops_tools.loading import Limits
-from gitops_tools.model import Policy
+from gitops_tools.model import Location, Policy
 from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
+from gitops_tools.validation import check_schema
 
 POLICY_FILES = policy_files(BUILTIN_POLICY_DIR)
 CATALOGUE = load_policies()
@@ -90,6 +91,11 @@ def test_remote_ref_in_policy_schema_is_refused(tmp_path: Path) -> None:
     text = text.replace("id: container-memory-limit-set", "id: remote-ref")
     text = text.replace("schema:\n", "schema:\n  $ref: https://example.com/evil.json\n", 1)
     (tmp_path / "remote-ref.yaml").write_text(text, encoding="utf-8")
-    policies = load_policies([tmp_path])
-    with pytest.raises(PolicyError, match="not local"):
-        lint([str(tmp_path)], Config(root=tmp_path), policies, LintOptions(select=("remote-ref",)))
+    with pytest.raises(PolicyError, match="not local") as caught:
+        load_policies([tmp_path])
+    assert caught.value.location == Location(str(tmp_path / "remote-ref.yaml"), 8, 1)
+
+
+@pytest.mark.parametrize("policy", [p for p in CATALOGUE.values() if p.schema is not None], ids=lambda p: p.id)
+def test_builtin_schema_is_valid_and_local(policy: Policy) -> None:
+    check_schema(policy.schema if policy.schema is not None else True)
