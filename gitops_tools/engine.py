@@ -29,16 +29,10 @@ class Engine:
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_kind: dict[str | None, list[Policy]] = {}
 
-    @staticmethod
-    def _evaluator(policy: Policy) -> Check:
-        if policy.check is not None:
-            return CHECKS[policy.check]
-        validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
-
-        def evaluate(instance: Any) -> Iterator[Violation]:
-            for error in validator.iter_errors(instance):
-                yield tuple(error.absolute_path), ""
-
+    def _evaluator(self, policy: Policy) -> Check:
+        evaluate = self._evaluators.get(policy.id)
+        if evaluate is None:
+            evaluate = self._evaluators[policy.id] = _compile(policy)
         return evaluate
 
     def evaluate(self, loaded: LoadedFile, relpath: str) -> Iterator[Finding]:
@@ -58,7 +52,7 @@ class Engine:
         for policy in self._applicable(document.kind, relpath):
             if policy.id in exempt:
                 continue
-            evaluate = self._evaluators.get(policy.id) or self._evaluators.setdefault(policy.id, self._evaluator(policy))
+            evaluate = self._evaluator(policy)
             for base, instance in instances(policy.targets, document.kind or "", document.data):
                 for relative, detail in evaluate(instance):
                     where = (*base, *relative)
@@ -91,3 +85,15 @@ class Engine:
             return  # disabled or filtered out for this run
         message = f"{policy.message}: {detail}" if detail else policy.message
         yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, location.path, *content))
+
+
+def _compile(policy: Policy) -> Check:
+    if policy.check is not None:
+        return CHECKS[policy.check]
+    validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
+
+    def evaluate(instance: Any) -> Iterator[Violation]:
+        for error in validator.iter_errors(instance):
+            yield tuple(error.absolute_path), ""
+
+    return evaluate
