@@ -61,9 +61,9 @@ def load_config(path: Path | None, default_root: Path) -> Config:
     data = document.data if document else None
     if data is None:
         return Config(root=path.parent.resolve(), path=path)
-    from jsonschema import Draft202012Validator
+    from gitops_tools.validation import SchemaEvaluator
 
-    validator = Draft202012Validator(json.loads(schema_path("resources", "config.schema.json").read_text("utf-8")))
+    validator = SchemaEvaluator(json.loads(schema_path("resources", "config.schema.json").read_text("utf-8")))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         line, col, _, _ = document.locate(tuple(errors[0].absolute_path)) if document else (1, 1, 1, 1)

@@ -10,7 +10,7 @@ from typing import Any
 from gitops_tools.errors import PolicyError
 from gitops_tools.model import Location, Policy, Severity, Targets
 from gitops_tools.resources import schema_path
-from gitops_tools.validation import check_schema
+from gitops_tools.validation import SchemaEvaluator, check_schema
 
 BUILTIN_POLICY_DIR = schema_path("policies")
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -25,9 +25,7 @@ def policy_files(directory: Path) -> list[Path]:
 
 def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     """Built-in policies plus those in `extra_dirs`; ids must be unique across all of them."""
-    from jsonschema import Draft202012Validator
-
-    meta = Draft202012Validator(json.loads(schema_path("policy.schema.json").read_text(encoding="utf-8")))
+    meta = SchemaEvaluator(json.loads(schema_path("policy.schema.json").read_text(encoding="utf-8")))
     policies: dict[str, Policy] = {}
     for directory in (BUILTIN_POLICY_DIR, *extra_dirs):
         for path in policy_files(directory):
@@ -39,7 +37,7 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     return policies
 
 
-def read_policy(path: Path, meta: Any, check: bool = True) -> Policy:
+def read_policy(path: Path, meta: SchemaEvaluator, check: bool = True) -> Policy:
     """Parse and validate one policy file; every problem is a PolicyError with a position.
 
     `check` also validates the embedded JSON Schema (built-in ones are checked by the test suite, not every run).

@@ -50,13 +50,15 @@ def remote_refs(schema: Any) -> Iterator[str]:
 
 
 class SchemaEvaluator:
-    """One policy schema, compiled once per run: a fast validity gate plus the reference validator for errors."""
+    """A schema compiled once per run: a fast validity gate plus the reference validator for errors.
+
+    The schema must already have passed `check_schema` (policies are checked when loaded or by the test suite).
+    """
 
     def __init__(self, schema: Schema) -> None:
         from jsonschema import Draft202012Validator
         from referencing import Registry
 
-        check_schema(schema)
         self._reference = Draft202012Validator(schema, registry=Registry(retrieve=_refuse))  # type: ignore[call-arg]
         self._fast = _fast_validator(schema)
 
