@@ -15,10 +15,13 @@ EXIT_CLEAN, EXIT_FINDINGS = 0, 1
 
 
 def _config(args: argparse.Namespace) -> Config:
+    """--config, else the nearest config above the first path linted (else the working directory)."""
     path: Path | None = args.config
     if path is not None and not path.is_file():
         raise ConfigError(f"config file not found: {path}")
-    return load_config(path or find_config(Path.cwd()), Path.cwd())
+    paths = [Path(p) for p in getattr(args, "paths", []) if p != "-" and Path(p).exists()]
+    start = (paths[0] if paths[0].is_dir() else paths[0].parent) if paths else Path.cwd()
+    return load_config(path or find_config(start) or find_config(Path.cwd()), Path.cwd())
 
 
 def _policies(config: Config) -> dict[str, Policy]:

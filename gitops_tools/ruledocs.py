@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from gitops_tools.model import Policy, Targets
+from gitops_tools.resources import data_root
 
 SCOPE_WORDS = {
     "document": "each matching document",
@@ -13,6 +15,12 @@ SCOPE_WORDS = {
     "container": "each container of every workload",
     "file": "each file",
 }
+
+
+def display_source(source: str) -> str:
+    """Built-in policy files as `schemas/...`, custom ones as given."""
+    path = Path(source)
+    return path.relative_to(data_root()).as_posix() if path.is_relative_to(data_root()) else source
 
 
 def rule_line(policy: Policy) -> str:
@@ -38,7 +46,7 @@ def explain_text(policy: Policy) -> str:
         f"{policy.id}: {policy.title}",
         f"severity: {policy.severity}{'' if policy.enabled else ' (opt-in: enable it in .gitops-tools.yaml)'}",
         f"applies to: {describe_targets(policy.targets)}",
-        f"source: {policy.source}",
+        f"source: {display_source(policy.source)}",
         "",
         policy.docs.rstrip(),
     ]
@@ -52,11 +60,13 @@ def explain_text(policy: Policy) -> str:
 
 
 def _example_lines(examples: dict[str, list[Any]], title: str, key: str) -> list[str]:
-    texts = [e for e in examples.get(key, []) if isinstance(e, str)]
-    if not texts:
-        return []
-    body = "\n---\n".join(text.rstrip() for text in texts[:1])
-    return ["", f"{title}:", *("    " + line for line in body.splitlines())]
+    text = _first_text_example(examples, key)
+    return ["", f"{title}:", *("    " + line for line in text.splitlines())] if text else []
+
+
+def _first_text_example(examples: dict[str, list[Any]], key: str) -> str | None:
+    texts = [e if isinstance(e, str) else e.get("text") for e in examples.get(key, [])]
+    return next((text.rstrip() for text in texts if text), None)
 
 
 def markdown_catalogue(policies: Iterable[Policy]) -> str:
@@ -72,7 +82,7 @@ def markdown_catalogue(policies: Iterable[Policy]) -> str:
         if policy.fix:
             out += ["", f"Fix: {policy.fix}"]
         for title, key in (("Failing example", "fail"), ("Passing example", "pass")):
-            texts = [e for e in policy.examples.get(key, []) if isinstance(e, str)]
-            if texts:
-                out += ["", f"{title}:", "", "```yaml", texts[0].rstrip(), "```"]
+            text = _first_text_example(policy.examples, key)
+            if text:
+                out += ["", f"{title}:", "", "```yaml", text, "```"]
     return "\n".join(out) + "\n"

@@ -1,18 +1,29 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gitops_tools.cli import main
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, LintResult, lint
-from gitops_tools.model import Policy
+from gitops_tools.model import Finding, Policy
 from gitops_tools.policies import load_policies
 
 CliRun = Callable[..., tuple[int, str, str]]
+Files = Mapping[str, str | bytes]
+FileWriter = Callable[[Files], list[Path]]
+TreeLint = Callable[..., LintResult]
+ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
+Spot = tuple[str, int, int, str]
+
+CONSOLE_SCRIPT = Path(sys.executable).with_name("gitops-tools")
 
 
 @pytest.fixture(scope="session")
@@ -42,5 +53,74 @@ def lint_text(tmp_path: Path, policies: dict[str, Policy]) -> Callable[..., Lint
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return lint([str(path)], Config(root=tmp_path), policies, LintOptions(**options))
+
+    return run
+
+
+@pytest.fixture
+def write_files(tmp_path: Path) -> FileWriter:
+    """Write `{relative path: text or bytes}` under tmp_path (text as UTF-8, newlines untouched)."""
+
+    def write(files: Files) -> list[Path]:
+        written = []
+        for name, content in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+            written.append(path)
+        return written
+
+    return write
+
+
+@pytest.fixture
+def lint_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy],
+              write_files: FileWriter) -> TreeLint:
+    """Write files under tmp_path, then lint them from tmp_path, so findings carry relative paths.
+
+    `lint_tree(files, *paths, config=None, **options)`: `paths` default to every written file; `options` are
+    LintOptions fields (select, ignore, severity_threshold).
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def run(files: Files, *paths: str, config: Config | None = None, **options: Any) -> LintResult:
+        write_files(files)
+        targets = list(paths) if paths else list(files)
+        return lint(targets, config or Config(root=tmp_path), policies, LintOptions(**options))
+
+    return run
+
+
+@pytest.fixture
+def spots() -> Callable[[LintResult], list[Spot]]:
+    """(path, line, col, policy id) of every finding, in reported order: the shape most assertions compare."""
+
+    def summarise(result: LintResult) -> list[Spot]:
+        return [_spot(finding) for finding in result.findings]
+
+    return summarise
+
+
+def _spot(finding: Finding) -> Spot:
+    loc = finding.location
+    return (loc.path, loc.line, loc.col, finding.policy_id)
+
+
+@pytest.fixture(params=["console-script", "module"])
+def cli_command(request: pytest.FixtureRequest) -> list[str]:
+    """The installed `gitops-tools` script, and `python -m gitops_tools`: both must behave the same."""
+    if request.param == "console-script":
+        return [str(CONSOLE_SCRIPT)]
+    return [sys.executable, "-m", "gitops_tools"]
+
+
+@pytest.fixture
+def run_process(tmp_path: Path, cli_command: list[str]) -> ProcessRun:
+    """Run the CLI as a real subprocess in tmp_path; `stdin` is sent as the process's standard input."""
+    env = {key: value for key, value in os.environ.items() if key != "GITOPS_TOOLS_DEBUG"}
+
+    def run(*argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli_command, *argv], cwd=tmp_path, input=stdin, capture_output=True, text=True,
+                              timeout=timeout, env=env, check=False)
 
     return run

@@ -1,0 +1,35 @@
+"""Docs that are generated or promised stay true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_tools.model import Policy
+from gitops_tools.reporters import available_formats
+from gitops_tools.ruledocs import markdown_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_rule_catalogue_is_generated_from_the_policy_files(policies: dict[str, Policy]) -> None:
+    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == markdown_catalogue(policies.values()), "docs/rules.md is stale: run `make docs`"
+
+
+@pytest.mark.parametrize("command", ["lint", "rules", "explain"])
+def test_readme_documents_every_command(command: str) -> None:
+    assert f"### `gitops-tools {command}" in README
+
+
+@pytest.mark.parametrize("name", available_formats())
+def test_readme_documents_every_output_format(name: str) -> None:
+    assert f"`{name}`" in README
+
+
+def test_readme_quickstart_has_the_two_commands() -> None:
+    quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    assert "$ make demo" in quickstart
+    assert "$ make test" in quickstart
