@@ -12,7 +12,7 @@ from gitops_tools.loading import LoadedFile
 from gitops_tools.loading.document import Document
 from gitops_tools.model import Finding, JsonPath, Location, Policy
 from gitops_tools.pathmatch import Globs
-from gitops_tools.targets import applies_to_kind, instances
+from gitops_tools.targets import applies_to_kind, instances, kind_of, resources
 from gitops_tools.validation import SchemaEvaluator
 
 Violation = tuple[JsonPath, str]
@@ -44,23 +44,30 @@ class Engine:
             yield from self._document_findings(document, relpath)
 
     def _document_findings(self, document: Document, relpath: str) -> Iterator[Finding]:
-        exempt, bad_ids = annotation_exemptions(document.data, self.known_ids)
-        identity = document_identity(document.data, document.index)
+        for prefix, resource in resources(document.data):
+            yield from self._resource_findings(document, prefix, resource, relpath)
+
+    def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any,
+                           relpath: str) -> Iterator[Finding]:
+        """Findings for one resource: a document, or one item of a `kind: List` document (at `prefix`)."""
+        exempt, bad_ids = annotation_exemptions(resource, self.known_ids)
+        identity = document_identity(resource, document.index)
         for where, detail in bad_ids:
-            yield from self._located("exemption-unknown-policy", detail, document, (identity, where, detail))
+            content = (identity, (*prefix, *where), detail)
+            yield from self._located("exemption-unknown-policy", detail, document, content)
+        kind = kind_of(resource)
         seen: set[tuple[str, JsonPath]] = set()
-        for policy in self._applicable(document.kind, relpath):
+        for policy in self._applicable(kind, relpath):
             if policy.id in exempt:
                 continue
             evaluate = self._evaluator(policy)
-            for base, instance in instances(policy.targets, document.kind or "", document.data):
+            for base, instance in instances(policy.targets, kind or "", resource):
                 for relative, detail in evaluate(instance):
-                    where = (*base, *relative)
-                    if (policy.id, where) in seen:
-                        continue
-                    seen.add((policy.id, where))
-                    content = (identity, where, value_at(document.data, where))
-                    yield from self._located(policy.id, detail, document, content)
+                    where = (*prefix, *base, *relative)
+                    if (policy.id, where) not in seen:
+                        seen.add((policy.id, where))
+                        content = (identity, where, value_at(document.data, where))
+                        yield from self._located(policy.id, detail, document, content)
 
     def _applicable(self, kind: str | None, relpath: str) -> Iterator[Policy]:
         if kind not in self._by_kind:

@@ -23,6 +23,21 @@ POD_SPEC_PATHS: dict[str, JsonPath] = {
 Instance = tuple[JsonPath, Any]
 
 
+def kind_of(data: Any) -> str | None:
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def resources(data: Any) -> Iterator[Instance]:
+    """The document itself, or each item of a `kind: List` (what `kubectl get -o yaml` prints)."""
+    items = data.get("items") if kind_of(data) == "List" else None
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            yield ("items", index), item
+    else:
+        yield (), data
+
+
 def applies_to_kind(targets: Targets, kind: str | None) -> bool:
     """Document-level kind filter: non-Kubernetes documents (no kind) are never targeted."""
     if kind is None or kind in targets.exclude_kinds:

@@ -23,11 +23,6 @@ class Document:
     node: yaml.Node | None = None
     compose: Callable[[], yaml.Node | None] | None = field(default=None, repr=False)
 
-    @property
-    def kind(self) -> str | None:
-        kind = self.data.get("kind") if isinstance(self.data, dict) else None
-        return kind if isinstance(kind, str) else None
-
     def locate(self, path: JsonPath) -> Span:
         """Span of the value at `path`: a mapping member spans `key: value`, a list item spans the item."""
         if self.node is None and self.compose is not None:

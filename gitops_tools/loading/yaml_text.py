@@ -16,7 +16,13 @@ from gitops_tools.model import Problem
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
 
 
-class _Constructor(yaml.CSafeLoader):
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml: slower, same results
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _Constructor(_SafeLoader):
     """Safe loader that records duplicate keys and keeps timestamps as the strings Kubernetes sees."""
 
     def __init__(self, text: str) -> None:
