@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gitops_tools import __version__
 from gitops_tools.errors import GitopsToolsError
@@ -20,19 +20,42 @@ class _UsageError(Exception):
     pass
 
 
+class _ParserExitError(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse that writes --help/--version to the injected stream and never calls sys.exit."""
+
+    def __init__(self, *args: Any, stream: TextIO, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stream = stream
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: {message}")
+        raise _UsageError(f"{self.prog}: {message}\nRun `{self.prog} --help` for usage.")
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        if message:
+            self.stream.write(message)
+        raise _ParserExitError(status)
+
+    def _print_message(self, message: str, file: object = None) -> None:
+        if message:
+            self.stream.write(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     from gitops_tools.reporters import available_formats
 
-    parser = _Parser(prog="gitops-tools", description="Golden-path scaffolds and policy linters for GitOps repos.")
+    stream = stream or sys.stdout
+    parser = _Parser(prog="gitops-tools", description="Golden-path scaffolds and policy linters for GitOps repos.",
+                     stream=stream)
     parser.add_argument("--version", action="version", version=f"gitops-tools {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True)
 
-    lint = commands.add_parser("lint", help="check YAML/JSON files against the policies")
+    lint = commands.add_parser("lint", help="check YAML/JSON files against the policies", stream=stream)
     lint.add_argument("paths", nargs="*", default=["."], help="files or folders ('-' reads stdin); default: .")
     lint.add_argument("--format", choices=available_formats(), default="text", help="output format (default: text)")
     lint.add_argument("--config", type=Path, help="config file (default: nearest .gitops-tools.yaml)")
@@ -44,11 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="skip these policies (comma-separated ids or globs)")
     lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
 
-    rules = commands.add_parser("rules", help="list the policies, one per line")
+    rules = commands.add_parser("rules", help="list the policies, one per line", stream=stream)
     rules.add_argument("--format", choices=["text", "markdown"], default="text")
     rules.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
 
-    explain = commands.add_parser("explain", help="print one policy's documentation")
+    explain = commands.add_parser("explain", help="print one policy's documentation", stream=stream)
     explain.add_argument("policy_id")
     explain.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
     return parser
@@ -57,11 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(out).parse_args(argv)
         from gitops_tools import commands
 
         handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain}
         return handler[args.command](args, out, err)
+    except _ParserExitError as done:
+        return done.status
     except _UsageError as error:
         err.write(f"{error}\n")
         return EXIT_USAGE

@@ -49,11 +49,14 @@ def find_config(start: Path) -> Path | None:
 def load_config(path: Path | None, default_root: Path) -> Config:
     if path is None:
         return Config(root=default_root.resolve())
+    path = _shown(path)
     try:
         raw = path.read_bytes()
     except OSError as err:
         raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
     loaded = load_bytes(raw, str(path), Limits())
+    if [problem.policy_id for problem in loaded.problems] == ["file-empty"]:
+        return Config(root=path.parent.resolve(), path=path)
     if loaded.problems:
         problem = loaded.problems[0]
         raise ConfigError(f"invalid config file: {problem.detail}", Location(str(path), problem.line, problem.col))
@@ -61,14 +64,20 @@ def load_config(path: Path | None, default_root: Path) -> Config:
     data = document.data if document else None
     if data is None:
         return Config(root=path.parent.resolve(), path=path)
-    from gitops_tools.validation import SchemaEvaluator
+    from gitops_tools.validation import SchemaEvaluator, error_path
 
     validator = SchemaEvaluator(json.loads(schema_path("resources", "config.schema.json").read_text("utf-8")))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, error_path(e))))
     if errors:
-        line, col, _, _ = document.locate(tuple(errors[0].absolute_path)) if document else (1, 1, 1, 1)
+        line, col, _, _ = document.locate(error_path(errors[0])) if document else (1, 1, 1, 1)
         raise ConfigError(f"invalid config: {_describe(errors[0])}", Location(str(path), line, col))
     return _build(data, path, document.locate if document else None)
+
+
+def _shown(path: Path) -> Path:
+    """The config path as findings show it: relative to the working directory when it is inside it."""
+    resolved = path.resolve()
+    return resolved.relative_to(Path.cwd()) if resolved.is_relative_to(Path.cwd()) else path
 
 
 def _describe(error: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import Finding, JsonPath, Location, Policy
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import applies_to_kind, instances, kind_of, resources
-from gitops_tools.validation import SchemaEvaluator
+from gitops_tools.validation import SchemaEvaluator, error_path
 
 Violation = tuple[JsonPath, str]
 Content = tuple[str, JsonPath, Any]
@@ -37,9 +38,13 @@ class Engine:
 
     def evaluate(self, loaded: LoadedFile, relpath: str) -> Iterator[Finding]:
         """Every finding in one file: loader problems first, then each document's violations."""
+        occurrences: Counter[tuple[str, str, str]] = Counter()
         for problem in loaded.problems:
             location = Location(loaded.path, problem.line, problem.col, problem.line, problem.col)
-            yield from self._finding(problem.policy_id, problem.detail, location, ("", (), problem.detail))
+            key = (problem.policy_id, problem.detail, problem.snippet)
+            occurrences[key] += 1
+            content = ("", (), (problem.detail, problem.snippet, occurrences[key]))
+            yield from self._finding(problem.policy_id, problem.detail, location, content)
         for document in loaded.documents:
             yield from self._document_findings(document, relpath)
 
@@ -101,6 +106,6 @@ def _compile(policy: Policy) -> Check:
 
     def evaluate(instance: Any) -> Iterator[Violation]:
         for error in validator.iter_errors(instance):
-            yield tuple(error.absolute_path), ""
+            yield error_path(error), ""
 
     return evaluate

@@ -20,9 +20,34 @@ def document_identity(data: Any, index: int) -> str:
 
 
 def fingerprint(policy_id: str, path: str, identity: str, where: JsonPath, value: Any) -> str:
-    content = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
-    text = "\x1f".join((policy_id, path, identity, "/".join(map(str, where)), content))
+    text = "\x1f".join((policy_id, path, identity, "/".join(map(str, where)), canonical(value)))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def canonical(value: Any) -> str:
+    """A deterministic text for any loaded value: keys of any type sorted, no recursion (depth-safe)."""
+    out: list[str] = []
+    stack: list[tuple[bool, Any]] = [(False, value)]  # (is literal output, item)
+    while stack:
+        literal, item = stack.pop()
+        if literal:
+            out.append(item)
+        elif isinstance(item, dict):
+            stack.append((True, "}"))
+            for key in sorted(item, key=_key_order, reverse=True):
+                stack += [(False, item[key]), (True, f"{_key_order(key)}:")]
+            out.append("{")
+        elif isinstance(item, list | tuple):
+            stack.append((True, "]"))
+            stack += [(False, element) for element in reversed(item)]
+            out.append("[")
+        else:
+            out.append(json.dumps(item, default=str) + ",")
+    return "".join(out)
+
+
+def _key_order(key: Any) -> str:
+    return f"{type(key).__name__}:{key}"
 
 
 def value_at(data: Any, where: JsonPath) -> Any:

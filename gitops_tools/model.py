@@ -77,9 +77,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something a loader found before any policy ran (syntax error, duplicate key, ...)."""
+    """Something a loader found before any policy ran (syntax error, duplicate key, ...).
+
+    `snippet` is the offending line's text: it ties the finding's fingerprint to content, not to a line number.
+    """
 
     policy_id: str
     detail: str
     line: int = 1
     col: int = 1
+    snippet: str = ""

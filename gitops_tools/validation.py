@@ -7,6 +7,7 @@ instances it rejects, or cannot take (non-string keys, bytes), are handed to pyt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +48,19 @@ def remote_refs(schema: Any) -> Iterator[str]:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+
+
+def error_path(error: Any) -> tuple[str | int, ...]:
+    """Where a jsonschema error points; for an unexpected key, the key itself rather than its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        known = schema.get("properties", {})
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extra = [k for k in error.instance if k not in known and not any(p.search(str(k)) for p in patterns)]
+        if extra:
+            return (*path, extra[0])
+    return path
 
 
 class SchemaEvaluator:

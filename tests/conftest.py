@@ -48,7 +48,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRun:
 def lint_text(tmp_path: Path, policies: dict[str, Policy]) -> Callable[..., LintResult]:
     """Write `text` to a file under tmp_path and lint it with the built-in policies."""
 
-    def run(text: str, name: str = "manifest.yaml", **options: tuple[str, ...]) -> LintResult:
+    def run(text: str, name: str = "manifest.yaml", **options: Any) -> LintResult:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 
 from gitops_tools.loading.document import Document
@@ -30,13 +31,11 @@ def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) 
         return LoadedFile(path, problems=[text_or_problem])
     text = text_or_problem
     if not text.strip():
-        return LoadedFile(path, problems=[Problem("file-empty", "the file has no content")])
+        return LoadedFile(path, problems=[Problem("file-empty", "")])
     if is_json:
         from gitops_tools.loading.json_text import load_json
 
-        loaded = load_json(text, path)
-        if loaded is not None:
-            return LoadedFile(path, *loaded)
+        return LoadedFile(path, *load_json(text, path))
     from gitops_tools.loading.yaml_text import load_yaml
 
     return LoadedFile(path, *load_yaml(text, path, limits.alias_limit))
@@ -48,9 +47,11 @@ def _decode(raw: bytes, limits: Limits) -> str | Problem:
         return Problem("file-too-large", detail)
     if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
         return Problem("file-binary", "the file holds NUL bytes; it looks binary, not YAML or JSON")
+    body = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        return Problem("file-encoding", f"not valid UTF-8: byte 0x{raw[err.start]:02x} cannot be decoded", line, col)
+        before = body[: err.start].decode("utf-8")  # valid up to the bad byte; count characters, not bytes
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        return Problem("file-encoding", f"byte 0x{body[err.start]:02x} cannot be decoded", line, col)

@@ -11,23 +11,18 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import Problem
 
 
-class _DuplicateKeyError(Exception):
-    pass
+def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
+    """The document (JSON values, last duplicate wins) or a syntax problem, plus any duplicate-key problems."""
+    duplicates: list[str] = []
 
+    def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            duplicates.append("")
+        return result
 
-def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _DuplicateKeyError
-    return result
-
-
-def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]] | None:
-    """The document, or a syntax problem; None when the file needs the YAML path (duplicate keys)."""
     try:
-        data = json.loads(text, object_pairs_hook=_strict_object)
-    except _DuplicateKeyError:
-        return None  # the YAML loader reports duplicates with their positions
+        data = json.loads(text, object_pairs_hook=strict_object)
     except json.JSONDecodeError as err:
         return [], [Problem("json-syntax", err.msg, err.lineno, err.colno)]
     except RecursionError:
@@ -39,4 +34,22 @@ def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]] | No
         except yaml.YAMLError:
             return None  # valid JSON that YAML 1.1 rejects: findings fall back to 1:1
 
-    return [Document(path, 0, data, compose=compose)], []
+    document = Document(path, 0, data, compose=compose)
+    return [document], _duplicate_problems(document, text) if duplicates else []
+
+
+def _duplicate_problems(document: Document, text: str) -> list[Problem]:
+    """Positions of repeated keys, found in the YAML node tree (JSON is YAML); 1:1 if YAML cannot read it."""
+    from gitops_tools.loading.yaml_text import duplicate_keys, duplicate_problem
+
+    document.locate(())  # composes the node tree
+    stack = [document.node] if document.node is not None else []
+    problems: list[Problem] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            problems.extend(duplicate_problem(key, text) for key in duplicate_keys(node.value))
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return sorted(problems, key=lambda p: (p.line, p.col)) or [Problem("yaml-duplicate-key", "a key appears twice")]

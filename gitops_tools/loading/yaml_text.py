@@ -15,7 +15,6 @@ from gitops_tools.model import Problem
 
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
 
-
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # PyYAML built without libyaml: slower, same results
@@ -23,30 +22,45 @@ except ImportError:  # PyYAML built without libyaml: slower, same results
 
 
 class _Constructor(_SafeLoader):
-    """Safe loader that records duplicate keys and keeps timestamps as the strings Kubernetes sees."""
+    """Safe loader that records duplicate keys, keeps timestamps as strings and reads application tags as data."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.duplicates: list[Problem] = []
+        self.duplicates: list[yaml.Node] = []
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        own_pairs = node.value  # flatten_mapping deletes merge keys from this list, then prepends merged pairs
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         if len(mapping) < len(node.value):  # cheap test; only then look for the culprits
-            self._record_duplicates(node)
+            self.duplicates.extend(duplicate_keys(own_pairs))
         return mapping
 
-    def _record_duplicates(self, node: yaml.MappingNode) -> None:
-        seen: set[str] = set()
-        start, end = node.start_mark.index, node.end_mark.index
-        for key_node, _ in node.value:
-            mark = key_node.start_mark
-            if not isinstance(key_node, yaml.ScalarNode) or not start <= mark.index < end:
-                continue  # keys merged in from an anchor elsewhere may be overridden
+
+def duplicate_keys(pairs: list[tuple[yaml.Node, yaml.Node]]) -> Iterator[yaml.Node]:
+    """Each scalar key node that repeats an earlier key of the same mapping."""
+    seen: set[str] = set()
+    for key_node, _ in pairs:
+        if isinstance(key_node, yaml.ScalarNode):
             if key_node.value in seen:
-                self.duplicates.append(
-                    Problem("yaml-duplicate-key", f"duplicate key {key_node.value!r}", mark.line + 1, mark.column + 1)
-                )
+                yield key_node
             seen.add(key_node.value)
+
+
+def duplicate_problem(key_node: yaml.Node, text: str) -> Problem:
+    mark = key_node.start_mark
+    detail = f"{key_node.value!r} appears again; only the last value is kept"
+    return Problem("yaml-duplicate-key", detail, mark.line + 1, mark.column + 1, line_text(text, mark.line + 1))
+
+
+def line_text(text: str, line: int) -> str:
+    """The stripped text of a 1-based line (what a finding's fingerprint is tied to when it has no path)."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start:end if end >= 0 else None].strip()
 
 
 def _timestamp_as_text(loader: _Constructor, node: yaml.Node) -> str:
@@ -54,65 +68,92 @@ def _timestamp_as_text(loader: _Constructor, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
+def _application_tag(loader: _Constructor, node: yaml.Node) -> Any:
+    """`!reference`, `!Ref`, `!include`...: tags other tools give meaning to; linting sees the plain value."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_Constructor.add_constructor(None, _application_tag)
 
 
 def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], list[Problem]]:
-    """Every document that parses, plus the problems found on the way (stops at the first syntax error)."""
+    """Every document that loads, plus the problems found on the way (parsing stops at a syntax error)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     loader = _Constructor(text)
     check_aliases = "&" in text and "*" in text
     try:
         for index, node in enumerate(_nodes(loader)):
-            if node is None:
+            problem = _alias_problem(node, alias_limit) if check_aliases else None
+            if problem is not None:
+                problems.append(problem)
                 continue
-            if check_aliases and _expanded_size(node, alias_limit) > alias_limit:
-                mark = node.start_mark
-                detail = f"aliases expand this document beyond {alias_limit} nodes"
-                problems.append(Problem("yaml-alias-limit", detail, mark.line + 1, mark.column + 1))
-                continue
-            data = loader.construct_document(node)
-            documents.append(Document(path, index, data, node))
+            try:
+                documents.append(Document(path, index, loader.construct_document(node), node))
+            except yaml.constructor.ConstructorError as err:  # bad data in one document: the next may be fine
+                problems.append(_marked_problem(err, text))
     except yaml.MarkedYAMLError as err:
-        problems.append(_syntax_problem(err))
+        problems.append(_marked_problem(err, text))
     except RecursionError:
         problems.append(Problem("document-too-deep", "nesting is too deep to process"))
     finally:
         loader.dispose()
-    problems.extend(loader.duplicates)
+    problems.extend(duplicate_problem(key_node, text) for key_node in loader.duplicates)
     return documents, problems
 
 
-def _nodes(loader: _Constructor) -> Iterator[yaml.Node | None]:
+def _nodes(loader: _Constructor) -> Iterator[yaml.Node]:
     while loader.check_node():
-        yield loader.get_node()
+        node = loader.get_node()
+        if node is not None:
+            yield node
 
 
-def _syntax_problem(err: yaml.MarkedYAMLError) -> Problem:
+def _marked_problem(err: yaml.MarkedYAMLError, text: str) -> Problem:
     mark = err.problem_mark or err.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = err.problem or "invalid YAML"
     if LIBYAML_DEPTH_MESSAGE in problem:
         return Problem("document-too-deep", f"nesting is deeper than libyaml's limit ({problem})", line, col)
     detail = f"{problem} ({err.context})" if err.context else problem
-    return Problem("yaml-syntax", detail, line, col)
+    return Problem("yaml-syntax", detail, line, col, line_text(text, line))
+
+
+def _alias_problem(root: yaml.Node, limit: int) -> Problem | None:
+    size = _expanded_size(root, limit)
+    if 0 <= size <= limit:
+        return None
+    mark = root.start_mark
+    detail = "an alias refers to itself" if size == RECURSIVE else f"aliases expand it beyond {limit} nodes"
+    return Problem("yaml-alias-limit", detail, mark.line + 1, mark.column + 1)
+
+
+RECURSIVE = -1
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """How many nodes the document has once every alias is expanded (stops counting past `limit`)."""
+    """Nodes in the document once every alias is expanded (capped past `limit`); RECURSIVE for a cycle."""
     sizes: dict[int, int] = {}
+    on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
+        if children_done:
+            on_path.discard(id(node))
+            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(child)] for child in _children(node)))
+            continue
         if id(node) in sizes:
             continue
-        children = _children(node)
-        if children_done or not children:
-            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(child)] for child in children))
-            continue
+        if id(node) in on_path:
+            return RECURSIVE
+        on_path.add(id(node))
         stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+        stack.extend((child, False) for child in _children(node))
     return sizes[id(root)]
 
 

@@ -1,0 +1,334 @@
+"""Evaluating policies: where findings land, what they apply to, exemptions, fingerprints, coded checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from gitops_tools.lint import LintResult
+from gitops_tools.model import Finding
+
+TreeLint = Callable[..., LintResult]
+Spots = Callable[[LintResult], list[tuple[str, int, int, str]]]
+
+TAG = "container-image-tag-not-latest"
+MEMORY = "container-memory-limit-set"
+PRIVILEGED = "container-not-privileged"
+HOST_NETWORK = "pod-host-network-unset"
+ENV = "container-env-names-unique"
+UNKNOWN = "exemption-unknown-policy"
+
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          hostNetwork: true
+          initContainers:
+            - name: migrate
+              image: registry.example.com/migrate:latest
+          containers:
+            - name: report
+              image: registry.example.com/report:latest
+              resources: {limits: {memory: 64Mi}}
+          ephemeralContainers:
+            - name: debug
+              image: busybox:latest
+              securityContext: {privileged: true}
+"""
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      initContainers:
+        - {name: init, image: "init:1.0", securityContext: {privileged: true}}
+      containers:
+        - {name: app, image: "app:latest"}
+        - name: proxy
+          image: proxy:latest
+"""
+
+
+def pod(annotation: str | None = None, name: str = "web", image: str = "app:latest") -> str:
+    annotations = f"\n  annotations:\n    gitops-tools.io/exempt: {annotation}" if annotation is not None else ""
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}{annotations}
+spec:
+  containers:
+    - name: app
+      image: {image}
+      securityContext: {{privileged: true}}
+"""
+
+
+# --- where findings land ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "policy_id", "expected"),
+    [
+        pytest.param(CRONJOB, TAG, [(13, 15), (16, 15), (20, 15)], id="cronjob-all-container-lists"),
+        pytest.param(CRONJOB, MEMORY, [(12, 15)], id="cronjob-ephemeral-not-targeted-by-resources"),
+        pytest.param(CRONJOB, PRIVILEGED, [(21, 33)], id="cronjob-ephemeral-container"),
+        pytest.param(CRONJOB, HOST_NETWORK, [(10, 11)], id="cronjob-pod-spec"),
+        pytest.param(DEPLOYMENT, PRIVILEGED, [(8, 61)], id="deployment-init-container-flow"),
+        pytest.param(DEPLOYMENT, TAG, [(10, 23), (12, 11)], id="deployment-second-container"),
+    ],
+)
+def test_findings_inside_workloads_point_at_the_offending_node(lint_tree: TreeLint, spots: Spots, text: str,
+                                                               policy_id: str, expected: list[tuple[int, int]]) -> None:
+    result = lint_tree({"workload.yaml": text}, select=(policy_id,))
+    assert spots(result) == [("workload.yaml", line, col, policy_id) for line, col in expected]
+
+
+def test_one_finding_per_violated_location_even_with_several_schema_errors(lint_tree: TreeLint,
+                                                                           spots: Spots) -> None:
+    # apiVersion and metadata are both missing: two schema errors at the document root, one finding
+    result = lint_tree({"cm.yaml": "kind: ConfigMap\ndata: {a: b}\n"}, select=("manifest-identity-complete",))
+    assert spots(result) == [("cm.yaml", 1, 1, "manifest-identity-complete")]
+
+
+def test_findings_are_sorted_and_unique_and_the_same_every_run(lint_tree: TreeLint) -> None:
+    files = {"b.yaml": DEPLOYMENT, "a.yaml": CRONJOB + "---\n" + pod(), "sub/c.yaml": pod(), "a.json": "{"}
+    first = lint_tree(files, "b.yaml", "sub", "a.yaml", "./a.yaml", "a.json", "a.yaml")
+    second = lint_tree(files, "a.json", "sub/c.yaml", "a.yaml", "b.yaml")
+    assert first.findings == second.findings
+    assert first.files == 4
+    assert first.findings == sorted(first.findings, key=Finding.sort_key)
+    assert len(set(first.findings)) == len(first.findings)
+    assert first.findings[0].location.path == "a.json"
+    assert {f.location.path for f in first.findings} == {"a.json", "a.yaml", "b.yaml", "sub/c.yaml"}
+
+
+def test_findings_are_ordered_by_path_line_column_then_policy(lint_tree: TreeLint, spots: Spots) -> None:
+    cpu, pull = "container-cpu-limit-set", "container-image-pull-policy-always"
+    result = lint_tree({"workload.yaml": DEPLOYMENT}, select=(TAG, PRIVILEGED, pull, MEMORY, cpu))
+    assert [spot[1:] for spot in spots(result)] == [
+        (8, 11, cpu), (8, 11, pull), (8, 11, MEMORY), (8, 61, PRIVILEGED),
+        (10, 11, cpu), (10, 11, MEMORY), (10, 23, TAG),
+        (11, 11, cpu), (11, 11, MEMORY), (12, 11, TAG),
+    ]
+
+
+# --- what policies apply to ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps: [{uses: x@v1}]\n",
+                     id="github-workflow"),
+        pytest.param("services:\n  web:\n    image: nginx:latest\n    privileged: true\n", id="compose-file"),
+        pytest.param("image: {repository: app, tag: latest}\ncontainers: [{name: a, image: 'a:latest'}]\n",
+                     id="helm-values"),
+        pytest.param("kind: 5\nspec: {containers: [{image: 'a:latest', securityContext: {privileged: true}}]}\n",
+                     id="kind-not-a-string"),
+        pytest.param("- kind: Pod\n  spec: {containers: [{image: 'a:latest'}]}\n", id="top-level-list"),
+        pytest.param("just a string\n", id="scalar"),
+        pytest.param("---\n", id="null-document"),
+    ],
+)
+def test_documents_without_a_kind_get_no_kubernetes_findings(lint_tree: TreeLint, text: str) -> None:
+    result = lint_tree({"other.yaml": text})
+    assert result.findings == []
+    assert result.documents == 1
+
+
+KUBECTL_LIST = """\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: one}
+    spec:
+      containers: [{name: app, image: "app:1.0"}]
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: two
+      annotations: {gitops-tools.io/exempt: "container-not-privileged, nope: reason"}
+    spec:
+      containers: [{name: app, image: "app:latest", securityContext: {privileged: true}}]
+"""
+
+
+def test_items_of_a_kind_list_are_linted_as_resources(lint_tree: TreeLint, spots: Spots) -> None:
+    result = lint_tree({"list.yaml": KUBECTL_LIST}, select=(TAG, PRIVILEGED, UNKNOWN))
+    assert spots(result) == [("list.yaml", 13, 21, UNKNOWN), ("list.yaml", 15, 32, TAG)]
+
+
+def test_policy_scoped_to_kinds_ignores_other_kinds(lint_tree: TreeLint) -> None:
+    role_like = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nrules: [{verbs: ['*']}]\n"
+    assert lint_tree({"cm.yaml": role_like}, select=("rbac-rules-no-wildcards",)).findings == []
+
+
+# --- exemptions ------------------------------------------------------------------------------------------------------
+
+
+def test_exemption_annotation_suppresses_exactly_the_named_policies(lint_tree: TreeLint, spots: Spots) -> None:
+    exempt = pod(f'"{TAG}, {PRIVILEGED}: legacy image, fixed in TICKET-12"')
+    result = lint_tree({"pods.yaml": f"{exempt}---\n{pod(name='other')}"}, select=(TAG, PRIVILEGED, MEMORY))
+    assert spots(result) == [
+        ("pods.yaml", 9, 7, MEMORY),
+        ("pods.yaml", 19, 7, MEMORY),  # the second document has no annotation: everything applies
+        ("pods.yaml", 20, 7, TAG),
+        ("pods.yaml", 21, 25, PRIVILEGED),
+    ]
+
+
+def test_exemption_with_spaces_and_no_reason_still_names_its_policy(lint_tree: TreeLint, spots: Spots) -> None:
+    result = lint_tree({"pod.yaml": pod(f'"  {TAG}  "')}, select=(TAG, PRIVILEGED))
+    assert spots(result) == [("pod.yaml", 11, 25, PRIVILEGED)]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "detail"),
+    [
+        pytest.param(f'"{TAG}, no-such-policy: reason"', "'no-such-policy' is not a policy id", id="unknown-id"),
+        pytest.param('"container-image-tag-latest: typo"', "is not a policy id", id="typo"),
+        pytest.param('": reason only"', "names no policy id", id="no-id"),
+        pytest.param("5", "must be a string", id="not-a-string"),
+    ],
+)
+def test_bad_exemption_is_a_finding_at_the_annotation(lint_tree: TreeLint, spots: Spots, annotation: str,
+                                                      detail: str) -> None:
+    result = lint_tree({"pod.yaml": pod(annotation)}, select=(UNKNOWN, PRIVILEGED))
+    assert spots(result) == [("pod.yaml", 6, 5, UNKNOWN), ("pod.yaml", 11, 25, PRIVILEGED)]
+    assert detail in result.findings[0].message
+
+
+def test_known_ids_next_to_an_unknown_one_are_still_exempt(lint_tree: TreeLint, spots: Spots) -> None:
+    result = lint_tree({"pod.yaml": pod(f'"nope, {TAG}: reason"')}, select=(UNKNOWN, TAG))
+    assert spots(result) == [("pod.yaml", 6, 5, UNKNOWN)]
+
+
+# --- fingerprints ----------------------------------------------------------------------------------------------------
+
+
+def _fingerprints(result: LintResult) -> dict[tuple[str, str], str]:
+    """Fingerprint by (policy, message); the tests below use inputs where that pair is unique."""
+    by_key = {(f.policy_id, f.message): f.fingerprint for f in result.findings}
+    assert len(by_key) == len(result.findings)
+    return by_key
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        pytest.param("# a comment\n", id="comment"),
+        pytest.param("\n\n\n", id="blank-lines"),
+        pytest.param("# header\n---\n", id="document-marker"),
+    ],
+)
+def test_fingerprints_survive_lines_shifting(lint_tree: TreeLint, prefix: str) -> None:
+    before = lint_tree({"pod.yaml": pod()})
+    after = lint_tree({"pod.yaml": prefix + pod()})
+    assert before.findings
+    assert _fingerprints(after) == _fingerprints(before)
+    assert [f.location.line - prefix.count("\n") for f in after.findings] == [f.location.line for f in before.findings]
+
+
+def test_fingerprint_changes_when_the_offending_value_changes(lint_tree: TreeLint) -> None:
+    before = _fingerprints(lint_tree({"pod.yaml": pod(image="app:latest")}, select=(TAG, PRIVILEGED)))
+    after = _fingerprints(lint_tree({"pod.yaml": pod(image="other:latest")}, select=(TAG, PRIVILEGED)))
+    assert before.keys() == after.keys()
+    changed = {key[0] for key in before if before[key] != after[key]}
+    assert changed == {TAG}
+
+
+def test_fingerprint_differs_between_resources_and_files(lint_tree: TreeLint) -> None:
+    result = lint_tree({"a.yaml": pod(name="one") + "---\n" + pod(name="two"), "b.yaml": pod(name="one")},
+                       select=(TAG,))
+    assert len(result.findings) == 3
+    assert len({f.fingerprint for f in result.findings}) == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(pod() + "---\n" + pod(name="other"), id="two-resources"),
+        pytest.param("a:\n  k: 1\n  k: 2\nb:\n  k: 1\n  k: 2\n", id="duplicate-keys-in-two-mappings"),
+        pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\ndata: {k: 1, k: 2}\n---\n"
+                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: x}\ndata: {k: 1, k: 2}\n",
+                     id="duplicate-keys-in-two-resources"),
+    ],
+)
+def test_distinct_findings_have_distinct_fingerprints(lint_tree: TreeLint, text: str) -> None:
+    """A baseline keyed by fingerprint must not let one finding hide another."""
+    result = lint_tree({"many.yaml": text})
+    assert len(result.findings) >= 2
+    assert len({f.fingerprint for f in result.findings}) == len(result.findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "policy_id"),
+    [
+        pytest.param("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  nodeSelector: {1: a, zone: b}\n"
+                     "  containers: [{name: a, image: 'a:1'}]\n", "pod-service-account-token-automount-disabled",
+                     id="pod-spec-with-an-int-key"),
+        pytest.param("kind: ConfigMap\nmetadata: {name: tcp-services}\ndata:\n  9000: default/web:8080\n"
+                     "  '9001': default/api:8080\n", "manifest-identity-complete", id="configmap-port-keys"),
+    ],
+)
+def test_mixed_key_types_never_crash_fingerprinting(lint_tree: TreeLint, text: str, policy_id: str) -> None:
+    """YAML keys may be ints next to strings (`9000:` is an int); the finding's value must still fingerprint."""
+    result = lint_tree({"mixed.yaml": text}, select=(policy_id,))
+    assert [f.policy_id for f in result.findings] == [policy_id]
+    assert result.findings[0].fingerprint
+
+
+# --- coded check: container-env-names-unique ------------------------------------------------------------------------
+
+
+def _env_pod(env: str, list_name: str = "containers") -> str:
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: web}}
+spec:
+  {list_name}:
+    - name: app
+      image: app:1.0
+      env:
+{env}"""
+
+
+@pytest.mark.parametrize(
+    ("env", "list_name", "expected"),
+    [
+        pytest.param("        - {name: A, value: '1'}\n        - {name: B, value: '2'}\n", "containers", [],
+                     id="unique"),
+        pytest.param("        - {name: A, value: '1'}\n        - {name: A, value: '2'}\n", "containers",
+                     [(10, 12, "'A' is also set at env[0]")], id="flow-repeat"),
+        pytest.param("        - name: A\n          value: '1'\n        - name: B\n          value: '2'\n"
+                     "        - name: A\n          valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
+                     "initContainers", [(13, 11, "'A' is also set at env[0]")], id="block-repeat-init-container"),
+        pytest.param("        - {name: A}\n        - {name: A}\n        - {name: A}\n", "ephemeralContainers",
+                     [(10, 12, "'A' is also set at env[0]"), (11, 12, "'A' is also set at env[0]")],
+                     id="three-times"),
+        pytest.param("        - {value: x}\n        - {value: y}\n        - {name: 5}\n        - {name: 5}\n",
+                     "containers", [], id="entries-without-a-string-name"),
+        pytest.param("        {A: '1'}\n", "containers", [], id="env-not-a-list"),
+    ],
+)
+def test_env_names_unique(lint_tree: TreeLint, spots: Spots, env: str, list_name: str,
+                          expected: list[tuple[int, int, str]]) -> None:
+    result = lint_tree({"pod.yaml": _env_pod(env, list_name)}, select=(ENV,))
+    assert spots(result) == [("pod.yaml", line, col, ENV) for line, col, _ in expected]
+    for finding, (_, _, detail) in zip(result.findings, expected, strict=True):
+        assert finding.message.endswith(detail)
+        assert str(finding.severity) == "warning"

@@ -1,0 +1,463 @@
+"""Reading files: documents, positions of findings, and every way a file can be unusable (a finding, never a crash)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_tools.config import Config
+from gitops_tools.lint import LintResult
+from gitops_tools.loading import Limits, load_bytes
+
+TreeLint = Callable[..., LintResult]
+Spots = Callable[[LintResult], list[tuple[str, int, int, str]]]
+Problem = tuple[str, int, int]
+
+BOM = b"\xef\xbb\xbf"
+TAG = "container-image-tag-not-latest"
+MEMORY = "container-memory-limit-set"
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: app
+      image: registry.example.com/app:latest
+      resources:
+        requests: {memory: 64Mi}
+    - name: sidecar
+      image: registry.example.com/proxy:1.0.0
+"""
+
+BILLION_LAUGHS = """\
+a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def load(raw: bytes, *, is_json: bool = False, limits: Limits | None = None) -> tuple[list[Any], list[Problem]]:
+    """(document data, (problem id, line, col)) of `raw` read through the loader."""
+    loaded = load_bytes(raw, "file", limits or Limits(), is_json=is_json)
+    return [d.data for d in loaded.documents], [(p.policy_id, p.line, p.col) for p in loaded.problems]
+
+
+# --- multi-document YAML ---------------------------------------------------------------------------------------------
+
+
+def test_every_document_of_a_multi_document_stream_is_loaded_in_order() -> None:
+    data, problems = load(b"---\na: 1\n---\n---\nb: 2\n...\n---\nc: 3\n")
+    assert data == [{"a": 1}, None, {"b": 2}, {"c": 3}]
+    assert problems == []
+
+
+def test_findings_in_a_later_document_carry_that_documents_lines(lint_tree: TreeLint, spots: Spots) -> None:
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+    result = lint_tree({"all.yaml": f"{config_map}---\n{POD}---\n{config_map}"}, select=(TAG,))
+    assert spots(result) == [("all.yaml", 4 + 7, 7, TAG)]
+    assert result.documents == 3
+
+
+# --- positions of findings ------------------------------------------------------------------------------------------
+
+FLOW_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - {name: app, image: "app:latest", resources: {limits: {cpu: 1}}}
+"""
+
+FLOW_SEQUENCE_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers: [{name: app, image: "app:latest", resources: {limits: {memory: 1Gi}}}]
+"""
+
+ROLE = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: web}
+rules:
+  - apiGroups: [""]
+    resources: [pods]
+    verbs: [get, list]
+  - apiGroups: [apps]
+    resources: [deployments]
+    verbs: [get, "*"]
+  - apiGroups: [apps]
+    resources: [replicasets]
+    verbs:
+      - get
+      - "*"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "policy_id", "expected"),
+    [
+        pytest.param(POD, TAG, [(7, 7)], id="bad-value-at-its-key"),
+        pytest.param(POD, MEMORY, [(8, 7), (10, 7)], id="missing-key-at-parent-key-or-list-item"),
+        pytest.param(FLOW_POD, TAG, [(6, 19)], id="flow-mapping-value"),
+        pytest.param(FLOW_POD, MEMORY, [(6, 52)], id="flow-mapping-missing-key"),
+        pytest.param(FLOW_SEQUENCE_POD, TAG, [(5, 28)], id="flow-sequence-item"),
+        pytest.param(ROLE, "rbac-rules-no-wildcards", [(10, 18), (15, 9)], id="scalar-list-items"),
+    ],
+)
+def test_finding_position(lint_tree: TreeLint, spots: Spots, text: str, policy_id: str,
+                          expected: list[tuple[int, int]]) -> None:
+    result = lint_tree({"manifest.yaml": text}, select=(policy_id,))
+    assert spots(result) == [("manifest.yaml", line, col, policy_id) for line, col in expected]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "col"),
+    [
+        pytest.param("pod.yaml", POD, 7, 7, id="yaml"),
+        pytest.param("pod.json", '{"kind": "Pod",\n "spec": {"containers": [\n  {"image": "a:latest"}]}}', 3, 4,
+                     id="json"),
+    ],
+)
+def test_crlf_line_endings_give_the_same_positions(lint_tree: TreeLint, spots: Spots, name: str, text: str,
+                                                   line: int, col: int) -> None:
+    result = lint_tree({name: text.replace("\n", "\r\n")}, select=(TAG, "yaml-syntax", "json-syntax"))
+    assert spots(result) == [(name, line, col, TAG)]
+
+
+def test_a_finding_spans_from_its_key_to_the_end_of_its_value(lint_tree: TreeLint) -> None:
+    [finding] = lint_tree({"pod.yaml": POD}, select=(TAG,)).findings
+    line = POD.splitlines()[6]
+    assert (finding.location.line, finding.location.col) == (7, line.index("image") + 1)
+    assert (finding.location.end_line, finding.location.end_col) == (7, len(line) + 1)
+
+
+# --- YAML syntax errors ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        pytest.param("a: 1\n---\ngreeting: hello: world\n", 3, 16, id="colon-in-plain-value"),
+        pytest.param("a:\n\tb: 1\n", 2, 1, id="tab-indentation"),
+        pytest.param("- a\nb: c\n", 2, 1, id="mapping-after-sequence"),
+    ],
+)
+def test_yaml_syntax_error_is_a_finding_at_its_mark(lint_tree: TreeLint, spots: Spots, text: str, line: int,
+                                                    col: int) -> None:
+    assert spots(lint_tree({"broken.yaml": text})) == [("broken.yaml", line, col, "yaml-syntax")]
+
+
+def test_documents_before_a_syntax_error_are_still_linted(lint_tree: TreeLint, spots: Spots) -> None:
+    broken = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata:\n  greeting: hello: world\n"
+    text = f"{FLOW_POD}---\n{broken}"
+    result = lint_tree({"mixed.yaml": text}, select=(TAG, "yaml-syntax"))
+    assert spots(result) == [("mixed.yaml", 6, 19, TAG), ("mixed.yaml", 12, 18, "yaml-syntax")]
+
+
+@pytest.mark.parametrize(
+    "tagged",
+    [
+        pytest.param("script: [!reference [.setup, script]]", id="gitlab-reference"),
+        pytest.param("bucket: !Ref Bucket", id="cloudformation-ref"),
+        pytest.param("secrets: !include secrets.yaml", id="include"),
+        pytest.param("!custom {a: 1}", id="tagged-root"),
+    ],
+)
+def test_valid_yaml_with_application_tags_is_not_a_syntax_error(lint_tree: TreeLint, spots: Spots,
+                                                                tagged: str) -> None:
+    """Custom tags are valid YAML (GitLab CI, CloudFormation, ...): no syntax error, and later documents are linted."""
+    result = lint_tree({"tagged.yaml": f"{tagged}\n---\n{FLOW_POD}"})
+    assert [spot for spot in spots(result) if spot[3] in {TAG, "yaml-syntax"}] == [("tagged.yaml", 2 + 6, 19, TAG)]
+    assert result.documents == 2
+
+
+# --- duplicate keys --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        pytest.param("cm.yaml", "kind: ConfigMap\ndata:\n  mode: fast\n  mode: safe\n", [(4, 3)], id="yaml-block"),
+        pytest.param("cm.yaml", "data: {a: 1, b: 2, a: 3}\n", [(1, 20)], id="yaml-flow"),
+        pytest.param("cm.yaml", "a: 1\na: 2\na: 3\n", [(2, 1), (3, 1)], id="yaml-each-repeat"),
+        pytest.param("cm.yaml", "a: 1\n'a': 2\n", [(2, 1)], id="yaml-quoted-repeat"),
+        pytest.param("values.json", '{"replicas": 2, "replicas": 3}', [(1, 17)], id="json-one-line"),
+        pytest.param("values.json", '{\n  "a": 1,\n  "b": {"c": 1, "c": 2}\n}\n', [(3, 17)], id="json-nested"),
+        pytest.param("values.json", '{"<<": 1, "<<": 2}', [(1, 11)], id="json-merge-key-is-plain-text"),
+    ],
+)
+def test_duplicate_key_is_reported_at_the_repeated_key(lint_tree: TreeLint, spots: Spots, name: str, text: str,
+                                                       expected: list[tuple[int, int]]) -> None:
+    result = lint_tree({name: text}, select=("yaml-duplicate-key", "json-syntax", "yaml-syntax"))
+    assert spots(result) == [(name, line, col, "yaml-duplicate-key") for line, col in expected]
+
+
+def test_a_file_with_a_duplicate_key_is_still_linted_with_the_last_value(lint_tree: TreeLint, spots: Spots) -> None:
+    text = FLOW_POD.replace('image: "app:latest"', 'image: "app:1.0", image: "app:latest"')
+    result = lint_tree({"pod.yaml": text}, select=(TAG, "yaml-duplicate-key"))
+    assert spots(result) == [("pod.yaml", 6, 19 + len('image: "app:1.0", '), TAG),
+                             ("pod.yaml", 6, 19 + len('image: "app:1.0", '), "yaml-duplicate-key")]
+
+
+@pytest.mark.parametrize(
+    ("text", "merged"),
+    [
+        pytest.param("base: &base {cpu: 100m, memory: 1Gi}\nweb:\n  <<: *base\n  cpu: 200m\n",
+                     {"cpu": "200m", "memory": "1Gi"}, id="alias-then-override"),
+        pytest.param("base: &base {cpu: 100m}\nweb: {<<: *base, cpu: 200m}\n", {"cpu": "200m"}, id="flow-override"),
+        pytest.param("a: &a {x: 1, y: 1}\nb: &b {x: 2, z: 2}\nweb:\n  <<: [*a, *b]\n  y: 3\n",
+                     {"x": 1, "y": 3, "z": 2}, id="merge-list-overlapping"),
+        pytest.param("web:\n  <<: {cpu: 100m}\n  cpu: 200m\n", {"cpu": "200m"}, id="inline-merge-mapping"),
+        pytest.param("web:\n  <<: &defaults {cpu: 100m}\n  cpu: 200m\nworker: *defaults\n", {"cpu": "200m"},
+                     id="anchored-inline-merge-mapping"),
+    ],
+)
+def test_keys_overridden_after_a_merge_are_not_duplicates(text: str, merged: dict[str, object]) -> None:
+    data, problems = load(text.encode())
+    assert problems == []
+    assert isinstance(data[0], dict)
+    assert data[0]["web"] == merged
+
+
+def test_a_real_duplicate_next_to_a_merge_is_still_reported() -> None:
+    _, problems = load(b"base: &b {x: 1}\nweb:\n  <<: *b\n  x: 2\n  x: 3\n")
+    assert problems == [("yaml-duplicate-key", 5, 3)]
+
+
+# --- unusable files --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [b"", b"\n", b"   \n\t\n", b"\r\n\r\n", BOM], ids=repr)
+def test_empty_or_whitespace_only_file(lint_tree: TreeLint, spots: Spots, raw: bytes) -> None:
+    result = lint_tree({"empty.yaml": raw})
+    assert spots(result) == [("empty.yaml", 1, 1, "file-empty")]
+    assert result.documents == 0
+
+
+def test_a_file_of_comments_only_is_not_empty(lint_tree: TreeLint) -> None:
+    assert lint_tree({"placeholder.yaml": "# resources are added per environment\n"}).findings == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "col", "byte"),
+    [
+        pytest.param(b"greeting: gr\xfc\xdf dich\n", 1, 13, 0xFC, id="latin-1"),
+        pytest.param(b"a: 1\nb: \xff\n", 2, 4, 0xFF, id="second-line"),
+        # columns count characters, as YAML and JSON positions do: "name: café " is 11 characters (12 bytes)
+        pytest.param("name: café ".encode() + b"\xff\n", 1, 12, 0xFF, id="after-multibyte-character"),
+        pytest.param(BOM + b"a: 1\nb: \xff\n", 2, 4, 0xFF, id="after-a-bom"),
+    ],
+)
+def test_invalid_utf8_is_reported_at_the_bad_byte(lint_tree: TreeLint, spots: Spots, raw: bytes, line: int,
+                                                  col: int, byte: int) -> None:
+    result = lint_tree({"latin.yaml": raw})
+    assert spots(result) == [("latin.yaml", line, col, "file-encoding")]
+    assert f"byte 0x{byte:02x}" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "col"),
+    [
+        pytest.param("pod.yaml", FLOW_POD, 6, 19, id="yaml"),
+        pytest.param("pod.json", '{"kind": "Pod", "spec": {"containers": [\n{"image": "a:latest"}]}}', 2, 2, id="json"),
+    ],
+)
+def test_a_utf8_bom_is_accepted_and_does_not_shift_columns(lint_tree: TreeLint, spots: Spots, name: str, text: str,
+                                                           line: int, col: int) -> None:
+    result = lint_tree({name: BOM + text.encode()}, select=(TAG, "file-encoding", "yaml-syntax", "json-syntax"))
+    assert spots(result) == [(name, line, col, TAG)]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"\x00\x01\x02\x03kind: Pod\n", id="nul-bytes"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", id="png"),
+        pytest.param("kind: Pod\n".encode("utf-16"), id="utf-16-with-bom"),
+        pytest.param("kind: Pod\n".encode("utf-16-be"), id="utf-16-be"),
+    ],
+)
+def test_binary_and_utf16_files_are_reported_not_parsed(lint_tree: TreeLint, spots: Spots, raw: bytes) -> None:
+    result = lint_tree({"blob.yaml": raw})
+    assert spots(result) == [("blob.yaml", 1, 1, "file-binary")]
+    assert result.documents == 0
+
+
+@pytest.mark.parametrize(("size", "too_large"), [(1024, False), (1025, True)])
+def test_size_limit_boundary(tmp_path: Path, lint_tree: TreeLint, size: int, too_large: bool) -> None:
+    text = "# padding\n" + "#" * (size - len("# padding\n") - 1) + "\n"
+    config = Config(root=tmp_path, limits=Limits(max_file_bytes=1024))
+    result = lint_tree({"padded.yaml": text}, config=config)
+    assert [f.policy_id for f in result.findings] == (["file-too-large"] if too_large else [])
+
+
+def test_a_huge_file_is_reported_without_being_read(tmp_path: Path, lint_tree: TreeLint, spots: Spots) -> None:
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(1 << 40)  # a sparse terabyte: reading it would exhaust memory or take minutes
+    started = time.monotonic()
+    result = lint_tree({}, "huge.yaml")
+    assert time.monotonic() - started < 5
+    assert spots(result) == [("huge.yaml", 1, 1, "file-too-large")]
+    assert str(1 << 40) in result.findings[0].message
+
+
+def test_bytes_over_the_limit_are_reported_without_parsing() -> None:
+    assert load(b"a: 1\n" * 100, limits=Limits(max_file_bytes=64)) == ([], [("file-too-large", 1, 1)])
+
+
+# --- hostile nesting and aliases ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        pytest.param("deep.yaml", b"[" * 2000, id="yaml-flow-unclosed"),
+        pytest.param("deep.yaml", b"[" * 2000 + b"]" * 2000, id="yaml-flow-closed"),
+        pytest.param("deep.yaml", "".join("  " * i + "a:\n" for i in range(2000)).encode(), id="yaml-block"),
+        pytest.param("deep.json", b"[" * 2000 + b"]" * 2000, id="json-array"),
+        pytest.param("deep.json", b'{"a": ' * 5000 + b"1" + b"}" * 5000, id="json-object"),
+    ],
+)
+def test_absurd_nesting_is_document_too_deep(lint_tree: TreeLint, name: str, raw: bytes) -> None:
+    result = lint_tree({name: raw})
+    assert [f.policy_id for f in result.findings] == ["document-too-deep"]
+    assert result.documents == 0
+
+
+def test_documents_before_a_too_deep_one_are_still_linted(lint_tree: TreeLint, spots: Spots) -> None:
+    result = lint_tree({"deep.yaml": FLOW_POD + "---\n" + "[" * 2000}, select=(TAG, "document-too-deep"))
+    first, second = spots(result)
+    assert first == ("deep.yaml", 6, 19, TAG)
+    assert (second[1], second[3]) == (8, "document-too-deep")
+
+
+@pytest.mark.parametrize("depth", [900, 990])
+def test_a_deep_kubernetes_document_under_the_parser_limit_is_linted_without_crashing(
+    lint_tree: TreeLint, depth: int
+) -> None:
+    # manifest-identity-complete fires at the document root, so its finding fingerprints the whole deep document
+    text = "kind: ConfigMap\ndata:\n  x: " + "[" * depth + "]" * depth + "\n"
+    result = lint_tree({"deep.yaml": text})
+    assert result.findings
+    assert {f.policy_id for f in result.findings} <= {"manifest-identity-complete", "document-too-deep"}
+
+
+def test_billion_laughs_is_refused_quickly(lint_tree: TreeLint, spots: Spots) -> None:
+    started = time.monotonic()
+    result = lint_tree({"lol.yaml": FLOW_POD + "---\n" + BILLION_LAUGHS}, select=(TAG, "yaml-alias-limit"))
+    assert time.monotonic() - started < 5
+    assert spots(result) == [("lol.yaml", 6, 19, TAG), ("lol.yaml", 8, 1, "yaml-alias-limit")]
+
+
+def test_aliases_under_the_limit_load_normally() -> None:
+    data, problems = load(b"d: &d {cpu: 1}\nweb: {<<: *d, cpu: 2}\nworker: *d\nmore: [*d, *d]\n")
+    assert problems == []
+    assert data == [{"d": {"cpu": 1}, "web": {"cpu": 2}, "worker": {"cpu": 1}, "more": [{"cpu": 1}, {"cpu": 1}]}]
+
+
+def _limit_memory() -> None:
+    one_gib = 1 << 30
+    resource.setrlimit(resource.RLIMIT_AS, (one_gib, one_gib))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a: &a [*a]\n", id="sequence-contains-itself"),
+        pytest.param("kind: ConfigMap\ndata: &a {x: *a}\n", id="mapping-contains-itself"),
+    ],
+)
+def test_a_self_referencing_alias_finishes_with_a_finding(tmp_path: Path, text: str) -> None:
+    """Run in a child with a memory cap and a timeout, so a loader that loops forever fails this test, not the run."""
+    (tmp_path / "loop.yaml").write_text(text, encoding="utf-8")
+    try:
+        done = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "loop.yaml"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=10, preexec_fn=_limit_memory,
+                              env={**os.environ, "GITOPS_TOOLS_DEBUG": ""}, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("linting a self-referencing alias did not finish within 10 s")
+    assert done.returncode == 1, done.stderr
+    assert "[yaml-alias-limit]" in done.stdout
+
+
+# --- scalars ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stamp", ["2024-01-01", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5"])
+def test_timestamps_load_as_the_strings_kubernetes_sees(stamp: str) -> None:
+    data, problems = load(f"created: {stamp}\nlist: [{stamp}]\n".encode())
+    assert problems == []
+    assert data == [{"created": stamp, "list": [stamp]}]
+
+
+# --- JSON ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        pytest.param('{"a": ]}', 1, 7, id="missing-value"),
+        pytest.param('{"a" 1}', 1, 6, id="missing-colon"),
+        pytest.param('{\n  "a": 1,\n  "b": tru\n}\n', 3, 8, id="bad-literal-later-line"),
+        pytest.param('\n\n  {"a": 1}}', 3, 11, id="extra-data"),
+    ],
+)
+def test_json_syntax_error_position(lint_tree: TreeLint, spots: Spots, text: str, line: int, col: int) -> None:
+    assert spots(lint_tree({"values.json": text})) == [("values.json", line, col, "json-syntax")]
+
+
+def test_a_json_file_with_a_duplicate_key_keeps_json_values() -> None:
+    """Reporting the duplicate must not change how the rest of the file reads: 1e3 is a JSON number, not text."""
+    data, problems = load(b'{"limit": 1e3, "ratio": 2.5E-1, "a": 1, "a": 2}', is_json=True)
+    assert problems == [("yaml-duplicate-key", 1, 41)]
+    assert data == [{"limit": 1000.0, "ratio": 0.25, "a": 2}]
+
+
+JSON_POD = """\
+{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "web"},
+  "spec": {
+    "containers": [
+      {"name": "app", "image": "app:latest"}
+    ]
+  }
+}
+"""
+JSON_POD_MINIFIED = (
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"},"spec":{"containers":[{"name":"app","image":"app:latest"}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        pytest.param(JSON_POD, 7, 23, id="indented"),
+        pytest.param(JSON_POD.replace("  ", "\t"), 7, 20, id="tab-indented"),
+        pytest.param(JSON_POD_MINIFIED, 1, JSON_POD_MINIFIED.index('"image"') + 1, id="minified"),
+    ],
+)
+def test_finding_position_inside_a_json_manifest(lint_tree: TreeLint, spots: Spots, text: str, line: int,
+                                                 col: int) -> None:
+    assert spots(lint_tree({"pod.json": text}, select=(TAG,))) == [("pod.json", line, col, TAG)]

@@ -1,0 +1,89 @@
+"""Glob semantics for excludes and file targets: `*` stays in a folder, `**` crosses, a folder covers its tree."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitops_tools.pathmatch import Globs
+
+CASES = [
+    # `*` matches within one folder name only
+    ("*.yaml", "a.yaml", True),
+    ("*.yaml", "dir/a.yaml", False),
+    ("*.yaml", "a.yml", False),
+    ("apps/*.yaml", "apps/web.yaml", True),
+    ("apps/*.yaml", "apps/web/deploy.yaml", False),
+    ("apps/*/deploy.yaml", "apps/web/deploy.yaml", True),
+    ("apps/*/deploy.yaml", "apps/web/prod/deploy.yaml", False),
+    ("apps/*", "apps/web/prod/deploy.yaml", True),  # `apps/web` matches, and so does everything under it
+    ("web-*", "web-prod/deploy.yaml", True),
+    ("web-*", "api-prod/deploy.yaml", False),
+    # `?` is one character, never a slash
+    ("v?.yaml", "v1.yaml", True),
+    ("v?.yaml", "v12.yaml", False),
+    ("a?b.yaml", "a/b.yaml", False),
+    # `**` crosses folders, including none
+    ("**/*.yaml", "a.yaml", True),
+    ("**/*.yaml", "x/y/z/a.yaml", True),
+    ("**/*.yaml", "x/y/z/a.json", False),
+    ("apps/**/deploy.yaml", "apps/deploy.yaml", True),
+    ("apps/**/deploy.yaml", "apps/web/prod/deploy.yaml", True),
+    ("apps/**/deploy.yaml", "other/web/deploy.yaml", False),
+    ("apps/**", "apps/web/deploy.yaml", True),
+    ("apps/**", "applications/deploy.yaml", False),
+    ("**", "anything/at/all.yaml", True),
+    ("**/node_modules", "a/b/node_modules/x/y.yaml", True),
+    # a folder pattern matches everything under it, but not a longer sibling name
+    ("vendor", "vendor/x.yaml", True),
+    ("vendor", "vendor/a/b/c.yaml", True),
+    ("vendor", "vendor", True),
+    ("vendor", "vendored/x.yaml", False),
+    ("vendor", "apps/vendor/x.yaml", False),  # anchored at the root: `**/vendor` for any depth
+    ("vendor/", "vendor/x.yaml", True),
+    ("apps/web", "apps/web/deploy.yaml", True),
+    ("apps/web", "apps/web-canary/deploy.yaml", False),
+    # `./` prefixes on the pattern or the path are ignored
+    ("./apps/*.yaml", "apps/web.yaml", True),
+    ("./vendor", "vendor/x.yaml", True),
+    ("apps/*.yaml", "./apps/web.yaml", True),
+    ("./apps", "./apps/web.yaml", True),
+    ("/apps", "apps/web.yaml", True),
+    # everything else is literal, never regular-expression syntax
+    ("a+b.yaml", "a+b.yaml", True),
+    ("a+b.yaml", "aab.yaml", False),
+    ("file.yaml", "fileXyaml", False),
+    ("[ab].yaml", "a.yaml", False),
+    ("[ab].yaml", "[ab].yaml", True),
+    ("(x)|y", "y", False),
+    ("a{b,c}", "ab", False),
+    # exact match
+    ("apps/web/deploy.yaml", "apps/web/deploy.yaml", True),
+    ("apps/web/deploy.yaml", "apps/web/deploy.yaml.bak", False),
+    ("apps/web/deploy.yaml", "x/apps/web/deploy.yaml", False),
+]
+
+
+@pytest.mark.parametrize(("pattern", "path", "matches"), CASES, ids=[f"{p}~{q}" for p, q, _ in CASES])
+def test_glob(pattern: str, path: str, matches: bool) -> None:
+    assert Globs([pattern]).match(path) is matches
+
+
+@pytest.mark.parametrize(
+    ("path", "matches"),
+    [("vendor/x.yaml", True), ("apps/a.gen.yaml", True), ("apps/a.yaml", False), ("charts/x/templates/a.yaml", True)],
+)
+def test_any_of_several_patterns(path: str, matches: bool) -> None:
+    globs = Globs(["vendor", "**/*.gen.yaml", "charts/*/templates"])
+    assert globs.match(path) is matches
+
+
+def test_no_patterns_match_nothing_and_are_falsy() -> None:
+    globs = Globs([])
+    assert not globs
+    assert not globs.match("")
+    assert not globs.match("a.yaml")
+    assert Globs(["a"])
+
+
+def test_patterns_are_kept_in_order() -> None:
+    assert Globs(iter(["b", "a"])).patterns == ("b", "a")
