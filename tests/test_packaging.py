@@ -47,4 +47,4 @@ def test_installed_wheel_lints_outside_the_checkout(wheel: Path, tmp_path: Path)
     done = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "pod.yaml"], cwd=work, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
-    assert "pod.yaml:6:21: error [container-image-tag-not-latest]" in done.stdout
+    assert "pod.yaml:6:19: error [container-image-tag-not-latest]" in done.stdout
