@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitops_tools import __version__
+from gitops_tools.cli import PROGRESS_MIN_FILES, main
 from gitops_tools.model import Policy
 
 CliRun = Callable[..., tuple[int, str, str]]
@@ -466,3 +468,20 @@ def test_an_explicit_file_is_linted_even_inside_a_skipped_folder(run_cli: CliRun
     code, out, _ = run_cli("lint", "vendor/x.yaml")
     assert code == 1
     assert out.startswith("vendor/x.yaml:2:1: error [yaml-syntax] ")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_for_large_trees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for number in range(PROGRESS_MIN_FILES):
+        (tmp_path / f"cm-{number:03d}.yaml").write_text(f"a: {number}\n", encoding="utf-8")
+    out, err = io.StringIO(), _Terminal()
+    assert main(["lint", "."], out, err) == 0
+    assert f"\rlinting: {PROGRESS_MIN_FILES}/{PROGRESS_MIN_FILES} files\n" in err.getvalue()
+    quiet = _Terminal()
+    assert main(["lint", "cm-000.yaml"], io.StringIO(), quiet) == 0
+    assert quiet.getvalue() == ""
