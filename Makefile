@@ -28,7 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/lint_speed.py
 
 docs: $(STAMP)
-	$(BIN)/gitops-tools rules --format markdown > docs/rules.md
+	$(BIN)/gitops-tools rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
