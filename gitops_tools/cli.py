@@ -7,13 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from gitops_tools import __version__
-from gitops_tools.errors import GitopsToolsError
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-PROGRESS_MIN_FILES = 200
+from gitops_tools.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_USAGE, GitopsToolsError
 
 
 class _UsageError(Exception):
@@ -46,6 +43,9 @@ class _Parser(argparse.ArgumentParser):
             self.stream.write(message)
 
 
+SEVERITIES = ["info", "warning", "error"]
+
+
 def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     from gitops_tools.reporters import available_formats
 
@@ -59,8 +59,10 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="*", default=["."], help="files or folders ('-' reads stdin); default: .")
     lint.add_argument("--format", choices=available_formats(), default="text", help="output format (default: text)")
     lint.add_argument("--config", type=Path, help="config file (default: nearest .gitops-tools.yaml)")
-    lint.add_argument("--severity-threshold", choices=["info", "warning", "error"],
-                      help="report only findings at or above this severity")
+    lint.add_argument("--severity-threshold", choices=SEVERITIES,
+                      help="report only findings at or above this severity (default: info)")
+    lint.add_argument("--fail-on", choices=SEVERITIES,
+                      help="exit 1 when a finding at or above this severity is reported (default: warning)")
     lint.add_argument("--select", action="append", default=[], metavar="IDS",
                       help="run only these policies (comma-separated ids or globs, opt-in ones included)")
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",
@@ -77,14 +79,15 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    out, err = stdout or sys.stdout, stderr or sys.stderr
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         stdin: BinaryIO | None = None) -> int:
+    out, err = stdout or _safe_stream(sys.stdout), stderr or _safe_stream(sys.stderr)
     try:
         args = build_parser(out).parse_args(argv)
         from gitops_tools import commands
 
         handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain}
-        return handler[args.command](args, out, err)
+        return handler[args.command](args, out, err, stdin or sys.stdin.buffer)
     except _ParserExitError as done:
         return done.status
     except _UsageError as error:
@@ -94,13 +97,20 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         err.write(f"gitops-tools: error: {error}\n")
         return EXIT_USAGE
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FINDINGS
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         err.write("gitops-tools: interrupted\n")
         return 130
     except Exception as error:  # noqa: BLE001 - last-resort boundary: report, never a bare traceback
         return _internal_error(error, err)
+
+
+def _safe_stream(stream: TextIO) -> TextIO:
+    """The real stdout/stderr, made to escape characters their encoding lacks instead of crashing."""
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="backslashreplace")
+    return stream
 
 
 def _internal_error(error: Exception, err: TextIO) -> int:

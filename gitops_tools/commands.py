@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from gitops_tools.config import Config, find_config, load_config
-from gitops_tools.errors import ConfigError
+from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from gitops_tools.lint import Progress
 from gitops_tools.model import Policy, Severity
 
-EXIT_CLEAN, EXIT_FINDINGS = 0, 1
+PROGRESS_MIN_FILES = 200
 
 
 def _config(args: argparse.Namespace) -> Config:
-    """--config, else the nearest config above the first path linted (else the working directory)."""
+    """--config, else the nearest config above the first path linted (or the working directory)."""
     path: Path | None = args.config
     if path is not None and not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     paths = [Path(p) for p in getattr(args, "paths", []) if p != "-" and Path(p).exists()]
     start = (paths[0] if paths[0].is_dir() else paths[0].parent) if paths else Path.cwd()
-    return load_config(path or find_config(start) or find_config(Path.cwd()), Path.cwd())
+    return load_config(path or find_config(start), Path.cwd())
 
 
 def _policies(config: Config) -> dict[str, Policy]:
@@ -30,27 +30,35 @@ def _policies(config: Config) -> dict[str, Policy]:
     return load_policies(config.policy_dirs)
 
 
-def _ids(values: list[str]) -> tuple[str, ...]:
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+def _ids(values: list[str], flag: str) -> tuple[str, ...]:
+    ids = tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    if len(values) > len(ids):
+        raise ConfigError(f"{flag} needs policy ids or globs, e.g. {flag} 'container-*'")
+    return ids
 
 
-def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _severity(text: str | None) -> Severity | None:
+    return Severity.parse(text) if text else None
+
+
+def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.lint import LintOptions, lint
     from gitops_tools.reporters import Style, get_reporter
 
     config = _config(args)
     policies = _policies(config)
     options = LintOptions(
-        select=_ids(args.select),
-        ignore=_ids(args.ignore),
-        severity_threshold=Severity.parse(args.severity_threshold) if args.severity_threshold else None,
+        select=_ids(args.select, "--select"),
+        ignore=_ids(args.ignore, "--ignore"),
+        severity_threshold=_severity(args.severity_threshold),
+        fail_on=_severity(args.fail_on),
     )
     _check_patterns(options.select + options.ignore, policies)
     progress = _progress(err) if err.isatty() else None
-    result = lint(args.paths, config, policies, options, progress)
+    result = lint(args.paths, config, policies, options, progress, stdin)
     color = args.color == "always" or (args.color == "auto" and out.isatty())
     get_reporter(args.format)(result, out, Style(color=color))
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    return EXIT_FINDINGS if result.failed else EXIT_CLEAN
 
 
 def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> None:
@@ -62,8 +70,6 @@ def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> N
 
 
 def _progress(err: TextIO) -> Progress:
-    from gitops_tools.cli import PROGRESS_MIN_FILES
-
     def show(done: int, total: int) -> None:
         if total < PROGRESS_MIN_FILES:
             return
@@ -75,7 +81,7 @@ def _progress(err: TextIO) -> Progress:
     return show
 
 
-def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import markdown_catalogue, rule_line
 
     policies = _policies(_config(args))
@@ -87,7 +93,7 @@ def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import explain_text
 
     policies = _policies(_config(args))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.loading import Limits, load_bytes
-from gitops_tools.model import Location, Severity
+from gitops_tools.loading.document import Span
+from gitops_tools.model import JsonPath, Location, Severity
 from gitops_tools.pathmatch import Globs
 from gitops_tools.resources import schema_path
 
@@ -30,6 +32,7 @@ class Config:
     policy_dirs: tuple[Path, ...] = ()
     exclude: Globs = field(default_factory=lambda: Globs(()))
     severity_threshold: Severity | None = None
+    fail_on: Severity | None = None
     limits: Limits = field(default_factory=Limits)
     policies: dict[str, PolicySettings] = field(default_factory=dict)
     policy_locations: dict[str, Location] = field(default_factory=dict)
@@ -60,18 +63,21 @@ def load_config(path: Path | None, default_root: Path) -> Config:
     if loaded.problems:
         problem = loaded.problems[0]
         raise ConfigError(f"invalid config file: {problem.detail}", Location(str(path), problem.line, problem.col))
-    document = loaded.documents[0] if loaded.documents else None
-    data = document.data if document else None
-    if data is None:
+    if len(loaded.documents) > 1:
+        line, col, _, _ = loaded.documents[1].locate(())
+        raise ConfigError("a config file holds one YAML document", Location(str(path), line, col))
+    if not loaded.documents or loaded.documents[0].data is None:
         return Config(root=path.parent.resolve(), path=path)
+    document = loaded.documents[0]
+    data = document.data
     from gitops_tools.validation import SchemaEvaluator, error_path
 
     validator = SchemaEvaluator(json.loads(schema_path("resources", "config.schema.json").read_text("utf-8")))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, error_path(e))))
     if errors:
-        line, col, _, _ = document.locate(error_path(errors[0])) if document else (1, 1, 1, 1)
+        line, col, _, _ = document.locate(error_path(errors[0]))
         raise ConfigError(f"invalid config: {_describe(errors[0])}", Location(str(path), line, col))
-    return _build(data, path, document.locate if document else None)
+    return _build(data, path, document.locate)
 
 
 def _shown(path: Path) -> Path:
@@ -85,14 +91,14 @@ def _describe(error: Any) -> str:
     return f"{where}: {error.message}" if where else str(error.message)
 
 
-def _build(data: dict[str, Any], path: Path, locate: Any) -> Config:
+def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> Config:
     root = path.parent.resolve()
     policy_dirs = tuple(root / folder for folder in data.get("policy_dirs", ()))
     for index, folder in enumerate(policy_dirs):
         if not folder.is_dir():
             line, col, _, _ = locate(("policy_dirs", index))
             raise ConfigError(f"policy directory not found: {folder}", Location(str(path), line, col))
-    threshold = data.get("severity_threshold")
+    threshold, fail_on = data.get("severity_threshold"), data.get("fail_on")
     settings: dict[str, Any] = data.get("policies", {})
     return Config(
         root=root,
@@ -100,6 +106,7 @@ def _build(data: dict[str, Any], path: Path, locate: Any) -> Config:
         policy_dirs=policy_dirs,
         exclude=_globs(data.get("exclude", ())),
         severity_threshold=Severity.parse(threshold) if threshold else None,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
         limits=Limits(max_file_bytes=data.get("max_file_bytes", Limits.max_file_bytes)),
         policies={policy_id: _settings(value) for policy_id, value in settings.items()},
         policy_locations={policy_id: Location(str(path), *locate(("policies", policy_id))) for policy_id in settings},

@@ -1,13 +1,21 @@
-"""Which files a lint run reads: YAML and JSON under the given paths, minus vendored trees and excludes."""
+"""Which files a lint run reads: YAML and JSON under the given paths, minus what is ignored or excluded.
+
+Skipped everywhere: vendored and tool folders, Helm chart templates (not YAML until rendered), anything the config
+excludes, and, inside a git work tree, what git ignores. Kustomize patch files are marked `patch`: they are partial
+resources, so only their syntax is checked.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_tools.errors import GitopsToolsError
+from gitops_tools.kustomize import patch_files
 from gitops_tools.pathmatch import Globs
 
 LINTED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
@@ -25,39 +33,76 @@ class SourceFile:
     path: Path | None  # None for stdin
     display: str
     relpath: str
+    patch: bool = False
 
 
 def discover(paths: Iterable[str], root: Path, exclude: Globs) -> list[SourceFile]:
-    files: dict[str, SourceFile] = {}
+    found: dict[Path, Path] = {}  # resolved -> as given
+    stdin = False
     for given in paths:
         if given == STDIN:
-            files[STDIN] = SourceFile(None, "<stdin>", "<stdin>")
+            stdin = True
             continue
         path = Path(given)
         if not path.exists():
             raise GitopsToolsError(f"path not found: {given}")
-        candidates = _walk(path) if path.is_dir() else iter([path])
-        for candidate in candidates:
-            source = SourceFile(candidate, _display(candidate), relative_to_root(candidate, root))
-            if not exclude.match(source.relpath):
-                files.setdefault(source.display, source)
-    return list(files.values())
+        for candidate in _walk(path) if path.is_dir() else [path]:
+            if not in_helm_templates(candidate):
+                found.setdefault(candidate.resolve(), candidate)
+    patches = patch_files(found)
+    files = [SourceFile(None, "<stdin>", "<stdin>")] if stdin else []
+    for resolved, given_path in found.items():
+        relpath = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else given_path.as_posix()
+        if not exclude.match(relpath):
+            files.append(SourceFile(given_path, Path(os.path.normpath(given_path)).as_posix(), relpath,
+                                    resolved in patches))
+    return files
 
 
-def relative_to_root(path: Path, root: Path) -> str:
-    resolved = path.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else path.as_posix()
-
-
-def _display(path: Path) -> str:
-    text = os.path.normpath(path)
-    return Path(text).as_posix()
+def in_helm_templates(path: Path) -> bool:
+    """Inside a chart's templates/ folder (a folder beside Chart.yaml)?"""
+    parents = path.absolute().parents
+    return any(folder.name == "templates" and (folder.parent / "Chart.yaml").is_file() for folder in parents)
 
 
 def _walk(top: Path) -> Iterator[Path]:
+    tracked = _git_files(top)
     for folder, dirnames, filenames in os.walk(top):
-        skip_templates = "Chart.yaml" in filenames  # Helm templates are not YAML until rendered
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not (skip_templates and d == "templates"))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
-            if Path(name).suffix in LINTED_SUFFIXES:
-                yield Path(folder, name)
+            path = Path(folder, name)
+            if path.suffix not in LINTED_SUFFIXES or not _regular(path):
+                continue
+            if tracked is None or path.relative_to(top).as_posix() in tracked:
+                yield path
+
+
+def _regular(path: Path) -> bool:
+    """Only regular files (no FIFOs, sockets, devices, dangling links): reading those can block or fail."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True  # unreadable: reported as file-unreadable when read
+
+
+def _git_files(top: Path) -> set[str] | None:
+    """Paths (relative to `top`) git tracks or would track, ignored ones left out.
+
+    None, meaning "no filter", outside a git work tree, without git, or when `top` itself is ignored (a folder
+    named on the command line is linted even if git ignores it).
+    """
+    ignored = _git(top, "check-ignore", "-q", ".")
+    if ignored is None or ignored[0] == 0:
+        return None
+    listed = _git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    if listed is None or listed[0] != 0:
+        return None
+    return {os.fsdecode(name) for name in listed[1].split(b"\0") if name}
+
+
+def _git(top: Path, *args: str) -> tuple[int, bytes] | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=top, capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.returncode, done.stdout

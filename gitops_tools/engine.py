@@ -11,46 +11,55 @@ from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import document_identity, fingerprint, value_at
 from gitops_tools.loading import LoadedFile
 from gitops_tools.loading.document import Document
-from gitops_tools.model import Finding, JsonPath, Location, Policy
+from gitops_tools.model import Finding, JsonPath, Location, Policy, Problem
 from gitops_tools.pathmatch import Globs
-from gitops_tools.targets import applies_to_kind, instances, kind_of, resources
+from gitops_tools.targets import ResourceType, Workloads, applies_to, instances, resource_type, resources
 from gitops_tools.validation import SchemaEvaluator, error_path
 
 Violation = tuple[JsonPath, str]
 Content = tuple[str, JsonPath, Any]
+PROBLEMS_SHOWN_PER_FILE = 100  # per loader check: a file with 20,000 duplicate keys needs no 20,000 lines
 
 
 class Engine:
     """Holds the active policies with their compiled validators for one run."""
 
-    def __init__(self, active: Iterable[Policy], known_ids: Iterable[str]) -> None:
+    def __init__(self, active: Iterable[Policy], known_ids: Iterable[str], workloads: Workloads) -> None:
         self.policies = {policy.id: policy for policy in active}
         self.known_ids = frozenset(known_ids)
+        self.workloads = workloads
         self._evaluators: dict[str, Check] = {}  # compiled on first use: a run only pays for the kinds it meets
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
-        self._by_kind: dict[str | None, list[Policy]] = {}
+        self._by_type: dict[ResourceType, list[Policy]] = {}
 
-    def _evaluator(self, policy: Policy) -> Check:
-        evaluate = self._evaluators.get(policy.id)
-        if evaluate is None:
-            evaluate = self._evaluators[policy.id] = _compile(policy)
-        return evaluate
+    def evaluate(self, loaded: LoadedFile, relpath: str, *, documents: bool = True) -> Iterator[Finding]:
+        """Every finding in one file: loader problems first, then (unless `documents` is off) each document's."""
+        yield from self._problem_findings(loaded.path, loaded.problems)
+        for document in loaded.documents if documents else ():
+            for prefix, resource in resources(document.data):
+                try:
+                    yield from self._resource_findings(document, prefix, resource, relpath)
+                except RecursionError:  # nesting under the parser's limit can still exhaust the validator
+                    line, col, _, _ = document.locate(prefix)
+                    too_deep = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
+                    yield from self._problem_findings(loaded.path, [too_deep])
 
-    def evaluate(self, loaded: LoadedFile, relpath: str) -> Iterator[Finding]:
-        """Every finding in one file: loader problems first, then each document's violations."""
+    def _problem_findings(self, path: str, problems: list[Problem]) -> Iterator[Finding]:
         occurrences: Counter[tuple[str, str, str]] = Counter()
-        for problem in loaded.problems:
-            location = Location(loaded.path, problem.line, problem.col, problem.line, problem.col)
+        total = Counter(problem.policy_id for problem in problems)
+        shown: Counter[str] = Counter()
+        for problem in problems:
+            shown[problem.policy_id] += 1
+            if shown[problem.policy_id] > PROBLEMS_SHOWN_PER_FILE:
+                continue
+            detail = problem.detail
+            if shown[problem.policy_id] == PROBLEMS_SHOWN_PER_FILE < total[problem.policy_id]:
+                detail += f" (and {total[problem.policy_id] - PROBLEMS_SHOWN_PER_FILE} more in this file)"
             key = (problem.policy_id, problem.detail, problem.snippet)
             occurrences[key] += 1
+            location = Location(path, problem.line, problem.col, problem.line, problem.col)
             content = ("", (), (problem.detail, problem.snippet, occurrences[key]))
-            yield from self._finding(problem.policy_id, problem.detail, location, content)
-        for document in loaded.documents:
-            yield from self._document_findings(document, relpath)
-
-    def _document_findings(self, document: Document, relpath: str) -> Iterator[Finding]:
-        for prefix, resource in resources(document.data):
-            yield from self._resource_findings(document, prefix, resource, relpath)
+            yield from self._finding(problem.policy_id, detail, location, content)
 
     def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any,
                            relpath: str) -> Iterator[Finding]:
@@ -60,13 +69,14 @@ class Engine:
         for where, detail in bad_ids:
             content = (identity, (*prefix, *where), detail)
             yield from self._located("exemption-unknown-policy", detail, document, content)
-        kind = kind_of(resource)
+        rtype = resource_type(resource)
+        pod_path = self.workloads.pod_spec_path(rtype)
         seen: set[tuple[str, JsonPath]] = set()
-        for policy in self._applicable(kind, relpath):
+        for policy in self._applicable(rtype, relpath):
             if policy.id in exempt:
                 continue
             evaluate = self._evaluator(policy)
-            for base, instance in instances(policy.targets, kind or "", resource):
+            for base, instance in instances(policy.targets, pod_path, resource):
                 for relative, detail in evaluate(instance):
                     where = (*prefix, *base, *relative)
                     if (policy.id, where) not in seen:
@@ -74,16 +84,22 @@ class Engine:
                         content = (identity, where, value_at(document.data, where))
                         yield from self._located(policy.id, detail, document, content)
 
-    def _applicable(self, kind: str | None, relpath: str) -> Iterator[Policy]:
-        if kind not in self._by_kind:
-            self._by_kind[kind] = [
+    def _applicable(self, rtype: ResourceType, relpath: str) -> Iterator[Policy]:
+        if rtype not in self._by_type:
+            self._by_type[rtype] = [
                 p for p in self.policies.values()
-                if p.check not in BUILTIN_SOURCES and applies_to_kind(p.targets, kind)
+                if p.check not in BUILTIN_SOURCES and applies_to(p.targets, rtype, self.workloads)
             ]
-        for policy in self._by_kind[kind]:
+        for policy in self._by_type[rtype]:
             globs = self._file_globs.get(policy.id)
             if globs is None or globs.match(relpath):
                 yield policy
+
+    def _evaluator(self, policy: Policy) -> Check:
+        evaluate = self._evaluators.get(policy.id)
+        if evaluate is None:
+            evaluate = self._evaluators[policy.id] = _compile(policy)
+        return evaluate
 
     def _located(self, policy_id: str, detail: str, document: Document, content: Content) -> Iterator[Finding]:
         line, col, end_line, end_col = document.locate(content[1])
@@ -94,6 +110,8 @@ class Engine:
         """`content` (document identity, path in it, offending value) feeds the line-independent fingerprint."""
         policy = self.policies.get(policy_id)
         if policy is None:
+            if policy_id not in self.known_ids:
+                raise LookupError(f"finding for {policy_id!r}, which has no policy file")  # a bug, not user error
             return  # disabled or filtered out for this run
         message = f"{policy.message}: {detail}" if detail else policy.message
         yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, location.path, *content))

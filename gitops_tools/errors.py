@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from gitops_tools.model import Location
 
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
+
 
 class GitopsToolsError(Exception):
     """A user-facing error: bad config, bad arguments, unreadable policy. Never a bug."""

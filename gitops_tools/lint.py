@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from typing import BinaryIO
 
 from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile, discover
 from gitops_tools.engine import Engine
+from gitops_tools.errors import ConfigError
 from gitops_tools.loading import LoadedFile, load_bytes
 from gitops_tools.model import Finding, Policy, Problem, Severity
+from gitops_tools.targets import Workloads
 
 Progress = Callable[[int, int], None]
 
@@ -22,6 +24,7 @@ class LintOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity_threshold: Severity | None = None
+    fail_on: Severity | None = None
 
 
 @dataclass
@@ -29,39 +32,51 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     documents: int = 0
-    policies: int = 0
+    policies: int = 0  # policies run on documents; file checks (syntax, encoding...) always run besides
+    fail_on: Severity = Severity.WARNING
+
+    @property
+    def failed(self) -> bool:
+        return any(finding.severity >= self.fail_on for finding in self.findings)
 
 
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
-    """Policies this run evaluates, with config severity overrides applied."""
+    """Policies this run evaluates, with config severity overrides applied.
+
+    `--select` narrows the document policies only: file checks (syntax, encoding, size...) report files that could
+    not be checked at all, so they stay on unless disabled or ignored by name.
+    """
     active = []
     for policy in policies.values():
         settings = config.policies.get(policy.id)
-        if options.select:
-            enabled = _selected(policy.id, options.select)
-        else:
-            enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
-        if not enabled or _selected(policy.id, options.ignore):
+        enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
+        if options.select and policy.targets.scope != "file":
+            enabled = _matches(policy.id, options.select)
+        if not enabled or _matches(policy.id, options.ignore):
             continue
         severity = settings.severity if settings and settings.severity else policy.severity
         active.append(replace(policy, severity=severity))
+    if not active or (options.select and not any(_matches(policy.id, options.select) for policy in active)):
+        raise ConfigError("no selected policy is left to run: check --select, --ignore and the config's settings")
     return active
 
 
-def _selected(policy_id: str, patterns: Iterable[str]) -> bool:
+def _matches(policy_id: str, patterns: Iterable[str]) -> bool:
     return any(fnmatchcase(policy_id, pattern) for pattern in patterns)
 
 
 def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], options: LintOptions,
-         progress: Progress | None = None) -> LintResult:
-    engine = Engine(active_policies(policies, config, options), policies.keys())
+         progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
+    engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load())
     sources = discover(paths, config.root, config.exclude)
-    result = LintResult(files=len(sources), policies=len(engine.policies))
+    fail_on = options.fail_on or config.fail_on or Severity.WARNING
+    document_policies = sum(1 for policy in engine.policies.values() if policy.targets.scope != "file")
+    result = LintResult(files=len(sources), policies=document_policies, fail_on=fail_on)
     findings = list(_config_findings(engine, config, policies))
     for done, source in enumerate(sources, 1):
-        loaded = _read(source, config)
+        loaded = read_source(source, config, stdin)
         result.documents += len(loaded.documents)
-        for finding in engine.evaluate(loaded, source.relpath):
+        for finding in engine.evaluate(loaded, source.relpath, documents=not source.patch):
             settings = config.policies.get(finding.policy_id)
             if settings is None or not settings.exclude.match(source.relpath):
                 findings.append(finding)
@@ -72,21 +87,22 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     return result
 
 
-def _read(source: SourceFile, config: Config) -> LoadedFile:
-    is_json = source.display.endswith(".json")
-    if source.path is None:
-        return load_bytes(sys.stdin.buffer.read(), source.display, config.limits)
+def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> LoadedFile:
     limit = config.limits.max_file_bytes
+    is_json = source.display.endswith(".json")
     try:
+        if source.path is None:
+            if stdin is None:
+                raise ConfigError("'-' (stdin) was given but no input stream is available")
+            return load_bytes(stdin.read(limit + 1), source.display, config.limits)
         with source.path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > limit:
                 detail = f"{size} bytes is over the {limit}-byte limit; not parsed"
                 return LoadedFile(source.display, problems=[Problem("file-too-large", detail)])
-            raw = handle.read()
+            return load_bytes(handle.read(), source.display, config.limits, is_json=is_json)
     except OSError as err:
         return LoadedFile(source.display, problems=[Problem("file-unreadable", err.strerror or str(err))])
-    return load_bytes(raw, source.display, config.limits, is_json=is_json)
 
 
 def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy]) -> Iterable[Finding]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.errors import PolicyError
 from gitops_tools.model import Location, Policy, Severity, Targets
 from gitops_tools.resources import schema_path
@@ -29,7 +30,7 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     policies: dict[str, Policy] = {}
     for directory in (BUILTIN_POLICY_DIR, *extra_dirs):
         for path in policy_files(directory):
-            policy = read_policy(path, meta, check=directory != BUILTIN_POLICY_DIR)
+            policy = read_policy(path, meta, builtin=directory == BUILTIN_POLICY_DIR)
             if policy.id in policies:
                 raise PolicyError(f"policy id {policy.id!r} is defined twice (also in {policies[policy.id].source})",
                                   Location(str(path)))
@@ -37,10 +38,11 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     return policies
 
 
-def read_policy(path: Path, meta: SchemaEvaluator, check: bool = True) -> Policy:
+def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False) -> Policy:
     """Parse and validate one policy file; every problem is a PolicyError with a position.
 
-    `check` also validates the embedded JSON Schema (built-in ones are checked by the test suite, not every run).
+    Custom policies also get their JSON Schema checked here (built-in ones are checked by the test suite, not on
+    every run) and may not use the loader's own checks.
     """
     from gitops_tools.loading import Limits, load_bytes
 
@@ -57,13 +59,24 @@ def read_policy(path: Path, meta: SchemaEvaluator, check: bool = True) -> Policy
     data: dict[str, Any] = document.data
     if data["id"] != path.stem:
         raise PolicyError(f"policy id {data['id']!r} must equal the file name {path.stem!r}", _location(path, 1))
-    if check and "schema" in data:
-        try:
-            check_schema(data["schema"])
-        except PolicyError as err:
-            line, col, _, _ = document.locate(("schema",))
-            raise PolicyError(err.message, Location(str(path), line, col)) from err
+    try:
+        _check_evaluation(data, builtin)
+    except PolicyError as err:
+        line, col, _, _ = document.locate(("check",) if "check" in data else ("schema",))
+        raise PolicyError(err.message, Location(str(path), line, col)) from err
     return _build(data, str(path))
+
+
+def _check_evaluation(data: dict[str, Any], builtin: bool) -> None:
+    """The policy's `check` names a coded check (file-scope sources are built-in only); its schema is sound."""
+    check, scope = data.get("check"), data["targets"]["scope"]
+    allowed = set(CHECKS) | (BUILTIN_SOURCES if builtin else set())
+    if check is not None and check not in allowed:
+        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted(CHECKS))}")
+    if (scope == "file") != (check in BUILTIN_SOURCES):
+        raise PolicyError("scope 'file' is only for the built-in loader and exemption checks")
+    if not builtin and "schema" in data:
+        check_schema(data["schema"])
 
 
 def _location(path: Path, line: int) -> Location:

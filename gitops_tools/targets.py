@@ -2,35 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from gitops_tools.model import JsonPath, Targets
 
-# Path from a workload document to its pod spec, per kind.
-POD_SPEC_PATHS: dict[str, JsonPath] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "ReplicationController": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "PodTemplate": ("template", "spec"),
-}
-
 Instance = tuple[JsonPath, Any]
 
 
-def kind_of(data: Any) -> str | None:
-    kind = data.get("kind") if isinstance(data, dict) else None
-    return kind if isinstance(kind, str) else None
+@dataclass(frozen=True)
+class ResourceType:
+    """A document's API group ('' for core, None when it has no apiVersion) and kind."""
+
+    group: str | None
+    kind: str | None
+
+    def matches(self, entries: frozenset[str]) -> bool:
+        """Policy `kinds` entries are `Kind` (any group) or `group/Kind`."""
+        return self.kind in entries or (bool(self.group) and f"{self.group}/{self.kind}" in entries)
+
+
+def resource_type(data: Any) -> ResourceType:
+    if not isinstance(data, dict):
+        return ResourceType(None, None)
+    kind, api_version = data.get("kind"), data.get("apiVersion")
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else None
+    return ResourceType(group, kind if isinstance(kind, str) else None)
+
+
+class Workloads:
+    """The workload table from schemas/resources/workloads.yaml: resource type -> path to its pod spec."""
+
+    def __init__(self, table: Mapping[str, JsonPath]) -> None:
+        self._table = dict(table)
+        self._by_kind = {key.rpartition("/")[2]: path for key, path in list(table.items())[::-1]}  # first wins
+
+    @classmethod
+    def load(cls) -> Workloads:
+        import yaml
+
+        from gitops_tools.resources import schema_path
+
+        raw = yaml.load(schema_path("resources", "workloads.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
+        return cls({key: tuple(path) for key, path in raw.items()})
+
+    def pod_spec_path(self, rtype: ResourceType) -> JsonPath | None:
+        if rtype.kind is None:
+            return None
+        if rtype.group is None:  # no apiVersion: go by kind alone
+            return self._by_kind.get(rtype.kind)
+        return self._table.get(f"{rtype.group}/{rtype.kind}" if rtype.group else rtype.kind)
 
 
 def resources(data: Any) -> Iterator[Instance]:
     """The document itself, or each item of a `kind: List` (what `kubectl get -o yaml` prints)."""
-    items = data.get("items") if kind_of(data) == "List" else None
+    items = data.get("items") if resource_type(data).kind == "List" else None
     if isinstance(items, list):
         for index, item in enumerate(items):
             yield ("items", index), item
@@ -38,21 +65,20 @@ def resources(data: Any) -> Iterator[Instance]:
         yield (), data
 
 
-def applies_to_kind(targets: Targets, kind: str | None) -> bool:
-    """Document-level kind filter: non-Kubernetes documents (no kind) are never targeted."""
-    if kind is None or kind in targets.exclude_kinds:
+def applies_to(targets: Targets, rtype: ResourceType, workloads: Workloads) -> bool:
+    """Whether a policy looks at documents of this type at all (non-Kubernetes documents never match)."""
+    if rtype.kind is None or rtype.matches(targets.exclude_kinds):
         return False
-    if targets.scope in ("pod-spec", "container") and kind not in POD_SPEC_PATHS:
+    if targets.scope in ("pod-spec", "container") and workloads.pod_spec_path(rtype) is None:
         return False
-    return not targets.kinds or kind in targets.kinds
+    return not targets.kinds or rtype.matches(targets.kinds)
 
 
-def instances(targets: Targets, kind: str, data: dict[str, Any]) -> Iterator[Instance]:
-    """Each (path, value) the policy's schema is applied to."""
-    if targets.scope == "document":
+def instances(targets: Targets, pod_path: JsonPath | None, data: dict[str, Any]) -> Iterator[Instance]:
+    """Each (path, value) the policy's schema is applied to; `pod_path` locates a workload's pod spec."""
+    if targets.scope == "document" or pod_path is None:
         yield (), data
         return
-    pod_path = POD_SPEC_PATHS[kind]
     pod_spec = _dig(data, pod_path)
     if not isinstance(pod_spec, dict):
         return

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from gitops_tools import __version__
-from gitops_tools.cli import PROGRESS_MIN_FILES, main
+from gitops_tools.cli import main
+from gitops_tools.commands import PROGRESS_MIN_FILES
 from gitops_tools.model import Policy
 
 CliRun = Callable[..., tuple[int, str, str]]
@@ -69,7 +70,7 @@ spec:
       startupProbe: {httpGet: {path: /healthz, port: 8080}}
 """
 
-WARNINGS_ONLY_POD = CLEAN_POD.replace("      livenessProbe: {httpGet: {path: /healthz, port: 8080}}\n", "")
+WARNINGS_ONLY_POD = CLEAN_POD.replace("        readOnlyRootFilesystem: true\n", "")
 
 
 def _finding_lines(out: str) -> list[re.Match[str]]:
@@ -88,7 +89,7 @@ def test_clean_file_exits_0(run_cli: CliRun, write_files: FileWriter, policies: 
     write_files({"pod.yaml": CLEAN_POD})
     code, out, err = run_cli("lint", "pod.yaml")
     assert (code, err) == (0, "")
-    enabled = sum(policy.enabled for policy in policies.values())
+    enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
     assert out == f"No findings (1 file, 1 document, {enabled} policies).\n"
 
 
@@ -459,7 +460,7 @@ def test_directories_skip_vendored_trees_and_helm_templates(run_cli: CliRun, wri
     assert code == 1
     paths = sorted({match["path"] for match in _finding_lines(out)})
     assert paths == ["apps/a.yml", "apps/b.json", "chart/values.yaml", "kustomize/templates/x.yaml"]
-    enabled = sum(policy.enabled for policy in policies.values())
+    enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
     assert out.splitlines()[-1].endswith(f"(5 files, 1 document, {enabled} policies).")
 
 

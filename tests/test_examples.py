@@ -22,7 +22,7 @@ def test_demo_prints_the_sample_findings_and_succeeds() -> None:
     assert done.returncode == 0, done.stderr
     finding_lines = [line for line in done.stdout.splitlines() if line.startswith("examples/shop/")]
     assert [line.split("] ", 1)[0] + "]" for line in finding_lines] == EXPECTED
-    assert "Found 5 findings: 4 errors, 1 warning (6 files, 8 documents, 51 policies)." in done.stdout
+    assert "Found 5 findings: 4 errors, 1 warning (6 files, 8 documents, 41 policies)." in done.stdout
     assert "container-env-secret-not-literal: Secret-looking" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import base64
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
-from gitops_tools.config import Config
 from gitops_tools.errors import PolicyError
-from gitops_tools.lint import LintOptions, lint
-from gitops_tools.loading import Limits
+from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
 from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
 from gitops_tools.validation import check_schema
@@ -44,24 +42,28 @@ def test_coded_checks_exist(policy: Policy) -> None:
 
 @pytest.mark.parametrize(("policy_id", "verdict", "index", "example"), EXAMPLES)
 def test_example(tmp_path: Path, policy_id: str, verdict: str, index: int, example: Any) -> None:
-    spec = {"text": example} if isinstance(example, str) else example
-    path = tmp_path / spec.get("filename", "example.yaml")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if "base64" in spec:
-        path.write_bytes(base64.b64decode(spec["base64"]))
-    else:
-        path.write_text(spec["text"], encoding="utf-8")
-    config = Config(root=tmp_path, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
-    result = lint([str(path)], config, CATALOGUE, LintOptions(select=(policy_id,)))
-    assert {f.policy_id for f in result.findings} <= {policy_id}
+    findings = example_findings(CATALOGUE[policy_id], CATALOGUE, example, tmp_path)
+    assert {f.policy_id for f in findings} <= {policy_id}
     if verdict == "pass":
-        assert result.findings == []
+        assert findings == []
         return
-    assert result.findings, f"{policy_id}: failing example {index} produced no finding"
-    lines = max(1, path.read_bytes().count(b"\n") + 1)
-    for finding in result.findings:
+    assert findings, f"{policy_id}: failing example {index} produced no finding"
+    path = next(p for p in tmp_path.rglob("*") if not p.is_dir())
+    lines = max(1, path.read_bytes().count(b"\n") + 1) if path.exists() else 1
+    for finding in findings:
         assert 1 <= finding.location.line <= lines
         assert finding.location.col >= 1
+
+
+def test_check_examples_reports_a_policy_whose_examples_disagree() -> None:
+    policy = replace(CATALOGUE["container-memory-limit-set"],
+                     examples={"pass": CATALOGUE["container-memory-limit-set"].examples["fail"][:1],
+                               "fail": CATALOGUE["container-memory-limit-set"].examples["pass"][:1]})
+    failures = [str(f) for f in check_examples({policy.id: policy})]
+    assert failures == [
+        "container-memory-limit-set: pass example 1: gave example.yaml:12:11: container has no memory limit",
+        "container-memory-limit-set: fail example 1: gave no finding",
+    ]
 
 
 def test_invalid_policy_is_reported_with_its_position(tmp_path: Path) -> None:

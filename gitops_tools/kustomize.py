@@ -1,0 +1,39 @@
+"""What kustomize makes of files: which ones are patches (partial resources, not whole manifests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def patch_files(files: Iterable[Path]) -> set[Path]:
+    """Resolved paths of the patch files named by kustomizations beside `files` or in their parent folders."""
+    folders = {folder for path in files for folder in (path.parent, *path.parents)}
+    patches: set[Path] = set()
+    for folder in folders:
+        for name in KUSTOMIZATION_NAMES:
+            kustomization = folder / name
+            if kustomization.is_file():
+                patches.update((folder / entry).resolve() for entry in _patch_entries(kustomization))
+    return patches
+
+
+def _patch_entries(kustomization: Path) -> Iterator[str]:
+    import yaml
+
+    try:
+        data: Any = yaml.load(kustomization.read_bytes(), Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError):
+        return  # the file itself is linted and reported
+    if not isinstance(data, dict):
+        return
+    for entry in data.get("patchesStrategicMerge") or []:
+        if isinstance(entry, str) and "\n" not in entry:
+            yield entry
+    for key in ("patches", "patchesJson6902"):
+        for entry in data.get(key) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield entry["path"]
