@@ -71,6 +71,8 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the policies, one per line", stream=stream)
     rules.add_argument("--format", choices=["text", "markdown"], default="text")
+    rules.add_argument("--check", action="store_true",
+                       help="run every policy's examples (custom ones included); exit 1 if any disagrees")
     rules.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
 
     explain = commands.add_parser("explain", help="print one policy's documentation", stream=stream)

@@ -85,6 +85,13 @@ def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryI
     from gitops_tools.ruledocs import markdown_catalogue, rule_line
 
     policies = _policies(_config(args))
+    if args.check:
+        from gitops_tools.examples import check_examples
+
+        failures = [str(failure) for failure in check_examples(policies)]
+        out.writelines(f"{failure}\n" for failure in failures)
+        out.write(f"{len(policies)} policies checked, {len(failures)} example(s) disagree.\n")
+        return EXIT_FINDINGS if failures else EXIT_CLEAN
     if args.format == "markdown":
         out.write(markdown_catalogue(policies.values()))
     else:

@@ -70,9 +70,9 @@ class Finding:
     location: Location
     fingerprint: str = ""
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
+    def sort_key(self) -> tuple[str, int, int, str, str, int, int, str]:
         loc = self.location
-        return (loc.path, loc.line, loc.col, self.policy_id, self.message)
+        return (loc.path, loc.line, loc.col, self.policy_id, self.message, loc.end_line, loc.end_col, self.fingerprint)
 
 
 @dataclass(frozen=True)

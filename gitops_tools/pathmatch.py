@@ -25,8 +25,5 @@ class Globs:
         alternatives = "|".join(f"(?:{_translate(p)})" for p in self.patterns)
         self._regex = re.compile(f"(?:{alternatives})(?:/.*)?") if self.patterns else None
 
-    def __bool__(self) -> bool:
-        return self._regex is not None
-
     def match(self, path: str) -> bool:
         return self._regex is not None and self._regex.fullmatch(path.removeprefix("./")) is not None

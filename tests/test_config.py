@@ -184,8 +184,8 @@ def test_invalid_yaml_in_config_is_an_error_with_its_position(tmp_path: Path, te
     ("config_text", "expected"),
     [
         pytest.param("exclude: []\n", [(TAG, Severity.ERROR)], id="default"),
-        pytest.param(f"policies:\n  {TAG}: {{enabled: false, reason: tracked in TICKET-1}}\n  {DIGEST}: {{enabled: true}}\n",
-                     [(DIGEST, Severity.WARNING)], id="disabled"),
+        pytest.param(f"policies:\n  {TAG}: {{enabled: false, reason: tracked in TICKET-1}}\n"
+                     f"  {DIGEST}: {{enabled: true}}\n", [(DIGEST, Severity.WARNING)], id="disabled"),
         pytest.param(f"policies:\n  {TAG}: {{severity: info}}\n", [(TAG, Severity.INFO)], id="severity-override"),
         pytest.param(f"policies:\n  {DIGEST}: {{enabled: true}}\n", [(DIGEST, Severity.WARNING), (TAG, Severity.ERROR)],
                      id="opt-in-enabled"),

@@ -38,14 +38,21 @@ def span_of(start: yaml.Node, end: yaml.Node) -> Span:
 
 
 def _walk(node: yaml.Node, path: JsonPath) -> Span:
-    """Follow `path` through the node tree; stop at the deepest node that exists."""
+    """Follow `path` through the node tree; stop at the deepest node that exists.
+
+    A child that starts outside its parent came through an alias or a merge key: the finding stays at the place
+    that uses the alias (where the reader looks), not at the anchor, which may serve many places.
+    """
     span = span_of(node, node)
     for step in path:
         found = _child(node, step)
         if found is None:
             break
-        key_node, node = found
-        span = span_of(key_node or node, node)
+        key_node, child = found
+        first = key_node or child
+        if not node.start_mark.index <= first.start_mark.index <= node.end_mark.index:
+            break
+        node, span = child, span_of(first, child)
     return span
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
 
 from gitops_tools.loading.document import Document
 from gitops_tools.model import Problem
+
+# libyaml rejects escaped UTF-16 surrogates ("\ud83d\ude00", how json.dumps writes emoji). Positions only need the
+# shape, so each becomes a same-length escape of a space before composing.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
@@ -30,7 +35,7 @@ def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
 
     def compose() -> yaml.Node | None:
         try:
-            return yaml.compose(text, Loader=yaml.CSafeLoader)
+            return yaml.compose(_SURROGATE_ESCAPE.sub(r"\\u0020", text), Loader=yaml.CSafeLoader)
         except yaml.YAMLError:
             return None  # valid JSON that YAML 1.1 rejects: findings fall back to 1:1
 
@@ -40,15 +45,16 @@ def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
 
 def _duplicate_problems(document: Document, text: str) -> list[Problem]:
     """Positions of repeated keys, found in the YAML node tree (JSON is YAML); 1:1 if YAML cannot read it."""
-    from gitops_tools.loading.yaml_text import duplicate_keys, duplicate_problem
+    from gitops_tools.loading.yaml_text import Lines, duplicate_keys, duplicate_problem
 
+    lines = Lines(text)
     document.locate(())  # composes the node tree
     stack = [document.node] if document.node is not None else []
     problems: list[Problem] = []
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):
-            problems.extend(duplicate_problem(key, text) for key in duplicate_keys(node.value))
+            problems.extend(duplicate_problem(key, lines) for key in duplicate_keys(node.value))
             stack.extend(value for _, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)

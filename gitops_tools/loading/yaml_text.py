@@ -46,21 +46,26 @@ def duplicate_keys(pairs: list[tuple[yaml.Node, yaml.Node]]) -> Iterator[yaml.No
             seen.add(key_node.value)
 
 
-def duplicate_problem(key_node: yaml.Node, text: str) -> Problem:
+def duplicate_problem(key_node: yaml.Node, lines: Lines) -> Problem:
     mark = key_node.start_mark
     detail = f"{key_node.value!r} appears again; only the last value is kept"
-    return Problem("yaml-duplicate-key", detail, mark.line + 1, mark.column + 1, line_text(text, mark.line + 1))
+    return Problem("yaml-duplicate-key", detail, mark.line + 1, mark.column + 1, lines.text(mark.line))
 
 
-def line_text(text: str, line: int) -> str:
-    """The stripped text of a 1-based line (what a finding's fingerprint is tied to when it has no path)."""
-    start = 0
-    for _ in range(line - 1):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return ""
-    end = text.find("\n", start)
-    return text[start:end if end >= 0 else None].strip()
+class Lines:
+    """Line texts of a file, indexed once on first use (problems tie their fingerprints to a line's content)."""
+
+    SNIPPET_CHARS = 200
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def text(self, index: int) -> str:
+        """The stripped, length-capped text of the 0-based line `index`."""
+        if self._lines is None:
+            self._lines = self._text.splitlines()
+        return self._lines[index].strip()[: self.SNIPPET_CHARS] if 0 <= index < len(self._lines) else ""
 
 
 def _timestamp_as_text(loader: _Constructor, node: yaml.Node) -> str:
@@ -85,6 +90,7 @@ def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], l
     """Every document that loads, plus the problems found on the way (parsing stops at a syntax error)."""
     documents: list[Document] = []
     problems: list[Problem] = []
+    lines = Lines(text)
     loader = _Constructor(text)
     check_aliases = "&" in text and "*" in text
     try:
@@ -96,14 +102,18 @@ def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], l
             try:
                 documents.append(Document(path, index, loader.construct_document(node), node))
             except yaml.constructor.ConstructorError as err:  # bad data in one document: the next may be fine
-                problems.append(_marked_problem(err, text))
+                problems.append(_marked_problem(err, lines))
+            except (ValueError, KeyError, IndexError, OverflowError) as err:  # e.g. `!!int "abc"`, `!!bool maybe`
+                mark = node.start_mark
+                detail = f"a value does not fit its tag ({type(err).__name__}: {err})"
+                problems.append(Problem("yaml-syntax", detail, mark.line + 1, mark.column + 1, lines.text(mark.line)))
     except yaml.MarkedYAMLError as err:
-        problems.append(_marked_problem(err, text))
+        problems.append(_marked_problem(err, lines))
     except RecursionError:
         problems.append(Problem("document-too-deep", "nesting is too deep to process"))
     finally:
         loader.dispose()
-    problems.extend(duplicate_problem(key_node, text) for key_node in loader.duplicates)
+    problems.extend(duplicate_problem(key_node, lines) for key_node in loader.duplicates)
     return documents, problems
 
 
@@ -114,14 +124,14 @@ def _nodes(loader: _Constructor) -> Iterator[yaml.Node]:
             yield node
 
 
-def _marked_problem(err: yaml.MarkedYAMLError, text: str) -> Problem:
+def _marked_problem(err: yaml.MarkedYAMLError, lines: Lines) -> Problem:
     mark = err.problem_mark or err.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = err.problem or "invalid YAML"
     if LIBYAML_DEPTH_MESSAGE in problem:
         return Problem("document-too-deep", f"nesting is deeper than libyaml's limit ({problem})", line, col)
     detail = f"{problem} ({err.context})" if err.context else problem
-    return Problem("yaml-syntax", detail, line, col, line_text(text, line))
+    return Problem("yaml-syntax", detail, line, col, lines.text(line - 1))
 
 
 def _alias_problem(root: yaml.Node, limit: int) -> Problem | None:

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from gitops_tools import __version__
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
+from gitops_tools.reporters import Style
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
@@ -34,7 +35,7 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report(result: LintResult, stream: TextIO, style: object) -> None:
+def report(result: LintResult, stream: TextIO, style: Style) -> None:
     counts = Counter(str(f.severity) for f in result.findings)
     document = {
         "version": 1,

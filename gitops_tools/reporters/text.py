@@ -7,6 +7,7 @@ from typing import TextIO
 
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
+from gitops_tools.reporters import Style
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -35,8 +36,7 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
-def report(result: LintResult, stream: TextIO, style: object) -> None:
-    color = bool(getattr(style, "color", False))
+def report(result: LintResult, stream: TextIO, style: Style) -> None:
     for finding in result.findings:
-        stream.write(format_finding(finding, color) + "\n")
+        stream.write(format_finding(finding, style.color) + "\n")
     stream.write(summary(result) + "\n")
