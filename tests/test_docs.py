@@ -33,3 +33,10 @@ def test_readme_quickstart_has_the_two_commands() -> None:
     quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     assert "$ make demo" in quickstart
     assert "$ make test" in quickstart
+
+
+def test_readme_counts_match_the_catalogue(policies: dict[str, Policy]) -> None:
+    kubernetes = sum("/kubernetes/" in p.source for p in policies.values())
+    files = sum(p.targets.scope == "file" for p in policies.values())
+    assert f"It ships {kubernetes} Kubernetes policies" in README
+    assert f"and {files} file-level checks" in README

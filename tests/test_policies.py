@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,12 @@ def test_remote_ref_in_policy_schema_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("policy", [p for p in CATALOGUE.values() if p.schema is not None], ids=lambda p: p.id)
 def test_builtin_schema_is_valid_and_local(policy: Policy) -> None:
     check_schema(policy.schema if policy.schema is not None else True)
+
+
+def test_every_loader_problem_id_has_a_policy_file() -> None:
+    package = Path(__file__).resolve().parent.parent / "gitops_tools"
+    source = "\n".join(path.read_text(encoding="utf-8") for path in package.rglob("*.py"))
+    emitted = set(re.findall(r'Problem\(\s*"([a-z0-9-]+)"', source))
+    emitted |= set(re.findall(r'_located\(\s*"([a-z0-9-]+)"', source))
+    assert emitted, "the pattern no longer finds where problems are made"
+    assert emitted <= set(CATALOGUE), f"no policy file for {sorted(emitted - set(CATALOGUE))}"
