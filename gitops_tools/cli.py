@@ -75,6 +75,18 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
                        help="run every policy's examples (custom ones included); exit 1 if any disagrees")
     rules.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
 
+    new = commands.add_parser("new", help="create a repository from a scaffold (lists them without a name)",
+                              stream=stream)
+    new.add_argument("scaffold", nargs="?", help="scaffold name, e.g. service")
+    new.add_argument("-o", "--output-dir", type=Path, default=Path(), help="where to create it (default: .)")
+    new.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="answers_set",
+                     help="answer a question (repeatable)")
+    new.add_argument("--answers", type=Path, metavar="FILE",
+                     help="YAML/JSON answers: a mapping, or a .scaffold.json state file to re-render from")
+    new.add_argument("--no-input", action="store_true", help="do not prompt: defaults for everything not given")
+    new.add_argument("--no-git", action="store_true", help="do not initialise a git repository")
+    new.add_argument("--force", action="store_true", help="render into an existing non-empty directory")
+
     explain = commands.add_parser("explain", help="print one policy's documentation", stream=stream)
     explain.add_argument("policy_id")
     explain.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
@@ -88,7 +100,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         args = build_parser(out).parse_args(argv)
         from gitops_tools import commands
 
-        handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain}
+        handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain,
+                   "new": commands.run_new}
         return handler[args.command](args, out, err, stdin or sys.stdin.buffer)
     except _ParserExitError as done:
         return done.status

@@ -113,3 +113,57 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Binar
         raise ConfigError(f"unknown policy {args.policy_id!r}{hint}")
     out.write(explain_text(policy))
     return EXIT_CLEAN
+
+
+def run_new(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
+    from gitops_tools.scaffold import available_scaffolds, commit_initial, render, resolve_answers
+
+    scaffolds = available_scaffolds()
+    if args.scaffold is None:
+        for name, listed in scaffolds.items():
+            out.write(f"{name:<16} {listed.version:<8} {listed.description}\n")
+        return EXIT_CLEAN
+    scaffold = scaffolds.get(args.scaffold)
+    if scaffold is None:
+        raise ConfigError(f"unknown scaffold {args.scaffold!r}; available: {', '.join(scaffolds)}")
+    given = {**_answers_file(args.answers), **_set_answers(args.answers_set)}
+    answers = resolve_answers(scaffold, given, no_input=args.no_input or not out.isatty())
+    target = render(scaffold, answers, args.output_dir, force=args.force)
+    out.write(f"Created {target} from scaffold {scaffold.name} {scaffold.version}.\n")
+    if not args.no_git:
+        commit = commit_initial(target, scaffold)
+        out.write(f"Initialised a git repository with commit {commit[:12]}.\n")
+    return EXIT_CLEAN
+
+
+def _set_answers(pairs: list[str]) -> dict[str, str]:
+    answers = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {pair!r}: expected KEY=VALUE")
+        answers[key.strip()] = value
+    return answers
+
+
+def _answers_file(path: Path | None) -> dict[str, str]:
+    """Answers from a YAML/JSON mapping, or from the `answers` of a .scaffold.json state file."""
+    if path is None:
+        return {}
+    from gitops_tools.loading import Limits, load_bytes
+    from gitops_tools.model import Location
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read answers file {path}: {error.strerror}") from error
+    loaded = load_bytes(raw, str(path), Limits(), is_json=path.suffix == ".json")
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise ConfigError(f"invalid answers file: {problem.detail}", Location(str(path), problem.line, problem.col))
+    data = loaded.documents[0].data if len(loaded.documents) == 1 else None
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict) and "scaffold" in data:
+        data = data["answers"]
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise ConfigError(f"answers file {path} must hold one mapping of question to answer")
+    return {key: str(value) for key, value in data.items()}

@@ -1,0 +1,138 @@
+"""Scaffolds: list them, validate answers, render with cookiecutter into place atomically, start the git repo.
+
+A scaffold is a folder of scaffolds/ holding a cookiecutter.json; its hooks are standard-library scripts so plain
+cookiecutter can use it too. The answer rules are the scaffold's own (its pre-generation hook), applied here before
+anything is rendered.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitops_tools.errors import GitopsToolsError
+from gitops_tools.resources import data_root
+
+STATE_FILE = ".scaffold.json"
+
+
+class ScaffoldError(GitopsToolsError):
+    """Bad answers, an unusable output directory, or a scaffold that failed to render."""
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    name: str
+    path: Path
+    version: str
+    description: str
+
+    def context(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.path / "cookiecutter.json").read_text(encoding="utf-8"))
+        return data
+
+
+def available_scaffolds(root: Path | None = None) -> dict[str, Scaffold]:
+    folder = (root or data_root()) / "scaffolds"
+    found = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if (path / "cookiecutter.json").is_file():
+            data = json.loads((path / "cookiecutter.json").read_text(encoding="utf-8"))
+            found[path.name] = Scaffold(path.name, path, str(data.get("_scaffold_version", "")),
+                                        str(data.get("_description", "")))
+    return found
+
+
+def answer_problems(scaffold: Scaffold, answers: Mapping[str, Any]) -> list[str]:
+    """The scaffold's own validation (its pre-generation hook), run in-process."""
+    hook = scaffold.path / "hooks" / "pre_gen_project.py"
+    spec = importlib.util.spec_from_file_location(f"{scaffold.name.replace('-', '_')}_answers", hook)
+    if spec is None or spec.loader is None:
+        raise ScaffoldError(f"scaffold {scaffold.name} has no hooks/pre_gen_project.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found: list[str] = module.problems(dict(answers))
+    return found
+
+
+def resolve_answers(scaffold: Scaffold, given: Mapping[str, str], no_input: bool) -> dict[str, Any]:
+    """Defaults, given answers and (unless no_input) prompts, rendered as cookiecutter would; validated."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    unknown = sorted(set(given) - {k for k in scaffold.context() if not k.startswith("_")})
+    if unknown:
+        raise ScaffoldError(f"{scaffold.name} has no question {', '.join(map(repr, unknown))}")
+    raw = answer_problems(scaffold, {**given, "_rules": {}})  # template syntax in raw answers, before rendering
+    if raw:
+        raise ScaffoldError("invalid answers:\n  " + "\n  ".join(raw))
+    context = generate_context(str(scaffold.path / "cookiecutter.json"), extra_context=dict(given))
+    rendered = dict(prompt_for_config(context, no_input=no_input))
+    problems = answer_problems(scaffold, rendered)
+    if problems:
+        raise ScaffoldError("invalid answers:\n  " + "\n  ".join(problems))
+    return rendered
+
+
+def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, force: bool = False) -> Path:
+    """Render into a temporary folder beside the target, then move it into place: never a half-written repo."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.main import cookiecutter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".gitops-tools-new-", dir=output_dir) as work:
+        config = Path(work, "cookiecutter-config.yaml")
+        config.write_text(f"replay_dir: {work}/replay\ncookiecutters_dir: {work}/templates\n", encoding="utf-8")
+        try:
+            rendered = Path(cookiecutter(str(scaffold.path), no_input=True, extra_context=answers,
+                                         output_dir=str(Path(work, "out")), config_file=str(config)))
+        except CookiecutterException as err:
+            raise ScaffoldError(f"scaffold {scaffold.name} failed to render: {err}") from err
+        target = output_dir / rendered.name
+        _check_target(target, force)
+        if target.exists():
+            shutil.copytree(rendered, target, dirs_exist_ok=True)
+        else:
+            rendered.rename(target)
+    return target
+
+
+def _check_target(target: Path, force: bool) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ScaffoldError(f"{target} exists and is not a directory")
+    if any(target.iterdir()) and not force:
+        raise ScaffoldError(f"{target} exists and is not empty; use --force to render into it")
+    if (target / ".git").exists():
+        from git import Repo
+
+        if Repo(target).is_dirty(untracked_files=True):
+            raise ScaffoldError(f"{target} is a git repository with uncommitted changes; commit or stash them first")
+
+
+def commit_initial(target: Path, scaffold: Scaffold) -> str:
+    """Initialise (or reuse) the git repository and commit everything, the state file included."""
+    from git import Actor, Repo
+    from git.exc import GitCommandError
+
+    fresh = not (target / ".git").exists()
+    repo = Repo.init(target, initial_branch="main") if fresh else Repo(target)
+    try:
+        repo.git.add("--all")
+        reader = repo.config_reader()
+        name = reader.get_value("user", "name", "gitops-tools")
+        email = reader.get_value("user", "email", "gitops-tools@localhost")
+        author = Actor(str(name), str(email))
+        message = f"{'Initial commit' if fresh else 'Apply scaffold'}: {scaffold.name} {scaffold.version}"
+        commit = repo.index.commit(f"{message}\n\nRendered by gitops-tools new; answers in {STATE_FILE}.",
+                                   author=author, committer=author)
+    except GitCommandError as err:
+        raise ScaffoldError(f"git failed in {target}: {err.stderr.strip() or err}") from err
+    return str(commit.hexsha)

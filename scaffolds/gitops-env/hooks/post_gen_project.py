@@ -1,0 +1,119 @@
+"""Finish a rendered scaffold: resolve variant folders, expand per-item templates, record the state file.
+
+Standard library only (plain cookiecutter runs it). What to do is data in the scaffold's cookiecutter.json:
+- `_variants`: {folder: answer}; `folder/<answer value>/` replaces `folder/`'s place at the repo root.
+- `_drop`: {path: {answer: value}}; the path is deleted when the answer has that value.
+- `_expand`: {template file or folder: {"over": answer, "into": path with tokens, "tokens": {...}}}; it is copied
+  once per item of the comma-separated answer, replacing each token in paths and file contents. A token's value is a string
+  formatted with `item` and the answers, or {"first"|"last"|"other": value} by the item's position (an only item
+  is last: a single environment is production).
+  Lines ending in `# only-when:<token>=<value>` are kept only where the token has that value.
+This file is identical in every scaffold; a test keeps the copies in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = ".scaffold.json"
+MARKER = "# only-when:"
+
+
+def finish(root: Path, answers: dict[str, Any]) -> None:
+    for folder, key in answers.get("_variants", {}).items():
+        _promote(root / folder / str(answers[key]), root)
+        shutil.rmtree(root / folder)
+    for path, condition in answers.get("_drop", {}).items():
+        if all(answers.get(key) == value for key, value in condition.items()):
+            _remove(root / path)
+    for folder, spec in answers.get("_expand", {}).items():
+        items = [item for item in str(answers[spec["over"]]).split(",") if item]
+        for index, item in enumerate(items):
+            positions = ["last"] * (index == len(items) - 1) + ["first"] * (index == 0) + ["other"]
+            tokens = {token: _token(value, item, positions, answers) for token, value in spec["tokens"].items()}
+            _copy(root / folder, root / _replace(spec["into"], tokens), tokens)
+        _remove(root / folder)
+    _write_state(root, answers)
+
+
+def _token(value: Any, item: str, positions: list[str], answers: dict[str, Any]) -> str:
+    """A token's value for one item; by position, `last` (production) wins over `first`, then `other`."""
+    if isinstance(value, dict):
+        value = next(value[position] for position in positions if position in value)
+    fields = {k: v for k, v in answers.items() if isinstance(v, str)}
+    return str(value).format(item=item, **fields)
+
+
+def _replace(text: str, tokens: dict[str, str]) -> str:
+    for token, value in tokens.items():
+        text = text.replace(token, value)
+    return text
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _copy(source: Path, target: Path, tokens: dict[str, str]) -> None:
+    """Copy a template file, or a folder's files, to `target` with tokens replaced."""
+    pairs = [(source, target)] if source.is_file() else [
+        (path, target / _replace(path.relative_to(source).as_posix(), tokens))
+        for path in sorted(source.rglob("*")) if path.is_file()
+    ]
+    for path, destination in pairs:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        lines = [_kept(line, tokens) for line in path.read_text(encoding="utf-8").splitlines(keepends=True)]
+        destination.write_text(_replace("".join(line for line in lines if line is not None), tokens), "utf-8")
+
+
+def _kept(line: str, tokens: dict[str, str]) -> str | None:
+    body, marker, condition = line.rstrip("\n").partition(MARKER)
+    if not marker:
+        return line
+    token, _, wanted = condition.strip().partition("=")
+    return body.rstrip() + "\n" if tokens.get(token) == wanted else None
+
+
+def _promote(source: Path, root: Path) -> None:
+    for path in sorted(source.iterdir()):
+        target = root / path.name
+        if target.exists():
+            raise SystemExit(f"error: scaffold variant {source.name} would overwrite {target.name}")
+        shutil.move(str(path), str(target))
+
+
+def _write_state(root: Path, answers: dict[str, Any]) -> None:
+    """Record what made this repo (cruft-style), so drift checks and updates can re-render it later."""
+    template = str(answers.get("_repo_dir", ""))
+    if template and not os.path.isabs(template):
+        template = os.path.join(os.environ.get("PWD", ""), template)
+    state = {
+        "scaffold": answers.get("_scaffold"),
+        "version": answers.get("_scaffold_version"),
+        "commit": _commit(template),
+        "answers": {key: value for key, value in sorted(answers.items()) if not key.startswith("_")},
+    }
+    (root / STATE_FILE).write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _commit(template: str) -> str | None:
+    """The git commit of the scaffold's repository, when it is a clean git checkout."""
+    if not template or not os.path.isdir(template):
+        return None
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=template, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return head.stdout.strip() if head.returncode == 0 else None
+
+
+if __name__ == "__main__":
+    finish(Path.cwd(), json.loads({{ cookiecutter | jsonify | tojson }}))
