@@ -44,7 +44,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> list[SourceFil
             stdin = True
             continue
         path = Path(given)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a dangling link is read, and reported unreadable
             raise GitopsToolsError(f"path not found: {given}")
         for candidate in _walk(path) if path.is_dir() else [path]:
             if not in_helm_templates(candidate):
@@ -73,7 +73,7 @@ def _walk(top: Path) -> Iterator[Path]:
             path = Path(folder, name)
             if path.suffix not in LINTED_SUFFIXES or not _regular(path):
                 continue
-            if tracked is None or path.relative_to(top).as_posix() in tracked:
+            if tracked is None or tracked.allows(path.relative_to(top).as_posix()):
                 yield path
 
 
@@ -85,7 +85,16 @@ def _regular(path: Path) -> bool:
         return True  # unreadable: reported as file-unreadable when read
 
 
-def _git_files(top: Path) -> set[str] | None:
+@dataclass(frozen=True)
+class _GitListing:
+    files: frozenset[str]
+    nested_repos: tuple[str, ...]  # git lists a nested repository or submodule as its folder only
+
+    def allows(self, relpath: str) -> bool:
+        return relpath in self.files or any(relpath.startswith(folder) for folder in self.nested_repos)
+
+
+def _git_files(top: Path) -> _GitListing | None:
     """Paths (relative to `top`) git tracks or would track, ignored ones left out.
 
     None, meaning "no filter", outside a git work tree, without git, or when `top` itself is ignored (a folder
@@ -97,7 +106,8 @@ def _git_files(top: Path) -> set[str] | None:
     listed = _git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if listed is None or listed[0] != 0:
         return None
-    return {os.fsdecode(name) for name in listed[1].split(b"\0") if name}
+    names = [os.fsdecode(name) for name in listed[1].split(b"\0") if name]
+    return _GitListing(frozenset(names), tuple(name for name in names if name.endswith("/")))
 
 
 def _git(top: Path, *args: str) -> tuple[int, bytes] | None:

@@ -37,12 +37,7 @@ class Engine:
         yield from self._problem_findings(loaded.path, loaded.problems)
         for document in loaded.documents if documents else ():
             for prefix, resource in resources(document.data):
-                try:
-                    yield from self._resource_findings(document, prefix, resource, relpath)
-                except RecursionError:  # nesting under the parser's limit can still exhaust the validator
-                    line, col, _, _ = document.locate(prefix)
-                    too_deep = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
-                    yield from self._problem_findings(loaded.path, [too_deep])
+                yield from self._resource_findings(document, prefix, resource, relpath)
 
     def _problem_findings(self, path: str, problems: list[Problem]) -> Iterator[Finding]:
         occurrences: Counter[tuple[str, str, str]] = Counter()
@@ -71,18 +66,33 @@ class Engine:
             yield from self._located("exemption-unknown-policy", detail, document, content)
         rtype = resource_type(resource)
         pod_path = self.workloads.pod_spec_path(rtype)
-        seen: set[tuple[str, JsonPath]] = set()
+        too_deep = False
         for policy in self._applicable(rtype, relpath):
             if policy.id in exempt:
                 continue
-            evaluate = self._evaluator(policy)
-            for base, instance in instances(policy.targets, pod_path, resource):
-                for relative, detail in evaluate(instance):
-                    where = (*prefix, *base, *relative)
-                    if (policy.id, where) not in seen:
-                        seen.add((policy.id, where))
-                        content = (identity, where, value_at(document.data, where))
-                        yield from self._located(policy.id, detail, document, content)
+            try:
+                violations = list(self._violations(policy, pod_path, resource))
+            except RecursionError:  # nesting under the parser's limit can still exhaust a validator
+                too_deep = True
+                continue
+            for where, detail in violations:
+                content = (identity, (*prefix, *where), value_at(resource, where))
+                yield from self._located(policy.id, detail, document, content)
+        if too_deep:
+            line, col, _, _ = document.locate(prefix)
+            problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
+            yield from self._problem_findings(document.path, [problem])
+
+    def _violations(self, policy: Policy, pod_path: JsonPath | None, resource: Any) -> Iterator[Violation]:
+        """Each violation once, with its path from the resource."""
+        seen: set[JsonPath] = set()
+        evaluate = self._evaluator(policy)
+        for base, instance in instances(policy.targets, pod_path, resource):
+            for relative, detail in evaluate(instance):
+                where = (*base, *relative)
+                if where not in seen:
+                    seen.add(where)
+                    yield where, detail
 
     def _applicable(self, rtype: ResourceType, relpath: str) -> Iterator[Policy]:
         if rtype not in self._by_type:

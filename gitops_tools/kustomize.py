@@ -30,10 +30,14 @@ def _patch_entries(kustomization: Path) -> Iterator[str]:
         return  # the file itself is linted and reported
     if not isinstance(data, dict):
         return
-    for entry in data.get("patchesStrategicMerge") or []:
+    for entry in _list(data.get("patchesStrategicMerge")):
         if isinstance(entry, str) and "\n" not in entry:
             yield entry
     for key in ("patches", "patchesJson6902"):
-        for entry in data.get(key) or []:
+        for entry in _list(data.get(key)):
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                 yield entry["path"]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []  # a malformed kustomization names no patch

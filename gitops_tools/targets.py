@@ -19,8 +19,10 @@ class ResourceType:
     kind: str | None
 
     def matches(self, entries: frozenset[str]) -> bool:
-        """Policy `kinds` entries are `Kind` (any group) or `group/Kind`."""
-        return self.kind in entries or (bool(self.group) and f"{self.group}/{self.kind}" in entries)
+        """Policy `kinds` entries are `Kind` (any group) or `group/Kind` (any group when apiVersion is missing)."""
+        if self.kind in entries or (self.group and f"{self.group}/{self.kind}" in entries):
+            return True
+        return self.group is None and any(entry.rpartition("/")[2] == self.kind for entry in entries)
 
 
 def resource_type(data: Any) -> ResourceType:

@@ -9,6 +9,7 @@ import pty
 import re
 import subprocess
 from collections.abc import Callable, Mapping
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,9 @@ spec:
 """
 
 WARNINGS_ONLY_POD = CLEAN_POD.replace("        readOnlyRootFilesystem: true\n", "")
+INFO_ONLY_POD = CLEAN_POD.replace("      imagePullPolicy: Always\n", "")
+PULL = "container-image-pull-policy-always"
+INFO_LINE = f"pod.yaml:13:7: info [{PULL}] container imagePullPolicy is not Always for a mutable image tag"
 
 
 def _finding_lines(out: str) -> list[re.Match[str]]:
@@ -119,6 +123,20 @@ def test_findings_exit_1(run_cli: CliRun, write_files: FileWriter) -> None:
                      id="config-not-yaml"),
         pytest.param(["rules", "--format", "json"], {}, "invalid choice", id="bad-rules-format"),
         pytest.param(["explain"], {}, "policy_id", id="explain-without-id"),
+        pytest.param(["lint", "--fail-on", "fatal", "pod.yaml"], {}, "invalid choice", id="bad-fail-on"),
+        pytest.param(["lint", "pod.yaml"], {".gitops-tools.yaml": "fail_on: never\n"},
+                     ".gitops-tools.yaml:1:1: invalid config: fail_on: 'never' is not one of", id="bad-config-fail-on"),
+        pytest.param(["lint", "pod.yaml"], {".gitops-tools.yaml": "---\n---\npolicies: {}\n"},
+                     ".gitops-tools.yaml:3:1: a config file holds one YAML document", id="config-two-documents"),
+        pytest.param(["lint", "--select", "", "pod.yaml"], {}, "--select needs policy ids or globs", id="select-empty"),
+        pytest.param(["lint", "--select", " , ", "pod.yaml"], {}, "--select needs policy ids", id="select-commas"),
+        pytest.param(["lint", "--ignore", "", "pod.yaml"], {}, "--ignore needs policy ids or globs", id="ignore-empty"),
+        pytest.param(["lint", "--ignore", "*", "pod.yaml"], {}, "no selected policy is left to run",
+                     id="ignore-everything"),
+        pytest.param(["lint", "--select", PRIVILEGED, "--ignore", PRIVILEGED, "pod.yaml"], {},
+                     "no selected policy is left to run", id="select-and-ignore-the-same"),
+        pytest.param(["lint", "--select", "container-*", "--ignore", "container-*", "pod.yaml"], {},
+                     "no selected policy is left to run", id="select-and-ignore-the-same-glob"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message_and_no_traceback(run_cli: CliRun, write_files: FileWriter,
@@ -279,6 +297,86 @@ def test_severity_threshold_error(run_cli: CliRun, write_files: FileWriter, text
     assert {match["severity"] for match in _finding_lines(out)} == severities
 
 
+# --- fail-on ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "config", "code"),
+    [
+        pytest.param(INFO_ONLY_POD, [], None, 0, id="info-default"),
+        pytest.param(INFO_ONLY_POD, ["--fail-on", "info"], None, 1, id="info-fail-on-info"),
+        pytest.param(INFO_ONLY_POD, ["--fail-on", "warning"], None, 0, id="info-fail-on-warning"),
+        pytest.param(WARNINGS_ONLY_POD, [], None, 1, id="warning-default"),
+        pytest.param(WARNINGS_ONLY_POD, ["--fail-on", "error"], None, 0, id="warning-fail-on-error"),
+        pytest.param(POD, ["--fail-on", "error"], None, 1, id="error-fail-on-error"),
+        pytest.param(CLEAN_POD, ["--fail-on", "info"], None, 0, id="clean-fail-on-info"),
+        pytest.param(WARNINGS_ONLY_POD, ["--fail-on", "info", "--severity-threshold", "error"], None, 0,
+                     id="hidden-findings-never-fail"),
+        pytest.param(INFO_ONLY_POD, [], "fail_on: info\n", 1, id="config-info"),
+        pytest.param(WARNINGS_ONLY_POD, [], "fail_on: error\n", 0, id="config-error"),
+        pytest.param(INFO_ONLY_POD, ["--fail-on", "warning"], "fail_on: info\n", 0, id="flag-overrides-config-up"),
+        pytest.param(WARNINGS_ONLY_POD, ["--fail-on", "warning"], "fail_on: error\n", 1,
+                     id="flag-overrides-config-down"),
+    ],
+)
+def test_fail_on_sets_the_exit_code_not_the_output(run_cli: CliRun, write_files: FileWriter, text: str,
+                                                   flags: list[str], config: str | None, code: int) -> None:
+    write_files({"pod.yaml": text, **({".gitops-tools.yaml": config} if config else {})})
+    got, out, err = run_cli("lint", *flags, "pod.yaml")
+    assert (got, err) == (code, "")
+    without = list(flags)
+    if "--fail-on" in without:
+        start = without.index("--fail-on")
+        del without[start:start + 2]
+    assert out == run_cli("lint", *without, "pod.yaml")[1]  # the same findings and summary without --fail-on
+
+
+def test_an_info_finding_is_printed_and_exits_0(run_cli: CliRun, write_files: FileWriter,
+                                                policies: dict[str, Policy]) -> None:
+    write_files({"pod.yaml": INFO_ONLY_POD})
+    enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
+    assert run_cli("lint", "pod.yaml") == (0, f"{INFO_LINE}\nFound 1 finding: 1 info (1 file, 1 document, "
+                                               f"{enabled} policies).\n", "")
+
+
+def test_fail_on_leaves_json_output_unchanged(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({"pod.yaml": INFO_ONLY_POD})
+    runs = {level: run_cli("lint", "--format", "json", "--fail-on", level, "pod.yaml")
+            for level in ("info", "warning", "error")}
+    assert {level: code for level, (code, _, _) in runs.items()} == {"info": 1, "warning": 0, "error": 0}
+    outputs = {out for _, out, _ in runs.values()} | {run_cli("lint", "--format", "json", "pod.yaml")[1]}
+    assert len(outputs) == 1
+    document = json.loads(outputs.pop())
+    assert set(document) == {"version", "tool", "summary", "findings"}
+    assert [(r["line"], r["column"], r["severity"], r["policy_id"]) for r in document["findings"]] == [
+        (13, 7, "info", PULL)
+    ]
+
+
+# --- select and ignore -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(["--select", "container-*"], ["broken.yaml:3:1: error [yaml-syntax] "], id="glob"),
+        pytest.param(["--select", TAG], ["broken.yaml:3:1: error [yaml-syntax] "], id="one-id"),
+        pytest.param(["--select", "container-*", "--ignore", "yaml-syntax"], [], id="file-check-ignored-by-name"),
+    ],
+)
+def test_select_never_hides_a_file_that_could_not_be_checked(run_cli: CliRun, write_files: FileWriter,
+                                                             policies: dict[str, Policy], argv: list[str],
+                                                             expected: list[str]) -> None:
+    write_files({"broken.yaml": "kind: Pod\nspec: [\n"})
+    code, out, err = run_cli("lint", *argv, "broken.yaml")
+    selected = sum(fnmatchcase(p.id, argv[1]) and p.targets.scope != "file" for p in policies.values())
+    *lines, summary = out.splitlines()
+    assert (code, err) == (1 if expected else 0, "")
+    assert [line[:len(start)] for line, start in zip(lines, expected, strict=True)] == expected
+    counts = "Found 1 finding: 1 error" if expected else "No findings"
+    assert summary == f"{counts} (1 file, 0 documents, {selected} polic{'y' if selected == 1 else 'ies'})."
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -410,6 +508,58 @@ def test_rules_include_custom_policies_from_config(run_cli: CliRun, write_files:
     assert run_cli("explain", "team-image-tag")[0] == 0
 
 
+TEAM_POLICY = """\
+id: team-config-owner-set
+title: ConfigMaps name their owner
+severity: warning
+message: configmap has no owner label
+targets:
+  scope: document
+  kinds: [ConfigMap]
+schema:
+  required: [metadata]
+  properties:
+    metadata:
+      required: [labels]
+docs: |
+  Every ConfigMap carries labels so that the team that owns it can be found from the object alone.
+examples:
+  pass:
+    - |
+      kind: ConfigMap
+      metadata: {name: a, labels: {owner: team-a}}
+  fail:
+    - |
+      kind: ConfigMap
+"""
+
+
+def test_rules_check_passes_on_the_builtin_catalogue(run_cli: CliRun, policies: dict[str, Policy]) -> None:
+    assert run_cli("rules", "--check") == (0, f"{len(policies)} policies checked, 0 example(s) disagree.\n", "")
+
+
+@pytest.mark.parametrize(
+    ("policy", "failures"),
+    [
+        pytest.param(TEAM_POLICY, [], id="agreeing"),
+        pytest.param(TEAM_POLICY.replace("  fail:\n    - |\n      kind: ConfigMap\n",
+                                         "  fail:\n    - |\n      kind: ConfigMap\n      metadata: {labels: {a: b}}\n"),
+                     ["team-config-owner-set: fail example 1: gave no finding"], id="fail-example-passes"),
+        pytest.param(TEAM_POLICY.replace("metadata: {name: a, labels: {owner: team-a}}", "metadata: {name: a}"),
+                     ["team-config-owner-set: pass example 1: gave example.yaml:2:1: configmap has no owner label"],
+                     id="pass-example-fails"),
+    ],
+)
+def test_rules_check_runs_custom_policy_examples(run_cli: CliRun, write_files: FileWriter,
+                                                 policies: dict[str, Policy], policy: str,
+                                                 failures: list[str]) -> None:
+    write_files({"cfg/team.yaml": "policy_dirs: [mine]\n", "cfg/mine/team-config-owner-set.yaml": policy})
+    code, out, err = run_cli("rules", "--check", "--config", "cfg/team.yaml")
+    assert (code, err) == (1 if failures else 0, "")
+    assert out.splitlines() == [*failures,
+                                f"{len(policies) + 1} policies checked, {len(failures)} example(s) disagree."]
+
+
 def test_explain_prints_the_policy_docs(run_cli: CliRun, policies: dict[str, Policy]) -> None:
     policy = policies["container-memory-limit-set"]
     code, out, err = run_cli("explain", policy.id)
@@ -486,3 +636,55 @@ def test_progress_shows_on_a_terminal_for_large_trees(tmp_path: Path, monkeypatc
     quiet = _Terminal()
     assert main(["lint", "cm-000.yaml"], io.StringIO(), quiet) == 0
     assert quiet.getvalue() == ""
+
+
+# --- output streams that fail ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["rules"], id="rules"),
+        pytest.param(["rules", "--format", "markdown"], id="rules-markdown"),
+        pytest.param(["lint", "."], id="lint"),
+        pytest.param(["lint", "--format", "json", "."], id="lint-json"),
+        pytest.param(["explain", PRIVILEGED], id="explain"),
+    ],
+)
+def test_a_reader_that_went_away_gives_exit_141_and_no_traceback(tmp_path: Path, cli_command: list[str],
+                                                                 write_files: FileWriter, argv: list[str]) -> None:
+    """`gitops-tools rules | head -1`: the reader is gone before the writer writes; it stops quietly, as `yes` does.
+
+    The read end is closed at once, so the child's first write fails whatever the pipe's size or the timing.
+    """
+    write_files({"pod.yaml": POD})
+    with subprocess.Popen([*cli_command, *argv], cwd=tmp_path, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert (code, err) == (141, "")
+
+
+def _ascii_run(tmp_path: Path, cli_command: list[str], *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "GITOPS_TOOLS_DEBUG": ""}
+    return subprocess.run([*cli_command, *argv], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8",
+                          env=env, timeout=60, check=False)
+
+
+def test_a_file_name_the_output_encoding_lacks_is_escaped(tmp_path: Path, cli_command: list[str],
+                                                          write_files: FileWriter) -> None:
+    write_files({"café.yaml": "kind: Pod\nspec: [\n"})
+    done = _ascii_run(tmp_path, cli_command, "lint", ".")
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout.splitlines()[0].startswith("caf\\xe9.yaml:3:1: error [yaml-syntax] ")
+    as_json = _ascii_run(tmp_path, cli_command, "lint", "--format", "json", "café.yaml")
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["findings"][0]["path"] == "café.yaml"
+
+
+def test_a_usage_error_naming_a_path_the_encoding_lacks_is_escaped(tmp_path: Path, cli_command: list[str]) -> None:
+    done = _ascii_run(tmp_path, cli_command, "lint", "nowhere-café.yaml")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "gitops-tools: error: path not found: nowhere-caf\\xe9.yaml\n"

@@ -125,6 +125,17 @@ def test_config_found_upward_applies_with_paths_relative_to_it(tmp_path: Path, m
     assert [(f.location.path, f.policy_id) for f in result.findings] == [("web/pod.yaml", TAG)]
 
 
+@pytest.mark.parametrize(
+    ("text", "fail_on"),
+    [("fail_on: info\n", Severity.INFO), ("fail_on: warning\n", Severity.WARNING), ("fail_on: error\n", Severity.ERROR),
+     ("exclude: []\n", None), ("---\nfail_on: error\n...\n", Severity.ERROR)],
+    ids=["info", "warning", "error", "unset", "one-marked-document"],
+)
+def test_fail_on_is_read_from_the_config(tmp_path: Path, text: str, fail_on: Severity | None) -> None:
+    (tmp_path / CONFIG).write_text(text, encoding="utf-8")
+    assert load_config(tmp_path / CONFIG, tmp_path).fail_on == fail_on
+
+
 @pytest.mark.parametrize("text", ["", "# nothing configured yet\n", "---\n"], ids=["empty", "comment", "null"])
 def test_a_config_without_settings_means_the_defaults(tmp_path: Path, text: str) -> None:
     (tmp_path / CONFIG).write_text(text, encoding="utf-8")
@@ -145,6 +156,13 @@ def test_a_config_without_settings_means_the_defaults(tmp_path: Path, text: str)
         pytest.param(f"policies:\n  {TAG}:\n    severity: high\n", 3, 5, "high", id="bad-severity"),
         pytest.param("max_file_bytes: 0\n", 1, 1, "minimum", id="bad-size"),
         pytest.param(f"policies:\n  {TAG}: {{}}\n", 2, 3, "empty", id="empty-policy-settings"),
+        pytest.param("exclude: []\nfail_on: fatal\n", 2, 1, "'fatal' is not one of", id="bad-fail-on"),
+        pytest.param("fail_on: true\n", 1, 1, "fail_on", id="fail-on-not-a-severity"),
+        pytest.param("---\n---\npolicies: {}\n", 3, 1, "a config file holds one YAML document",
+                     id="second-document-after-an-empty-one"),
+        pytest.param("exclude: []\n---\nfail_on: info\n", 3, 1, "a config file holds one YAML document",
+                     id="second-document"),
+        pytest.param("exclude: []\n---\n", 3, 1, "a config file holds one YAML document", id="empty-second-document"),
     ],
 )
 def test_invalid_config_is_an_error_at_the_offending_key(tmp_path: Path, text: str, line: int, col: int,

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -332,3 +338,149 @@ def test_env_names_unique(lint_tree: TreeLint, spots: Spots, env: str, list_name
     for finding, (_, _, detail) in zip(result.findings, expected, strict=True):
         assert finding.message.endswith(detail)
         assert str(finding.severity) == "warning"
+
+
+# --- workload kinds as data ------------------------------------------------------------------------------------------
+
+
+def _workload(api_version: str, kind: str, pod_path: str) -> str:
+    """A workload of `kind` whose pod spec sits under `pod_path` (dotted), with one privileged container."""
+    lines = [f"apiVersion: {api_version}", f"kind: {kind}", "metadata: {name: web}"]
+    for depth, key in enumerate(pod_path.split(".")):
+        lines.append("  " * depth + f"{key}:")
+    indent = "  " * (pod_path.count(".") + 1)
+    lines += [f"{indent}containers:", f"{indent}  - name: app", f"{indent}    image: app:1.0",
+              f"{indent}    securityContext: {{privileged: true}}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "pod_path", "expected"),
+    [
+        pytest.param("argoproj.io/v1alpha1", "Rollout", "spec.template.spec", [(10, 29)], id="argo-rollout"),
+        pytest.param("apps.kruise.io/v1alpha1", "CloneSet", "spec.template.spec", [(10, 29)], id="kruise-cloneset"),
+        pytest.param("apps.kruise.io/v1beta1", "StatefulSet", "spec.template.spec", [(10, 29)],
+                     id="kruise-statefulset"),
+        pytest.param("batch/v1", "CronJob", "spec.jobTemplate.spec.template.spec", [(12, 33)], id="cronjob"),
+        pytest.param("example.com/v1", "Rollout", "spec.template.spec", [], id="rollout-of-another-group"),
+        pytest.param("example.com/v1", "Deployment", "spec.template.spec", [], id="deployment-of-another-group"),
+    ],
+)
+def test_workload_kinds_are_matched_by_api_group(lint_tree: TreeLint, spots: Spots, api_version: str, kind: str,
+                                                 pod_path: str, expected: list[tuple[int, int]]) -> None:
+    result = lint_tree({"workload.yaml": _workload(api_version, kind, pod_path)}, select=(PRIVILEGED,))
+    assert spots(result) == [("workload.yaml", line, col, PRIVILEGED) for line, col in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        pytest.param("apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters: []\ncontexts: []\nusers: []\n",
+                     "Config", id="kubeconfig"),
+        pytest.param("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n",
+                     "KubeletConfiguration", id="kubelet-configuration"),
+    ],
+)
+def test_configuration_files_need_no_manifest_identity(lint_tree: TreeLint, spots: Spots, text: str,
+                                                       kind: str) -> None:
+    identity = ("manifest-identity-complete",)
+    assert lint_tree({"config.yaml": text}, select=identity).findings == []
+    as_manifest = text.replace(f"kind: {kind}\n", "kind: ConfigMap\n")  # the same shape as a resource: no name
+    assert spots(lint_tree({"config.yaml": as_manifest}, select=identity)) == [
+        ("config.yaml", 1, 1, "manifest-identity-complete")
+    ]
+
+
+# --- hostile documents -----------------------------------------------------------------------------------------------
+
+
+def _deep_security_context(depth: int) -> str:
+    """A Pod whose container's securityContext.capabilities.add is nested `depth` lists deep (under libyaml's 1000)."""
+    return ("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n    - name: app\n"
+            "      image: app:1.0\n      securityContext: {capabilities: {add: " + "[" * depth + "]" * depth + "}}\n")
+
+
+def test_a_security_context_nested_990_deep_is_document_too_deep(lint_tree: TreeLint, spots: Spots,
+                                                                 run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    result = lint_tree({"deep.yaml": _deep_security_context(990)})
+    assert ("deep.yaml", 1, 1, "document-too-deep") in spots(result)
+    code, out, err = run_cli("lint", "deep.yaml")
+    assert (code, err) == (1, "")
+    assert "deep.yaml:1:1: error [document-too-deep] " in out
+
+
+def test_a_too_deep_policy_does_not_hide_the_other_policies_findings(lint_tree: TreeLint, spots: Spots) -> None:
+    """One policy's validator running out of stack says nothing about the others: a missing memory limit remains."""
+    result = lint_tree({"deep.yaml": _deep_security_context(990)}, select=(MEMORY, "document-too-deep",
+                                                                            "container-capabilities-no-dangerous-add"))
+    assert spots(result) == [("deep.yaml", 1, 1, "document-too-deep"), ("deep.yaml", 6, 7, MEMORY)]
+    everything = {f.policy_id for f in lint_tree({"deep.yaml": _deep_security_context(990)}).findings}
+    assert {MEMORY, "container-privilege-escalation-disabled", "pod-run-as-non-root"} <= everything
+
+
+# --- loader findings per file are capped -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("repeats", "shown", "rest"),
+    [(99, 99, 0), (100, 100, 0), (101, 100, 1), (250, 100, 150)],
+)
+def test_duplicate_key_findings_are_capped_at_100_per_file(lint_tree: TreeLint, spots: Spots, repeats: int,
+                                                           shown: int, rest: int) -> None:
+    text = "data:\n" + "".join(f"  k: {i}\n" for i in range(repeats + 1))
+    result = lint_tree({"dupes.yaml": text})
+    assert spots(result) == [("dupes.yaml", line, 3, "yaml-duplicate-key") for line in range(3, 3 + shown)]
+    messages = [f.message for f in result.findings]
+    tail = f" (and {rest} more in this file)" if rest else ""
+    assert messages[-1] == "duplicate key: 'k' appears again; only the last value is kept" + tail
+    assert all("more in this file" not in message for message in messages[:-1])
+
+
+@pytest.mark.parametrize("name", ["big.yaml", "big.json"])
+def test_a_file_of_20000_keys_with_duplicates_lints_quickly(lint_tree: TreeLint, name: str) -> None:
+    keys = [f"k{i % 15000}" for i in range(20000)]
+    if name.endswith(".json"):
+        text = "{\n" + ",\n".join(f'  "{key}": {i}' for i, key in enumerate(keys)) + "\n}\n"
+    else:
+        text = "".join(f"{key}: {i}\n" for i, key in enumerate(keys))
+    started = time.monotonic()
+    result = lint_tree({name: text})
+    assert time.monotonic() - started < 5
+    assert len(result.findings) == 100
+    assert {f.policy_id for f in result.findings} == {"yaml-duplicate-key"}
+    assert result.findings[-1].message.endswith("(and 4900 more in this file)")
+
+
+# --- output does not depend on the hash seed -------------------------------------------------------------------------
+
+TIED = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - &c
+      name: app
+      image: app:latest
+      securityContext: {privileged: true, capabilities: {add: [SYS_ADMIN, NET_ADMIN, SYS_PTRACE]}}
+    - <<: *c
+      name: sidecar
+    - {<<: *c, name: third}
+"""
+
+
+def test_output_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
+    """Findings moved to a merge key share a position: their order must not come from set or dict iteration."""
+    (tmp_path / "pod.yaml").write_text(TIED, encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(TIED.replace("web", "other"), encoding="utf-8")
+    outputs = {}
+    for seed in range(1, 5):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed), "GITOPS_TOOLS_DEBUG": ""}
+        done = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--format", "json", "."], cwd=tmp_path,
+                              capture_output=True, text=True, env=env, timeout=60, check=False)
+        assert (done.returncode, done.stderr) == (1, "")
+        outputs[seed] = done.stdout
+    assert len(set(outputs.values())) == 1
+    findings = json.loads(outputs[1])["findings"]
+    at_merge = [f["policy_id"] for f in findings if (f["path"], f["line"], f["column"]) == ("pod.yaml", 10, 7)]
+    assert at_merge.count("container-capabilities-no-dangerous-add") == 3  # three ties, kept apart by fingerprint

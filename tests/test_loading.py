@@ -461,3 +461,161 @@ JSON_POD_MINIFIED = (
 def test_finding_position_inside_a_json_manifest(lint_tree: TreeLint, spots: Spots, text: str, line: int,
                                                  col: int) -> None:
     assert spots(lint_tree({"pod.json": text}, select=(TAG,))) == [("pod.json", line, col, TAG)]
+
+
+# --- values that do not fit their tag --------------------------------------------------------------------------------
+
+MISFITS = [
+    pytest.param('!!int "abc"', id="int-text"),
+    pytest.param("!!bool maybe", id="bool-maybe"),
+    pytest.param('!!float "x"', id="float-text"),
+    pytest.param('!!int ""', id="int-empty"),
+]
+
+
+def _tagged_config_map(value: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings}}\ndata:\n  x: {value}\n"
+
+
+@pytest.mark.parametrize("value", MISFITS)
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        pytest.param("", [(1, 1, "yaml-syntax"), (12, 19, TAG)], id="first-document"),
+        pytest.param(FLOW_POD + "---\n", [(6, 19, TAG), (8, 1, "yaml-syntax"), (19, 19, TAG)], id="middle-document"),
+    ],
+)
+def test_a_value_that_does_not_fit_its_tag_is_a_syntax_error_at_its_document(
+    lint_tree: TreeLint, spots: Spots, value: str, before: str, expected: list[tuple[int, int, str]]
+) -> None:
+    result = lint_tree({"tagged.yaml": before + _tagged_config_map(value) + "---\n" + FLOW_POD},
+                       select=(TAG, "yaml-syntax"))
+    assert spots(result) == [("tagged.yaml", line, col, policy_id) for line, col, policy_id in expected]
+    assert result.documents == len(expected) - 1  # the misfit's document is not linted, the others are
+    [syntax] = [f for f in result.findings if f.policy_id == "yaml-syntax"]
+    assert "a value does not fit its tag" in syntax.message
+
+
+@pytest.mark.parametrize("value", MISFITS)
+def test_a_value_that_does_not_fit_its_tag_exits_1_not_3(run_cli: Callable[..., tuple[int, str, str]],
+                                                          write_files: Callable[..., list[Path]], value: str) -> None:
+    write_files({"tagged.yaml": _tagged_config_map(value)})
+    code, out, err = run_cli("lint", "tagged.yaml")
+    assert (code, err) == (1, "")
+    assert out.startswith("tagged.yaml:1:1: error [yaml-syntax] YAML syntax error: a value does not fit its tag (")
+
+
+# --- JSON escapes ----------------------------------------------------------------------------------------------------
+
+EMOJI = r"\ud83d\ude00"
+
+
+def _json_pod(note: str, minified: bool = False) -> str:
+    newline = "" if minified else "\n "
+    return (f'{{"apiVersion": "v1", "kind": "Pod",{newline}"metadata": {{"name": "web", "annotations": '
+            f'{{"note": "{note}"}}}},{newline}"spec": {{"containers": [{{"name": "app", "image": "app:latest"}}]}}}}\n')
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param(_json_pod(EMOJI), 3, id="pair-on-an-earlier-line"),
+        pytest.param(_json_pod(EMOJI, minified=True), 1, id="pair-on-the-same-line"),
+        pytest.param(_json_pod(EMOJI * 20, minified=True), 1, id="many-pairs-on-the-same-line"),
+        pytest.param(_json_pod(r"\uD83D\uDE00", minified=True), 1, id="upper-case-hex"),
+        pytest.param(_json_pod(r"\ud800 lone"), 3, id="lone-surrogate"),
+        pytest.param(_json_pod(r"\\ud83d is not an escape"), 3, id="escaped-backslash"),
+    ],
+)
+def test_escaped_surrogates_in_json_keep_positions(lint_tree: TreeLint, spots: Spots, text: str, line: int) -> None:
+    col = text.splitlines()[line - 1].index('"image"') + 1
+    assert spots(lint_tree({"pod.json": text}, select=(TAG,))) == [("pod.json", line, col, TAG)]
+
+
+def test_a_duplicate_key_after_a_surrogate_pair_keeps_its_column() -> None:
+    text = f'{{"note": "{EMOJI}{EMOJI}", "a": 1, "a": 2}}'
+    data, problems = load(text.encode(), is_json=True)
+    assert problems == [("yaml-duplicate-key", 1, text.rindex('"a"') + 1)]
+    assert data == [{"note": "\U0001f600\U0001f600", "a": 2}]
+
+
+# --- positions through anchors, aliases and merge keys ---------------------------------------------------------------
+
+MERGED_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - &c
+      name: app
+      image: app:latest
+      securityContext: {privileged: true}
+    - <<: *c
+      name: sidecar
+"""
+
+MERGED_FROM_ELSEWHERE = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers:
+    - &c {name: init, image: "app:latest", securityContext: {privileged: true}}
+  containers:
+    - name: app
+      <<: *c
+    - {<<: *c, name: sidecar}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "policy_id", "expected"),
+    [
+        pytest.param(MERGED_POD, TAG, [(8, 7), (10, 7)], id="merge-in-the-same-list-tag"),
+        pytest.param(MERGED_POD, "container-not-privileged", [(9, 25), (10, 7)], id="merge-privileged"),
+        pytest.param(MERGED_POD, MEMORY, [(6, 7), (10, 7)], id="merge-missing-key"),
+        pytest.param(MERGED_FROM_ELSEWHERE, TAG, [(6, 23), (8, 7), (10, 7)], id="merge-from-another-list"),
+    ],
+)
+def test_findings_through_a_merge_key_land_on_the_reusing_container(lint_tree: TreeLint, spots: Spots, text: str,
+                                                                    policy_id: str,
+                                                                    expected: list[tuple[int, int]]) -> None:
+    result = lint_tree({"pod.yaml": text}, select=(policy_id,))
+    assert spots(result) == [("pod.yaml", line, col, policy_id) for line, col in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("    - &c\n      name: app\n      image: app:latest\n    - *c\n", [(8, 7), (9, 7)],
+                     id="alias-in-the-same-list"),
+        pytest.param("    - &c\n      name: app\n      image: app:latest\n  initContainers:\n    - *c\n",
+                     [(8, 7), (10, 7)], id="alias-in-another-list"),
+    ],
+)
+def test_findings_through_an_alias_land_on_the_alias(lint_tree: TreeLint, spots: Spots, text: str,
+                                                     expected: list[tuple[int, int]]) -> None:
+    """A whole container reused by `*c` is reported where `*c` stands, not twice at the anchor."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n" + text
+    result = lint_tree({"pod.yaml": pod}, select=(TAG,))
+    assert spots(result) == [("pod.yaml", line, col, TAG) for line, col in expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(MERGED_POD, id="merge-key"),
+        pytest.param(MERGED_FROM_ELSEWHERE, id="merge-from-another-list"),
+        pytest.param(POD.replace("registry.example.com/app:latest", "&img registry.example.com/app:latest")
+                     + "    - name: third\n      image: *img\n", id="scalar-alias"),
+        pytest.param("x-image: &img app:latest\n" + FLOW_POD.replace('"app:latest"', "*img"), id="alias-above"),
+    ],
+)
+def test_every_finding_span_ends_after_it_starts(lint_tree: TreeLint, text: str) -> None:
+    """SARIF and editors take (line, col)..(end_line, end_col) as a region: it must not run backwards."""
+    result = lint_tree({"pod.yaml": text})
+    assert result.findings
+    backwards = [(f.policy_id, f.location) for f in result.findings
+                 if (f.location.end_line, f.location.end_col) < (f.location.line, f.location.col)]
+    assert backwards == []

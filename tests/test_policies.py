@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
 from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
 from gitops_tools.validation import check_schema
+
+CliRun = Callable[..., tuple[int, str, str]]
 
 POLICY_FILES = policy_files(BUILTIN_POLICY_DIR)
 CATALOGUE = load_policies()
@@ -111,3 +114,68 @@ def test_every_loader_problem_id_has_a_policy_file() -> None:
     emitted |= set(re.findall(r'_located\(\s*"([a-z0-9-]+)"', source))
     assert emitted, "the pattern no longer finds where problems are made"
     assert emitted <= set(CATALOGUE), f"no policy file for {sorted(emitted - set(CATALOGUE))}"
+
+
+CUSTOM_POLICY = """\
+id: team-config-owner-set
+title: ConfigMaps name their owner
+severity: warning
+message: configmap has no owner label
+targets:
+  scope: document
+  kinds: [ConfigMap]
+schema:
+  required: [metadata]
+docs: |
+  Every ConfigMap carries labels so that the team that owns it can be found from the object alone.
+examples:
+  pass: ["kind: ConfigMap\\nmetadata: {name: a}\\n"]
+  fail: ["kind: ConfigMap\\n"]
+"""
+SCHEMA = "schema:\n  required: [metadata]\n"
+FILE_SCOPE = "  scope: file\n"
+FILE_ONLY = "scope 'file' is only for the built-in loader and exemption checks"
+
+
+@pytest.mark.parametrize(
+    ("replacements", "line", "message"),
+    [
+        pytest.param({SCHEMA: "check: nope\n"}, 8, "unknown check 'nope'; coded checks are: env_names_unique",
+                     id="unknown-check"),
+        pytest.param({SCHEMA: "check: loader\n"}, 8, "unknown check 'loader'; coded checks are: env_names_unique",
+                     id="loader-check"),
+        pytest.param({SCHEMA: "check: exemptions\n"}, 8, "unknown check 'exemptions'", id="exemptions-check"),
+        pytest.param({"  scope: document\n  kinds: [ConfigMap]\n": FILE_SCOPE}, 7, FILE_ONLY, id="file-scope-schema"),
+        pytest.param({"  scope: document\n  kinds: [ConfigMap]\n": FILE_SCOPE, SCHEMA: "check: env_names_unique\n"}, 7,
+                     FILE_ONLY, id="file-scope-coded-check"),
+    ],
+)
+def test_a_custom_policy_cannot_use_the_loader_or_an_unknown_check(tmp_path: Path, run_cli: CliRun,
+                                                                   replacements: dict[str, str], line: int,
+                                                                   message: str) -> None:
+    text = CUSTOM_POLICY
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "team-config-owner-set.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / ".gitops-tools.yaml").write_text("policy_dirs: [mine]\n", encoding="utf-8")
+    (tmp_path / "cm.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policies([folder])
+    path = str(folder / "team-config-owner-set.yaml")
+    assert caught.value.location == Location(path, line, 1)
+    assert caught.value.message.startswith(message)
+    code, out, err = run_cli("lint", "cm.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"gitops-tools: error: {(tmp_path / 'mine' / 'team-config-owner-set.yaml').resolve()}:"
+                          f"{line}:1: {message}")
+
+
+def test_a_custom_policy_may_use_a_coded_check(tmp_path: Path) -> None:
+    text = CUSTOM_POLICY.replace(SCHEMA, "check: env_names_unique\n").replace("kinds: [ConfigMap]", "kinds: [Pod]")
+    (tmp_path / "team-config-owner-set.yaml").write_text(text.replace("  scope: document", "  scope: container"),
+                                                         encoding="utf-8")
+    policy = load_policies([tmp_path])["team-config-owner-set"]
+    assert (policy.check, policy.schema, policy.targets.scope) == ("env_names_unique", None, "container")

@@ -5,6 +5,7 @@ The composed node tree is kept with each document so positions cost nothing unti
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,7 +101,11 @@ def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], l
                 problems.append(problem)
                 continue
             try:
-                documents.append(Document(path, index, loader.construct_document(node), node))
+                data = loader.construct_document(node)
+                if check_aliases:  # positions must come from where an alias is used, not from its anchor
+                    documents.append(Document(path, index, data, compose=functools.partial(_alias_marked, text, index)))
+                else:
+                    documents.append(Document(path, index, data, node))
             except yaml.constructor.ConstructorError as err:  # bad data in one document: the next may be fine
                 problems.append(_marked_problem(err, lines))
             except (ValueError, KeyError, IndexError, OverflowError) as err:  # e.g. `!!int "abc"`, `!!bool maybe`
@@ -115,6 +120,35 @@ def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], l
         loader.dispose()
     problems.extend(duplicate_problem(key_node, lines) for key_node in loader.duplicates)
     return documents, problems
+
+
+class _AliasMarkingComposer(yaml.SafeLoader):
+    """Composes a node tree in which each alias is a leaf at the alias's own position (for locating only)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            return yaml.ScalarNode(ALIAS_TAG, f"*{event.anchor}", event.start_mark, event.end_mark)
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
+
+
+ALIAS_TAG = "tag:gitops-tools,2024:alias"
+
+
+def _alias_marked(text: str, index: int) -> yaml.Node | None:
+    """The `index`-th document's tree with aliases as leaves (pure Python: only for files with aliases)."""
+    loader = _AliasMarkingComposer(text)
+    try:
+        for _ in range(index):
+            loader.check_node()
+            loader.get_node()
+        node: yaml.Node | None = loader.get_node() if loader.check_node() else None
+        return node
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
 
 def _nodes(loader: _Constructor) -> Iterator[yaml.Node]:

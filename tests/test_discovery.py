@@ -1,0 +1,204 @@
+"""Which files a lint run reads: Helm templates, git-ignored files, special files, the same file named twice."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import git
+import pytest
+
+from gitops_tools.config import Config
+from gitops_tools.lint import LintOptions, LintResult, lint
+from gitops_tools.model import Policy
+
+TreeLint = Callable[..., LintResult]
+Spots = Callable[[LintResult], list[tuple[str, int, int, str]]]
+FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
+ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
+
+BROKEN = "broken: [\n"  # a yaml-syntax finding at 2:1 wherever it is linted
+SYNTAX = "yaml-syntax"
+AUTHOR = git.Actor("Test Author", "author@example.com")
+
+CHART = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    "chart/templates/deploy.yaml": "{{- if .Values.enabled }}\nkind: Deployment\n" + BROKEN + "{{- end }}\n",
+    "chart/templates/tests/hook.yaml": BROKEN,
+    "chart/values.yaml": BROKEN,
+}
+
+
+def _paths(result: LintResult) -> list[str]:
+    return sorted({finding.location.path for finding in result.findings})
+
+
+# --- Helm chart templates --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paths", "files", "expected"),
+    [
+        pytest.param(["."], 2, ["chart/values.yaml"], id="walk-the-root"),
+        pytest.param(["chart"], 2, ["chart/values.yaml"], id="walk-the-chart"),
+        pytest.param(["chart/templates"], 0, [], id="walk-the-templates-folder"),
+        pytest.param(["chart/templates/deploy.yaml"], 0, [], id="named-template"),
+        pytest.param(["chart/templates/tests/hook.yaml"], 0, [], id="named-template-in-a-subfolder"),
+        pytest.param(["chart/templates/deploy.yaml", "chart/values.yaml"], 1, ["chart/values.yaml"],
+                     id="named-template-and-values"),
+    ],
+)
+def test_helm_templates_are_skipped_whether_walked_or_named(lint_tree: TreeLint, spots: Spots, paths: list[str],
+                                                            files: int, expected: list[str]) -> None:
+    result = lint_tree(CHART, *paths)
+    assert result.files == files
+    assert spots(result) == [(path, 2, 1, SYNTAX) for path in expected]
+
+
+def test_a_named_template_is_skipped_from_inside_the_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           write_files: FileWriter,
+                                                           policies: dict[str, Policy]) -> None:
+    """`in_helm_templates` must look at absolute parents: `deploy.yaml` alone has no `templates` parent."""
+    write_files(CHART)
+    monkeypatch.chdir(tmp_path / "chart" / "templates")
+    result = lint(["deploy.yaml", "."], Config(root=tmp_path), policies, LintOptions())
+    assert (result.files, result.findings) == (0, [])
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({"chart/templates/deploy.yaml": BROKEN}, id="no-chart-yaml"),
+        pytest.param({"Chart.yaml": "name: x\n", "chart/templates/deploy.yaml": BROKEN}, id="chart-yaml-two-up"),
+        pytest.param({"chart/Chart.yaml": "name: x\n", "chart/sub/templates/deploy.yaml": BROKEN},
+                     id="templates-not-beside-chart-yaml"),
+    ],
+)
+def test_a_templates_folder_without_a_chart_beside_it_is_linted(lint_tree: TreeLint, spots: Spots,
+                                                                files: dict[str, str]) -> None:
+    template = next(name for name in files if name.endswith("deploy.yaml"))
+    assert spots(lint_tree(files, template)) == [(template, 2, 1, SYNTAX)]
+    assert spots(lint_tree(files, ".")) == [(template, 2, 1, SYNTAX)]
+
+
+# --- git work trees --------------------------------------------------------------------------------------------------
+
+GIT_TREE = {
+    ".gitignore": "build/\n*.generated.yaml\n",
+    "apps/tracked.yaml": BROKEN,
+    "apps/untracked.yaml": BROKEN,
+    "apps/out.generated.yaml": BROKEN,  # ignored by pattern
+    "apps/kept.generated.yaml": BROKEN,  # matches the pattern but is tracked: git does not ignore tracked files
+    "build/out.yaml": BROKEN,  # in an ignored folder
+}
+TRACKED = [".gitignore", "apps/tracked.yaml", "apps/kept.generated.yaml"]
+
+
+@pytest.fixture
+def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git sees no user or system config, and no repository above tmp_path (outside git means outside)."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+
+
+def _commit(root: Path, paths: list[str]) -> git.Repo:
+    repo = git.Repo.init(root)
+    repo.index.add(paths)  # adds even paths .gitignore matches, as `git add -f` does
+    repo.index.commit("initial", author=AUTHOR, committer=AUTHOR)
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("in_git", "paths", "expected"),
+    [
+        pytest.param(True, ["."], ["apps/kept.generated.yaml", "apps/tracked.yaml", "apps/untracked.yaml"],
+                     id="git-root-walk-skips-ignored"),
+        pytest.param(True, ["apps"], ["apps/kept.generated.yaml", "apps/tracked.yaml", "apps/untracked.yaml"],
+                     id="git-subfolder-walk-skips-ignored"),
+        pytest.param(True, ["build"], ["build/out.yaml"], id="git-ignored-folder-named"),
+        pytest.param(True, ["apps/out.generated.yaml"], ["apps/out.generated.yaml"], id="git-ignored-file-named"),
+        pytest.param(False, ["."], ["apps/kept.generated.yaml", "apps/out.generated.yaml", "apps/tracked.yaml",
+                                    "apps/untracked.yaml", "build/out.yaml"], id="outside-git-walks-everything"),
+    ],
+)
+@pytest.mark.usefixtures("git_env")
+def test_a_walk_inside_git_skips_what_git_ignores(tmp_path: Path, lint_tree: TreeLint, write_files: FileWriter,
+                                                  spots: Spots, in_git: bool, paths: list[str],
+                                                  expected: list[str]) -> None:
+    write_files(GIT_TREE)
+    if in_git:
+        _commit(tmp_path, TRACKED)
+    result = lint_tree({}, *paths)
+    assert spots(result) == [(path, 2, 1, SYNTAX) for path in expected]
+    assert result.files == len(expected)
+
+
+@pytest.mark.usefixtures("git_env")
+def test_a_walk_from_inside_a_subfolder_of_the_work_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         write_files: FileWriter, policies: dict[str, Policy]) -> None:
+    write_files(GIT_TREE)
+    _commit(tmp_path, TRACKED)
+    monkeypatch.chdir(tmp_path / "apps")
+    result = lint(["."], Config(root=tmp_path), policies, LintOptions(select=(SYNTAX,)))
+    assert _paths(result) == ["kept.generated.yaml", "tracked.yaml", "untracked.yaml"]  # named as given: from apps/
+
+
+@pytest.mark.usefixtures("git_env")
+def test_files_of_a_nested_repository_are_not_dropped(tmp_path: Path, lint_tree: TreeLint, write_files: FileWriter,
+                                                      spots: Spots) -> None:
+    """A nested repository (a submodule, a checked-out tool repo) is not ignored: git just does not list its files.
+
+    `git ls-files --others` names it as `nested/`, so a filter built from that listing drops every file inside.
+    """
+    write_files({"apps/a.yaml": BROKEN, "nested/n.yaml": BROKEN})
+    _commit(tmp_path / "nested", ["n.yaml"])
+    git.Repo.init(tmp_path)
+    assert spots(lint_tree({}, ".")) == [("apps/a.yaml", 2, 1, SYNTAX), ("nested/n.yaml", 2, 1, SYNTAX)]
+
+
+# --- special files ---------------------------------------------------------------------------------------------------
+
+
+def test_a_fifo_in_a_walked_folder_is_skipped_without_blocking(tmp_path: Path, run_process: ProcessRun,
+                                                               write_files: FileWriter,
+                                                               policies: dict[str, Policy]) -> None:
+    """Opening a FIFO with no writer blocks forever: a real process with a timeout proves the walk never opens it."""
+    write_files({"apps/broken.yaml": BROKEN})
+    os.mkfifo(tmp_path / "apps" / "pipe.yaml")
+    try:
+        done = run_process("lint", ".", timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("linting a folder holding a FIFO did not finish within 30 s")
+    assert (done.returncode, done.stderr) == (1, "")
+    enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
+    first, summary = done.stdout.splitlines()
+    assert first.startswith("apps/broken.yaml:2:1: error [yaml-syntax] ")
+    assert summary == f"Found 1 finding: 1 error (1 file, 0 documents, {enabled} policies)."
+
+
+@pytest.mark.parametrize("paths", [["."], ["link.yaml"]], ids=["walked", "named"])
+def test_a_dangling_symlink_is_file_unreadable(tmp_path: Path, lint_tree: TreeLint, spots: Spots,
+                                               paths: list[str]) -> None:
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "missing" / "target.yaml")
+    result = lint_tree({}, *paths)
+    assert spots(result) == [("link.yaml", 1, 1, "file-unreadable")]
+    assert result.findings[0].message == "file cannot be read: No such file or directory"
+
+
+@pytest.mark.parametrize("paths", [["x.yaml", "./x.yaml"], ["x.yaml", "x.yaml"], ["x.yaml", "."],
+                                   ["x.yaml", "sub/../x.yaml"]],
+                         ids=["dot-slash", "repeated", "file-and-its-folder", "dot-dot"])
+def test_the_same_file_given_twice_is_linted_once(lint_tree: TreeLint, spots: Spots, paths: list[str]) -> None:
+    result = lint_tree({"x.yaml": BROKEN, "sub/keep.txt": "not linted\n"}, *paths)
+    assert result.files == 1
+    assert spots(result) == [("x.yaml", 2, 1, SYNTAX)]
+
+
+def test_the_same_file_given_relative_and_absolute_is_linted_once(tmp_path: Path, lint_tree: TreeLint,
+                                                                  spots: Spots) -> None:
+    result = lint_tree({"x.yaml": BROKEN}, "x.yaml", str(tmp_path / "x.yaml"))
+    assert result.files == 1
+    assert spots(result) == [("x.yaml", 2, 1, SYNTAX)]
