@@ -1,0 +1,3 @@
+module {{ cookiecutter.service_name }}
+
+go 1.19
