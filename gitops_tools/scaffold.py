@@ -89,8 +89,9 @@ def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, for
     with tempfile.TemporaryDirectory(prefix=".gitops-tools-new-", dir=output_dir) as work:
         config = Path(work, "cookiecutter-config.yaml")
         config.write_text(f"replay_dir: {work}/replay\ncookiecutters_dir: {work}/templates\n", encoding="utf-8")
+        public = {key: value for key, value in answers.items() if not key.startswith("_")}
         try:
-            rendered = Path(cookiecutter(str(scaffold.path), no_input=True, extra_context=answers,
+            rendered = Path(cookiecutter(str(scaffold.path), no_input=True, extra_context=public,
                                          output_dir=str(Path(work, "out")), config_file=str(config)))
         except CookiecutterException as err:
             raise ScaffoldError(f"scaffold {scaffold.name} failed to render: {err}") from err
