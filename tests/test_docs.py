@@ -19,7 +19,7 @@ def test_rule_catalogue_is_generated_from_the_policy_files(policies: dict[str, P
     assert committed == markdown_catalogue(policies.values()), "docs/rules.md is stale: run `make docs`"
 
 
-@pytest.mark.parametrize("command", ["lint", "rules", "explain"])
+@pytest.mark.parametrize("command", ["lint", "rules", "explain", "new"])
 def test_readme_documents_every_command(command: str) -> None:
     assert f"### `gitops-tools {command}" in README
 
@@ -40,3 +40,12 @@ def test_readme_counts_match_the_catalogue(policies: dict[str, Policy]) -> None:
     files = sum(p.targets.scope == "file" for p in policies.values())
     assert f"It ships {kubernetes} Kubernetes policies" in README
     assert f"and {files} file-level checks" in README
+
+
+def test_readme_documents_every_scaffold_question() -> None:
+    from gitops_tools.scaffold import available_scaffolds
+
+    for scaffold in available_scaffolds(ROOT).values():
+        section = README.split(f"### `{scaffold.name}`", 1)[1].split("\n### ", 1)[0]
+        for question in (key for key in scaffold.context() if not key.startswith("_")):
+            assert f"`{question}`" in section, f"README does not document {scaffold.name}'s {question!r}"
