@@ -68,6 +68,8 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",
                       help="skip these policies (comma-separated ids or globs)")
     lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    lint.add_argument("--output", type=Path, metavar="FILE",
+                      help="write the report to FILE (the summary still goes to the terminal)")
 
     rules = commands.add_parser("rules", help="list the policies, one per line", stream=stream)
     rules.add_argument("--format", choices=["text", "markdown"], default="text")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -57,8 +58,30 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     progress = _progress(err) if err.isatty() else None
     result = lint(args.paths, config, policies, options, progress, stdin)
     color = args.color == "always" or (args.color == "auto" and out.isatty())
-    get_reporter(args.format)(result, out, Style(color=color))
+    if args.output is None:
+        get_reporter(args.format)(result, out, Style(color=color))
+    else:
+        from gitops_tools.reporters.text import summary
+
+        write_atomically(args.output, lambda stream: get_reporter(args.format)(result, stream, Style()))
+        out.write(f"{summary(result)}\nReport ({args.format}) written to {args.output}.\n")
     return EXIT_FINDINGS if result.failed else EXIT_CLEAN
+
+
+def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write through a temporary file in the same folder and rename it: never a half-written report."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> None:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import BinaryIO
 
 from gitops_tools.config import Config
@@ -29,11 +30,15 @@ class LintOptions:
 
 @dataclass
 class LintResult:
+    """What a run found, plus what reporters need to describe it (the rules, the repository root)."""
+
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     policies: int = 0  # policies run on documents; file checks (syntax, encoding...) always run besides
     fail_on: Severity = Severity.WARNING
+    rules: dict[str, Policy] = field(default_factory=dict)  # every active policy, by id
+    root: Path = field(default_factory=Path.cwd)  # findings' paths are shown relative to the working directory
 
     @property
     def failed(self) -> bool:
@@ -71,7 +76,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     sources = discover(paths, config.root, config.exclude)
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     document_policies = sum(1 for policy in engine.policies.values() if policy.targets.scope != "file")
-    result = LintResult(files=len(sources), policies=document_policies, fail_on=fail_on)
+    result = LintResult(files=len(sources), policies=document_policies, fail_on=fail_on,
+                        rules=dict(engine.policies), root=config.root)
     findings = list(_config_findings(engine, config, policies))
     for done, source in enumerate(sources, 1):
         loaded = read_source(source, config, stdin)
