@@ -78,7 +78,7 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             write(stream)
-        os.replace(temporary, path)
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
