@@ -67,6 +67,8 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
                       help="run only these policies (comma-separated ids or globs, opt-in ones included)")
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",
                       help="skip these policies (comma-separated ids or globs)")
+    lint.add_argument("--domain", action="append", default=[], metavar="NAME",
+                      help="run only the policies of this domain (its folder, e.g. kubernetes); repeatable")
     lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     lint.add_argument("--output", type=Path, metavar="FILE",
                       help="write the report to FILE (the summary still goes to the terminal)")

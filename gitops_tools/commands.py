@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -53,24 +54,30 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         ignore=_ids(args.ignore, "--ignore"),
         severity_threshold=_severity(args.severity_threshold),
         fail_on=_severity(args.fail_on),
+        domains=tuple(args.domain),
     )
     _check_patterns(options.select + options.ignore, policies)
+    unknown = sorted(set(options.domains) - {policy.domain for policy in policies.values()})
+    if unknown:
+        known = ", ".join(sorted({policy.domain for policy in policies.values()}))
+        raise ConfigError(f"--domain {unknown[0]!r} has no policies; domains: {known}")
     progress = _progress(err) if err.isatty() else None
     result = lint(args.paths, config, policies, options, progress, stdin)
     color = args.color == "always" or (args.color == "auto" and out.isatty())
+    environment = dict(os.environ)
     if args.output is None:
-        get_reporter(args.format)(result, out, Style(color=color))
+        get_reporter(args.format)(result, out, Style(color=color, environment=environment))
     else:
         from gitops_tools.reporters.text import summary
 
-        write_atomically(args.output, lambda stream: get_reporter(args.format)(result, stream, Style()))
+        style = Style(environment=environment)
+        write_atomically(args.output, lambda stream: get_reporter(args.format)(result, stream, style))
         out.write(f"{summary(result)}\nReport ({args.format}) written to {args.output}.\n")
     return EXIT_FINDINGS if result.failed else EXIT_CLEAN
 
 
 def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write through a temporary file in the same folder and rename it: never a half-written report."""
-    import os
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)

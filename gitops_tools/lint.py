@@ -26,6 +26,7 @@ class LintOptions:
     ignore: tuple[str, ...] = ()
     severity_threshold: Severity | None = None
     fail_on: Severity | None = None
+    domains: tuple[str, ...] = ()
 
 
 @dataclass
@@ -39,6 +40,15 @@ class LintResult:
     fail_on: Severity = Severity.WARNING
     rules: dict[str, Policy] = field(default_factory=dict)  # every active policy, by id
     root: Path = field(default_factory=Path.cwd)  # findings' paths are shown relative to the working directory
+    # With --changed-since: for each linted file (by its display path), the (first, last) line ranges added or
+    # modified since the base; reporters with caps (github) put findings on those lines first.
+    changed_lines: dict[str, tuple[tuple[int, int], ...]] | None = None
+    fixed: int | None = None  # with --baseline: baseline findings no longer found
+
+    def on_changed_line(self, finding: Finding) -> bool:
+        ranges = (self.changed_lines or {}).get(finding.location.path, ())
+        end = max(finding.location.end_line, finding.location.line)
+        return any(first <= end and finding.location.line <= last for first, last in ranges)
 
     @property
     def failed(self) -> bool:
@@ -48,8 +58,8 @@ class LintResult:
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
     """Policies this run evaluates, with config severity overrides applied.
 
-    `--select` narrows the document policies only: file checks (syntax, encoding, size...) report files that could
-    not be checked at all, so they stay on unless disabled or ignored by name.
+    `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size...) report
+    files that could not be checked at all, so they stay on unless disabled or ignored by name.
     """
     active = []
     for policy in policies.values():
@@ -57,6 +67,8 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
         enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
         if options.select and policy.targets.scope != "file":
             enabled = _matches(policy.id, options.select)
+        if options.domains and policy.targets.scope != "file" and policy.domain not in options.domains:
+            enabled = False
         if not enabled or _matches(policy.id, options.ignore):
             continue
         severity = settings.severity if settings and settings.severity else policy.severity

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 JsonPath = tuple[str | int, ...]
@@ -60,6 +61,11 @@ class Policy:
     fix: str | None = None
     references: tuple[str, ...] = ()
     examples: dict[str, list[Any]] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def domain(self) -> str:
+        """The folder the policy file lives in (kubernetes, core, ...): what per-domain hooks select on."""
+        return PurePath(self.source).parent.name
 
 
 @dataclass(frozen=True)

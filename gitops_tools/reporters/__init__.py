@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from gitops_tools.lint import LintResult
@@ -15,7 +16,10 @@ from gitops_tools.lint import LintResult
 
 @dataclass(frozen=True)
 class Style:
+    """How to write: colour, and the environment (CI variables such as GITHUB_STEP_SUMMARY), injected by the CLI."""
+
     color: bool = False
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 class Reporter(Protocol):
