@@ -72,6 +72,13 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     lint.add_argument("--output", type=Path, metavar="FILE",
                       help="write the report to FILE (the summary still goes to the terminal)")
+    lint.add_argument("--changed-since", metavar="REF",
+                      help="lint only files changed since the merge-base of REF and HEAD (e.g. origin/main)")
+    lint.add_argument("--diff-lines", action="store_true",
+                      help="with --changed-since: report only findings on added or modified lines")
+    lint.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline")
+    lint.add_argument("--write-baseline", type=Path, metavar="FILE",
+                      help="record the current findings as the baseline in FILE, and exit 0")
 
     rules = commands.add_parser("rules", help="list the policies, one per line", stream=stream)
     rules.add_argument("--format", choices=["text", "markdown"], default="text")

@@ -55,6 +55,9 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         severity_threshold=_severity(args.severity_threshold),
         fail_on=_severity(args.fail_on),
         domains=tuple(args.domain),
+        changed_since=args.changed_since,
+        diff_lines=args.diff_lines,
+        baseline=args.baseline,
     )
     _check_patterns(options.select + options.ignore, policies)
     unknown = sorted(set(options.domains) - {policy.domain for policy in policies.values()})
@@ -63,6 +66,12 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         raise ConfigError(f"--domain {unknown[0]!r} has no policies; domains: {known}")
     progress = _progress(err) if err.isatty() else None
     result = lint(args.paths, config, policies, options, progress, stdin)
+    if args.write_baseline is not None:
+        from gitops_tools import baseline
+
+        write_atomically(args.write_baseline, lambda stream: baseline.write(result.findings, stream))
+        out.write(f"Baseline of {len(result.findings)} finding(s) written to {args.write_baseline}.\n")
+        return EXIT_CLEAN
     color = args.color == "always" or (args.color == "auto" and out.isatty())
     environment = dict(os.environ)
     if args.output is None:

@@ -34,12 +34,12 @@ class Engine:
 
     def evaluate(self, loaded: LoadedFile, relpath: str, *, documents: bool = True) -> Iterator[Finding]:
         """Every finding in one file: loader problems first, then (unless `documents` is off) each document's."""
-        yield from self._problem_findings(loaded.path, loaded.problems)
+        yield from self.problem_findings(loaded.path, loaded.problems)
         for document in loaded.documents if documents else ():
             for prefix, resource in resources(document.data):
                 yield from self._resource_findings(document, prefix, resource, relpath)
 
-    def _problem_findings(self, path: str, problems: list[Problem]) -> Iterator[Finding]:
+    def problem_findings(self, path: str, problems: list[Problem]) -> Iterator[Finding]:
         occurrences: Counter[tuple[str, str, str]] = Counter()
         total = Counter(problem.policy_id for problem in problems)
         shown: Counter[str] = Counter()
@@ -81,7 +81,7 @@ class Engine:
         if too_deep:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
-            yield from self._problem_findings(document.path, [problem])
+            yield from self.problem_findings(document.path, [problem])
 
     def _violations(self, policy: Policy, pod_path: JsonPath | None, resource: Any) -> Iterator[Violation]:
         """Each violation once, with its path from the resource."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Engine
-from gitops_tools.lint import read_source
+from gitops_tools.lint import check_file, read_source
 from gitops_tools.loading import Limits
 from gitops_tools.model import Finding, Policy
 from gitops_tools.targets import Workloads
@@ -32,8 +32,11 @@ class ExampleFailure:
         return f"{self.policy_id}: {self.verdict} example {self.index + 1}: {self.reason}"
 
 
-def example_findings(policy: Policy, known_ids: Iterable[str], example: Any, folder: Path) -> list[Finding]:
-    """Lint one example (written into `folder`) with `policy` alone."""
+def example_findings(policy: Policy, policies: Mapping[str, Policy], example: Any, folder: Path) -> list[Finding]:
+    """Lint one example (written into `folder`) with every policy, and keep the findings of `policy`.
+
+    Every policy runs, not `policy` alone, because some depend on others having run (an unused suppression is one
+    whose policy ran and found nothing)."""
     spec: dict[str, Any] = {"text": example} if isinstance(example, str) else example
     path = folder / spec.get("filename", "example.yaml")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +49,8 @@ def example_findings(policy: Policy, known_ids: Iterable[str], example: Any, fol
     config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
     relpath = path.relative_to(folder).as_posix()
     loaded = read_source(SourceFile(path, relpath, relpath), config)
-    return list(Engine([policy], known_ids, Workloads.load()).evaluate(loaded, relpath))
+    engine = Engine([p for p in policies.values() if p.enabled or p is policy], policies, Workloads.load())
+    return [f for f in check_file(engine, loaded, relpath) if f.policy_id == policy.id]
 
 
 def check_examples(policies: dict[str, Policy]) -> Iterator[ExampleFailure]:

@@ -9,10 +9,12 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO
 
+from gitops_tools import baseline, suppressions
 from gitops_tools.config import Config
-from gitops_tools.discovery import SourceFile, discover
+from gitops_tools.discovery import STDIN, SourceFile, discover
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
+from gitops_tools.gitrepo import Changes, LineRanges, changes_since
 from gitops_tools.loading import LoadedFile, load_bytes
 from gitops_tools.model import Finding, Policy, Problem, Severity
 from gitops_tools.targets import Workloads
@@ -27,6 +29,9 @@ class LintOptions:
     severity_threshold: Severity | None = None
     fail_on: Severity | None = None
     domains: tuple[str, ...] = ()
+    changed_since: str | None = None  # lint only files changed since the merge-base with this ref
+    diff_lines: bool = False  # ... and keep only findings on added or modified lines
+    baseline: Path | None = None  # report only findings not in this baseline
 
 
 @dataclass
@@ -45,14 +50,18 @@ class LintResult:
     changed_lines: dict[str, tuple[tuple[int, int], ...]] | None = None
     fixed: int | None = None  # with --baseline: baseline findings no longer found
 
-    def on_changed_line(self, finding: Finding) -> bool:
-        ranges = (self.changed_lines or {}).get(finding.location.path, ())
-        end = max(finding.location.end_line, finding.location.line)
-        return any(first <= end and finding.location.line <= last for first, last in ranges)
-
     @property
     def failed(self) -> bool:
         return any(finding.severity >= self.fail_on for finding in self.findings)
+
+    def on_changed_line(self, finding: Finding) -> bool:
+        return touches(finding, (self.changed_lines or {}).get(finding.location.path, ()))
+
+
+def touches(finding: Finding, ranges: LineRanges) -> bool:
+    """Whether the finding's lines overlap any of the (first, last) ranges."""
+    end = max(finding.location.end_line, finding.location.line)
+    return any(first <= end and finding.location.line <= last for first, last in ranges)
 
 
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
@@ -86,6 +95,9 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
     engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load())
     sources = discover(paths, config.root, config.exclude)
+    changes = _changes(paths, sources, options)
+    if changes is not None:
+        sources = [source for source in sources if source.path and changes.lines(source.path)]
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     document_policies = sum(1 for policy in engine.policies.values() if policy.targets.scope != "file")
     result = LintResult(files=len(sources), policies=document_policies, fail_on=fail_on,
@@ -94,15 +106,46 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     for done, source in enumerate(sources, 1):
         loaded = read_source(source, config, stdin)
         result.documents += len(loaded.documents)
-        for finding in engine.evaluate(loaded, source.relpath, documents=not source.patch):
-            settings = config.policies.get(finding.policy_id)
-            if settings is None or not settings.exclude.match(source.relpath):
-                findings.append(finding)
+        settings = config.policies.get
+        kept = [f for f in check_file(engine, loaded, source.relpath, documents=not source.patch)
+                if (rule := settings(f.policy_id)) is None or not rule.exclude.match(source.relpath)]
+        if changes is not None and source.path is not None:
+            ranges = changes.lines(source.path) or ()
+            result.changed_lines = {**(result.changed_lines or {}), source.display: ranges}
+            kept = [f for f in kept if touches(f, ranges)] if options.diff_lines else kept
+        findings.extend(kept)
         if progress is not None:
             progress(done, len(sources))
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     result.findings = sorted({f for f in findings if f.severity >= threshold}, key=Finding.sort_key)
+    if options.baseline is not None:
+        result.findings, result.fixed = baseline.subtract(result.findings, baseline.read(options.baseline))
     return result
+
+
+def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptions) -> Changes | None:
+    if options.diff_lines and not options.changed_since:
+        raise ConfigError("--diff-lines needs --changed-since REF")
+    if not options.changed_since:
+        return None
+    if STDIN in paths:
+        raise ConfigError("--changed-since cannot lint '-' (stdin): there is no file to compare")
+    changes = changes_since(Path(paths[0]) if paths else Path.cwd(), options.changed_since)
+    for source in sources:
+        if source.path is not None and not source.path.resolve().is_relative_to(changes.root):
+            raise ConfigError(f"{source.display} is outside the git repository at {changes.root}")
+    return changes
+
+
+def check_file(engine: Engine, loaded: LoadedFile, relpath: str, *, documents: bool = True) -> list[Finding]:
+    """One file's findings, after its inline suppressions (which are reported when stale or unknown)."""
+    findings = list(engine.evaluate(loaded, relpath, documents=documents))
+    marks = suppressions.parse(loaded.text, loaded.document_lines()) if loaded.text else []
+    if not marks:
+        return findings
+    kept = suppressions.apply(findings, marks)
+    stale = suppressions.problems(marks, engine.known_ids, engine.policies)
+    return kept + list(engine.problem_findings(loaded.path, stale))
 
 
 def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> LoadedFile:

@@ -20,4 +20,4 @@ CHECKS: dict[str, Check] = {
 }
 
 # Policies whose findings come from the loader or the config rather than from evaluating documents.
-BUILTIN_SOURCES = frozenset({"loader", "exemptions"})
+BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions"})

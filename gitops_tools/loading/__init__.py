@@ -22,6 +22,17 @@ class LoadedFile:
     path: str
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    text: str = ""  # kept for inline suppression comments
+
+    def document_lines(self) -> list[tuple[int, int]]:
+        """Consecutive (first, last) line ranges, one per document; comments above a document belong to it."""
+        spans, first = [], 1
+        for document in self.documents:
+            _, _, end_line, end_col = document.locate(())
+            last = max(first, end_line - 1 if end_col == 1 else end_line)
+            spans.append((first, last))
+            first = last + 1
+        return spans
 
 
 def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) -> LoadedFile:
@@ -35,10 +46,10 @@ def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) 
     if is_json:
         from gitops_tools.loading.json_text import load_json
 
-        return LoadedFile(path, *load_json(text, path))
+        return LoadedFile(path, *load_json(text, path), text=text)
     from gitops_tools.loading.yaml_text import load_yaml
 
-    return LoadedFile(path, *load_yaml(text, path, limits.alias_limit))
+    return LoadedFile(path, *load_yaml(text, path, limits.alias_limit), text=text)
 
 
 def _decode(raw: bytes, limits: Limits) -> str | Problem:

@@ -25,11 +25,12 @@ def format_finding(finding: Finding, color: bool = False) -> str:
 def summary(result: LintResult) -> str:
     checked = (f"{_plural(result.files, 'file')}, {_plural(result.documents, 'document')}, "
                f"{_plural(result.policies, 'policy', 'policies')}")
+    fixed = f" {_plural(result.fixed, 'baseline finding')} fixed." if result.fixed else ""
     if not result.findings:
-        return f"No findings ({checked})."
+        return f"No findings ({checked}).{fixed}"
     counts = Counter(f.severity for f in result.findings)
     parts = ", ".join(_plural(counts[s], str(s)) for s in sorted(counts, reverse=True))
-    return f"Found {_plural(len(result.findings), 'finding')}: {parts} ({checked})."
+    return f"Found {_plural(len(result.findings), 'finding')}: {parts} ({checked}).{fixed}"
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:

@@ -1,0 +1,54 @@
+"""Baselines: record today's findings by fingerprint, then report only new ones (and count the fixed).
+
+Fingerprints ignore line numbers but change with the offending content, so a baseline survives edits around a
+finding and lets go of it when the finding itself changes. The file is JSON, sorted, meant to be committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from gitops_tools import __version__
+from gitops_tools.errors import ConfigError
+from gitops_tools.model import Finding
+
+VERSION = 1
+
+
+def write(findings: list[Finding], stream: TextIO) -> None:
+    entries = sorted(({"fingerprint": f.fingerprint, "policy_id": f.policy_id, "path": f.location.path,
+                       "message": f.message} for f in findings), key=lambda e: (e["path"], e["policy_id"],
+                                                                                e["fingerprint"]))
+    json.dump({"version": VERSION, "tool": f"gitops-tools {__version__}", "findings": entries}, stream, indent=2)
+    stream.write("\n")
+
+
+def read(path: Path) -> Counter[str]:
+    """Fingerprints in a baseline file, with how often each occurs."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read baseline {path}: {err.strerror}") from err
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"baseline {path} is not valid JSON: {err}") from err
+    entries = data.get("findings") if isinstance(data, dict) and data.get("version") == VERSION else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
+                                                for e in entries):
+        raise ConfigError(f"baseline {path} is not a gitops-tools baseline (version {VERSION}); write one with "
+                          "--write-baseline")
+    return Counter(entry["fingerprint"] for entry in entries)
+
+
+def subtract(findings: list[Finding], baseline: Counter[str]) -> tuple[list[Finding], int]:
+    """Findings not in the baseline, and how many baseline entries were not found (fixed)."""
+    remaining = Counter(baseline)
+    new = []
+    for finding in findings:
+        if remaining[finding.fingerprint] > 0:
+            remaining[finding.fingerprint] -= 1
+        else:
+            new.append(finding)
+    return new, sum(remaining.values())

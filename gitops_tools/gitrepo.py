@@ -1,0 +1,106 @@
+"""What changed in a git repository since a base ref: files and the line ranges added or modified (via gitpython).
+
+Used by `lint --changed-since REF` (lint only changed files) and `--diff-lines` (keep only findings on those lines).
+The base is the merge-base of REF and HEAD, as a pull request sees it; the working tree, staged or not, is compared
+with it, renames are followed, deleted files are ignored and untracked (not ignored) files count as wholly new.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitops_tools.errors import GitopsToolsError
+
+if TYPE_CHECKING:
+    from git import Repo
+
+LineRanges = tuple[tuple[int, int], ...]
+WHOLE_FILE: LineRanges = ((1, 2**31 - 1),)
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+class GitError(GitopsToolsError):
+    """The repository, the ref or the paths cannot give a diff."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    root: Path  # the work tree, resolved
+    base: str  # the merge-base commit
+    files: dict[Path, LineRanges]  # resolved path -> added or modified line ranges (first, last)
+
+    def lines(self, path: Path) -> LineRanges | None:
+        return self.files.get(path.resolve())
+
+
+def changes_since(start: Path, ref: str) -> Changes:
+    from git import Repo
+    from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+    try:
+        repo = Repo(start, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError) as err:
+        raise GitError(f"--changed-since needs a git repository, and {start} is not in one") from err
+    if repo.working_tree_dir is None:
+        raise GitError(f"{repo.git_dir} is a bare repository: there is no working tree to lint")
+    root = Path(repo.working_tree_dir).resolve()
+    try:
+        base = _merge_base(repo, ref)
+        diff = repo.git.diff(base, "--no-color", "--no-ext-diff", "--unified=0", "-M", "--diff-filter=d",
+                             "--src-prefix=a/", "--dst-prefix=b/")
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z")
+    except GitCommandError as err:
+        raise GitError(f"git failed: {(err.stderr or str(err)).strip()}") from err
+    files = _parse_diff(diff, root)
+    files.update({(root / name).resolve(): WHOLE_FILE for name in untracked.split("\0") if name})
+    return Changes(root, base, files)
+
+
+def _merge_base(repo: Repo, ref: str) -> str:
+    from git.exc import BadName, GitCommandError
+
+    shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+    try:
+        target = repo.commit(ref)
+    except (BadName, ValueError, GitCommandError) as err:
+        hint = (f" This is a shallow clone: fetch the base first, e.g. `git fetch --no-tags origin {_branch(ref)}`"
+                if shallow else " Check the name, or fetch it: `git fetch origin <branch>`.")
+        raise GitError(f"unknown ref {ref!r}.{hint}") from err
+    bases = repo.merge_base(target, "HEAD")
+    if not bases:
+        hint = (" This is a shallow clone: fetch more history, e.g. `git fetch --unshallow` (or actions/checkout with"
+                " fetch-depth: 0)." if shallow else "")
+        raise GitError(f"{ref!r} and HEAD have no common ancestor.{hint}")
+    return str(bases[0].hexsha)
+
+
+def _branch(ref: str) -> str:
+    return ref.split("/", 1)[1] if ref.startswith("origin/") else ref
+
+
+def _parse_diff(diff: str, root: Path) -> dict[Path, LineRanges]:
+    """Added/modified line ranges per new path, from `git diff --unified=0` output."""
+    files: dict[Path, list[tuple[int, int]]] = {}
+    current: list[tuple[int, int]] | None = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            name = _unquote(line[4:])
+            current = None if name == "/dev/null" else files.setdefault((root / name.removeprefix("b/")).resolve(), [])
+        elif line.startswith("@@") and current is not None:
+            match = _HUNK.match(line)
+            if match:
+                first, count = int(match.group(1)), int(match.group(2) if match.group(2) is not None else 1)
+                if count:
+                    current.append((first, first + count - 1))
+    return {path: tuple(ranges) for path, ranges in files.items()}
+
+
+def _unquote(name: str) -> str:
+    """git quotes paths with unusual characters C-style: "b/caf\\303\\251.yaml"."""
+    if not (name.startswith('"') and name.endswith('"')):
+        return name
+    raw = name[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1")
+    return raw.decode("utf-8", "replace")
