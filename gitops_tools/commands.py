@@ -89,12 +89,18 @@ def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write through a temporary file in the same folder and rename it: never a half-written report."""
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as err:
+        raise ConfigError(f"cannot write {path}: {err.strerror}") from err
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             write(stream)
         Path(temporary).replace(path)
+    except OSError as err:
+        Path(temporary).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {err.strerror}") from err
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS, Check
 from gitops_tools.exemptions import annotation_exemptions
-from gitops_tools.fingerprint import document_identity, fingerprint, value_at
+from gitops_tools.fingerprint import document_identity, fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading import LoadedFile
 from gitops_tools.loading.document import Document
 from gitops_tools.model import Finding, JsonPath, Location, Policy, Problem
@@ -17,7 +17,15 @@ from gitops_tools.targets import ResourceType, Workloads, applies_to, instances,
 from gitops_tools.validation import SchemaEvaluator, error_path
 
 Violation = tuple[JsonPath, str]
-Content = tuple[str, JsonPath, Any]
+
+
+class Content(NamedTuple):
+    """What a finding's fingerprint hashes: never a line number, always the offending content."""
+
+    file: str  # the path relative to the config root: the same whatever the working directory
+    identity: str  # apiVersion/kind/namespace/name, or the document's index
+    where: JsonPath
+    value: Any
 PROBLEMS_SHOWN_PER_FILE = 100  # per loader check: a file with 20,000 duplicate keys needs no 20,000 lines
 
 
@@ -32,14 +40,18 @@ class Engine:
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_type: dict[ResourceType, list[Policy]] = {}
 
-    def evaluate(self, loaded: LoadedFile, relpath: str, *, documents: bool = True) -> Iterator[Finding]:
-        """Every finding in one file: loader problems first, then (unless `documents` is off) each document's."""
-        yield from self.problem_findings(loaded.path, loaded.problems)
+    def evaluate(self, loaded: LoadedFile, relpath: str, key: str | None = None, *,
+                 documents: bool = True) -> Iterator[Finding]:
+        """Every finding in one file: loader problems first, then (unless `documents` is off) each document's.
+
+        `relpath` is matched by policies' file globs; `key` (default: relpath) is the path fingerprints hash."""
+        key = key or relpath
+        yield from self.problem_findings(loaded.path, loaded.problems, key)
         for document in loaded.documents if documents else ():
             for prefix, resource in resources(document.data):
-                yield from self._resource_findings(document, prefix, resource, relpath)
+                yield from self._resource_findings(document, prefix, resource, relpath, key)
 
-    def problem_findings(self, path: str, problems: list[Problem]) -> Iterator[Finding]:
+    def problem_findings(self, path: str, problems: list[Problem], relpath: str) -> Iterator[Finding]:
         occurrences: Counter[tuple[str, str, str]] = Counter()
         total = Counter(problem.policy_id for problem in problems)
         shown: Counter[str] = Counter()
@@ -53,17 +65,17 @@ class Engine:
             key = (problem.policy_id, problem.detail, problem.snippet)
             occurrences[key] += 1
             location = Location(path, problem.line, problem.col, problem.line, problem.col)
-            content = ("", (), (problem.detail, problem.snippet, occurrences[key]))
+            content = Content(relpath, "", (), (problem.detail, problem.snippet, occurrences[key]))
             yield from self._finding(problem.policy_id, detail, location, content)
 
-    def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any,
-                           relpath: str) -> Iterator[Finding]:
+    def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any, relpath: str,
+                           key: str) -> Iterator[Finding]:
         """Findings for one resource: a document, or one item of a `kind: List` document (at `prefix`)."""
         exempt, bad_ids = annotation_exemptions(resource, self.known_ids)
         identity = document_identity(resource, document.index)
         for where, detail in bad_ids:
-            content = (identity, (*prefix, *where), detail)
-            yield from self._located("exemption-unknown-policy", detail, document, content)
+            content = Content(key, identity, (*prefix, *where), detail)
+            yield from self._located("exemption-unknown-policy", detail, document, content.where, content)
         rtype = resource_type(resource)
         pod_path = self.workloads.pod_spec_path(rtype)
         too_deep = False
@@ -76,12 +88,14 @@ class Engine:
                 too_deep = True
                 continue
             for where, detail in violations:
-                content = (identity, (*prefix, *where), value_at(resource, where))
-                yield from self._located(policy.id, detail, document, content)
+                path = (*prefix, *where)
+                offending = shallow(value_at(resource, where))
+                content = Content(key, identity, stable_path(document.data, path), offending)
+                yield from self._located(policy.id, detail, document, path, content)
         if too_deep:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
-            yield from self.problem_findings(document.path, [problem])
+            yield from self.problem_findings(document.path, [problem], key)
 
     def _violations(self, policy: Policy, pod_path: JsonPath | None, resource: Any) -> Iterator[Violation]:
         """Each violation once, with its path from the resource."""
@@ -111,8 +125,9 @@ class Engine:
             evaluate = self._evaluators[policy.id] = _compile(policy)
         return evaluate
 
-    def _located(self, policy_id: str, detail: str, document: Document, content: Content) -> Iterator[Finding]:
-        line, col, end_line, end_col = document.locate(content[1])
+    def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath,
+                 content: Content) -> Iterator[Finding]:
+        line, col, end_line, end_col = document.locate(where)
         location = Location(document.path, line, col, end_line, end_col)
         yield from self._finding(policy_id, detail, location, content)
 
@@ -124,7 +139,7 @@ class Engine:
                 raise LookupError(f"finding for {policy_id!r}, which has no policy file")  # a bug, not user error
             return  # disabled or filtered out for this run
         message = f"{policy.message}: {detail}" if detail else policy.message
-        yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, location.path, *content))
+        yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content))
 
 
 def _compile(policy: Policy) -> Check:

@@ -57,3 +57,27 @@ def value_at(data: Any, where: JsonPath) -> Any:
         except (KeyError, IndexError, TypeError):
             return None
     return data
+
+
+def stable_path(data: Any, where: JsonPath) -> JsonPath:
+    """`where` with list positions of named items replaced by their names (containers, env, ports, volumes):
+    inserting an item before another does not change the other's findings' fingerprints."""
+    steps: list[str | int] = []
+    for step in where:
+        item = value_at(data, (step,))
+        name = item.get("name") if isinstance(step, int) and isinstance(item, dict) else None
+        steps.append(f"name={name}" if isinstance(name, str) else step)
+        data = item
+    return tuple(steps)
+
+
+def shallow(value: Any) -> Any:
+    """The offending content a fingerprint hashes: a scalar as is, a mapping by its keys, a list by its scalars.
+
+    A finding about a missing key sits on the mapping that lacks it; hashing that mapping's keys, not its whole
+    content, keeps the finding's identity when unrelated fields change (an image bump, a new env var)."""
+    if isinstance(value, dict):
+        return sorted(map(str, value))
+    if isinstance(value, list):
+        return [item if not isinstance(item, dict | list) else type(item).__name__ for item in value]
+    return value

@@ -33,6 +33,7 @@ class Changes:
     files: dict[Path, LineRanges]  # resolved path -> added or modified line ranges (first, last)
 
     def lines(self, path: Path) -> LineRanges | None:
+        """Added or modified line ranges; () for a file changed only by deletions or a rename; None if unchanged."""
         return self.files.get(path.resolve())
 
 
@@ -86,9 +87,10 @@ def _parse_diff(diff: str, root: Path) -> dict[Path, LineRanges]:
     files: dict[Path, list[tuple[int, int]]] = {}
     current: list[tuple[int, int]] | None = None
     for line in diff.splitlines():
-        if line.startswith("+++ "):
-            name = _unquote(line[4:])
-            current = None if name == "/dev/null" else files.setdefault((root / name.removeprefix("b/")).resolve(), [])
+        if line.startswith(("+++ ", "rename to ")):  # a pure rename has no +++ line, only its header
+            name = _unquote(line.split(" ", 2)[-1] if line.startswith("rename") else line[4:].rstrip("\t"))
+            name = name if line.startswith("rename") else name.removeprefix("b/")
+            current = None if name == "/dev/null" else files.setdefault((root / name).resolve(), [])
         elif line.startswith("@@") and current is not None:
             match = _HUNK.match(line)
             if match:

@@ -49,6 +49,7 @@ class LintResult:
     # modified since the base; reporters with caps (github) put findings on those lines first.
     changed_lines: dict[str, tuple[tuple[int, int], ...]] | None = None
     fixed: int | None = None  # with --baseline: baseline findings no longer found
+    paths: list[str] = field(default_factory=list)  # every linted file by its display path (junit lists them all)
 
     @property
     def failed(self) -> bool:
@@ -59,9 +60,13 @@ class LintResult:
 
 
 def touches(finding: Finding, ranges: LineRanges) -> bool:
-    """Whether the finding's lines overlap any of the (first, last) ranges."""
-    end = max(finding.location.end_line, finding.location.line)
-    return any(first <= end and finding.location.line <= last for first, last in ranges)
+    """Whether the finding's lines overlap any of the (first, last) ranges.
+
+    A block mapping or list ends where the next token starts: an end column at or left of the start column is only
+    indentation, so that last line is not part of the finding."""
+    loc = finding.location
+    end = loc.end_line - 1 if loc.end_line > loc.line and loc.end_col <= loc.col else max(loc.end_line, loc.line)
+    return any(first <= end and loc.line <= last for first, last in ranges)
 
 
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
@@ -97,22 +102,26 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     sources = discover(paths, config.root, config.exclude)
     changes = _changes(paths, sources, options)
     if changes is not None:
-        sources = [source for source in sources if source.path and changes.lines(source.path)]
+        sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     document_policies = sum(1 for policy in engine.policies.values() if policy.targets.scope != "file")
     result = LintResult(files=len(sources), policies=document_policies, fail_on=fail_on,
-                        rules=dict(engine.policies), root=config.root)
+                        rules=dict(engine.policies), root=repository_root(Path.cwd()) or config.root)
+    result.paths = [source.display for source in sources]
     findings = list(_config_findings(engine, config, policies))
+    key_root = repository_root(Path.cwd()) or config.root
     for done, source in enumerate(sources, 1):
         loaded = read_source(source, config, stdin)
         result.documents += len(loaded.documents)
         settings = config.policies.get
-        kept = [f for f in check_file(engine, loaded, source.relpath, documents=not source.patch)
+        key = _relative(source, key_root)
+        kept = [f for f in check_file(engine, loaded, source.relpath, key, documents=not source.patch)
                 if (rule := settings(f.policy_id)) is None or not rule.exclude.match(source.relpath)]
         if changes is not None and source.path is not None:
             ranges = changes.lines(source.path) or ()
             result.changed_lines = {**(result.changed_lines or {}), source.display: ranges}
-            kept = [f for f in kept if touches(f, ranges)] if options.diff_lines else kept
+            if options.diff_lines:  # a file that cannot be checked at all is reported wherever the problem is
+                kept = [f for f in kept if touches(f, ranges) or result.rules[f.policy_id].targets.scope == "file"]
         findings.extend(kept)
         if progress is not None:
             progress(done, len(sources))
@@ -121,6 +130,14 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     if options.baseline is not None:
         result.findings, result.fixed = baseline.subtract(result.findings, baseline.read(options.baseline))
     return result
+
+
+def repository_root(start: Path) -> Path | None:
+    """The enclosing git work tree: what repo-relative report paths (SARIF, GitLab) are relative to."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptions) -> Changes | None:
@@ -137,15 +154,28 @@ def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptio
     return changes
 
 
-def check_file(engine: Engine, loaded: LoadedFile, relpath: str, *, documents: bool = True) -> list[Finding]:
-    """One file's findings, after its inline suppressions (which are reported when stale or unknown)."""
-    findings = list(engine.evaluate(loaded, relpath, documents=documents))
-    marks = suppressions.parse(loaded.text, loaded.document_lines()) if loaded.text else []
+def _relative(source: SourceFile, root: Path) -> str:
+    """The file's path from the repository root: what fingerprints hash, whatever the working directory."""
+    if source.path is None:
+        return source.display
+    resolved = source.path.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else source.relpath
+
+
+def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,
+               documents: bool = True) -> list[Finding]:
+    """One file's findings, after its inline suppressions (which are reported when stale or unknown).
+
+    `relpath` is what config globs match; `key` (default: relpath) is the path fingerprints hash."""
+    key = key or relpath
+    findings = list(engine.evaluate(loaded, relpath, key, documents=documents))
+    yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
+    marks = suppressions.parse(yaml_text, loaded.document_lines()) if yaml_text else []
     if not marks:
         return findings
     kept = suppressions.apply(findings, marks)
     stale = suppressions.problems(marks, engine.known_ids, engine.policies)
-    return kept + list(engine.problem_findings(loaded.path, stale))
+    return kept + list(engine.problem_findings(loaded.path, stale, key))
 
 
 def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> LoadedFile:
@@ -172,4 +202,4 @@ def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Poli
         if policy_id not in policies:
             problem = Problem("exemption-unknown-policy", f"{policy_id!r} is not a policy id", location.line,
                               location.col)
-            yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), "")
+            yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), location.path)

@@ -42,14 +42,30 @@ def parse(text: str, documents: Sequence[tuple[int, int]]) -> list[Suppression]:
     if MARKER not in text:
         return []
     found = []
+    strings = _scalar_spans(text)
     for number, line in enumerate(text.splitlines(), 1):
         match = _COMMENT.search(line) if MARKER in line else None
-        if match is None:
-            continue
+        if match is None or any(start <= (number, match.start() + 1) < end for start, end in strings):
+            continue  # no marker, or the marker is text inside a string (a script in a ConfigMap), not a comment
         ids = tuple(part.strip() for part in match["ids"].split(",") if part.strip())
         first, last = _span(match["scope"], number, documents)
         found.append(Suppression(match["scope"], ids, number, match.start() + 1, first, last))
     return found
+
+
+def _scalar_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(line, col) start and end of every scalar in `text`, from the YAML scanner (as far as the text scans)."""
+    import yaml
+
+    spans = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.CSafeLoader):
+            if isinstance(token, yaml.ScalarToken):
+                start, end = token.start_mark, token.end_mark
+                spans.append(((start.line + 1, start.column + 1), (end.line + 1, end.column + 1)))
+    except yaml.YAMLError:
+        pass  # a syntax error is reported by the loader; comments before it still count
+    return spans
 
 
 def _span(scope: str, line: int, documents: Sequence[tuple[int, int]]) -> tuple[int, int]:

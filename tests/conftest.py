@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -24,6 +25,8 @@ ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
 Spot = tuple[str, int, int, str]
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("gitops-tools")
+README = Path(__file__).resolve().parent.parent / "README.md"
+ReadmeSnippet = Callable[[str, str], str]
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +127,23 @@ def run_process(tmp_path: Path, cli_command: list[str]) -> ProcessRun:
                               timeout=timeout, env=env, check=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def readme_snippet() -> ReadmeSnippet:
+    """`readme_snippet(section, name)`: the fenced block under README's `## <section>` that starts with `# <name>`.
+
+    Copy-paste snippets name the file they belong in on their first line; tests run or validate them as written.
+    """
+    text = README.read_text(encoding="utf-8")
+
+    def find(section: str, name: str) -> str:
+        _, found, rest = text.partition(f"\n## {section}\n")
+        assert found, f"README.md has no section {section!r}"
+        body = rest.split("\n## ", 1)[0]
+        for block in re.findall(r"^```[a-z]*\n(.*?)^```$", body, flags=re.MULTILINE | re.DOTALL):
+            if block.split("\n", 1)[0].split()[:2] == ["#", name]:
+                return str(block)
+        raise AssertionError(f"README.md section {section!r} has no snippet starting with '# {name}'")
+
+    return find

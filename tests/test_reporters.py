@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gitops_tools import __version__
 from gitops_tools.lint import LintResult
-from gitops_tools.model import Finding, Location, Severity
+from gitops_tools.model import Finding, Location, Policy, Severity, Targets
 from gitops_tools.reporters import Style, available_formats, get_reporter
 
 CliRun = Callable[..., tuple[int, str, str]]
@@ -35,14 +40,14 @@ RESULT = LintResult(
 EMPTY = LintResult(files=1, documents=1, policies=1)
 
 
-def render(name: str, result: LintResult, color: bool = False) -> str:
+def render(name: str, result: LintResult, color: bool = False, environment: Mapping[str, str] | None = None) -> str:
     stream = io.StringIO()
-    get_reporter(name)(result, stream, Style(color=color))
+    get_reporter(name)(result, stream, Style(color=color, environment=environment or {}))
     return stream.getvalue()
 
 
 def test_formats_are_the_reporter_modules() -> None:
-    assert available_formats() == ["json", "text"]
+    assert available_formats() == ["github", "gitlab", "json", "junit", "sarif", "text"]
     with pytest.raises(ValueError, match="unknown format"):
         get_reporter("xml")
 
@@ -202,12 +207,360 @@ def test_json_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> Non
         "findings": [
             {"path": "pod.yaml", "line": 7, "column": 7, "end_line": 7, "end_column": 24,
              "policy_id": "container-image-tag-not-latest", "severity": "error",
-             "message": "container image uses the latest tag", "fingerprint": "0f2d133f9d79473c213c525513ba2e6c"},
+             "message": "container image uses the latest tag", "fingerprint": "95a2cb49ae27059894e574ba974f849c"},
             {"path": "pod.yaml", "line": 8, "column": 7, "end_line": 8, "end_column": 42,
              "policy_id": "container-capabilities-drop-all", "severity": "warning",
-             "message": "container does not drop all capabilities", "fingerprint": "04674a71a9c8b4659d1f2c57be096a2b"},
+             "message": "container does not drop all capabilities", "fingerprint": "04f7a5e28ab52e7b0114cb5b55323f11"},
             {"path": "pod.yaml", "line": 8, "column": 25, "end_line": 8, "end_column": 41,
              "policy_id": "container-not-privileged", "severity": "error",
-             "message": "container runs privileged", "fingerprint": "d4a307f64745744e177ad31f184477c7"},
+             "message": "container runs privileged", "fingerprint": "98cf0d13496c3ef838ea2e996edaee60"},
         ],
     }
+
+
+# --- CI formats: sarif, github, gitlab, junit ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SARIF_SCHEMA = ROOT / "schemas" / "vendor" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+URI_REFERENCE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")  # RFC 3986 characters, nothing raw
+
+
+def rule(policy_id: str, severity: Severity, title: str, domain: str = "kubernetes", docs: str = "",
+         fix: str | None = None, references: tuple[str, ...] = ()) -> Policy:
+    return Policy(policy_id, title, severity, title.lower(), Targets("container"), docs or f"{title}.\n",
+                  f"schemas/policies/{domain}/{policy_id}.yaml", fix=fix, references=references)
+
+
+# Every active rule, one without findings among them; container-image-pull-policy-always is left out on purpose: a
+# finding whose rule the result does not describe still gets a rule descriptor.
+RULES = {policy.id: policy for policy in [
+    rule("container-image-tag-not-latest", Severity.ERROR, "Container images do not use the latest tag",
+         docs="`latest` is a moving pointer,\nnot a version.\n\n**How to fix:** deploy an immutable tag.\n",
+         fix="replace :latest with a version tag or digest",
+         references=("https://kubernetes.io/docs/concepts/containers/images/#image-names",)),
+    rule("container-not-privileged", Severity.ERROR, "Containers do not run privileged"),
+    rule("recommended-labels-set", Severity.WARNING, "Workloads carry the recommended labels"),
+    rule("yaml-syntax", Severity.ERROR, "Files are valid YAML", domain="core",
+         fix="correct the YAML at the reported line and column"),
+]}
+LINTED = ["deploy/web.yaml", "kustomization.yaml", "values.yaml", "worker.json"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LintResult:
+    """RESULT with its rules and linted files, run from the root of a repository at tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    return replace(RESULT, rules=RULES, root=tmp_path, paths=LINTED, files=len(LINTED))
+
+
+def golden(name: str, root: Path) -> str:
+    text = (GOLDEN / name).read_text(encoding="utf-8")
+    return text.replace("@VERSION@", __version__).replace("@ROOT@", root.as_uri())
+
+
+@pytest.mark.parametrize(("name", "golden_file"), [("sarif", "sarif.json"), ("github", "github.txt"),
+                                                   ("gitlab", "gitlab.json"), ("junit", "junit.xml")])
+def test_ci_format_golden(repo: LintResult, name: str, golden_file: str) -> None:
+    assert render(name, repo) == golden(golden_file, repo.root)
+
+
+@pytest.mark.parametrize("name", ["sarif", "github", "gitlab", "junit"])
+def test_ci_formats_are_deterministic_and_ignore_colour(repo: LintResult, name: str) -> None:
+    assert render(name, repo, color=True) == render(name, repo) == render(name, replace(repo))
+
+
+# --- sarif ---
+
+def sarif_validator() -> Any:
+    from jsonschema.validators import validator_for
+    from referencing import Registry
+
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    return validator_for(schema)(schema, registry=Registry())  # an empty registry: a remote $ref cannot load
+
+
+def valid_sarif(text: str) -> dict[str, Any]:
+    log: dict[str, Any] = json.loads(text)
+    errors = [f"/{'/'.join(map(str, error.absolute_path))}: {error.message}"
+              for error in sarif_validator().iter_errors(log)]
+    assert errors == []
+    for result in log["runs"][0]["results"]:
+        for location in result["locations"]:
+            assert URI_REFERENCE.fullmatch(location["physicalLocation"]["artifactLocation"]["uri"])
+    return log
+
+
+def test_the_vendored_sarif_schema_is_the_official_one_unmodified() -> None:
+    raw = SARIF_SCHEMA.read_bytes()
+    schema = json.loads(raw)
+    assert hashlib.sha256(raw).hexdigest() == SARIF_SCHEMA_SHA256
+    assert (schema["id"], schema["properties"]["version"]["enum"]) == (SARIF_SCHEMA_ID, ["2.1.0"])
+    assert SARIF_SCHEMA.with_suffix(".LICENSE").read_text(encoding="utf-8").count(SARIF_SCHEMA_SHA256) == 1
+    refs = re.findall(r'"\$ref": "([^"]*)"', raw.decode("utf-8"))
+    assert refs and all(ref.startswith("#/definitions/") for ref in refs), "the schema must not need the network"
+
+
+def test_the_sarif_validator_rejects_a_broken_log(repo: LintResult) -> None:
+    log = json.loads(render("sarif", repo))
+    log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    del log["version"]
+    assert len(list(sarif_validator().iter_errors(log))) == 2
+
+
+@pytest.mark.parametrize("result", [RESULT, EMPTY, LintResult()], ids=["without-rules", "empty", "nothing"])
+def test_sarif_is_valid(result: LintResult) -> None:
+    log = valid_sarif(render("sarif", result))
+    assert len(log["runs"][0]["results"]) == len(result.findings)
+
+
+def test_sarif_lists_every_active_rule_and_results_point_at_theirs(repo: LintResult) -> None:
+    run = valid_sarif(render("sarif", repo))["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted({*RULES, "container-image-pull-policy-always"})
+    assert "container-not-privileged" not in {result["ruleId"] for result in run["results"]}
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    tag = rules[[r["id"] for r in rules].index("container-image-tag-not-latest")]
+    assert tag["fullDescription"] == {"text": "`latest` is a moving pointer, not a version."}
+    assert tag["defaultConfiguration"] == {"level": "error"} and tag["properties"] == {"tags": ["kubernetes"]}
+    assert tag["helpUri"].endswith("/docs/rules.md#container-image-tag-not-latest")
+
+
+@pytest.mark.parametrize(
+    ("path", "artifact"),
+    [
+        pytest.param("dir/ünï code#1.yaml", {"uri": "dir/%C3%BCn%C3%AF%20code%231.yaml", "uriBaseId": "%SRCROOT%"},
+                     id="percent-encoded"),
+        pytest.param("./a/../b.yaml", {"uri": "b.yaml", "uriBaseId": "%SRCROOT%"}, id="normalised"),
+        pytest.param("<stdin>", {"uri": "%3Cstdin%3E", "description": {"text": "standard input"}}, id="stdin"),
+        pytest.param("../elsewhere/c.yaml", {"uri": "file:///outside/elsewhere/c.yaml"}, id="outside-the-root"),
+    ],
+)
+def test_sarif_artifact_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str,
+                                  artifact: dict[str, Any]) -> None:
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    result = LintResult(findings=[Finding("yaml-syntax", Severity.ERROR, "bad", Location(path, 4, 2))],
+                        root=tmp_path / "repo")
+    location = valid_sarif(render("sarif", result))["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    expected = {**artifact, "uri": artifact["uri"].replace("file:///outside", tmp_path.as_uri())}
+    assert location == {"artifactLocation": expected,
+                        "region": {"startLine": 4, "startColumn": 2, "endLine": 4, "endColumn": 2}}
+
+
+@pytest.mark.parametrize(
+    ("location", "region"),
+    [
+        pytest.param(Location("a.yaml", 3, 5), (3, 5, 3, 5), id="point"),
+        pytest.param(Location("a.yaml", 3, 5, 3, 9), (3, 5, 3, 9), id="same-line"),
+        pytest.param(Location("a.yaml", 3, 5, 7, 2), (3, 5, 7, 2), id="lines"),
+        pytest.param(Location("a.yaml", 3, 5, 3, 4), (3, 5, 3, 5), id="end-before-start"),
+    ],
+)
+def test_sarif_regions(location: Location, region: tuple[int, int, int, int]) -> None:
+    result = LintResult(findings=[Finding("yaml-syntax", Severity.ERROR, "bad", location)])
+    got = valid_sarif(render("sarif", result))["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert tuple(got["region"].values()) == region
+
+
+# --- github ---
+
+def test_github_escapes_data_and_properties(repo: LintResult) -> None:
+    finding = Finding("yaml-syntax", Severity.ERROR, "100% broken:\r\nline two, really", Location("we:ird,d/a%.yaml"))
+    policy = rule("yaml-syntax", Severity.ERROR, "Title: with, punctuation 50%")
+    out = render("github", replace(repo, findings=[finding], rules={"yaml-syntax": policy}))
+    assert out.splitlines()[0] == (
+        "::error file=we%3Aird%2Cd/a%25.yaml,line=1,col=1,endLine=1,endColumn=1,"
+        "title=[yaml-syntax] Title%3A with%2C punctuation 50%25::100%25 broken:%0D%0Aline two, really")
+
+
+def test_github_annotation_for_stdin_has_no_file(repo: LintResult) -> None:
+    finding = Finding("yaml-syntax", Severity.INFO, "bad", Location("<stdin>", 2, 3))
+    out = render("github", replace(repo, findings=[finding]))
+    assert out.splitlines()[0] == "::notice title=[yaml-syntax] Files are valid YAML::<stdin>:2:3: bad"
+
+
+def test_github_puts_findings_on_changed_lines_first(repo: LintResult) -> None:
+    result = replace(repo, changed_lines={"worker.json": ((13, 20),), "values.yaml": ((1, 1),),
+                                          "deploy/web.yaml": ((5, 5),)})  # 3:1-6:1 ends before line 6
+    annotations = [line.split(" ")[1].split(",")[:2] for line in render("github", result).splitlines()[:4]]
+    assert annotations == [["file=deploy/web.yaml", "line=3"], ["file=worker.json", "line=12"],
+                           ["file=deploy/web.yaml", "line=9"], ["file=values.yaml", "line=2"]]
+
+
+def test_github_says_when_annotations_are_capped(repo: LintResult) -> None:
+    findings = [Finding("yaml-syntax", Severity.ERROR, "bad", Location(f"f{n:02d}.yaml")) for n in range(11)]
+    assert render("github", replace(repo, findings=findings)).splitlines()[-1] == (
+        "GitHub annotates the first 10 errors, warnings and notices of a step; the log above lists all 11 findings.")
+    assert "annotates" not in render("github", replace(repo, findings=findings[:10]))
+
+
+STEP_SUMMARY = """\
+## gitops-tools
+
+Found 4 findings: 2 errors, 1 warning, 1 info (4 files, 4 documents, 52 policies).
+
+| severity | findings |
+| --- | ---: |
+| error | 2 |
+| warning | 1 |
+| info | 1 |
+
+| severity | location | policy | message |
+| --- | --- | --- | --- |
+| warning | deploy/web.yaml:3:1 | recommended-labels-set | recommended label app.kubernetes.io/name is missing |
+| error | deploy/web.yaml:9:11 | container-image-tag-not-latest | container image uses the latest tag |
+| error | values.yaml:2:16 | yaml-syntax | YAML syntax error: mapping values are not allowed in this context |
+| info | worker.json:12:7 | container-image-pull-policy-always | container image pull policy is not Always |
+
+"""
+
+
+def test_github_appends_a_markdown_step_summary(repo: LintResult, tmp_path: Path) -> None:
+    summary_file = tmp_path / "step-summary.md"
+    summary_file.write_text("# An earlier step\n", encoding="utf-8")
+    environment = {"GITHUB_STEP_SUMMARY": str(summary_file)}
+    out = render("github", repo, environment=environment)
+    assert out == render("github", repo), "the annotations do not change"
+    render("github", repo, environment=environment)
+    assert summary_file.read_text(encoding="utf-8") == "# An earlier step\n" + STEP_SUMMARY * 2
+
+
+def test_github_step_summary_escapes_cells_and_caps_the_table(repo: LintResult, tmp_path: Path) -> None:
+    summary_file = tmp_path / "step-summary.md"
+    odd = Finding("yaml-syntax", Severity.ERROR, "a | b <script>&\nnext", Location("<stdin>", 1, 2))
+    many = [Finding("yaml-syntax", Severity.WARNING, "bad", Location(f"f{n:03d}.yaml")) for n in range(204)]
+    changed = {"f203.yaml": ((1, 1),)}
+    render("github", replace(repo, findings=[odd, *many], changed_lines=changed, fixed=3),
+           environment={"GITHUB_STEP_SUMMARY": str(summary_file)})
+    lines = summary_file.read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith(("| error |", "| warning |"))][2:]
+    assert len(rows) == 200
+    assert rows[:2] == ["| warning | f203.yaml:1:1 | yaml-syntax | bad |",
+                        "| error | &lt;stdin&gt;:1:2 | yaml-syntax | a \\| b &lt;script&gt;&amp;<br>next |"]
+    assert "On changed lines: 1." in lines and "Fixed since the baseline: 3." in lines
+    assert lines[-2:] == ["The first 200 of 205 findings are listed; the job log has them all.", ""]
+
+
+def test_github_reports_an_unwritable_step_summary_as_a_warning(repo: LintResult, tmp_path: Path) -> None:
+    out = render("github", repo, environment={"GITHUB_STEP_SUMMARY": str(tmp_path)})  # a folder
+    assert out.splitlines()[-1].startswith(f"::warning title=gitops-tools::cannot append the job summary to {tmp_path}")
+
+
+# --- gitlab ---
+
+def test_gitlab_fingerprints_are_unique(repo: LintResult) -> None:
+    same = "0123456789abcdef0123456789abcdef"
+    findings = [Finding("yaml-syntax", Severity.ERROR, "bad", Location("a.yaml", line), fingerprint)
+                for line, fingerprint in [(1, same), (2, same), (3, same), (4, ""), (5, "")]]
+    issues = json.loads(render("gitlab", replace(repo, findings=findings)))
+    fingerprints = [issue["fingerprint"] for issue in issues]
+    assert len(set(fingerprints)) == 5 and fingerprints[0] == same
+    assert all(re.fullmatch("[0-9a-f]{32}", fingerprint) for fingerprint in fingerprints)
+    assert json.loads(render("gitlab", replace(repo, findings=findings))) == issues
+
+
+@pytest.mark.parametrize(("severity", "gitlab"), [(Severity.ERROR, "critical"), (Severity.WARNING, "major"),
+                                                  (Severity.INFO, "info")])
+def test_gitlab_severities(severity: Severity, gitlab: str) -> None:
+    finding = Finding("yaml-syntax", severity, "bad", Location("a.yaml"))
+    assert json.loads(render("gitlab", LintResult(findings=[finding])))[0]["severity"] == gitlab
+
+
+def test_gitlab_without_findings_is_an_empty_array() -> None:
+    assert render("gitlab", EMPTY) == "[]\n"
+
+
+@pytest.mark.parametrize("name", ["sarif", "github", "gitlab"])
+def test_ci_paths_are_relative_to_the_repository_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      name: str) -> None:
+    (tmp_path / "apps").mkdir()
+    monkeypatch.chdir(tmp_path / "apps")  # findings name files relative to here
+    result = LintResult(findings=[Finding("yaml-syntax", Severity.ERROR, "bad", Location("web.yaml"))], root=tmp_path)
+    assert "apps/web.yaml" in render(name, result)
+
+
+# --- junit ---
+
+def junit(result: LintResult) -> ET.Element:
+    return ET.fromstring(render("junit", result).encode("utf-8"))
+
+
+def test_junit_has_a_testcase_per_linted_file(repo: LintResult) -> None:
+    suite = junit(repo)
+    assert (suite.tag, suite.get("name"), suite.get("tests"), suite.get("failures")) == ("testsuite", "gitops-tools",
+                                                                                        "4", "3")
+    cases = {case.get("name"): case.findall("failure") for case in suite.iter("testcase")}
+    assert list(cases) == LINTED
+    assert cases["kustomization.yaml"] == []
+    failure = cases["deploy/web.yaml"][1]
+    assert (failure.get("message"), failure.get("type")) == (
+        "[container-image-tag-not-latest] container image uses the latest tag", "error")
+    assert failure.text == "deploy/web.yaml:9:11: error [container-image-tag-not-latest] container image uses the " \
+                           "latest tag"
+
+
+def test_junit_without_the_file_list_has_one_testcase_for_the_clean_files() -> None:
+    suite = junit(replace(RESULT, files=5))
+    assert [case.get("name") for case in suite] == ["deploy/web.yaml", "values.yaml", "worker.json",
+                                                    "all other files (2)"]
+    assert (suite.get("tests"), suite.get("failures"), suite[-1].find("failure")) == ("4", "3", None)
+
+
+def test_junit_escapes_what_xml_cannot_hold() -> None:
+    message = 'bad <tag> & "quote" \x1b[31m grüße \ud800'
+    finding = Finding("yaml-syntax", Severity.ERROR, message, Location("dir/ü&<.yaml", 1, 2))
+    (case,) = junit(LintResult(findings=[finding], files=1))
+    assert case.get("name") == "dir/ü&<.yaml"
+    assert case[0].get("message") == '[yaml-syntax] bad <tag> & "quote" \\x1b[31m grüße \\ud800'
+    assert render("junit", LintResult(findings=[finding])).isascii()
+
+
+def test_junit_without_findings() -> None:
+    suite = junit(replace(EMPTY, paths=["a.yaml"]))
+    assert (suite.get("tests"), suite.get("failures"), [case.get("name") for case in suite]) == ("1", "0", ["a.yaml"])
+
+
+# --- end to end ---
+
+def test_sarif_end_to_end_validates(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({"pod.yaml": POD, "values.yaml": "replicas: 2\n"})
+    code, out, err = run_cli("lint", "--format", "sarif", "--output", "report.sarif", "--select", SELECT, ".")
+    assert (code, err) == (1, "")
+    assert out == ("Found 3 findings: 2 errors, 1 warning (2 files, 2 documents, 3 policies).\n"
+                   "Report (sarif) written to report.sarif.\n")
+    run = valid_sarif(Path("report.sarif").read_text(encoding="utf-8"))["runs"][0]
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert set(SELECT.split(",")) < set(rule_ids) and "yaml-syntax" in rule_ids  # file checks always run
+    assert [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+             r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]] == [
+        ("container-image-tag-not-latest", "error", "pod.yaml", 7),
+        ("container-capabilities-drop-all", "warning", "pod.yaml", 8),
+        ("container-not-privileged", "error", "pod.yaml", 8),
+    ]
+    assert run["results"][0]["partialFingerprints"] == {"gitopsTools/v1": "95a2cb49ae27059894e574ba974f849c"}
+
+
+def test_ci_formats_from_a_subfolder_name_files_from_the_config_root(run_cli: CliRun, write_files: FileWriter,
+                                                                     tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files({".gitops-tools.yaml": "", "apps/pod.yaml": POD})
+    monkeypatch.chdir(tmp_path / "apps")
+    code, out, _ = run_cli("lint", "--format", "sarif", "--select", SELECT, "pod.yaml")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in valid_sarif(out)["runs"][0]
+            ["results"]}
+    assert (code, uris) == (1, {"apps/pod.yaml"})
+    code, out, _ = run_cli("lint", "--format", "gitlab", "--select", SELECT, "pod.yaml")
+    assert {issue["location"]["path"] for issue in json.loads(out)} == {"apps/pod.yaml"}
+
+
+def test_junit_end_to_end_lists_every_linted_file(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({"pod.yaml": POD, "values.yaml": "replicas: 2\n"})
+    code, out, _ = run_cli("lint", "--format", "junit", "--select", SELECT, ".")
+    suite = ET.fromstring(out.encode("utf-8"))
+    assert (code, suite.get("tests"), suite.get("failures")) == (1, "2", "1")
+    assert [(case.get("name"), len(case.findall("failure"))) for case in suite] == [("pod.yaml", 3),
+                                                                                     ("values.yaml", 0)]

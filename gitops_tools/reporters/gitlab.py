@@ -1,0 +1,72 @@
+"""GitLab Code Quality: the JSON array a job publishes as `artifacts:reports:codequality`.
+
+    [{"check_name": "container-image-tag-not-latest", "description": "[container-image-tag-not-latest] ...",
+      "fingerprint": "...", "location": {"lines": {"begin": 9, "end": 9}, "path": "deploy/web.yaml"},
+      "severity": "critical"}, ...]
+
+Paths are relative to the repository root, as GitLab matches them to the merge request diff. GitLab tells new from
+resolved issues by fingerprint and requires each to be unique: the finding's content fingerprint is used, and a
+second finding with the same one (the same offending content twice) gets a fingerprint derived from it and its
+occurrence number. The output is deterministic: findings in their usual order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TextIO
+
+from gitops_tools.lint import LintResult
+from gitops_tools.model import Finding, Severity
+from gitops_tools.reporters import Style
+from gitops_tools.reporters._repopath import repo_path
+
+# GitLab's scale is info < minor < major < critical < blocker. An error is a manifest that is broken or unsafe to
+# deploy: critical. A warning fails the run by default (fail_on: warning) and should be fixed before merging: major.
+# Info is advice that never fails a run: info. Blocker is left unused, so GitLab's own worst level stays free for
+# analysers that know more than a manifest linter about what blocks a release.
+SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
+
+
+def report(result: LintResult, stream: TextIO, style: Style) -> None:
+    fingerprints = unique_fingerprints(result.findings)
+    issues = [issue(finding, fingerprint, result) for finding, fingerprint in zip(result.findings, fingerprints,
+                                                                                   strict=True)]
+    json.dump(issues, stream, indent=2)
+    stream.write("\n")
+
+
+def issue(finding: Finding, fingerprint: str, result: LintResult) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "check_name": finding.policy_id,
+        "description": f"[{finding.policy_id}] {finding.message}",
+        "fingerprint": fingerprint,
+        "severity": SEVERITIES[finding.severity],
+        "location": {"path": repo_path(result, loc.path) or loc.path,
+                     "lines": {"begin": loc.line, "end": max(loc.end_line, loc.line)}},
+    }
+
+
+def unique_fingerprints(findings: list[Finding]) -> list[str]:
+    """Each finding's fingerprint, made unique: a repeat (or a finding without one) gets a derived MD5."""
+    used: set[str] = set()
+    unique = []
+    for finding in findings:
+        base = finding.fingerprint or _identity(finding)
+        candidate, occurrence = base, 1
+        while candidate in used:
+            occurrence += 1
+            candidate = _md5(f"{base}:{occurrence}")
+        used.add(candidate)
+        unique.append(candidate)
+    return unique
+
+
+def _identity(finding: Finding) -> str:
+    loc = finding.location
+    return _md5("\0".join([finding.policy_id, loc.path, str(loc.line), str(loc.col), finding.message]))
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()

@@ -1,0 +1,121 @@
+"""SARIF 2.1.0, the static-analysis log GitHub code scanning and other SARIF viewers read.
+
+One run. `tool.driver.rules` describes every active policy (title, docs, fix, default level, domain tag), so a
+viewer can explain a rule that found nothing this time; each result points at its rule by id and index. File paths
+are relative to the repository root under the `%SRCROOT%` base id, which `originalUriBaseIds` declares, so code
+scanning attaches alerts to the right files whatever folder the linter ran from. Each result carries the finding's
+content fingerprint as `partialFingerprints["gitopsTools/v1"]`: an alert follows its finding when lines shift.
+Regions are 1-based; `endColumn` is the column after the last character, as SARIF counts it; columns count Unicode
+code points. The output is deterministic: rules by id, results in finding order, no timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from gitops_tools import __version__
+from gitops_tools.lint import LintResult
+from gitops_tools.model import Finding, Location, Policy, Severity
+from gitops_tools.reporters import Style
+from gitops_tools.reporters._repopath import STDIN, absolute, repo_path
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+HOMEPAGE = "https://github.com/example/gitops-tools"
+RULE_DOCS = f"{HOMEPAGE}/blob/main/docs/rules.md"  # generated catalogue: one `## <policy-id>` heading per rule
+FINGERPRINT = "gitopsTools/v1"
+SRCROOT = "%SRCROOT%"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def report(result: LintResult, stream: TextIO, style: Style) -> None:
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run(result)]}
+    json.dump(log, stream, indent=2)
+    stream.write("\n")
+
+
+def sarif_run(result: LintResult) -> dict[str, Any]:
+    # A finding's policy is normally among the active rules; one that is not still gets a descriptor.
+    rule_ids = sorted(set(result.rules) | {finding.policy_id for finding in result.findings})
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    driver = {
+        "name": "gitops-tools",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": HOMEPAGE,
+        "rules": [rule_descriptor(rule_id, result.rules.get(rule_id)) for rule_id in rule_ids],
+    }
+    root = result.root.absolute().as_uri()
+    return {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": {SRCROOT: {"uri": root if root.endswith("/") else root + "/",
+                                         "description": {"text": "The repository root."}}},
+        "columnKind": "unicodeCodePoints",
+        "results": [sarif_result(finding, index[finding.policy_id], result) for finding in result.findings],
+    }
+
+
+def rule_descriptor(rule_id: str, policy: Policy | None) -> dict[str, Any]:
+    name = "".join(word.capitalize() for word in rule_id.split("-"))  # SARIF wants an identifier-like name
+    help_uri = f"{RULE_DOCS}#{rule_id}"
+    if policy is None:
+        see = f"See {help_uri}"
+        return {"id": rule_id, "name": name, "shortDescription": {"text": rule_id},
+                "fullDescription": {"text": rule_id}, "help": {"text": see, "markdown": see}, "helpUri": help_uri}
+    return {
+        "id": rule_id,
+        "name": name,
+        "shortDescription": {"text": policy.title},
+        "fullDescription": {"text": _first_paragraph(policy.docs) or policy.title},
+        "help": {"text": _help(policy, markdown=False), "markdown": _help(policy, markdown=True)},
+        "helpUri": help_uri,
+        "defaultConfiguration": {"level": LEVELS[policy.severity]},
+        "properties": {"tags": [policy.domain] if policy.domain else []},
+    }
+
+
+def _first_paragraph(docs: str) -> str:
+    return " ".join(docs.strip().split("\n\n", 1)[0].split())
+
+
+def _help(policy: Policy, markdown: bool) -> str:
+    parts = [policy.docs.strip()]
+    if policy.fix:
+        parts.append(f"**Fix:** {policy.fix}" if markdown else f"Fix: {policy.fix}")
+    if policy.references:
+        bullet = "- " if markdown else "  "
+        parts.append("\n".join(["**References:**" if markdown else "References:",
+                                *(f"{bullet}{reference}" for reference in policy.references)]))
+    return "\n\n".join(part for part in parts if part)
+
+
+def sarif_result(finding: Finding, rule_index: int, result: LintResult) -> dict[str, Any]:
+    location = {"artifactLocation": artifact_location(finding.location.path, result),
+                "region": region(finding.location)}
+    record: dict[str, Any] = {
+        "ruleId": finding.policy_id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [{"physicalLocation": location}],
+    }
+    if finding.fingerprint:
+        record["partialFingerprints"] = {FINGERPRINT: finding.fingerprint}
+    return record
+
+
+def artifact_location(display: str, result: LintResult) -> dict[str, Any]:
+    """Repository files relative to %SRCROOT%; stdin as `<stdin>` (percent-encoded, no base); others absolute."""
+    relative = repo_path(result, display)
+    if relative is not None:
+        return {"uri": quote(relative), "uriBaseId": SRCROOT}
+    if display == STDIN:
+        return {"uri": quote(display, safe=""), "description": {"text": "standard input"}}
+    return {"uri": absolute(display).as_uri()}
+
+
+def region(location: Location) -> dict[str, int]:
+    start = (max(location.line, 1), max(location.col, 1))
+    end = max(start, (location.end_line or start[0], location.end_col or start[1]))  # never before the start
+    return {"startLine": start[0], "startColumn": start[1], "endLine": end[0], "endColumn": end[1]}
