@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,13 @@ def test_readme_documents_every_scaffold_question() -> None:
         section = README.split(f"### `{scaffold.name}`", 1)[1].split("\n### ", 1)[0]
         for question in (key for key in scaffold.context() if not key.startswith("_")):
             assert f"`{question}`" in section, f"README does not document {scaffold.name}'s {question!r}"
+
+
+@pytest.mark.parametrize(("section", "name"), [
+    ("Use in pre-commit", ".pre-commit-config.yaml"),  # run by tests/test_precommit.py
+    ("Use in CI", ".github/workflows/gitops-tools.yml"),  # validated by tests/test_ci.py
+    ("Use in CI", ".gitlab-ci.yml"),  # validated, and merged with the template, by tests/test_ci.py
+])
+def test_readme_has_the_copy_paste_snippets_the_tests_exercise(readme_snippet: Callable[[str, str], str],
+                                                               section: str, name: str) -> None:
+    assert readme_snippet(section, name).startswith(f"# {name}\n")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import git
 import pytest
+import yaml
 
 from gitops_tools.cli import main
 from gitops_tools.scaffold import STATE_FILE, available_scaffolds
@@ -28,9 +29,11 @@ SERVICE_VARIANTS = {
     "defaults": [],
     "go": ["language=go"],
     "gitlab": ["ci_provider=gitlab"],
-    "no-ingress-one-env": ["expose=none", "environments=prod"],
+    "no-ingress-one-env": ["expose=none", "environments=prod", "gitops_tools_repo=git@github.com:acme/gitops-tools.git",
+                           "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567"],
     "go-gitlab-four-envs": ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
-                            "image_registry=registry.example.com:5000/team", "service_name=billing"],
+                            "image_registry=registry.example.com:5000/team", "service_name=billing",
+                            "gitops_tools_repo=https://gitlab.example.com/platform/gitops-tools"],
 }
 ENV_VARIANTS = {
     "defaults": [],
@@ -139,6 +142,37 @@ def test_ci_files_validate_against_the_public_schemas(rendered: Render, scaffold
             done = subprocess.run([str(checker), "--builtin-schema", schema, *map(str, files)],
                                   capture_output=True, text=True, timeout=120)
             assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(SERVICE_VARIANTS))
+def test_service_ci_runs_our_workflow_or_template_at_the_pinned_rev(rendered: Render, variant: str) -> None:
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    state = json.loads((repo_dir / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    rev, url = state["gitops_tools_rev"], state["gitops_tools_repo"]
+    slug = re.sub(r"^(https://[^/]+/|git@[^:]+:)", "", url).removesuffix(".git")
+    if state["ci_provider"] == "github":
+        jobs = yaml.safe_load((repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8"))["jobs"]
+        job = jobs["gitops-tools"]
+        workflow, _, ref = job["uses"].partition("@")
+        assert (workflow, ref) == (f"{slug}/.github/workflows/gitops-tools.yml", rev)
+        inputs = yaml.safe_load((ROOT / ".github/workflows/gitops-tools.yml").read_text(encoding="utf-8"))[True]
+        assert set(job.get("with", {})) <= set(inputs["workflow_call"]["inputs"])
+        assert job["permissions"]["security-events"] == "write"
+        assert "gitops-tools" in jobs["push"]["needs"]
+        assert jobs["lint"]["env"]["SKIP"] == "gitops-tools-lint"
+    else:
+        config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+        (include,) = config["include"]
+        assert include["remote"].endswith(f"/{rev}/ci/gitops-tools.gitlab-ci.yml")
+        assert slug in include["remote"]
+        assert config["variables"]["GITOPS_TOOLS_REF"] == rev
+        assert config["variables"]["GITOPS_TOOLS_REPO"].startswith("https://")
+        template = yaml.safe_load((ROOT / "ci/gitops-tools.gitlab-ci.yml").read_text(encoding="utf-8"))
+        assert "gitops-tools-lint" in template
+        assert config["gitops-tools-lint"]["stage"] in config["stages"]
+        assert {"job": "gitops-tools-lint", "artifacts": False} in config["push"]["needs"]
+        assert config["lint"]["variables"]["SKIP"] == "gitops-tools-lint"
 
 
 @pytest.mark.slow

@@ -1,0 +1,233 @@
+"""pre-commit: the hooks file matches the policy domains, and every hook really runs under pre-commit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import git
+import pytest
+import yaml
+
+from gitops_tools.model import Policy
+
+ROOT = Path(__file__).resolve().parents[1]
+HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
+HOOKS = yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))
+HOOK_IDS = [hook["id"] for hook in HOOKS]
+README_REPO = "https://github.com/example/gitops-tools"
+AUTHOR = git.Actor("gitops-tools tests", "tests@example.com")
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
+ReadmeSnippet = Callable[[str, str], str]
+
+GOOD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    app.kubernetes.io/name: web
+    app.kubernetes.io/instance: web
+    app.kubernetes.io/version: "1.4.2"
+    app.kubernetes.io/component: server
+    app.kubernetes.io/part-of: shop
+    app.kubernetes.io/managed-by: kustomize
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: web
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: web
+    spec:
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile:
+          type: RuntimeDefault
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: web
+      containers:
+        - name: web
+          image: ghcr.io/example/web:1.4.2
+          imagePullPolicy: Always
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+          startupProbe:
+            httpGet: {path: /healthz, port: 8080}
+          livenessProbe:
+            httpGet: {path: /healthz, port: 8080}
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+"""
+# The same Deployment, privileged and on :latest.
+BAD = GOOD.replace("web:1.4.2", "web:latest").replace(
+    "            allowPrivilegeEscalation: false",
+    "            privileged: true\n            allowPrivilegeEscalation: false")
+BROKEN = "kind: ConfigMap\ndata: {a: [1, 2}\n"  # a file check (yaml-syntax): every hook reports it
+NOTES = "# Notes\n\nkey: [not yaml, and not a YAML file either\n"  # types_or keeps it from the hooks
+FILES = {"good.yaml": GOOD, "bad.yaml": BAD, "broken.yaml": BROKEN, "notes.md": NOTES}
+
+
+def _spot(text: str, needle: str) -> tuple[int, int]:
+    """1-based line and column of `needle`: where a finding about that key is reported."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number, line.index(needle) + 1
+    raise AssertionError(needle)
+
+
+def _expected(hook_id: str) -> tuple[list[str], list[str]]:
+    """(lines the bad run must print, policy ids it must not): the Kubernetes ones only where that domain runs."""
+    privileged, latest, syntax = _spot(BAD, "privileged: true"), _spot(BAD, "image: "), _spot(BROKEN, "}")
+    kubernetes = [f"bad.yaml:{privileged[0]}:{privileged[1]}: error [container-not-privileged]",
+                  f"bad.yaml:{latest[0]}:{latest[1]}: error [container-image-tag-not-latest]"]
+    files = [f"broken.yaml:{syntax[0]}:{syntax[1]}: error [yaml-syntax]"]
+    if hook_id in {"gitops-tools-lint", "gitops-tools-kubernetes"}:
+        return kubernetes + files, []
+    return files, ["[container-not-privileged]", "[container-image-tag-not-latest]"]
+
+
+def test_there_is_one_hook_per_policy_domain(policies: dict[str, Policy]) -> None:
+    folders = {path.name for path in (ROOT / "schemas" / "policies").iterdir() if any(path.glob("*.yaml"))}
+    assert folders == {policy.domain for policy in policies.values()}
+    expected = {"gitops-tools-lint": "gitops-tools lint"}
+    expected |= {f"gitops-tools-{domain}": f"gitops-tools lint --domain {domain}" for domain in folders - {"core"}}
+    assert {hook["id"]: hook["entry"] for hook in HOOKS} == expected, (
+        ".pre-commit-hooks.yaml and the folders of schemas/policies/ disagree: one hook per domain but core")
+
+
+@pytest.mark.parametrize("hook", HOOKS, ids=HOOK_IDS)
+def test_every_hook_takes_yaml_and_json_in_parallel(hook: dict[str, object]) -> None:
+    assert hook["language"] == "python"
+    assert hook["types_or"] == ["yaml", "json"]
+    assert hook["require_serial"] is False
+    assert hook["minimum_pre_commit_version"] == "2.9.0"  # types_or; nothing else used needs more
+    assert set(hook) == {"id", "name", "description", "entry", "language", "types_or", "require_serial",
+                         "minimum_pre_commit_version"}, "a new field may need a newer minimum_pre_commit_version"
+    assert len({str(other["name"]) for other in HOOKS}) == len(HOOKS)
+
+
+def test_the_hooks_file_is_valid_for_pre_commit() -> None:
+    done = subprocess.run([*PRE_COMMIT, "validate-manifest", str(HOOKS_FILE)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_readme_lists_every_hook(readme_snippet: ReadmeSnippet) -> None:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Use in pre-commit\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    for hook in HOOKS:
+        assert f"| `{hook['id']}` |" in section and f"`{hook['entry']}`" in section, hook["id"]
+    config = yaml.safe_load(readme_snippet("Use in pre-commit", ".pre-commit-config.yaml"))
+    assert [repo["repo"] for repo in config["repos"]] == [README_REPO]
+    assert {hook["id"] for hook in config["repos"][0]["hooks"]} <= set(HOOK_IDS)
+
+
+@pytest.fixture(scope="session")
+def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for pre-commit and git: one PRE_COMMIT_HOME for the session, no user or system git config."""
+    home = tmp_path_factory.mktemp("pre-commit")
+    gitconfig = home / "gitconfig"
+    gitconfig.write_text(f"[user]\n\tname = {AUTHOR.name}\n\temail = {AUTHOR.email}\n[init]\n\tdefaultBranch = main\n",
+                         encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GIT_", "PRE_COMMIT")) and key not in {"SKIP", "GITOPS_TOOLS_DEBUG"}}
+    return env | {"PRE_COMMIT_HOME": str(home / "home"), "PRE_COMMIT_COLOR": "never",
+                  "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout's working tree (tracked and untracked, less what git ignores), committed as a repo of its own.
+
+    pre-commit installs hooks from a commit. `try-repo` on a checkout with changes commits tracked files only
+    (`git add -u`), so a new, untracked module would be missing from the hook's install: a snapshot has it.
+    """
+    try:
+        checkout = git.Repo(ROOT)
+    except git.InvalidGitRepositoryError:
+        pytest.skip(f"{ROOT} is not a git checkout")
+    target = tmp_path_factory.mktemp("hook-repo")
+    for name in checkout.git.ls_files("-z", "--cached", "--others", "--exclude-standard").split("\0"):
+        if name and (ROOT / name).is_file():  # a file deleted but still in the index is skipped
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    repo = git.Repo.init(target)
+    repo.git.add("--all")
+    return target, repo.index.commit("working tree of the checkout", author=AUTHOR, committer=AUTHOR).hexsha
+
+
+@pytest.fixture
+def project(tmp_path: Path, hook_repo: tuple[Path, str], readme_snippet: ReadmeSnippet) -> Path:
+    """A git repo holding README's .pre-commit-config.yaml (pointed at the snapshot) and uncommitted manifests."""
+    root = tmp_path / "project"
+    repo = git.Repo.init(root)
+    for name, text in FILES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    config = yaml.safe_load(readme_snippet("Use in pre-commit", ".pre-commit-config.yaml"))
+    (entry,) = [repo_entry for repo_entry in config["repos"] if repo_entry["repo"] == README_REPO]
+    entry["repo"], entry["rev"] = str(hook_repo[0]), hook_repo[1]
+    (root / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    repo.index.add([".pre-commit-config.yaml"])
+    repo.index.commit("Add the pre-commit config", author=AUTHOR, committer=AUTHOR)
+    return root
+
+
+def _run(env: dict[str, str], cwd: Path, *argv: str) -> tuple[int, str]:
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hook_id", HOOK_IDS)
+def test_try_repo_fails_bad_files_at_their_findings_and_passes_the_good_one(
+        project: Path, hook_repo: tuple[Path, str], hook_env: dict[str, str], hook_id: str) -> None:
+    try_repo = [*PRE_COMMIT, "try-repo", str(hook_repo[0]), hook_id, "--files"]
+    code, out = _run(hook_env, project, *try_repo, "bad.yaml", "broken.yaml")
+    assert code == 1, out
+    assert "- exit code: 1" in out  # the hook's own code: findings (2 would be usage, 3 a crash)
+    required, absent = _expected(hook_id)
+    for text in required:
+        assert text in out
+    for text in absent:
+        assert text not in out
+    code, out = _run(hook_env, project, *try_repo, "good.yaml", "notes.md")
+    assert code == 0, out
+    assert "Passed" in out
+
+
+@pytest.mark.slow
+def test_installed_hook_refuses_a_bad_commit_and_accepts_a_good_one(project: Path, hook_env: dict[str, str]) -> None:
+    code, out = _run(hook_env, project, *PRE_COMMIT, "install")
+    assert code == 0, out
+    repo = git.Repo(project)
+    _run(hook_env, project, "git", "add", "bad.yaml")
+    code, out = _run(hook_env, project, "git", "commit", "--quiet", "--message", "Add a privileged pod")
+    assert code == 1, out
+    for text in _expected("gitops-tools-lint")[0][:2]:
+        assert text in out
+    assert repo.head.commit.message == "Add the pre-commit config"
+    _run(hook_env, project, "git", "reset", "--quiet", "bad.yaml")
+    _run(hook_env, project, "git", "add", "good.yaml", "notes.md")
+    code, out = _run(hook_env, project, "git", "commit", "--quiet", "--message", "Add the web deployment")
+    assert code == 0, out
+    assert repo.head.commit.message.strip() == "Add the web deployment"
+    assert {item.path for item in repo.head.commit.tree.traverse()} >= {"good.yaml", "notes.md"}  # type: ignore[union-attr]
