@@ -103,23 +103,20 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     changes = _changes(paths, sources, options)
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
-    fail_on = options.fail_on or config.fail_on or Severity.WARNING
-    document_policies = sum(1 for policy in engine.policies.values() if policy.targets.scope != "file")
-    result = LintResult(files=len(sources), policies=document_policies, fail_on=fail_on,
-                        rules=dict(engine.policies), root=repository_root(Path.cwd()) or config.root)
-    result.paths = [source.display for source in sources]
+    root = repository_root(Path.cwd()) or config.root
+    result = LintResult(
+        files=len(sources), policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"),
+        fail_on=options.fail_on or config.fail_on or Severity.WARNING, rules=dict(engine.policies), root=root,
+        paths=[source.display for source in sources], changed_lines=None if changes is None else {},
+    )
     findings = list(_config_findings(engine, config, policies))
-    key_root = repository_root(Path.cwd()) or config.root
     for done, source in enumerate(sources, 1):
         loaded = read_source(source, config, stdin)
         result.documents += len(loaded.documents)
-        settings = config.policies.get
-        key = _relative(source, key_root)
-        kept = [f for f in check_file(engine, loaded, source.relpath, key, documents=not source.patch)
-                if (rule := settings(f.policy_id)) is None or not rule.exclude.match(source.relpath)]
-        if changes is not None and source.path is not None:
-            ranges = changes.lines(source.path) or ()
-            result.changed_lines = {**(result.changed_lines or {}), source.display: ranges}
+        found = check_file(engine, loaded, source.relpath, _relative(source, root), documents=not source.patch)
+        kept = [f for f in found if not _excluded(config, f, source.relpath)]
+        if changes is not None and source.path is not None and result.changed_lines is not None:
+            ranges = result.changed_lines[source.display] = changes.lines(source.path) or ()
             if options.diff_lines:  # a file that cannot be checked at all is reported wherever the problem is
                 kept = [f for f in kept if touches(f, ranges) or result.rules[f.policy_id].targets.scope == "file"]
         findings.extend(kept)
@@ -130,6 +127,12 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     if options.baseline is not None:
         result.findings, result.fixed = baseline.subtract(result.findings, baseline.read(options.baseline))
     return result
+
+
+def _excluded(config: Config, finding: Finding, relpath: str) -> bool:
+    """Whether the config excludes this file from this finding's policy."""
+    settings = config.policies.get(finding.policy_id)
+    return settings is not None and settings.exclude.match(relpath)
 
 
 def repository_root(start: Path) -> Path | None:
