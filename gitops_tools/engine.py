@@ -51,7 +51,8 @@ class Engine:
             for prefix, resource in resources(document.data):
                 yield from self._resource_findings(document, prefix, resource, relpath, key)
 
-    def problem_findings(self, path: str, problems: list[Problem], relpath: str) -> Iterator[Finding]:
+    def problem_findings(self, path: str, problems: list[Problem], key: str) -> Iterator[Finding]:
+        """Findings for problems found outside policy evaluation (loader, suppressions), fingerprinted by `key`."""
         occurrences: Counter[tuple[str, str, str]] = Counter()
         total = Counter(problem.policy_id for problem in problems)
         shown: Counter[str] = Counter()
@@ -62,10 +63,10 @@ class Engine:
             detail = problem.detail
             if shown[problem.policy_id] == PROBLEMS_SHOWN_PER_FILE < total[problem.policy_id]:
                 detail += f" (and {total[problem.policy_id] - PROBLEMS_SHOWN_PER_FILE} more in this file)"
-            key = (problem.policy_id, problem.detail, problem.snippet)
-            occurrences[key] += 1
+            same = (problem.policy_id, problem.detail, problem.snippet)
+            occurrences[same] += 1
             location = Location(path, problem.line, problem.col, problem.line, problem.col)
-            content = Content(relpath, "", (), (problem.detail, problem.snippet, occurrences[key]))
+            content = Content(key, "", (), (problem.detail, problem.snippet, occurrences[same]))
             yield from self._finding(problem.policy_id, detail, location, content)
 
     def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any, relpath: str,
