@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -20,14 +21,20 @@ VERSION = 1
 
 def write(findings: list[Finding], stream: TextIO) -> None:
     entries = sorted(({"fingerprint": f.fingerprint, "policy_id": f.policy_id, "path": f.location.path,
-                       "message": f.message} for f in findings), key=lambda e: (e["path"], e["policy_id"],
-                                                                                e["fingerprint"]))
+                       "file": f.file, "message": f.message} for f in findings),
+                     key=lambda e: (e["path"], e["policy_id"], e["fingerprint"]))
     json.dump({"version": VERSION, "tool": f"gitops-tools {__version__}", "findings": entries}, stream, indent=2)
     stream.write("\n")
 
 
-def read(path: Path) -> Counter[str]:
-    """Fingerprints in a baseline file, with how often each occurs."""
+@dataclass(frozen=True)
+class Baseline:
+    counts: Counter[str]  # fingerprint -> how often it was recorded
+    files: dict[str, str]  # fingerprint -> the file it was found in ("" in older baselines)
+
+
+def read(path: Path) -> Baseline:
+    """The fingerprints of a baseline file, counted, with their files."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -39,16 +46,20 @@ def read(path: Path) -> Counter[str]:
                                                 for e in entries):
         raise ConfigError(f"baseline {path} is not a gitops-tools baseline (version {VERSION}); write one with "
                           "--write-baseline")
-    return Counter(entry["fingerprint"] for entry in entries)
+    files = {entry["fingerprint"]: str(entry.get("file", "")) for entry in entries}
+    return Baseline(Counter(entry["fingerprint"] for entry in entries), files)
 
 
-def subtract(findings: list[Finding], baseline: Counter[str]) -> tuple[list[Finding], int]:
-    """Findings not in the baseline, and how many baseline entries were not found (fixed)."""
-    remaining = Counter(baseline)
+def subtract(findings: list[Finding], baseline: Baseline, linted: set[str]) -> tuple[list[Finding], int]:
+    """Findings not in the baseline, and how many baseline entries of the `linted` files were not found (fixed).
+
+    Entries of files this run did not lint (one file, a pre-commit batch, --changed-since) are not "fixed"."""
+    remaining = Counter(baseline.counts)
     new = []
     for finding in findings:
         if remaining[finding.fingerprint] > 0:
             remaining[finding.fingerprint] -= 1
         else:
             new.append(finding)
-    return new, sum(remaining.values())
+    return new, sum(count for fingerprint, count in remaining.items()
+                    if not baseline.files.get(fingerprint) or baseline.files[fingerprint] in linted)

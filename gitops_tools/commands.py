@@ -17,13 +17,13 @@ PROGRESS_MIN_FILES = 200
 
 
 def _config(args: argparse.Namespace) -> Config:
-    """--config, else the nearest config above the first path linted (or the working directory)."""
+    """--config, else the nearest config above the folder holding every linted path (or the working directory)."""
+    from gitops_tools.discovery import common_folder
+
     path: Path | None = args.config
     if path is not None and not path.is_file():
         raise ConfigError(f"config file not found: {path}")
-    paths = [Path(p) for p in getattr(args, "paths", []) if p != "-" and Path(p).exists()]
-    start = (paths[0] if paths[0].is_dir() else paths[0].parent) if paths else Path.cwd()
-    return load_config(path or find_config(start), Path.cwd())
+    return load_config(path or find_config(common_folder(getattr(args, "paths", []))), Path.cwd())
 
 
 def _policies(config: Config) -> dict[str, Policy]:
@@ -60,6 +60,9 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         baseline=args.baseline,
     )
     _check_patterns(options.select + options.ignore, policies)
+    if args.write_baseline is not None and (args.baseline or args.changed_since):
+        raise ConfigError("--write-baseline records every finding: do not combine it with --baseline or "
+                          "--changed-since")
     unknown = sorted(set(options.domains) - {policy.domain for policy in policies.values()})
     if unknown:
         known = ", ".join(sorted({policy.domain for policy in policies.values()}))
@@ -68,6 +71,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     result = lint(args.paths, config, policies, options, progress, stdin)
     if args.write_baseline is not None:
         from gitops_tools import baseline
+
 
         write_atomically(args.write_baseline, lambda stream: baseline.write(result.findings, stream))
         out.write(f"Baseline of {len(result.findings)} finding(s) written to {args.write_baseline}.\n")

@@ -59,6 +59,14 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> list[SourceFil
     return files
 
 
+def common_folder(paths: Iterable[str]) -> Path:
+    """The deepest folder holding every path given (the working directory for none, or for stdin alone): where the
+    config is looked for and the repository found, whatever order the paths come in."""
+    folders = [p.resolve() if p.is_dir() else p.resolve().parent for p in map(Path, paths) if str(p) != STDIN
+               and (p.exists() or p.is_symlink())]
+    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
+
+
 def in_helm_templates(path: Path) -> bool:
     """Inside a chart's templates/ folder (a folder beside Chart.yaml)?"""
     parents = path.absolute().parents

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from gitops_tools.checks import BUILTIN_SOURCES, CHECKS, Check
+from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import document_identity, fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading import LoadedFile
@@ -16,7 +16,8 @@ from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, Workloads, applies_to, instances, resource_type, resources
 from gitops_tools.validation import SchemaEvaluator, error_path
 
-Violation = tuple[JsonPath, str]
+Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool]]]  # instance -> (path, detail, something missing?)
+MISSING = frozenset({"required", "dependentRequired", "minProperties", "minItems", "contains"})
 
 
 class Content(NamedTuple):
@@ -36,7 +37,7 @@ class Engine:
         self.policies = {policy.id: policy for policy in active}
         self.known_ids = frozenset(known_ids)
         self.workloads = workloads
-        self._evaluators: dict[str, Check] = {}  # compiled on first use: a run only pays for the kinds it meets
+        self._evaluators: dict[str, Evaluate] = {}  # compiled on first use: a run only pays for the kinds it meets
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_type: dict[ResourceType, list[Policy]] = {}
 
@@ -88,26 +89,32 @@ class Engine:
             except RecursionError:  # nesting under the parser's limit can still exhaust a validator
                 too_deep = True
                 continue
-            for where, detail in violations:
+            absent: Counter[JsonPath] = Counter()
+            for base, where, detail, missing in violations:
                 path = (*prefix, *where)
-                offending = shallow(value_at(resource, where))
-                content = Content(key, identity, stable_path(document.data, path), offending)
-                yield from self._located(policy.id, detail, document, path, content)
+                if missing:  # an absence has no content: identify it by its target (the container...) and count
+                    absent[base] += 1
+                    stable, offending = stable_path(document.data, (*prefix, *base)), absent[base]
+                else:
+                    stable, offending = stable_path(document.data, path), shallow(value_at(resource, where))
+                yield from self._located(policy.id, detail, document, path, Content(key, identity, stable, offending))
         if too_deep:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
             yield from self.problem_findings(document.path, [problem], key)
 
-    def _violations(self, policy: Policy, pod_path: JsonPath | None, resource: Any) -> Iterator[Violation]:
-        """Each violation once, with its path from the resource."""
+    def _violations(self, policy: Policy, pod_path: JsonPath | None,
+                    resource: Any) -> Iterator[tuple[JsonPath, JsonPath, str, bool]]:
+        """Each violation once: its target's path (the container, the pod spec...), its own path, the detail, and
+        whether it is about something missing."""
         seen: set[JsonPath] = set()
         evaluate = self._evaluator(policy)
         for base, instance in instances(policy.targets, pod_path, resource):
-            for relative, detail in evaluate(instance):
+            for relative, detail, missing in evaluate(instance):
                 where = (*base, *relative)
                 if where not in seen:
                     seen.add(where)
-                    yield where, detail
+                    yield base, where, detail, missing
 
     def _applicable(self, rtype: ResourceType, relpath: str) -> Iterator[Policy]:
         if rtype not in self._by_type:
@@ -120,7 +127,7 @@ class Engine:
             if globs is None or globs.match(relpath):
                 yield policy
 
-    def _evaluator(self, policy: Policy) -> Check:
+    def _evaluator(self, policy: Policy) -> Evaluate:
         evaluate = self._evaluators.get(policy.id)
         if evaluate is None:
             evaluate = self._evaluators[policy.id] = _compile(policy)
@@ -140,16 +147,18 @@ class Engine:
                 raise LookupError(f"finding for {policy_id!r}, which has no policy file")  # a bug, not user error
             return  # disabled or filtered out for this run
         message = f"{policy.message}: {detail}" if detail else policy.message
-        yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content))
+        yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content), content.file)
 
 
-def _compile(policy: Policy) -> Check:
+def _compile(policy: Policy) -> Evaluate:
+    """(path, detail, whether something is missing) for each violation in an instance."""
     if policy.check is not None:
-        return CHECKS[policy.check]
+        check = CHECKS[policy.check]
+        return lambda instance: ((where, detail, False) for where, detail in check(instance))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
 
-    def evaluate(instance: Any) -> Iterator[Violation]:
+    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
         for error in validator.iter_errors(instance):
-            yield error_path(error), ""
+            yield error_path(error), "", error.validator in MISSING
 
     return evaluate

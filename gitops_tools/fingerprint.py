@@ -72,12 +72,7 @@ def stable_path(data: Any, where: JsonPath) -> JsonPath:
 
 
 def shallow(value: Any) -> Any:
-    """The offending content a fingerprint hashes: a scalar as is, a mapping by its keys, a list by its scalars.
-
-    A finding about a missing key sits on the mapping that lacks it; hashing that mapping's keys, not its whole
-    content, keeps the finding's identity when unrelated fields change (an image bump, a new env var)."""
-    if isinstance(value, dict):
-        return sorted(map(str, value))
+    """The offending content a fingerprint hashes: a scalar as is, a list by its scalars."""
     if isinstance(value, list):
         return [item if not isinstance(item, dict | list) else type(item).__name__ for item in value]
     return value

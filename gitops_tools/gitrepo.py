@@ -67,8 +67,10 @@ def _merge_base(repo: Repo, ref: str) -> str:
     try:
         target = repo.commit(ref)
     except (BadName, ValueError, GitCommandError) as err:
-        hint = (f" This is a shallow clone: fetch the base first, e.g. `git fetch --no-tags origin {_branch(ref)}`"
-                if shallow else " Check the name, or fetch it: `git fetch origin <branch>`.")
+        branch = _branch(ref)
+        fetch = f"git fetch --no-tags origin +refs/heads/{branch}:refs/remotes/origin/{branch}"
+        hint = (f" This is a shallow clone: fetch the base first, e.g. `{fetch}`" if shallow
+                else f" Check the name, or fetch it: `{fetch}`.")
         raise GitError(f"unknown ref {ref!r}.{hint}") from err
     bases = repo.merge_base(target, "HEAD")
     if not bases:
@@ -95,8 +97,8 @@ def _parse_diff(diff: str, root: Path) -> dict[Path, LineRanges]:
             match = _HUNK.match(line)
             if match:
                 first, count = int(match.group(1)), int(match.group(2) if match.group(2) is not None else 1)
-                if count:
-                    current.append((first, first + count - 1))
+                # Lines removed after line `first` touch both neighbours: deleting a limit changes its parent.
+                current.append((first, first + count - 1) if count else (max(first, 1), first + 1))
     return {path: tuple(ranges) for path, ranges in files.items()}
 
 

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from gitops_tools import baseline, suppressions
 from gitops_tools.config import Config
-from gitops_tools.discovery import STDIN, SourceFile, discover
+from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.gitrepo import Changes, LineRanges, changes_since
@@ -72,8 +72,8 @@ def touches(finding: Finding, ranges: LineRanges) -> bool:
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
     """Policies this run evaluates, with config severity overrides applied.
 
-    `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size...) report
-    files that could not be checked at all, so they stay on unless disabled or ignored by name.
+    `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size, duplicate keys,
+    stale suppressions...) stay on unless disabled or ignored by name.
     """
     active = []
     for policy in policies.values():
@@ -103,13 +103,13 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     changes = _changes(paths, sources, options)
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
-    root = repository_root(Path.cwd()) or config.root
+    root = repository_root(common_folder(paths)) or config.root
     result = LintResult(
         files=len(sources), policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"),
         fail_on=options.fail_on or config.fail_on or Severity.WARNING, rules=dict(engine.policies), root=root,
         paths=[source.display for source in sources], changed_lines=None if changes is None else {},
     )
-    findings = list(_config_findings(engine, config, policies))
+    findings = list(_config_findings(engine, config, policies, root))
     for done, source in enumerate(sources, 1):
         loaded = read_source(source, config, stdin)
         result.documents += len(loaded.documents)
@@ -118,14 +118,15 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         if changes is not None and source.path is not None and result.changed_lines is not None:
             ranges = result.changed_lines[source.display] = changes.lines(source.path) or ()
             if options.diff_lines:  # a file that cannot be checked at all is reported wherever the problem is
-                kept = [f for f in kept if touches(f, ranges) or result.rules[f.policy_id].targets.scope == "file"]
+                kept = [f for f in kept if touches(f, ranges) or result.rules[f.policy_id].stops_checking]
         findings.extend(kept)
         if progress is not None:
             progress(done, len(sources))
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     result.findings = sorted({f for f in findings if f.severity >= threshold}, key=Finding.sort_key)
     if options.baseline is not None:
-        result.findings, result.fixed = baseline.subtract(result.findings, baseline.read(options.baseline))
+        linted = {_relative(source, root) for source in sources}
+        result.findings, result.fixed = baseline.subtract(result.findings, baseline.read(options.baseline), linted)
     return result
 
 
@@ -199,10 +200,13 @@ def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = Non
         return LoadedFile(source.display, problems=[Problem("file-unreadable", err.strerror or str(err))])
 
 
-def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy]) -> Iterable[Finding]:
+def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy],
+                     root: Path) -> Iterable[Finding]:
     """A config entry naming a policy that does not exist is a finding, never silently ignored."""
     for policy_id, location in config.policy_locations.items():
         if policy_id not in policies:
             problem = Problem("exemption-unknown-policy", f"{policy_id!r} is not a policy id", location.line,
                               location.col)
-            yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), location.path)
+            key = Path(location.path).resolve()
+            yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), location.path,
+                                       key.relative_to(root).as_posix() if key.is_relative_to(root) else location.path)

@@ -56,6 +56,7 @@ class Policy:
     docs: str
     source: str
     enabled: bool = True
+    stops_checking: bool = False  # the file could not be checked past this problem: never filtered away
     schema: dict[str, Any] | bool | None = None
     check: str | None = None
     fix: str | None = None
@@ -75,6 +76,7 @@ class Finding:
     message: str
     location: Location
     fingerprint: str = ""
+    file: str = ""  # the path fingerprints hash: from the repository root, whatever the working directory
 
     def sort_key(self) -> tuple[str, int, int, str, str, int, int, str]:
         loc = self.location

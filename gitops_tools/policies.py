@@ -100,6 +100,7 @@ def _build(data: dict[str, Any], source: str) -> Policy:
         docs=data["docs"],
         source=source,
         enabled=data.get("enabled", True),
+        stops_checking=data.get("stops_checking", False),
         schema=data.get("schema"),
         check=data.get("check"),
         fix=data.get("fix"),

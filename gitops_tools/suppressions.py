@@ -19,7 +19,8 @@ from gitops_tools.model import Finding, Problem
 
 MARKER = "gitops-tools:"
 _COMMENT = re.compile(
-    r"#\s*gitops-tools:\s*disable-(?P<scope>line|next-line|document|file)\b\s*(?P<ids>[^#]*?)\s*(?:--\s*(?P<reason>.*))?$"
+    r"#\s*gitops-tools:\s*disable-(?P<scope>line|next-line|document|file)\b\s*(?P<ids>[^#]*?)\s*"
+    r"(?:--\s*(?P<reason>.*?))?\s*(?:#.*)?$"  # a further `# note` after the suppression is allowed
 )
 
 
@@ -62,7 +63,10 @@ def _scalar_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         for token in yaml.scan(text, Loader=yaml.CSafeLoader):
             if isinstance(token, yaml.ScalarToken):
                 start, end = token.start_mark, token.end_mark
-                spans.append(((start.line + 1, start.column + 1), (end.line + 1, end.column + 1)))
+                # A block scalar (| or >) starts at its indicator, but its text starts on the next line: a comment
+                # after the indicator is a comment.
+                first = (start.line + 2, 1) if token.style in ("|", ">") else (start.line + 1, start.column + 1)
+                spans.append((first, (end.line + 1, end.column + 1)))
     except yaml.YAMLError:
         pass  # a syntax error is reported by the loader; comments before it still count
     return spans

@@ -77,7 +77,7 @@ def test_write_baseline_records_sorted_fingerprints(write_files: FileWriter, run
     assert report[0] == 1
     text = (tmp_path / "baseline.json").read_text(encoding="utf-8")
     expected = sorted(({"fingerprint": f["fingerprint"], "policy_id": f["policy_id"], "path": f["path"],
-                        "message": f["message"]} for f in json.loads(report[1])["findings"]),
+                        "file": f["path"], "message": f["message"]} for f in json.loads(report[1])["findings"]),
                       key=lambda entry: (entry["path"], entry["policy_id"], entry["fingerprint"]))
     document = {"version": 1, "tool": f"gitops-tools {__version__}", "findings": expected}
     assert text == json.dumps(document, indent=2) + "\n"
@@ -277,3 +277,42 @@ def test_process_writes_and_applies_a_baseline(write_files: FileWriter, run_proc
 
     assert (applied.returncode, applied.stdout, applied.stderr) == (0, f"{CLEAN} 1 baseline finding fixed.\n", "")
     assert _names(tmp_path) == ["baseline.json", "manifests"]
+
+
+def test_fixing_one_finding_does_not_make_its_siblings_new(write_files: FileWriter, run_cli: CliRun) -> None:
+    """Missing-key findings are identified by their path: adding limits to a container keeps its other findings."""
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n    - name: c\n"
+           "      image: nginx:1.27\n")
+    write_files({"p.yaml": pod})
+    assert run_cli("lint", "--write-baseline", "b.json", "p.yaml")[0] == 0
+    write_files({"p.yaml": pod + "      resources: {limits: {memory: 128Mi}}\n      env: [{name: A, value: b}]\n"})
+    code, out, _ = run_cli("lint", "--baseline", "b.json", "p.yaml")
+    assert code == 0
+    assert out.startswith("No findings (1 file, 1 document")
+    assert out.rstrip().endswith("1 baseline finding fixed.")
+
+
+def test_a_partial_run_counts_only_its_own_files_as_fixed(baselined: Callable[[Mapping[str, str]], CliRun],
+                                                          run_cli: CliRun) -> None:
+    baselined({})
+    code, out, _ = run_cli("lint", "--select", SELECT, "--baseline", "baseline.json", "manifests/web.yaml")
+    assert (code, out) == (0, "No findings (1 file, 1 document, 3 policies).\n")
+
+
+def test_write_baseline_refuses_a_partial_run(write_files: FileWriter, run_cli: CliRun) -> None:
+    write_files(MANIFESTS)
+    code, _, err = run_cli("lint", "--write-baseline", "b.json", "--baseline", "b.json", "manifests")
+    assert code == 2
+    assert "do not combine it with --baseline or --changed-since" in err
+
+
+def test_the_baseline_matches_from_outside_the_repository(write_files: FileWriter, run_cli: CliRun, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git.Repo.init(repo)
+    write_files({f"repo/{name}": text for name, text in MANIFESTS.items()})
+    monkeypatch.chdir(repo)
+    assert run_cli("lint", "--select", SELECT, "--write-baseline", "../b.json", ".")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("lint", "--select", SELECT, "--baseline", "b.json", "repo") == (0, CLEAN + "\n", "")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliRun
 
 from gitops_tools.config import find_config, load_config
 from gitops_tools.errors import ConfigError
@@ -307,3 +308,16 @@ def test_policies_entry_for_an_unknown_policy_is_a_finding_at_the_config_line(
     assert Path(finding.location.path).resolve() == (Path.cwd() / CONFIG).resolve()
     assert (finding.location.line, finding.location.col) == (4, 3)
     assert "'container-mem-limit'" in finding.message
+
+
+def test_the_config_does_not_depend_on_the_order_of_the_paths(write_files: FileWriter, run_cli: CliRun) -> None:
+    """Two teams' files in one run use the config above both, whichever comes first (pre-commit batches vary)."""
+    service = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: {app.kubernetes.io/name: s, "
+               "app.kubernetes.io/instance: s}\nspec: {type: NodePort, ports: [{port: 80}]}\n")
+    write_files({"teamA/.gitops-tools.yaml": "policies:\n  service-type-not-node-port: {enabled: false}\n",
+                 "teamA/s.yaml": service, "teamB/s.yaml": service})
+    first = run_cli("lint", "teamA/s.yaml", "teamB/s.yaml")
+    second = run_cli("lint", "teamB/s.yaml", "teamA/s.yaml")
+    assert first == second
+    assert first[0] == 1
+    assert run_cli("lint", "teamA/s.yaml")[0] == 0  # alone, teamA's own config applies

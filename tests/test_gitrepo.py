@@ -168,30 +168,32 @@ def test_a_renamed_and_edited_file_counts_under_its_new_name_with_only_its_edite
 
 
 @pytest.mark.parametrize(
-    ("edit", "expected"),
+    ("edit", "expected", "on_changed_lines"),
     [
         pytest.param(lambda root: (root / "pod.yaml").rename(root / "moved.yaml"),
-                     _at("moved.yaml", BASE_FINDINGS), id="pure-rename"),
+                     _at("moved.yaml", BASE_FINDINGS), [], id="pure-rename"),
         pytest.param(lambda root: (root / "pod.yaml").write_text("".join(POD.splitlines(True)[:12])),
-                     _at("pod.yaml", [*BASE_FINDINGS, (11, 7, MEMORY)]), id="lines-deleted-only"),
+                     _at("pod.yaml", [*BASE_FINDINGS, (11, 7, MEMORY)]), _at("pod.yaml", [(11, 7, MEMORY)]),
+                     id="lines-deleted-only"),
     ],
 )
 def test_a_file_changed_without_adding_lines_is_still_linted(history: History, run_cli: CliRun,
-                                                             edit: Callable[[Path], object],
-                                                             expected: list[Spot]) -> None:
+                                                             edit: Callable[[Path], object], expected: list[Spot],
+                                                             on_changed_lines: list[Spot]) -> None:
     """The file changed since the base, so `--changed-since` lints it; deleting `side`'s limits is a new finding.
 
-    (With --diff-lines nothing is kept: no line was added.)
+    With --diff-lines a pure rename keeps nothing (no line changed), while lines deleted touch the lines around
+    them: the container that lost its limits is reported, the untouched `app` container's findings are not.
     """
     _pod_on_a_branch(history)
     edit(history.root)
     history.commit(message="edit without adding lines")
 
     whole = run_cli("lint", "--format", "json", "--select", SELECT, "--changed-since", "main")
-    lines = run_cli("lint", "--select", SELECT, "--changed-since", "main", "--diff-lines")
+    lines = run_cli("lint", "--format", "json", "--select", SELECT, "--changed-since", "main", "--diff-lines")
 
     assert (whole[0], _report(whole[1]), whole[2]) == (1, (1, expected), "")
-    assert lines == (0, "No findings (1 file, 1 document, 3 policies).\n", "")
+    assert (lines[0], _report(lines[1]), lines[2]) == (int(bool(on_changed_lines)), (1, on_changed_lines), "")
 
 
 @pytest.mark.parametrize("name", ["my pod.yaml", "café.yaml", "dir with space/ü pod.yaml", "日本/pod.yaml"])
@@ -259,7 +261,8 @@ def _repository(root: Path) -> None:
     ("setup", "argv", "message"),
     [
         pytest.param(_repository, ["--changed-since", "nope", "."],
-                     "unknown ref 'nope'. Check the name, or fetch it: `git fetch origin <branch>`.", id="unknown-ref"),
+                     "unknown ref 'nope'. Check the name, or fetch it: "
+                     "`git fetch --no-tags origin +refs/heads/nope:refs/remotes/origin/nope`.", id="unknown-ref"),
         pytest.param(_repository, ["--changed-since", "main~5", "."], "unknown ref 'main~5'.", id="ref-beyond-history"),
         pytest.param(_repository, ["--diff-lines", "."], "--diff-lines needs --changed-since REF",
                      id="diff-lines-alone"),
@@ -307,7 +310,7 @@ def test_a_shallow_clone_without_the_base_says_to_fetch_it(shallow_clone: Path, 
     code, out, err = run_cli("lint", "--changed-since", "origin/other", "clone")
     assert (code, out) == (2, "")
     assert err == ("gitops-tools: error: unknown ref 'origin/other'. This is a shallow clone: fetch the base first, "
-                   "e.g. `git fetch --no-tags origin other`\n")
+                   "e.g. `git fetch --no-tags origin +refs/heads/other:refs/remotes/origin/other`\n")
 
 
 def test_a_shallow_clone_without_the_merge_base_says_to_unshallow(shallow_clone: Path, run_cli: CliRun) -> None:
@@ -363,4 +366,19 @@ def test_process_reports_an_unknown_ref(history: History, run_process: ProcessRu
     done = run_process("lint", "--changed-since", "origin/main")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == ("gitops-tools: error: unknown ref 'origin/main'. Check the name, or fetch it: "
-                           "`git fetch origin <branch>`.\n")
+                           "`git fetch --no-tags origin +refs/heads/main:refs/remotes/origin/main`.\n")
+
+
+def test_diff_lines_does_not_keep_content_problems_on_untouched_lines(history: History, run_cli: CliRun) -> None:
+    """Only problems that stop a file being checked bypass the line filter; a duplicate key elsewhere does not."""
+    history.commit({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  k: 1\n  k: 2\n"
+                               "  other: x\n"}, "base")
+    history.repo.git.checkout("-b", "pr")
+    history.write({"cm.yaml": (history.root / "cm.yaml").read_text(encoding="utf-8").replace("other: x", "other: y")})
+    code, out, err = run_cli("lint", "--changed-since", "main", "--diff-lines", "--select", "yaml-duplicate-key")
+    assert (code, err) == (0, "")
+    assert out.startswith("No findings (1 file")
+    history.write({"cm.yaml": "broken: [\n"})
+    code, out, _ = run_cli("lint", "--changed-since", "main", "--diff-lines", "--select", "yaml-duplicate-key")
+    assert code == 1
+    assert "cm.yaml:2:1: error [yaml-syntax]" in out

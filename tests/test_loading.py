@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliRun, FileWriter
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintResult
@@ -619,3 +620,12 @@ def test_every_finding_span_ends_after_it_starts(lint_tree: TreeLint, text: str)
     backwards = [(f.policy_id, f.location) for f in result.findings
                  if (f.location.end_line, f.location.end_col) < (f.location.line, f.location.col)]
     assert backwards == []
+
+
+@pytest.mark.parametrize("character", ["\x1b", "\x7f", "\x07", "\ufffe"])
+def test_a_control_character_is_a_syntax_finding_not_a_crash(write_files: FileWriter, run_cli: CliRun,
+                                                             character: str) -> None:
+    write_files({"ok.yaml": "a: 1\n", "bad.yaml": f"# pasted {character}[0m\na: 1\n"})
+    code, out, err = run_cli("lint", ".")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0].startswith("bad.yaml:1:10: error [yaml-syntax] YAML syntax error: character")

@@ -210,7 +210,7 @@ def test_json_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> Non
              "message": "container image uses the latest tag", "fingerprint": "95a2cb49ae27059894e574ba974f849c"},
             {"path": "pod.yaml", "line": 8, "column": 7, "end_line": 8, "end_column": 42,
              "policy_id": "container-capabilities-drop-all", "severity": "warning",
-             "message": "container does not drop all capabilities", "fingerprint": "04f7a5e28ab52e7b0114cb5b55323f11"},
+             "message": "container does not drop all capabilities", "fingerprint": "2b1273aa13aadcaf05c19fde0b303fec"},
             {"path": "pod.yaml", "line": 8, "column": 25, "end_line": 8, "end_column": 41,
              "policy_id": "container-not-privileged", "severity": "error",
              "message": "container runs privileged", "fingerprint": "98cf0d13496c3ef838ea2e996edaee60"},

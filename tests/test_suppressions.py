@@ -268,3 +268,27 @@ def test_process_applies_suppressions(write_files: FileWriter, run_process: Proc
         f"pods.yaml:9:3: error [{IPC}] pod uses the host IPC namespace",
         "Found 2 findings: 2 errors (1 file, 2 documents, 3 policies).",
     ]
+
+
+ENV_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  containers:
+    - name: c
+      image: nginx:1.27
+      env:
+        - name: DB_PASSWORD
+          value: >-  # gitops-tools: disable-line container-env-secret-not-literal
+            hunter2
+        - name: API_TOKEN
+          value: x  # gitops-tools: disable-line container-env-secret-not-literal -- rotated daily # TICKET-1
+"""
+
+
+def test_suppressions_on_a_block_scalar_header_and_before_a_further_comment(write_files: FileWriter,
+                                                                           run_cli: CliRun) -> None:
+    write_files({"env.yaml": ENV_POD})
+    assert run_cli("lint", "--select", "container-env-secret-not-literal", "env.yaml") == (
+        0, "No findings (1 file, 1 document, 1 policy).\n", "")

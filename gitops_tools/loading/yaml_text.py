@@ -114,6 +114,11 @@ def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], l
                 problems.append(Problem("yaml-syntax", detail, mark.line + 1, mark.column + 1, lines.text(mark.line)))
     except yaml.MarkedYAMLError as err:
         problems.append(_marked_problem(err, lines))
+    except yaml.reader.ReaderError as err:  # a control character: YAML forbids them anywhere, comments included
+        line = text.count("\n", 0, err.position) + 1
+        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        detail = f"character {err.character!r} is not allowed in YAML (control characters must be escaped)"
+        problems.append(Problem("yaml-syntax", detail, line, col, lines.text(line - 1)))
     except RecursionError:
         problems.append(Problem("document-too-deep", "nesting is too deep to process"))
     finally:
