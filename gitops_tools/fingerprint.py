@@ -24,6 +24,11 @@ def fingerprint(policy_id: str, path: str, identity: str, where: JsonPath, value
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def repeat_fingerprint(first: str, occurrence: int) -> str:
+    """The fingerprint of the `occurrence`-th identical finding in a file (the first keeps `first`)."""
+    return hashlib.sha256(f"{first}\x1f{occurrence}".encode()).hexdigest()[:32]
+
+
 def canonical(value: Any) -> str:
     """A deterministic text for any loaded value: keys of any type sorted, no recursion (depth-safe)."""
     out: list[str] = []

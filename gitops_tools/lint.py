@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -14,6 +15,7 @@ from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
+from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.gitrepo import Changes, LineRanges, changes_since
 from gitops_tools.loading import LoadedFile, load_bytes
 from gitops_tools.model import Finding, Policy, Problem, Severity
@@ -175,11 +177,24 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
     findings = list(engine.evaluate(loaded, relpath, key, documents=documents))
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
     marks = suppressions.parse(yaml_text, loaded.document_lines()) if yaml_text else []
-    if not marks:
-        return findings
-    kept = suppressions.apply(findings, marks)
-    stale = suppressions.problems(marks, engine.known_ids, engine.policies)
-    return kept + list(engine.problem_findings(loaded.path, stale, key))
+    if marks:
+        findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
+        stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale
+        findings += list(engine.problem_findings(loaded.path, stale, key))
+    return _unique_fingerprints(findings)
+
+
+def _unique_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """Identical findings (the same unnamed resource twice in a file) get distinct fingerprints by their order:
+    code scanning and Code Quality merge findings that share one, and a baseline still counts them one by one."""
+    seen: Counter[str] = Counter()
+    unique = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        seen[finding.fingerprint] += 1
+        if seen[finding.fingerprint] > 1:
+            finding = replace(finding, fingerprint=repeat_fingerprint(finding.fingerprint, seen[finding.fingerprint]))
+        unique.append(finding)
+    return unique
 
 
 def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> LoadedFile:

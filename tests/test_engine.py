@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import CliRun, FileWriter
 
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding
@@ -484,3 +485,15 @@ def test_output_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
     findings = json.loads(outputs[1])["findings"]
     at_merge = [f["policy_id"] for f in findings if (f["path"], f["line"], f["column"]) == ("pod.yaml", 10, 7)]
     assert at_merge.count("container-capabilities-no-dangerous-add") == 3  # three ties, kept apart by fingerprint
+
+
+def test_identical_findings_in_one_file_get_distinct_fingerprints(write_files: FileWriter, run_cli: CliRun) -> None:
+    """The same unnamed resource twice: code scanning and Code Quality would merge findings sharing a fingerprint."""
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {generateName: job-}\nspec:\n"
+           "  containers: [{name: a, image: 'a:latest'}]\n")
+    write_files({"twice.yaml": pod + "---\n" + pod})
+    code, out, _ = run_cli("lint", "--format", "json", "--select", "container-image-tag-not-latest", "twice.yaml")
+    fingerprints = [finding["fingerprint"] for finding in json.loads(out)["findings"]]
+    assert code == 1
+    assert len(fingerprints) == 2
+    assert len(set(fingerprints)) == 2
