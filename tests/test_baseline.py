@@ -12,12 +12,11 @@ from pathlib import Path
 
 import git
 import pytest
+from conftest import CliRun, FileWriter
 
 from gitops_tools import __version__
 
-CliRun = Callable[..., tuple[int, str, str]]
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
-FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
 
 MEMORY, TAG, PRIVILEGED = "container-memory-limit-set", "container-image-tag-not-latest", "container-not-privileged"
 SELECT = f"{MEMORY},{TAG},{PRIVILEGED}"

@@ -8,20 +8,19 @@ import os
 import pty
 import re
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+from conftest import CliRun, FileWriter
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
 from gitops_tools.commands import PROGRESS_MIN_FILES
 from gitops_tools.model import Policy
 
-CliRun = Callable[..., tuple[int, str, str]]
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
-FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
 
 TAG = "container-image-tag-not-latest"
 PRIVILEGED = "container-not-privileged"

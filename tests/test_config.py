@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliRun
+from conftest import CliRun, FileWriter
 
 from gitops_tools.config import find_config, load_config
 from gitops_tools.errors import ConfigError
@@ -15,7 +15,6 @@ from gitops_tools.lint import LintOptions, LintResult, lint
 from gitops_tools.model import Policy, Severity
 from gitops_tools.policies import load_policies
 
-FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
 ConfiguredLint = Callable[..., LintResult]
 Spots = Callable[[LintResult], list[tuple[str, int, int, str]]]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import git
 import pytest
+from conftest import FileWriter
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, LintResult, lint
@@ -16,7 +17,6 @@ from gitops_tools.model import Policy
 
 TreeLint = Callable[..., LintResult]
 Spots = Callable[[LintResult], list[tuple[str, int, int, str]]]
-FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
 
 BROKEN = "broken: [\n"  # a yaml-syntax finding at 2:1 wherever it is linted

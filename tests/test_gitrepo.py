@@ -13,8 +13,8 @@ from pathlib import Path
 
 import git
 import pytest
+from conftest import CliRun
 
-CliRun = Callable[..., tuple[int, str, str]]
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
 Spot = tuple[str, int, int, str]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliRun
 
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.errors import PolicyError
@@ -16,8 +16,6 @@ from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
 from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
 from gitops_tools.validation import check_schema
-
-CliRun = Callable[..., tuple[int, str, str]]
 
 POLICY_FILES = policy_files(BUILTIN_POLICY_DIR)
 CATALOGUE = load_policies()

@@ -7,20 +7,18 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliRun, FileWriter
 
 from gitops_tools import __version__
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Location, Policy, Severity, Targets
 from gitops_tools.reporters import Style, available_formats, get_reporter
-
-CliRun = Callable[..., tuple[int, str, str]]
-FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
 
 RESULT = LintResult(
     findings=[

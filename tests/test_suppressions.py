@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import pytest
+from conftest import CliRun, FileWriter
 
-CliRun = Callable[..., tuple[int, str, str]]
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
-FileWriter = Callable[[Mapping[str, str | bytes]], list[Path]]
 Spot = tuple[int, int, str]
 
 NET, PID, IPC = "pod-host-network-unset", "pod-host-pid-unset", "pod-host-ipc-unset"
