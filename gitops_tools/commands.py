@@ -72,7 +72,6 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     if args.write_baseline is not None:
         from gitops_tools import baseline
 
-
         write_atomically(args.write_baseline, lambda stream: baseline.write(result.findings, stream))
         out.write(f"Baseline of {len(result.findings)} finding(s) written to {args.write_baseline}.\n")
         return EXIT_CLEAN

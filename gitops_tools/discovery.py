@@ -52,11 +52,16 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> list[SourceFil
     patches = patch_files(found)
     files = [SourceFile(None, "<stdin>", "<stdin>")] if stdin else []
     for resolved, given_path in found.items():
-        relpath = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else given_path.as_posix()
+        relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
             files.append(SourceFile(given_path, Path(os.path.normpath(given_path)).as_posix(), relpath,
                                     resolved in patches))
     return files
+
+
+def relative_posix(resolved: Path, root: Path, fallback: str) -> str:
+    """`resolved` relative to `root` with forward slashes, or `fallback` when it lies outside `root`."""
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else fallback
 
 
 def common_folder(paths: Iterable[str]) -> Path:

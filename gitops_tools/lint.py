@@ -12,12 +12,12 @@ from typing import BinaryIO
 
 from gitops_tools import baseline, suppressions
 from gitops_tools.config import Config
-from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover
+from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, relative_posix
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.gitrepo import Changes, LineRanges, changes_since
-from gitops_tools.loading import LoadedFile, load_bytes
+from gitops_tools.loading import LoadedFile, load_bytes, too_large
 from gitops_tools.model import Finding, Policy, Problem, Severity
 from gitops_tools.targets import Workloads
 
@@ -164,8 +164,7 @@ def _relative(source: SourceFile, root: Path) -> str:
     """The file's path from the repository root: what fingerprints hash, whatever the working directory."""
     if source.path is None:
         return source.display
-    resolved = source.path.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else source.relpath
+    return relative_posix(source.path.resolve(), root, source.relpath)
 
 
 def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,
@@ -207,9 +206,8 @@ def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = Non
             return load_bytes(stdin.read(limit + 1), source.display, config.limits)
         with source.path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
-            if size > limit:
-                detail = f"{size} bytes is over the {limit}-byte limit; not parsed"
-                return LoadedFile(source.display, problems=[Problem("file-too-large", detail)])
+            if size > limit:  # reported without reading the file
+                return LoadedFile(source.display, problems=[too_large(size, limit)])
             return load_bytes(handle.read(), source.display, config.limits, is_json=is_json)
     except OSError as err:
         return LoadedFile(source.display, problems=[Problem("file-unreadable", err.strerror or str(err))])
@@ -222,6 +220,5 @@ def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Poli
         if policy_id not in policies:
             problem = Problem("exemption-unknown-policy", f"{policy_id!r} is not a policy id", location.line,
                               location.col)
-            key = Path(location.path).resolve()
-            yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), location.path,
-                                       key.relative_to(root).as_posix() if key.is_relative_to(root) else location.path)
+            key = relative_posix(Path(location.path).resolve(), root, location.path)
+            yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), location.path, key)

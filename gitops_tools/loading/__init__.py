@@ -52,10 +52,13 @@ def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) 
     return LoadedFile(path, *load_yaml(text, path, limits.alias_limit), text=text)
 
 
+def too_large(size: int, limit: int) -> Problem:
+    return Problem("file-too-large", f"{size} bytes is over the {limit}-byte limit; not parsed")
+
+
 def _decode(raw: bytes, limits: Limits) -> str | Problem:
     if len(raw) > limits.max_file_bytes:
-        detail = f"{len(raw)} bytes is over the {limits.max_file_bytes}-byte limit; not parsed"
-        return Problem("file-too-large", detail)
+        return too_large(len(raw), limits.max_file_bytes)
     if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
         return Problem("file-binary", "the file holds NUL bytes; it looks binary, not YAML or JSON")
     body = raw.removeprefix(codecs.BOM_UTF8)
