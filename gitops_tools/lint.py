@@ -175,7 +175,7 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
     key = key or relpath
     findings = list(engine.evaluate(loaded, relpath, key, documents=documents))
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
-    marks = suppressions.parse(yaml_text, loaded.document_lines()) if yaml_text else []
+    marks = suppressions.parse(yaml_text, loaded.document_lines) if yaml_text else []
     if marks:
         findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
         stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale

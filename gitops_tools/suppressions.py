@@ -12,7 +12,7 @@ itself reported (suppression-unused), like an unused noqa, so stale ones get cle
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gitops_tools.model import Finding, Problem
@@ -38,8 +38,9 @@ class Suppression:
         return finding.policy_id in self.ids and self.first <= finding.location.line <= self.last
 
 
-def parse(text: str, documents: Sequence[tuple[int, int]]) -> list[Suppression]:
-    """Suppressions in `text`; `documents` are the (first, last) lines of each document, for disable-document."""
+def parse(text: str, documents: Callable[[], Sequence[tuple[int, int]]]) -> list[Suppression]:
+    """Suppressions in `text`. `documents` gives the (first, last) lines of each document, for disable-document;
+    it is only called when a file has a suppression (for files with aliases, positions cost a second parse)."""
     if MARKER not in text:
         return []
     found = []
@@ -49,7 +50,7 @@ def parse(text: str, documents: Sequence[tuple[int, int]]) -> list[Suppression]:
         if match is None or any(start <= (number, match.start() + 1) < end for start, end in strings):
             continue  # no marker, or the marker is text inside a string (a script in a ConfigMap), not a comment
         ids = tuple(part.strip() for part in match["ids"].split(",") if part.strip())
-        first, last = _span(match["scope"], number, documents)
+        first, last = _span(match["scope"], number, documents() if match["scope"] == "document" else ())
         found.append(Suppression(match["scope"], ids, number, match.start() + 1, first, last))
     return found
 
