@@ -88,7 +88,7 @@ def _parse_diff(diff: str, root: Path) -> dict[Path, LineRanges]:
     """Added/modified line ranges per new path, from `git diff --unified=0` output."""
     files: dict[Path, list[tuple[int, int]]] = {}
     current: list[tuple[int, int]] | None = None
-    for line in diff.splitlines():
+    for line in diff.split("\n"):  # content lines may hold \r or U+2028: not line breaks here
         if line.startswith(("+++ ", "rename to ")):  # a pure rename has no +++ line, only its header
             name = _unquote(line.split(" ", 2)[-1] if line.startswith("rename") else line[4:].rstrip("\t"))
             name = name if line.startswith("rename") else name.removeprefix("b/")

@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO
 
-from gitops_tools import baseline, suppressions
+from gitops_tools import baseline, collector, suppressions
 from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, relative_posix
 from gitops_tools.engine import Engine
@@ -113,9 +113,10 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     )
     findings = list(_config_findings(engine, config, policies, root))
     for done, source in enumerate(sources, 1):
-        loaded = read_source(source, config, stdin)
-        result.documents += len(loaded.documents)
-        found = check_file(engine, loaded, source.relpath, _relative(source, root), documents=not source.patch)
+        with collector.paused():
+            loaded = read_source(source, config, stdin)
+            result.documents += len(loaded.documents)
+            found = check_file(engine, loaded, source.relpath, _relative(source, root), documents=not source.patch)
         kept = [f for f in found if not _excluded(config, f, source.relpath)]
         if changes is not None and source.path is not None and result.changed_lines is not None:
             ranges = result.changed_lines[source.display] = changes.lines(source.path) or ()
@@ -175,7 +176,7 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
     key = key or relpath
     findings = list(engine.evaluate(loaded, relpath, key, documents=documents))
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
-    marks = suppressions.parse(yaml_text, loaded.document_lines) if yaml_text else []
+    marks = suppressions.parse(yaml_text, loaded.lines, loaded.document_lines) if yaml_text else []
     if marks:
         findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
         stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale

@@ -11,10 +11,12 @@ itself reported (suppression-unused), like an unused noqa, so stale ones get cle
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import Finding, Problem
 
 MARKER = "gitops-tools:"
@@ -38,16 +40,16 @@ class Suppression:
         return finding.policy_id in self.ids and self.first <= finding.location.line <= self.last
 
 
-def parse(text: str, documents: Callable[[], Sequence[tuple[int, int]]]) -> list[Suppression]:
+def parse(text: str, lines: LineIndex, documents: Callable[[], Sequence[tuple[int, int]]]) -> list[Suppression]:
     """Suppressions in `text`. `documents` gives the (first, last) lines of each document, for disable-document;
     it is only called when a file has a suppression (for files with aliases, positions cost a second parse)."""
     if MARKER not in text:
         return []
     found = []
-    strings = _scalar_spans(text)
-    for number, line in enumerate(text.splitlines(), 1):
+    strings = _ScalarSpans(text, lines)
+    for number, line in enumerate(lines.lines(), 1):
         match = _COMMENT.search(line) if MARKER in line else None
-        if match is None or any(start <= (number, match.start() + 1) < end for start, end in strings):
+        if match is None or strings.covers((number, match.start() + 1)):
             continue  # no marker, or the marker is text inside a string (a script in a ConfigMap), not a comment
         ids = tuple(part.strip() for part in match["ids"].split(",") if part.strip())
         first, last = _span(match["scope"], number, documents() if match["scope"] == "document" else ())
@@ -55,22 +57,30 @@ def parse(text: str, documents: Callable[[], Sequence[tuple[int, int]]]) -> list
     return found
 
 
-def _scalar_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """(line, col) start and end of every scalar in `text`, from the YAML scanner (as far as the text scans)."""
-    import yaml
+class _ScalarSpans:
+    """(line, col) start and end of every scalar in a text, from the YAML scanner (as far as the text scans)."""
 
-    spans = []
-    try:
-        for token in yaml.scan(text, Loader=yaml.CSafeLoader):
-            if isinstance(token, yaml.ScalarToken):
-                start, end = token.start_mark, token.end_mark
-                # A block scalar (| or >) starts at its indicator, but its text starts on the next line: a comment
-                # after the indicator is a comment.
-                first = (start.line + 2, 1) if token.style in ("|", ">") else (start.line + 1, start.column + 1)
-                spans.append((first, (end.line + 1, end.column + 1)))
-    except yaml.YAMLError:
-        pass  # a syntax error is reported by the loader; comments before it still count
-    return spans
+    def __init__(self, text: str, lines: LineIndex) -> None:
+        import yaml
+
+        self._starts: list[tuple[int, int]] = []
+        self._ends: list[tuple[int, int]] = []
+        try:
+            for token in yaml.scan(text, Loader=yaml.CSafeLoader):
+                if isinstance(token, yaml.ScalarToken):
+                    # A block scalar (| or >) starts at its indicator, but its text starts on the next line: a
+                    # comment after the indicator is a comment.
+                    start = lines.position(token.start_mark.index)
+                    self._starts.append((start[0] + 1, 1) if token.style in ("|", ">") else start)
+                    self._ends.append(lines.position(token.end_mark.index))
+        except yaml.YAMLError:
+            pass  # a syntax error is reported by the loader; comments before it still count
+
+    def covers(self, position: tuple[int, int]) -> bool:
+        """Whether `position` lies inside a scalar (scalars do not overlap: only the last one starting before it
+        can hold it)."""
+        index = bisect.bisect_right(self._starts, position) - 1
+        return index >= 0 and position < self._ends[index]
 
 
 def _span(scope: str, line: int, documents: Sequence[tuple[int, int]]) -> tuple[int, int]:

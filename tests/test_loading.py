@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import resource
 import subprocess
@@ -293,13 +294,30 @@ def test_a_utf8_bom_is_accepted_and_does_not_shift_columns(lint_tree: TreeLint, 
     [
         pytest.param(b"\x00\x01\x02\x03kind: Pod\n", id="nul-bytes"),
         pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", id="png"),
-        pytest.param("kind: Pod\n".encode("utf-16"), id="utf-16-with-bom"),
-        pytest.param("kind: Pod\n".encode("utf-16-be"), id="utf-16-be"),
+        pytest.param("kind: Pod\n".encode("utf-16-be"), id="utf-16-be-without-bom"),
     ],
 )
-def test_binary_and_utf16_files_are_reported_not_parsed(lint_tree: TreeLint, spots: Spots, raw: bytes) -> None:
+def test_binary_files_are_reported_not_parsed(lint_tree: TreeLint, spots: Spots, raw: bytes) -> None:
     result = lint_tree({"blob.yaml": raw})
     assert spots(result) == [("blob.yaml", 1, 1, "file-binary")]
+    assert result.documents == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [
+        ("utf-16", "UTF-16 (little-endian)"),
+        ("utf-16-be", "UTF-16 (big-endian)"),
+        ("utf-32", "UTF-32 (little-endian)"),
+        ("utf-32-be", "UTF-32 (big-endian)"),
+    ],
+)
+def test_utf16_and_utf32_with_a_bom_are_named_not_called_binary(lint_tree: TreeLint, spots: Spots, encoding: str,
+                                                                name: str) -> None:
+    bom = {"utf-16-be": codecs.BOM_UTF16_BE, "utf-32-be": codecs.BOM_UTF32_BE}.get(encoding, b"")
+    result = lint_tree({"wide.yaml": bom + "kind: Pod\n".encode(encoding)})
+    assert spots(result) == [("wide.yaml", 1, 1, "file-encoding")]
+    assert f"the file is {name}" in result.findings[0].message
     assert result.documents == 0
 
 
@@ -482,11 +500,11 @@ def _tagged_config_map(value: str) -> str:
 @pytest.mark.parametrize(
     ("before", "expected"),
     [
-        pytest.param("", [(1, 1, "yaml-syntax"), (12, 19, TAG)], id="first-document"),
-        pytest.param(FLOW_POD + "---\n", [(6, 19, TAG), (8, 1, "yaml-syntax"), (19, 19, TAG)], id="middle-document"),
+        pytest.param("", [(5, 6, "yaml-syntax"), (12, 19, TAG)], id="first-document"),
+        pytest.param(FLOW_POD + "---\n", [(6, 19, TAG), (12, 6, "yaml-syntax"), (19, 19, TAG)], id="middle-document"),
     ],
 )
-def test_a_value_that_does_not_fit_its_tag_is_a_syntax_error_at_its_document(
+def test_a_value_that_does_not_fit_its_tag_is_a_syntax_error_at_the_value(
     lint_tree: TreeLint, spots: Spots, value: str, before: str, expected: list[tuple[int, int, str]]
 ) -> None:
     result = lint_tree({"tagged.yaml": before + _tagged_config_map(value) + "---\n" + FLOW_POD},
@@ -503,7 +521,7 @@ def test_a_value_that_does_not_fit_its_tag_exits_1_not_3(run_cli: Callable[..., 
     write_files({"tagged.yaml": _tagged_config_map(value)})
     code, out, err = run_cli("lint", "tagged.yaml")
     assert (code, err) == (1, "")
-    assert out.startswith("tagged.yaml:1:1: error [yaml-syntax] YAML syntax error: a value does not fit its tag (")
+    assert out.startswith("tagged.yaml:5:6: error [yaml-syntax] YAML syntax error: a value does not fit its tag (")
 
 
 # --- JSON escapes ----------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import codecs
 from dataclasses import dataclass, field
 
 from gitops_tools.loading.document import Document
+from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import Problem
 
 BINARY_SNIFF_BYTES = 8192
@@ -23,6 +24,7 @@ class LoadedFile:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     text: str = ""  # kept for inline suppression comments
+    lines: LineIndex = field(default_factory=lambda: LineIndex(""))
 
     def document_lines(self) -> list[tuple[int, int]]:
         """Consecutive (first, last) line ranges, one per document; comments above a document belong to it."""
@@ -43,22 +45,32 @@ def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) 
     text = text_or_problem
     if not text.strip():
         return LoadedFile(path, problems=[Problem("file-empty", "")])
+    lines = LineIndex(text)
     if is_json:
         from gitops_tools.loading.json_text import load_json
 
-        return LoadedFile(path, *load_json(text, path), text=text)
+        return LoadedFile(path, *load_json(text, lines, path), text=text, lines=lines)
     from gitops_tools.loading.yaml_text import load_yaml
 
-    return LoadedFile(path, *load_yaml(text, path, limits.alias_limit), text=text)
+    return LoadedFile(path, *load_yaml(text, lines, path, limits.alias_limit), text=text, lines=lines)
 
 
 def too_large(size: int, limit: int) -> Problem:
     return Problem("file-too-large", f"{size} bytes is over the {limit}-byte limit; not parsed")
 
 
+# Byte-order marks of the encodings YAML allows besides UTF-8; UTF-32 first (its LE mark starts like UTF-16's).
+_OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32 (little-endian)"), (codecs.BOM_UTF32_BE, "UTF-32 (big-endian)"),
+               (codecs.BOM_UTF16_LE, "UTF-16 (little-endian)"), (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)"))
+
+
 def _decode(raw: bytes, limits: Limits) -> str | Problem:
     if len(raw) > limits.max_file_bytes:
         return too_large(len(raw), limits.max_file_bytes)
+    for bom, name in _OTHER_BOMS:
+        if raw.startswith(bom):
+            return Problem("file-encoding", f"the file is {name} (it starts with that byte-order mark); save it as "
+                           "UTF-8, which Kubernetes tools and Git diffs expect")
     if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
         return Problem("file-binary", "the file holds NUL bytes; it looks binary, not YAML or JSON")
     body = raw.removeprefix(codecs.BOM_UTF8)
@@ -66,6 +78,5 @@ def _decode(raw: bytes, limits: Limits) -> str | Problem:
         return body.decode("utf-8")
     except UnicodeDecodeError as err:
         before = body[: err.start].decode("utf-8")  # valid up to the bad byte; count characters, not bytes
-        line = before.count("\n") + 1
-        col = len(before) - (before.rfind("\n") + 1) + 1
+        line, col = LineIndex(before).position(len(before))
         return Problem("file-encoding", f"byte 0x{body[err.start]:02x} cannot be decoded", line, col)

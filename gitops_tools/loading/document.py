@@ -8,9 +8,12 @@ from typing import Any
 
 import yaml
 
+from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import JsonPath
 
 Span = tuple[int, int, int, int]  # 1-based line, col, end line, end col
+STR_TAG = "tag:yaml.org,2002:str"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass
@@ -20,6 +23,7 @@ class Document:
     path: str
     index: int
     data: Any
+    lines: LineIndex
     node: yaml.Node | None = None
     compose: Callable[[], yaml.Node | None] | None = field(default=None, repr=False)
 
@@ -29,39 +33,57 @@ class Document:
             self.node, self.compose = self.compose(), None
         if self.node is None:
             return (1, 1, 1, 1)
-        return _walk(self.node, path)
+        return _walk(self.node, path, self.lines)
 
 
-def span_of(start: yaml.Node, end: yaml.Node) -> Span:
-    s, e = start.start_mark, end.end_mark
-    return (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+def span_of(start: yaml.Node, end: yaml.Node, lines: LineIndex) -> Span:
+    """From the start of `start` to the end of `end`, by character offsets (exact whatever the line breaks)."""
+    return (*lines.position(start.start_mark.index), *lines.position(end.end_mark.index))
 
 
-def _walk(node: yaml.Node, path: JsonPath) -> Span:
+def _walk(node: yaml.Node, path: JsonPath, lines: LineIndex) -> Span:
     """Follow `path` through the node tree; stop at the deepest node that exists.
 
     A child that starts outside its parent came through an alias or a merge key: the finding stays at the place
     that uses the alias (where the reader looks), not at the anchor, which may serve many places.
     """
-    span = span_of(node, node)
+    span = span_of(node, node, lines)
+    keys = _KeyValues()
     for step in path:
-        found = _child(node, step)
+        found = _child(node, step, keys)
         if found is None:
             break
         key_node, child = found
         first = key_node or child
         if not node.start_mark.index <= first.start_mark.index <= node.end_mark.index:
             break
-        node, span = child, span_of(first, child)
+        node, span = child, span_of(first, child, lines)
     return span
 
 
-def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+def _child(node: yaml.Node, step: str | int, keys: _KeyValues) -> tuple[yaml.Node | None, yaml.Node] | None:
     if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
         return (None, node.value[step]) if 0 <= step < len(node.value) else None
     if isinstance(node, yaml.MappingNode):
-        wanted = str(step)
         for key_node, value_node in reversed(node.value):  # the last duplicate wins, as when loading
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == wanted:
+            if isinstance(key_node, yaml.ScalarNode) and keys.matches(key_node, step):
                 return key_node, value_node
     return None
+
+
+class _KeyValues:
+    """What a scalar key loads as, to match a path step: `on:` is the key True in YAML 1.1, `~:` is None."""
+
+    def __init__(self) -> None:
+        self._constructor: yaml.constructor.SafeConstructor | None = None
+
+    def matches(self, key_node: yaml.ScalarNode, step: object) -> bool:
+        if key_node.tag in (STR_TAG, TIMESTAMP_TAG) or isinstance(step, str):  # timestamps load as text here
+            return key_node.value == step if isinstance(step, str) else False
+        if self._constructor is None:
+            self._constructor = yaml.constructor.SafeConstructor()
+        try:
+            value = self._constructor.construct_object(key_node)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            return False
+        return type(value) is type(step) and bool(value == step)

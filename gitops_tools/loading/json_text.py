@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 import yaml
 
 from gitops_tools.loading.document import Document
+from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import Problem
 
 # libyaml rejects escaped UTF-16 surrogates ("\ud83d\ude00", how json.dumps writes emoji). Positions only need the
@@ -16,7 +18,12 @@ from gitops_tools.model import Problem
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
+def position(err: json.JSONDecodeError) -> tuple[int, int]:
+    """Line and column of a JSON error, lines ended by \\n, \\r\\n or \\r (json counts \\n alone)."""
+    return LineIndex(err.doc).position(err.pos)
+
+
+def load_json(text: str, lines: LineIndex, path: str) -> tuple[list[Document], list[Problem]]:
     """The document (JSON values, last duplicate wins) or a syntax problem, plus any duplicate-key problems."""
     duplicates: list[str] = []
 
@@ -29,9 +36,11 @@ def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
     try:
         data = json.loads(text, object_pairs_hook=strict_object)
     except json.JSONDecodeError as err:
-        return [], [Problem("json-syntax", err.msg, err.lineno, err.colno)]
+        return [], [Problem("json-syntax", err.msg, *lines.position(err.pos))]
     except RecursionError:
         return [], [Problem("document-too-deep", "nesting is too deep to process")]
+    except ValueError:  # the only other failure of json.loads on a str: an integer over Python's digit limit
+        return [], [_long_integer(text, lines)]
 
     def compose() -> yaml.Node | None:
         try:
@@ -39,23 +48,36 @@ def load_json(text: str, path: str) -> tuple[list[Document], list[Problem]]:
         except yaml.YAMLError:
             return None  # valid JSON that YAML 1.1 rejects: findings fall back to 1:1
 
-    document = Document(path, 0, data, compose=compose)
-    return [document], _duplicate_problems(document, text) if duplicates else []
+    document = Document(path, 0, data, lines, compose=compose)
+    return [document], _duplicate_problems(document, lines) if duplicates else []
 
 
-def _duplicate_problems(document: Document, text: str) -> list[Problem]:
+def _long_integer(text: str, lines: LineIndex) -> Problem:
+    limit = sys.get_int_max_str_digits()
+    match = next((run for run in re.finditer(r"\d+", text) if len(run.group()) > limit), None)  # one pass
+    line, col = lines.position(match.start()) if match else (1, 1)
+    digits = len(match.group()) if match else 0
+    detail = f"an integer of {digits} digits is longer than the {limit}-digit limit"
+    return Problem("json-syntax", detail, line, col, lines.text(line))
+
+
+def _duplicate_problems(document: Document, lines: LineIndex) -> list[Problem]:
     """Positions of repeated keys, found in the YAML node tree (JSON is YAML); 1:1 if YAML cannot read it."""
-    from gitops_tools.loading.yaml_text import Lines, duplicate_keys, duplicate_problem
+    from gitops_tools.loading.yaml_text import duplicate_keys, duplicate_problem
 
-    lines = Lines(text)
     document.locate(())  # composes the node tree
     stack = [document.node] if document.node is not None else []
     problems: list[Problem] = []
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):
-            problems.extend(duplicate_problem(key, lines) for key in duplicate_keys(node.value))
+            problems.extend(duplicate_problem(pair, lines) for pair in duplicate_keys(node.value, _text_key))
             stack.extend(value for _, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return sorted(problems, key=lambda p: (p.line, p.col)) or [Problem("yaml-duplicate-key", "a key appears twice")]
+
+
+def _text_key(node: yaml.Node) -> str:
+    value: str = node.value  # JSON keys are strings
+    return value

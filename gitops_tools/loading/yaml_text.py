@@ -5,16 +5,22 @@ The composed node tree is kept with each document so positions cost nothing unti
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 import yaml
 
+from gitops_tools.loading.alias_trees import AliasTrees
 from gitops_tools.loading.document import Document
+from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import Problem
 
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
+STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+# Tags that make unsafe loaders of other languages build objects or run code: Python (PyYAML's `!!python/...`),
+# Ruby (Psych), Perl, PHP (Symfony), JavaScript (js-yaml's `!!js/function`) and Java (SnakeYAML's `!!javax...`).
+# The safe constructor handles every standard tag, so a `tag:yaml.org,2002:` tag that reaches the fallback is one.
+CODE_TAG_PREFIXES = ("!ruby/", "!perl/", "!php/", "!python/")
 
 try:
     from yaml import CSafeLoader as _SafeLoader
@@ -23,50 +29,58 @@ except ImportError:  # PyYAML built without libyaml: slower, same results
 
 
 class _Constructor(_SafeLoader):
-    """Safe loader that records duplicate keys, keeps timestamps as strings and reads application tags as data."""
+    """Safe loader that records duplicate keys and code tags, keeps timestamps as strings and reads application
+    tags as data."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.duplicates: list[yaml.Node] = []
+        self.duplicates: list[tuple[yaml.Node, yaml.Node]] = []  # (repeated key, the key it repeats)
+        self.code_tags: list[yaml.Node] = []
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value that does not fit its tag (`!!int abc`, `!!binary` that is not base64) fails at its own node."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, IndexError, OverflowError) as err:
+            detail = f"a value does not fit its tag ({type(err).__name__}: {err})"
+            raise yaml.constructor.ConstructorError(None, None, detail, node.start_mark) from err
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         own_pairs = node.value  # flatten_mapping deletes merge keys from this list, then prepends merged pairs
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         if len(mapping) < len(node.value):  # cheap test; only then look for the culprits
-            self.duplicates.extend(duplicate_keys(own_pairs))
+            self.duplicates.extend(duplicate_keys(own_pairs, self._key))
         return mapping
 
+    def _key(self, node: yaml.Node) -> Hashable:
+        """The key as loaded: YAML 1.1 reads `on`, `yes` and `true` as one key, `~` and `null` as another (and in
+        Python, True and 1 are one dict key)."""
+        value = self.construct_object(node)
+        return value if isinstance(value, Hashable) else id(node)
 
-def duplicate_keys(pairs: list[tuple[yaml.Node, yaml.Node]]) -> Iterator[yaml.Node]:
-    """Each scalar key node that repeats an earlier key of the same mapping."""
-    seen: set[str] = set()
+
+def duplicate_keys(pairs: list[tuple[yaml.Node, yaml.Node]],
+                   key: Callable[[yaml.Node], Hashable]) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    """(key node, the earlier key node it repeats) for each key of a mapping that repeats an earlier one."""
+    seen: dict[Hashable, yaml.Node] = {}
     for key_node, _ in pairs:
         if isinstance(key_node, yaml.ScalarNode):
-            if key_node.value in seen:
-                yield key_node
-            seen.add(key_node.value)
+            value = key(key_node)
+            if value in seen:
+                yield key_node, seen[value]
+            seen[value] = key_node
 
 
-def duplicate_problem(key_node: yaml.Node, lines: Lines) -> Problem:
-    mark = key_node.start_mark
-    detail = f"{key_node.value!r} appears again; only the last value is kept"
-    return Problem("yaml-duplicate-key", detail, mark.line + 1, mark.column + 1, lines.text(mark.line))
-
-
-class Lines:
-    """Line texts of a file, indexed once on first use (problems tie their fingerprints to a line's content)."""
-
-    SNIPPET_CHARS = 200
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._lines: list[str] | None = None
-
-    def text(self, index: int) -> str:
-        """The stripped, length-capped text of the 0-based line `index`."""
-        if self._lines is None:
-            self._lines = self._text.splitlines()
-        return self._lines[index].strip()[: self.SNIPPET_CHARS] if 0 <= index < len(self._lines) else ""
+def duplicate_problem(repeated: tuple[yaml.Node, yaml.Node], lines: LineIndex) -> Problem:
+    key_node, first = repeated
+    line, col = lines.position(key_node.start_mark.index)
+    if key_node.value == first.value:
+        detail = f"{key_node.value!r} appears again; only the last value is kept"
+    else:
+        first_line, _ = lines.position(first.start_mark.index)
+        detail = (f"{key_node.value!r} loads as the same key as {first.value!r} (line {first_line}); only the last "
+                  "value is kept")
+    return Problem("yaml-duplicate-key", detail, line, col, lines.text(line))
 
 
 def _timestamp_as_text(loader: _Constructor, node: yaml.Node) -> str:
@@ -75,7 +89,11 @@ def _timestamp_as_text(loader: _Constructor, node: yaml.Node) -> str:
 
 
 def _application_tag(loader: _Constructor, node: yaml.Node) -> Any:
-    """`!reference`, `!Ref`, `!include`...: tags other tools give meaning to; linting sees the plain value."""
+    """`!reference`, `!Ref`, `!include`...: tags other tools give meaning to; linting sees the plain value.
+
+    Tags that would run code in another language's loader are recorded (and reported); their value is plain data."""
+    if node.tag.startswith(STANDARD_TAG_PREFIX) or node.tag.startswith(CODE_TAG_PREFIXES):
+        loader.code_tags.append(node)
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
@@ -87,73 +105,57 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _Constructor.add_constructor(None, _application_tag)
 
 
-def load_yaml(text: str, path: str, alias_limit: int) -> tuple[list[Document], list[Problem]]:
+def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple[list[Document], list[Problem]]:
     """Every document that loads, plus the problems found on the way (parsing stops at a syntax error)."""
     documents: list[Document] = []
     problems: list[Problem] = []
-    lines = Lines(text)
     loader = _Constructor(text)
-    check_aliases = "&" in text and "*" in text
+    with_aliases: set[int] = set()
+    alias_trees = AliasTrees(text, with_aliases)
+    previous_end = 0
     try:
         for index, node in enumerate(_nodes(loader)):
-            problem = _alias_problem(node, alias_limit) if check_aliases else None
-            if problem is not None:
-                problems.append(problem)
+            # Aliases refer to anchors of their own document: only a document whose text holds both can use one.
+            end, start, previous_end = node.end_mark.index, previous_end, node.end_mark.index
+            may_alias = text.find("&", start, end) >= 0 and text.find("*", start, end) >= 0
+            size, shared = _expanded_size(node, alias_limit) if may_alias else (0, False)
+            if not 0 <= size <= alias_limit:
+                problems.append(_alias_problem(node, size, alias_limit, lines))
                 continue
             try:
                 data = loader.construct_document(node)
-                if check_aliases:  # positions must come from where an alias is used, not from its anchor
-                    documents.append(Document(path, index, data, compose=functools.partial(_alias_marked, text, index)))
-                else:
-                    documents.append(Document(path, index, data, node))
             except yaml.constructor.ConstructorError as err:  # bad data in one document: the next may be fine
                 problems.append(_marked_problem(err, lines))
-            except (ValueError, KeyError, IndexError, OverflowError) as err:  # e.g. `!!int "abc"`, `!!bool maybe`
-                mark = node.start_mark
-                detail = f"a value does not fit its tag ({type(err).__name__}: {err})"
-                problems.append(Problem("yaml-syntax", detail, mark.line + 1, mark.column + 1, lines.text(mark.line)))
+                _reset(loader)
+                continue
+            if shared:  # positions must come from where an alias is used, not from its anchor
+                with_aliases.add(index)
+                documents.append(Document(path, index, data, lines, compose=_tree_of(alias_trees, index)))
+            else:
+                documents.append(Document(path, index, data, lines, node))
     except yaml.MarkedYAMLError as err:
         problems.append(_marked_problem(err, lines))
     except yaml.reader.ReaderError as err:  # a control character: YAML forbids them anywhere, comments included
-        line = text.count("\n", 0, err.position) + 1
-        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        line, col = lines.position(err.position)
         detail = f"character {err.character!r} is not allowed in YAML (control characters must be escaped)"
-        problems.append(Problem("yaml-syntax", detail, line, col, lines.text(line - 1)))
+        problems.append(Problem("yaml-syntax", detail, line, col, lines.text(line)))
     except RecursionError:
         problems.append(Problem("document-too-deep", "nesting is too deep to process"))
     finally:
         loader.dispose()
-    problems.extend(duplicate_problem(key_node, lines) for key_node in loader.duplicates)
+    problems.extend(duplicate_problem(pair, lines) for pair in loader.duplicates)
+    problems.extend(_code_tag_problem(node, lines) for node in loader.code_tags)
     return documents, problems
 
 
-class _AliasMarkingComposer(yaml.SafeLoader):
-    """Composes a node tree in which each alias is a leaf at the alias's own position (for locating only)."""
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.get_event()  # type: ignore[no-untyped-call]
-            return yaml.ScalarNode(ALIAS_TAG, f"*{event.anchor}", event.start_mark, event.end_mark)
-        node: yaml.Node | None = super().compose_node(parent, index)
-        return node
+def _reset(loader: _Constructor) -> None:
+    """Forget a document whose construction failed half-way, as a completed construction would."""
+    loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
+    loader.deep_construct = False
 
 
-ALIAS_TAG = "tag:gitops-tools,2024:alias"
-
-
-def _alias_marked(text: str, index: int) -> yaml.Node | None:
-    """The `index`-th document's tree with aliases as leaves (pure Python: only for files with aliases)."""
-    loader = _AliasMarkingComposer(text)
-    try:
-        for _ in range(index):
-            loader.check_node()
-            loader.get_node()
-        node: yaml.Node | None = loader.get_node() if loader.check_node() else None
-        return node
-    except yaml.YAMLError:
-        return None
-    finally:
-        loader.dispose()
+def _tree_of(trees: AliasTrees, index: int) -> Callable[[], yaml.Node | None]:
+    return lambda: trees.tree(index)
 
 
 def _nodes(loader: _Constructor) -> Iterator[yaml.Node]:
@@ -163,32 +165,37 @@ def _nodes(loader: _Constructor) -> Iterator[yaml.Node]:
             yield node
 
 
-def _marked_problem(err: yaml.MarkedYAMLError, lines: Lines) -> Problem:
+def _marked_problem(err: yaml.MarkedYAMLError, lines: LineIndex) -> Problem:
     mark = err.problem_mark or err.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    line, col = lines.position(mark.index) if mark else (1, 1)
     problem = err.problem or "invalid YAML"
     if LIBYAML_DEPTH_MESSAGE in problem:
         return Problem("document-too-deep", f"nesting is deeper than libyaml's limit ({problem})", line, col)
     detail = f"{problem} ({err.context})" if err.context else problem
-    return Problem("yaml-syntax", detail, line, col, lines.text(line - 1))
+    return Problem("yaml-syntax", detail, line, col, lines.text(line))
 
 
-def _alias_problem(root: yaml.Node, limit: int) -> Problem | None:
-    size = _expanded_size(root, limit)
-    if 0 <= size <= limit:
-        return None
-    mark = root.start_mark
+def _code_tag_problem(node: yaml.Node, lines: LineIndex) -> Problem:
+    line, col = lines.position(node.start_mark.index)
+    detail = f"tag {node.tag} builds objects or runs code in unsafe loaders; here it was read as plain data"
+    return Problem("yaml-tag-safe", detail, line, col, lines.text(line))
+
+
+def _alias_problem(root: yaml.Node, size: int, limit: int, lines: LineIndex) -> Problem:
+    line, col = lines.position(root.start_mark.index)
     detail = "an alias refers to itself" if size == RECURSIVE else f"aliases expand it beyond {limit} nodes"
-    return Problem("yaml-alias-limit", detail, mark.line + 1, mark.column + 1)
+    return Problem("yaml-alias-limit", detail, line, col)
 
 
 RECURSIVE = -1
 
 
-def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Nodes in the document once every alias is expanded (capped past `limit`); RECURSIVE for a cycle."""
+def _expanded_size(root: yaml.Node, limit: int) -> tuple[int, bool]:
+    """Nodes in the document once every alias is expanded (capped past `limit`; RECURSIVE for a cycle), and whether
+    any node is used more than once (the document uses an alias)."""
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
+    shared = False
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -196,14 +203,15 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
             on_path.discard(id(node))
             sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(child)] for child in _children(node)))
             continue
-        if id(node) in sizes:
-            continue
         if id(node) in on_path:
-            return RECURSIVE
+            return RECURSIVE, True
+        if id(node) in sizes:
+            shared = True
+            continue
         on_path.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node))
-    return sizes[id(root)]
+    return sizes[id(root)], shared
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
