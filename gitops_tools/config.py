@@ -70,13 +70,15 @@ def load_config(path: Path | None, default_root: Path) -> Config:
         return Config(root=path.parent.resolve(), path=path)
     document = loaded.documents[0]
     data = document.data
-    from gitops_tools.validation import SchemaEvaluator, error_path
+    from gitops_tools.validation import SchemaEvaluator, first_violation
 
     validator = SchemaEvaluator(json.loads(schema_path("resources", "config.schema.json").read_text("utf-8")))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, error_path(e))))
-    if errors:
-        line, col, _, _ = document.locate(error_path(errors[0]))
-        raise ConfigError(f"invalid config: {_describe(errors[0])}", Location(str(path), line, col))
+    error = first_violation(validator, data)
+    if error is not None:
+        line, col, _, _ = document.locate(error.path)
+        where = ".".join(map(str, error.path))
+        message = f"{where}: {error.message}" if where else error.message
+        raise ConfigError(f"invalid config: {message}", Location(str(path), line, col))
     return _build(data, path, document.locate)
 
 
@@ -84,11 +86,6 @@ def _shown(path: Path) -> Path:
     """The config path as findings show it: relative to the working directory when it is inside it."""
     resolved = path.resolve()
     return resolved.relative_to(Path.cwd()) if resolved.is_relative_to(Path.cwd()) else path
-
-
-def _describe(error: Any) -> str:
-    where = ".".join(map(str, error.absolute_path))
-    return f"{where}: {error.message}" if where else str(error.message)
 
 
 def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> Config:

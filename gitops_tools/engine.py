@@ -14,7 +14,7 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import Finding, JsonPath, Location, Policy, Problem
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, Workloads, applies_to, instances, resource_type, resources
-from gitops_tools.validation import SchemaEvaluator, error_path
+from gitops_tools.validation import SchemaEvaluator
 
 Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool]]]  # instance -> (path, detail, something missing?)
 MISSING = frozenset({"required", "dependentRequired", "minProperties", "minItems", "contains"})
@@ -158,7 +158,7 @@ def _compile(policy: Policy) -> Evaluate:
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
 
     def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
-        for error in validator.iter_errors(instance):
-            yield error_path(error), "", error.validator in MISSING
+        for violation in validator.violations(instance):
+            yield violation.path, violation.detail, violation.keyword in MISSING
 
     return evaluate

@@ -11,7 +11,8 @@ from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.errors import PolicyError
 from gitops_tools.model import Location, Policy, Severity, Targets
 from gitops_tools.resources import schema_path
-from gitops_tools.validation import SchemaEvaluator, check_schema, error_path
+from gitops_tools.schemacheck import check_schema
+from gitops_tools.validation import SchemaEvaluator, first_violation
 
 BUILTIN_POLICY_DIR = schema_path("policies")
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -52,9 +53,9 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False) -> Pol
         detail = problem.detail if problem else "a policy file holds exactly one YAML document"
         raise PolicyError(f"invalid policy file: {detail}", _location(path, problem.line if problem else 1))
     document = loaded.documents[0]
-    error = next(iter(sorted(meta.iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path)))), None)
+    error = first_violation(meta, document.data)
     if error is not None:
-        line, col, _, _ = document.locate(error_path(error))
+        line, col, _, _ = document.locate(error.path)
         raise PolicyError(f"invalid policy: {error.message}", Location(str(path), line, col))
     data: dict[str, Any] = document.data
     if data["id"] != path.stem:

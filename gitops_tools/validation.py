@@ -1,97 +1,153 @@
-"""Compile JSON Schemas that never touch the network, and evaluate them fast.
+"""Evaluate JSON Schemas fast and within bounds, offline.
 
-python-jsonschema is the reference: it produces every error with its path. Most instances are valid, so each
-instance first goes through jsonschema-rs's `is_valid` (compiled in Rust, ~40x faster on our policies); only
-instances it rejects, or cannot take (non-string keys, bytes), are handed to python-jsonschema for the errors.
+jsonschema-rs (compiled Rust) does the work: an `is_valid` gate first, since most instances are valid, then every
+error with its path for those that are not. Its `pattern` engine is linear-time (the regex crate) for every pattern
+without look-around or backreferences, and those few run on a backtracking engine with a step limit: a hostile
+value or a catastrophic pattern (`^(a+)+$`) costs milliseconds, never minutes. A value whose pattern hits the limit
+is reported as a violation that says so.
 """
 
 from __future__ import annotations
 
-import re
+import base64
+import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
-from gitops_tools.errors import PolicyError
+from gitops_tools.model import JsonPath
 
 Schema = dict[str, Any] | bool
+BACKTRACK_LIMIT = 1_000_000  # steps of the backtracking engine per match (look-around and backreferences only)
+ERROR_DEPTH = 200  # errors deeper than this are not located (see SchemaEvaluator._errors)
+BACKTRACK_DETAIL = "its pattern could not be evaluated on this value within the regex backtracking limit"
 
 
-def _refuse(uri: str) -> Any:
-    from referencing.exceptions import NoSuchResource
+class SchemaViolation(NamedTuple):
+    path: JsonPath  # where in the instance; for an unexpected key, the key itself
+    keyword: str  # the schema keyword that failed: required, pattern, ...
+    message: str  # the validator's own words
+    detail: str = ""  # set when the violation is about the evaluation itself (a pattern over its step limit)
 
-    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
+def compile_schema(schema: Schema) -> Any:
+    """A jsonschema-rs validator that never fetches anything; raises ValueError if the schema does not compile."""
+    import jsonschema_rs
 
-def check_schema(schema: Schema) -> None:
-    """Raise PolicyError unless `schema` is valid Draft 2020-12 with local references only."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
+    options = jsonschema_rs.FancyRegexOptions(backtrack_limit=BACKTRACK_LIMIT)
     try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as err:
-        raise PolicyError(f"invalid JSON Schema at {'/'.join(map(str, err.path)) or '(root)'}: {err.message}") from err
-    for ref in remote_refs(schema):
-        raise PolicyError(f"$ref {ref!r} is not local; policies may only use '#...' references (no fetching)")
-
-
-def remote_refs(schema: Any) -> Iterator[str]:
-    """Every $ref / $dynamicRef in `schema` that points outside the schema itself."""
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key in ("$ref", "$dynamicRef"):
-                ref = node.get(key)
-                if isinstance(ref, str) and not ref.startswith("#"):
-                    yield ref
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
-def error_path(error: Any) -> tuple[str | int, ...]:
-    """Where a jsonschema error points; for an unexpected key, the key itself rather than its parent."""
-    path = tuple(error.absolute_path)
-    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        known = schema.get("properties", {})
-        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        extra = [k for k in error.instance if k not in known and not any(p.search(str(k)) for p in patterns)]
-        if extra:
-            return (*path, extra[0])
-    return path
+        return jsonschema_rs.Draft202012Validator(schema, offline=True, pattern_options=options)
+    except jsonschema_rs.ValidationError as err:
+        raise ValueError(str(err).split("\n", 1)[0]) from err
 
 
 class SchemaEvaluator:
-    """A schema compiled once per run: a fast validity gate plus the reference validator for errors.
-
-    The schema must already have passed `check_schema` (policies are checked when loaded or by the test suite).
-    """
+    """A schema compiled once per run. The schema must have passed `check_schema` (custom policies are checked when
+    loaded, built-in ones by the test suite)."""
 
     def __init__(self, schema: Schema) -> None:
-        from jsonschema import Draft202012Validator
-        from referencing import Registry
+        self._validator = compile_schema(schema)
 
-        self._reference = Draft202012Validator(schema, registry=Registry(retrieve=_refuse))  # type: ignore[call-arg]
-        self._fast = _fast_validator(schema)
+    def violations(self, instance: Any) -> Iterator[SchemaViolation]:
+        """Every violation in `instance`. Raises RecursionError when it is nested too deeply to evaluate."""
+        target = instance
+        try:
+            if self._validator.is_valid(instance):
+                return
+            errors = list(self._validator.iter_errors(instance))
+        except ValueError:  # keys or values JSON lacks (1:, true:, !!binary), or an error too deep to hand back
+            target = json_shaped(instance)
+            if self._is_valid_json(target):
+                return
+            errors = self._errors_of_json(target)
+        for error in errors:
+            path = _error_path(error)
+            yield SchemaViolation(
+                path if target is instance else original_path(instance, path),
+                _keyword(error),
+                str(error.message),
+                BACKTRACK_DETAIL if type(error.kind).__name__ == "BacktrackLimitExceeded" else "",
+            )
 
-    def iter_errors(self, instance: Any) -> Iterator[Any]:
-        if self._fast is not None:
-            try:
-                if self._fast.is_valid(instance):
-                    return
-            except (ValueError, TypeError, OverflowError):
-                pass  # not JSON-shaped (e.g. a YAML int key): the reference validator decides
-        yield from self._reference.iter_errors(instance)
+    def _is_valid_json(self, instance: Any) -> bool:
+        try:
+            return bool(self._validator.is_valid(instance))
+        except ValueError as err:  # the JSON form has only JSON types: what is left is the recursion limit
+            raise RecursionError(str(err)) from err
+
+    def _errors_of_json(self, instance: Any) -> list[Any]:
+        """The errors of a JSON-shaped instance. jsonschema-rs copies each error's instance back into Python, which
+        stops at about 250 levels; past that, the errors are found on a copy cut at ERROR_DEPTH levels (the values
+        below the cut are placeholders, so errors at or below it are dropped)."""
+        try:
+            return list(self._validator.iter_errors(instance))
+        except ValueError:
+            errors = [error for error in self._validator.iter_errors(_cut(instance, ERROR_DEPTH))
+                      if len(error.instance_path) < ERROR_DEPTH]
+            if not errors:
+                raise RecursionError("the violation lies deeper than errors can be reported") from None
+            return errors
 
 
-def _fast_validator(schema: Schema) -> Any:
-    try:
-        import jsonschema_rs
-    except ImportError:
+def _cut(value: Any, depth: int) -> Any:
+    """`value` with everything nested `depth` levels down replaced by null."""
+    if depth == 0:
         return None
-    try:
-        return jsonschema_rs.Draft202012Validator(schema, offline=True)
-    except (ValueError, jsonschema_rs.ValidationError):
-        return None  # e.g. a regex only Python's engine understands: use the reference validator alone
+    if isinstance(value, dict):
+        return {key: _cut(item, depth - 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut(item, depth - 1) for item in value]
+    return value
+
+
+def first_violation(evaluator: SchemaEvaluator, instance: Any) -> SchemaViolation | None:
+    """The violation a user should fix first: the one earliest in the document (by path), if any."""
+    return min(evaluator.violations(instance), key=lambda v: list(map(str, v.path)), default=None)
+
+
+def _keyword(error: Any) -> str:
+    steps = [step for step in error.schema_path if isinstance(step, str)]
+    return steps[-1] if steps else ""
+
+
+def _error_path(error: Any) -> JsonPath:
+    """Where an error points; for an unexpected key, the key itself rather than the object holding it."""
+    path: JsonPath = tuple(error.instance_path)
+    unexpected = getattr(error.kind, "unexpected", None)
+    return (*path, unexpected[0]) if unexpected else path
+
+
+def json_key(key: Any) -> str:
+    """A mapping key as JSON (and Kubernetes, via sigs.k8s.io/yaml) spells it: true, null, 1.5."""
+    return key if isinstance(key, str) else json.dumps(key) if isinstance(key, bool | int | float | None) else str(key)
+
+
+def json_shaped(value: Any) -> Any:
+    """`value` with only JSON types: keys as text, sets and tuples as lists, bytes as base64 text (iteratively:
+    however deep the document, no recursion)."""
+    holder: list[Any] = [value]
+    stack: list[tuple[Any, Any, Any]] = [(holder, 0, value)]
+    while stack:
+        parent, slot, item = stack.pop()
+        if isinstance(item, dict):
+            parent[slot] = mapping = {json_key(key): child for key, child in item.items()}
+            stack.extend((mapping, key, child) for key, child in mapping.items())
+        elif isinstance(item, list | tuple | set | frozenset):
+            parent[slot] = items = list(item)
+            stack.extend((items, index, child) for index, child in enumerate(items))
+        elif isinstance(item, bytes):
+            parent[slot] = base64.b64encode(item).decode("ascii")
+    return holder[0]
+
+
+def original_path(data: Any, path: JsonPath) -> JsonPath:
+    """`path` in the JSON form of `data` mapped back onto `data`'s own keys (which may be True, None, 1...)."""
+    steps: list[Any] = []
+    for step in path:
+        if isinstance(data, dict):
+            key = next((key for key in data if json_key(key) == step), step)
+            steps.append(key)
+            data = data.get(key)
+        else:
+            steps.append(step)
+            data = data[step] if isinstance(data, list) and isinstance(step, int) and step < len(data) else None
+    return tuple(steps)

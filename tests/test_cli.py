@@ -124,7 +124,7 @@ def test_findings_exit_1(run_cli: CliRun, write_files: FileWriter) -> None:
         pytest.param(["explain"], {}, "policy_id", id="explain-without-id"),
         pytest.param(["lint", "--fail-on", "fatal", "pod.yaml"], {}, "invalid choice", id="bad-fail-on"),
         pytest.param(["lint", "pod.yaml"], {".gitops-tools.yaml": "fail_on: never\n"},
-                     ".gitops-tools.yaml:1:1: invalid config: fail_on: 'never' is not one of", id="bad-config-fail-on"),
+                     '.gitops-tools.yaml:1:1: invalid config: fail_on: "never" is not one of', id="bad-config-fail-on"),
         pytest.param(["lint", "pod.yaml"], {".gitops-tools.yaml": "---\n---\npolicies: {}\n"},
                      ".gitops-tools.yaml:3:1: a config file holds one YAML document", id="config-two-documents"),
         pytest.param(["lint", "--select", "", "pod.yaml"], {}, "--select needs policy ids or globs", id="select-empty"),

@@ -15,7 +15,7 @@ from gitops_tools.errors import PolicyError
 from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
 from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
-from gitops_tools.validation import check_schema
+from gitops_tools.schemacheck import check_schema
 
 POLICY_FILES = policy_files(BUILTIN_POLICY_DIR)
 CATALOGUE = load_policies()
