@@ -14,9 +14,12 @@ from typing import TextIO
 
 from gitops_tools import __version__
 from gitops_tools.errors import ConfigError
-from gitops_tools.model import Finding
+from gitops_tools.fileio import read_user_file
+from gitops_tools.loading.json_text import position
+from gitops_tools.model import Finding, Location
 
 VERSION = 1
+MAX_BASELINE_BYTES = 256 * 1024 * 1024  # about a million findings
 
 
 def write(findings: list[Finding], stream: TextIO) -> None:
@@ -35,12 +38,15 @@ class Baseline:
 
 def read(path: Path) -> Baseline:
     """The fingerprints of a baseline file, counted, with their files."""
+    raw = read_user_file(path, "baseline", MAX_BASELINE_BYTES)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"cannot read baseline {path}: {err.strerror}") from err
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ConfigError(f"baseline {path} is not valid JSON: {err}") from err
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"baseline {path} is not UTF-8 text ({err.reason} at byte {err.start})") from err
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"baseline {path} is not valid JSON: {err.msg}", Location(str(path), *position(err))) from err
+    except (RecursionError, ValueError) as err:  # nesting deeper than Python's stack, an integer of 5,000 digits
+        raise ConfigError(f"baseline {path} is not a gitops-tools baseline: {_reason(err)}") from err
     entries = data.get("findings") if isinstance(data, dict) and data.get("version") == VERSION else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
                                                 for e in entries):
@@ -63,3 +69,7 @@ def subtract(findings: list[Finding], baseline: Baseline, linted: set[str]) -> t
             new.append(finding)
     return new, sum(count for fingerprint, count in remaining.items()
                     if not baseline.files.get(fingerprint) or baseline.files[fingerprint] in linted)
+
+
+def _reason(err: Exception) -> str:
+    return "it is nested too deeply" if isinstance(err, RecursionError) else str(err)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -15,6 +17,15 @@ from gitops_tools.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_USAGE, Git
 
 class _UsageError(Exception):
     pass
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that cleanups run (temporary files, half-made repositories): it is
+    a BaseException, like KeyboardInterrupt, so no `except Exception` swallows it."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 class _ParserExitError(Exception):
@@ -59,6 +70,7 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="*", default=["."], help="files or folders ('-' reads stdin); default: .")
     lint.add_argument("--format", choices=available_formats(), default="text", help="output format (default: text)")
     lint.add_argument("--config", type=Path, help="config file (default: nearest .gitops-tools.yaml)")
+    _policy_dir_option(lint)
     lint.add_argument("--severity-threshold", choices=SEVERITIES,
                       help="report only findings at or above this severity (default: info)")
     lint.add_argument("--fail-on", choices=SEVERITIES,
@@ -85,6 +97,7 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     rules.add_argument("--check", action="store_true",
                        help="run every policy's examples (custom ones included); exit 1 if any disagrees")
     rules.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
+    _policy_dir_option(rules)
 
     new = commands.add_parser("new", help="create a repository from a scaffold (lists them without a name)",
                               stream=stream)
@@ -101,12 +114,21 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print one policy's documentation", stream=stream)
     explain.add_argument("policy_id")
     explain.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
+    _policy_dir_option(explain)
     return parser
+
+
+def _policy_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="add the custom policies in DIR (repeatable; unlike a config's policy_dirs, it may lie "
+                             "outside the repository)")
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
          stdin: BinaryIO | None = None) -> int:
     out, err = stdout or _safe_stream(sys.stdout), stderr or _safe_stream(sys.stderr)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         args = build_parser(out).parse_args(argv)
         from gitops_tools import commands
@@ -128,8 +150,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except KeyboardInterrupt:
         err.write("gitops-tools: interrupted\n")
         return 130
+    except _Terminated:
+        err.write("gitops-tools: terminated\n")
+        return 128 + signal.SIGTERM
     except Exception as error:  # noqa: BLE001 - last-resort boundary: report, never a bare traceback
         return _internal_error(error, err)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _safe_stream(stream: TextIO) -> TextIO:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -21,15 +20,17 @@ def _config(args: argparse.Namespace) -> Config:
     from gitops_tools.discovery import common_folder
 
     path: Path | None = args.config
-    if path is not None and not path.is_file():
+    if path is not None and not os.path.lexists(path):
         raise ConfigError(f"config file not found: {path}")
     return load_config(path or find_config(common_folder(getattr(args, "paths", []))), Path.cwd())
 
 
-def _policies(config: Config) -> dict[str, Policy]:
+def _policies(config: Config, args: argparse.Namespace) -> dict[str, Policy]:
+    """Built-in policies, those of the config's policy_dirs, and those of --policy-dir (which may be anywhere: the
+    user named them; a config, which may come from a pull request, is kept inside its repository)."""
     from gitops_tools.policies import load_policies
 
-    return load_policies(config.policy_dirs)
+    return load_policies((*config.policy_dirs, *args.policy_dir))
 
 
 def _ids(values: list[str], flag: str) -> tuple[str, ...]:
@@ -48,7 +49,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     from gitops_tools.reporters import Style, get_reporter
 
     config = _config(args)
-    policies = _policies(config)
+    policies = _policies(config, args)
     options = LintOptions(
         select=_ids(args.select, "--select"),
         ignore=_ids(args.ignore, "--ignore"),
@@ -71,6 +72,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     result = lint(args.paths, config, policies, options, progress, stdin)
     if args.write_baseline is not None:
         from gitops_tools import baseline
+        from gitops_tools.fileio import write_atomically
 
         write_atomically(args.write_baseline, lambda stream: baseline.write(result.findings, stream))
         out.write(f"Baseline of {len(result.findings)} finding(s) written to {args.write_baseline}.\n")
@@ -80,33 +82,13 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     if args.output is None:
         get_reporter(args.format)(result, out, Style(color=color, environment=environment))
     else:
+        from gitops_tools.fileio import write_atomically
         from gitops_tools.reporters.text import summary
 
         style = Style(environment=environment)
         write_atomically(args.output, lambda stream: get_reporter(args.format)(result, stream, style))
         out.write(f"{summary(result)}\nReport ({args.format}) written to {args.output}.\n")
     return EXIT_FINDINGS if result.failed else EXIT_CLEAN
-
-
-def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
-    """Write through a temporary file in the same folder and rename it: never a half-written report."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as err:
-        raise ConfigError(f"cannot write {path}: {err.strerror}") from err
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            write(stream)
-        Path(temporary).replace(path)
-    except OSError as err:
-        Path(temporary).unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {err.strerror}") from err
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> None:
@@ -132,7 +114,7 @@ def _progress(err: TextIO) -> Progress:
 def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import markdown_catalogue, rule_line
 
-    policies = _policies(_config(args))
+    policies = _policies(_config(args), args)
     if args.check:
         from gitops_tools.examples import check_examples
 
@@ -151,7 +133,7 @@ def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryI
 def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import explain_text
 
-    policies = _policies(_config(args))
+    policies = _policies(_config(args), args)
     policy = policies.get(args.policy_id)
     if policy is None:
         import difflib
@@ -164,7 +146,7 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Binar
 
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
-    from gitops_tools.scaffold import available_scaffolds, commit_initial, render, resolve_answers
+    from gitops_tools.scaffold import available_scaffolds, render, resolve_answers
 
     scaffolds = available_scaffolds()
     if args.scaffold is None:
@@ -176,10 +158,9 @@ def run_new(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO 
         raise ConfigError(f"unknown scaffold {args.scaffold!r}; available: {', '.join(scaffolds)}")
     given = {**_answers_file(args.answers), **_set_answers(args.answers_set)}
     answers = resolve_answers(scaffold, given, no_input=args.no_input or not out.isatty())
-    target = render(scaffold, answers, args.output_dir, force=args.force)
+    target, commit = render(scaffold, answers, args.output_dir, force=args.force, git=not args.no_git)
     out.write(f"Created {target} from scaffold {scaffold.name} {scaffold.version}.\n")
-    if not args.no_git:
-        commit = commit_initial(target, scaffold)
+    if commit is not None:
         out.write(f"Initialised a git repository with commit {commit[:12]}.\n")
     return EXIT_CLEAN
 
@@ -198,18 +179,10 @@ def _answers_file(path: Path | None) -> dict[str, str]:
     """Answers from a YAML/JSON mapping, or from the `answers` of a .scaffold.json state file."""
     if path is None:
         return {}
-    from gitops_tools.loading import Limits, load_bytes
-    from gitops_tools.model import Location
+    from gitops_tools.loading import load_user_file
 
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(f"cannot read answers file {path}: {error.strerror}") from error
-    loaded = load_bytes(raw, str(path), Limits(), is_json=path.suffix == ".json")
-    if loaded.problems:
-        problem = loaded.problems[0]
-        raise ConfigError(f"invalid answers file: {problem.detail}", Location(str(path), problem.line, problem.col))
-    data = loaded.documents[0].data if len(loaded.documents) == 1 else None
+    documents = load_user_file(path, "answers file")
+    data = documents[0].data if len(documents) == 1 else None
     if isinstance(data, dict) and isinstance(data.get("answers"), dict) and "scaffold" in data:
         data = data["answers"]
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):

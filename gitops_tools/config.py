@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_tools.errors import ConfigError
-from gitops_tools.loading import Limits, load_bytes
+from gitops_tools.fileio import real_path
+from gitops_tools.gitrepo import repository_root
+from gitops_tools.loading import Limits, load_user_file
 from gitops_tools.loading.document import Span
 from gitops_tools.model import JsonPath, Location, Severity
 from gitops_tools.pathmatch import Globs
@@ -40,35 +42,34 @@ class Config:
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file in `start` or its parents, not looking above the enclosing git repository."""
-    for folder in (start.resolve(), *start.resolve().parents):
+    for folder in (real_path(start), *real_path(start).parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            if _is_file(folder / name):
                 return folder / name
         if (folder / ".git").exists():
             return None
     return None
 
 
+def _is_file(path: Path) -> bool:
+    """Whether a config file is there; a folder that may not be searched is an error (a config may be hidden in it)."""
+    try:
+        return path.is_file()
+    except OSError as err:
+        raise ConfigError(f"cannot look for a config file in {path.parent}: {err.strerror or err}") from err
+
+
 def load_config(path: Path | None, default_root: Path) -> Config:
     if path is None:
-        return Config(root=default_root.resolve())
+        return Config(root=real_path(default_root))
     path = _shown(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
-    loaded = load_bytes(raw, str(path), Limits())
-    if [problem.policy_id for problem in loaded.problems] == ["file-empty"]:
-        return Config(root=path.parent.resolve(), path=path)
-    if loaded.problems:
-        problem = loaded.problems[0]
-        raise ConfigError(f"invalid config file: {problem.detail}", Location(str(path), problem.line, problem.col))
-    if len(loaded.documents) > 1:
-        line, col, _, _ = loaded.documents[1].locate(())
+    documents = load_user_file(path, "config file", empty_ok=True)
+    if len(documents) > 1:
+        line, col, _, _ = documents[1].locate(())
         raise ConfigError("a config file holds one YAML document", Location(str(path), line, col))
-    if not loaded.documents or loaded.documents[0].data is None:
-        return Config(root=path.parent.resolve(), path=path)
-    document = loaded.documents[0]
+    if not documents or documents[0].data is None:
+        return Config(root=real_path(path.parent), path=path)
+    document = documents[0]
     data = document.data
     from gitops_tools.validation import SchemaEvaluator, first_violation
 
@@ -84,16 +85,20 @@ def load_config(path: Path | None, default_root: Path) -> Config:
 
 def _shown(path: Path) -> Path:
     """The config path as findings show it: relative to the working directory when it is inside it."""
-    resolved = path.resolve()
+    resolved = real_path(path)
     return resolved.relative_to(Path.cwd()) if resolved.is_relative_to(Path.cwd()) else path
 
 
 def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> Config:
-    root = path.parent.resolve()
+    root = real_path(path.parent)
     policy_dirs = tuple(root / folder for folder in data.get("policy_dirs", ()))
+    boundary = repository_root(root) or root
     for index, folder in enumerate(policy_dirs):
+        line, col, _, _ = locate(("policy_dirs", index))
+        if not real_path(folder).is_relative_to(boundary):
+            raise ConfigError(f"policy directory {folder} is outside the repository {boundary}: a config may only name "
+                              "folders inside it (give others with --policy-dir)", Location(str(path), line, col))
         if not folder.is_dir():
-            line, col, _, _ = locate(("policy_dirs", index))
             raise ConfigError(f"policy directory not found: {folder}", Location(str(path), line, col))
     threshold, fail_on = data.get("severity_threshold"), data.get("fail_on")
     settings: dict[str, Any] = data.get("policies", {})

@@ -1,21 +1,27 @@
 """Which files a lint run reads: YAML and JSON under the given paths, minus what is ignored or excluded.
 
-Skipped everywhere: vendored and tool folders, Helm chart templates (not YAML until rendered), anything the config
-excludes, and, inside a git work tree, what git ignores. Kustomize patch files are marked `patch`: they are partial
-resources, so only their syntax is checked.
+Skipped everywhere: vendored and tool folders, anything the config excludes, and, inside a git work tree, what git
+ignores (the files of submodules and nested repositories are linted). Helm chart templates are not YAML until
+rendered: they are skipped and counted, so the summary can say so. Kustomize patch files are marked `patch`: they
+are partial resources, so only their syntax is checked.
+
+Nothing is skipped in silence: a folder that cannot be read, and a symbolic link found while walking that points
+outside the repository (a pull request must not make the linter read files of the CI machine), become sources
+that carry their problem, so they are reported as findings.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_tools.errors import GitopsToolsError
+from gitops_tools.fileio import real_path
 from gitops_tools.kustomize import patch_files
+from gitops_tools.model import Problem
 from gitops_tools.pathmatch import Globs
 
 LINTED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
@@ -24,39 +30,72 @@ SKIPPED_DIRS = frozenset({
     ".terraform", ".mypy_cache", ".pytest_cache", ".ruff_cache",
 })
 STDIN = "-"
+HELM_TEMPLATE = "Helm chart template"
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file to lint: `display` is how findings name it, `relpath` is what config globs match."""
+    """A file to lint: `display` is how findings name it, `relpath` is what config globs match.
+
+    `problem` is set when discovery already knows the file cannot be read (its findings are that problem)."""
 
     path: Path | None  # None for stdin
     display: str
     relpath: str
     patch: bool = False
+    problem: Problem | None = None
 
 
-def discover(paths: Iterable[str], root: Path, exclude: Globs) -> list[SourceFile]:
-    found: dict[Path, Path] = {}  # resolved -> as given
+@dataclass(frozen=True)
+class Discovered:
+    files: list[SourceFile]
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths (Helm templates...)
+
+
+def discover(paths: Iterable[str], root: Path, exclude: Globs) -> Discovered:
+    found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
+    skipped: dict[str, list[str]] = {}
     stdin = False
     for given in paths:
         if given == STDIN:
             stdin = True
             continue
         path = Path(given)
-        if not path.exists() and not path.is_symlink():  # a dangling link is read, and reported unreadable
-            raise GitopsToolsError(f"path not found: {given}")
-        for candidate in _walk(path) if path.is_dir() else [path]:
-            if not in_helm_templates(candidate):
-                found.setdefault(candidate.resolve(), candidate)
+        if not _exists(path):
+            raise GitopsToolsError(f"path not found: {printable(given)}")
+        walked = _walk(path) if _is_dir(path) else [(path, None)]
+        for candidate, problem in walked:
+            if in_helm_templates(candidate):
+                skipped.setdefault(HELM_TEMPLATE, []).append(display_path(candidate))
+            else:
+                found.setdefault(real_path(candidate), (candidate, problem))
     patches = patch_files(found)
     files = [SourceFile(None, "<stdin>", "<stdin>")] if stdin else []
-    for resolved, given_path in found.items():
+    for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
-            files.append(SourceFile(given_path, Path(os.path.normpath(given_path)).as_posix(), relpath,
-                                    resolved in patches))
-    return files
+            files.append(SourceFile(given_path, display_path(given_path), relpath, resolved in patches, problem))
+    return Discovered(files, skipped)
+
+
+def display_path(path: Path) -> str:
+    """How findings name a file: as given, normalised (`./a/../b.yaml` is `b.yaml`), safe to print."""
+    return printable(Path(os.path.normpath(path)).as_posix())
+
+
+def printable(text: str) -> str:
+    """`text` with what a terminal would act on escaped: control characters (`\\x1b`, newlines), bidirectional
+    overrides, and the undecodable bytes of a file name (`\\xff`), so one line stays one line and shows the truth."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8, as os.fsdecode carries it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def relative_posix(resolved: Path, root: Path, fallback: str) -> str:
@@ -67,44 +106,82 @@ def relative_posix(resolved: Path, root: Path, fallback: str) -> str:
 def common_folder(paths: Iterable[str]) -> Path:
     """The deepest folder holding every path given (the working directory for none, or for stdin alone): where the
     config is looked for and the repository found, whatever order the paths come in."""
-    folders = [p.resolve() if p.is_dir() else p.resolve().parent for p in map(Path, paths) if str(p) != STDIN
-               and (p.exists() or p.is_symlink())]
+    folders = [real_path(p) if _is_dir(p) else real_path(p).parent for p in map(Path, paths) if str(p) != STDIN
+               and _exists(p)]
     return Path(os.path.commonpath(folders)) if folders else Path.cwd()
 
 
 def in_helm_templates(path: Path) -> bool:
     """Inside a chart's templates/ folder (a folder beside Chart.yaml)?"""
     parents = path.absolute().parents
-    return any(folder.name == "templates" and (folder.parent / "Chart.yaml").is_file() for folder in parents)
+    return any(folder.name == "templates" and _is_file(folder.parent / "Chart.yaml") for folder in parents)
 
 
-def _walk(top: Path) -> Iterator[Path]:
-    tracked = _git_files(top)
-    for folder, dirnames, filenames in os.walk(top):
+def _exists(path: Path) -> bool:
+    """Whether anything is at `path`: a dangling or looping link counts (it is read, and reported unreadable)."""
+    try:
+        path.lstat()
+    except OSError:
+        return False
+    return True
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. no permission to look inside its parent: read as a file, and reported unreadable
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _walk(top: Path) -> Iterator[tuple[Path, Problem | None]]:
+    """Each YAML/JSON file under `top`, with the problem that keeps it from being read, if discovery sees one."""
+    listing = _git_files(top)
+    boundary = listing.toplevel if listing is not None else real_path(top)
+    unreadable: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(top, onerror=unreadable.append):
+        yield from ((Path(err.filename), _unreadable_folder(err)) for err in unreadable)
+        unreadable.clear()
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
             path = Path(folder, name)
-            if path.suffix not in LINTED_SUFFIXES or not _regular(path):
+            if path.suffix not in LINTED_SUFFIXES:
                 continue
-            if tracked is None or tracked.allows(path.relative_to(top).as_posix()):
-                yield path
+            if listing is None or listing.allows(path.relative_to(top).as_posix()):
+                yield path, _outside(path, boundary)
+    yield from ((Path(err.filename), _unreadable_folder(err)) for err in unreadable)
 
 
-def _regular(path: Path) -> bool:
-    """Only regular files (no FIFOs, sockets, devices, dangling links): reading those can block or fail."""
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return True  # unreadable: reported as file-unreadable when read
+def _unreadable_folder(err: OSError) -> Problem:
+    return Problem("file-unreadable", f"it is a folder that cannot be listed, so nothing in it was linted: "
+                   f"{err.strerror or err}")
+
+
+def _outside(path: Path, boundary: Path) -> Problem | None:
+    """A walked symbolic link to a file outside the repository (or the walked folder, outside git) is not read."""
+    if not path.is_symlink() or real_path(path).is_relative_to(boundary):
+        return None
+    return Problem("file-symlink-inside-repository", f"it points outside {boundary}; not read")
 
 
 @dataclass(frozen=True)
 class _GitListing:
+    toplevel: Path  # the work tree's root, real path
     files: frozenset[str]
-    nested_repos: tuple[str, ...]  # git lists a nested repository or submodule as its folder only
+    nested_repos: tuple[str, ...]  # an untracked nested repository is listed as its folder only, `nested/`
 
     def allows(self, relpath: str) -> bool:
-        return relpath in self.files or any(relpath.startswith(folder) for folder in self.nested_repos)
+        """Tracked or untracked-but-not-ignored; files of a submodule (listed as its folder, `sub`) or of a nested
+        repository are allowed too: git does not list them, it does not ignore them."""
+        if relpath in self.files or any(relpath.startswith(folder) for folder in self.nested_repos):
+            return True
+        return any(relpath[:index] in self.files for index, char in enumerate(relpath) if char == "/")
 
 
 def _git_files(top: Path) -> _GitListing | None:
@@ -116,11 +193,13 @@ def _git_files(top: Path) -> _GitListing | None:
     ignored = _git(top, "check-ignore", "-q", ".")
     if ignored is None or ignored[0] == 0:
         return None
+    toplevel = _git(top, "rev-parse", "--show-toplevel")
     listed = _git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    if listed is None or listed[0] != 0:
+    if listed is None or listed[0] != 0 or toplevel is None or toplevel[0] != 0:
         return None
     names = [os.fsdecode(name) for name in listed[1].split(b"\0") if name]
-    return _GitListing(frozenset(names), tuple(name for name in names if name.endswith("/")))
+    root = real_path(Path(os.fsdecode(toplevel[1].rstrip(b"\n"))))
+    return _GitListing(root, frozenset(names), tuple(name for name in names if name.endswith("/")))
 
 
 def _git(top: Path, *args: str) -> tuple[int, bytes] | None:

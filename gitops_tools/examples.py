@@ -1,23 +1,31 @@
 """Run a policy's own examples: every `pass` example must give no finding of it, every `fail` example at least one.
 
 The test suite runs this over the built-in catalogue; `gitops-tools rules --check` runs it over custom policies too.
+Custom policies come from a repository and may be hostile: an example is written only inside its own temporary
+folder. A `filename` or `lint` path that is absolute or climbs out with `..`, and a `symlink` whose target leaves the
+folder, are refused (the meta-schema refuses them too) before anything is written.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+import posixpath
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from gitops_tools.config import Config
-from gitops_tools.discovery import SourceFile
+from gitops_tools.discovery import discover
 from gitops_tools.engine import Engine
+from gitops_tools.errors import PolicyError
+from gitops_tools.fileio import real_path
 from gitops_tools.lint import check_file, read_source
 from gitops_tools.loading import Limits
-from gitops_tools.model import Finding, Policy
+from gitops_tools.model import Finding, Location, Policy
+from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import Workloads
 
 
@@ -38,19 +46,62 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
     Every policy runs, not `policy` alone, because some depend on others having run (an unused suppression is one
     whose policy ran and found nothing)."""
     spec: dict[str, Any] = {"text": example} if isinstance(example, str) else example
-    path = folder / spec.get("filename", "example.yaml")
+    target = folder / _inside(folder, spec["lint"], "lint", policy.source) if "lint" in spec else None
+    path = _write(spec, folder, policy.source)
+    config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
+    engine = Engine([p for p in policies.values() if p.enabled or p is policy], policies, Workloads.load())
+    findings = []
+    for found in discover([str(target or path)], real_path(folder), Globs(())).files:
+        source = replace(found, display=found.relpath)  # findings name files as in the example's folder
+        loaded = read_source(source, config)
+        findings += check_file(engine, loaded, source.relpath, documents=not source.patch)
+    return [f for f in findings if f.policy_id == policy.id]
+
+
+def _write(spec: dict[str, Any], folder: Path, source: str) -> Path:
+    """Materialise the example; every path is checked before anything is written."""
+    relative = _inside(folder, spec.get("filename", "example.yaml"), "filename", source)
+    target = spec.get("symlink")
+    if "symlink" in spec and not _stays_inside(folder, relative, target):
+        raise _refused(source, "symlink", target)
+    path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     if "symlink" in spec:
-        path.symlink_to(spec["symlink"])
+        path.symlink_to(target)
+    elif spec.get("fifo"):
+        os.mkfifo(path)
     elif "base64" in spec:
         path.write_bytes(base64.b64decode(spec["base64"]))
     else:
         path.write_text(spec["text"], encoding="utf-8")
-    config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
-    relpath = path.relative_to(folder).as_posix()
-    loaded = read_source(SourceFile(path, relpath, relpath), config)
-    engine = Engine([p for p in policies.values() if p.enabled or p is policy], policies, Workloads.load())
-    return [f for f in check_file(engine, loaded, relpath) if f.policy_id == policy.id]
+    return path
+
+
+def _inside(folder: Path, relative: Any, field: str, source: str) -> str:
+    """`relative`, normalised, if it names a place inside `folder` (lexically: the folder is new and empty, so no
+    link inside it can lead out); else a PolicyError naming the policy file."""
+    if not isinstance(relative, str) or not relative or posixpath.isabs(relative) or "\\" in relative:
+        raise _refused(source, field, relative)
+    normal = posixpath.normpath(relative)
+    if normal == ".." or normal.startswith("../") or not (folder / normal).absolute().is_relative_to(folder):
+        raise _refused(source, field, relative)
+    return normal
+
+
+def _stays_inside(folder: Path, link: str, target: Any) -> bool:
+    """Whether a link at `link` to `target` (relative to the link's folder) names a place inside `folder`."""
+    if not isinstance(target, str) or posixpath.isabs(target):
+        return False
+    try:
+        _inside(folder, posixpath.join(posixpath.dirname(link), target), "symlink", "")
+    except PolicyError:
+        return False
+    return True
+
+
+def _refused(source: str, field: str, value: Any) -> PolicyError:
+    return PolicyError(f"example {field} {value!r} leaves the example's folder; examples are written and read only "
+                       "inside it", Location(source))
 
 
 def check_examples(policies: dict[str, Policy]) -> Iterator[ExampleFailure]:

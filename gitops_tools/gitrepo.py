@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_tools.errors import GitopsToolsError
+from gitops_tools.fileio import real_path
 
 if TYPE_CHECKING:
     from git import Repo
@@ -34,7 +35,15 @@ class Changes:
 
     def lines(self, path: Path) -> LineRanges | None:
         """Added or modified line ranges; () for a file changed only by deletions or a rename; None if unchanged."""
-        return self.files.get(path.resolve())
+        return self.files.get(real_path(path))
+
+
+def repository_root(start: Path) -> Path | None:
+    """The enclosing git work tree: what repo-relative report paths (SARIF, GitLab) are relative to."""
+    for folder in (real_path(start), *real_path(start).parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def changes_since(start: Path, ref: str) -> Changes:
@@ -47,7 +56,7 @@ def changes_since(start: Path, ref: str) -> Changes:
         raise GitError(f"--changed-since needs a git repository, and {start} is not in one") from err
     if repo.working_tree_dir is None:
         raise GitError(f"{repo.git_dir} is a bare repository: there is no working tree to lint")
-    root = Path(repo.working_tree_dir).resolve()
+    root = real_path(Path(repo.working_tree_dir))
     try:
         base = _merge_base(repo, ref)
         diff = repo.git.diff(base, "--no-color", "--no-ext-diff", "--unified=0", "-M", "--diff-filter=d",
@@ -56,7 +65,7 @@ def changes_since(start: Path, ref: str) -> Changes:
     except GitCommandError as err:
         raise GitError(f"git failed: {(err.stderr or str(err)).strip()}") from err
     files = _parse_diff(diff, root)
-    files.update({(root / name).resolve(): WHOLE_FILE for name in untracked.split("\0") if name})
+    files.update({real_path(root / name): WHOLE_FILE for name in untracked.split("\0") if name})
     return Changes(root, base, files)
 
 
@@ -92,7 +101,7 @@ def _parse_diff(diff: str, root: Path) -> dict[Path, LineRanges]:
         if line.startswith(("+++ ", "rename to ")):  # a pure rename has no +++ line, only its header
             name = _unquote(line.split(" ", 2)[-1] if line.startswith("rename") else line[4:].rstrip("\t"))
             name = name if line.startswith("rename") else name.removeprefix("b/")
-            current = None if name == "/dev/null" else files.setdefault((root / name).resolve(), [])
+            current = None if name == "/dev/null" else files.setdefault(real_path(root / name), [])
         elif line.startswith("@@") and current is not None:
             match = _HUNK.match(line)
             if match:

@@ -6,7 +6,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from gitops_tools.fileio import read_regular, real_path
+
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATION_BYTES = 1024 * 1024
 
 
 def patch_files(files: Iterable[Path]) -> set[Path]:
@@ -17,7 +20,7 @@ def patch_files(files: Iterable[Path]) -> set[Path]:
         for name in KUSTOMIZATION_NAMES:
             kustomization = folder / name
             if kustomization.is_file():
-                patches.update((folder / entry).resolve() for entry in _patch_entries(kustomization))
+                patches.update(real_path(folder / entry) for entry in _patch_entries(kustomization))
     return patches
 
 
@@ -25,8 +28,8 @@ def _patch_entries(kustomization: Path) -> Iterator[str]:
     import yaml
 
     try:
-        data: Any = yaml.load(kustomization.read_bytes(), Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError):
+        data: Any = yaml.load(read_regular(kustomization, KUSTOMIZATION_BYTES), Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError, RecursionError):
         return  # the file itself is linted and reported
     if not isinstance(data, dict):
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,8 +14,9 @@ from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, relative_posix
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
+from gitops_tools.fileio import FileTooLargeError, NotRegularFileError, read_regular, real_path
 from gitops_tools.fingerprint import repeat_fingerprint
-from gitops_tools.gitrepo import Changes, LineRanges, changes_since
+from gitops_tools.gitrepo import Changes, LineRanges, changes_since, repository_root
 from gitops_tools.loading import LoadedFile, load_bytes, too_large
 from gitops_tools.model import Finding, Policy, Problem, Severity
 from gitops_tools.targets import Workloads
@@ -52,6 +52,7 @@ class LintResult:
     changed_lines: dict[str, tuple[tuple[int, int], ...]] | None = None
     fixed: int | None = None  # with --baseline: baseline findings no longer found
     paths: list[str] = field(default_factory=list)  # every linted file by its display path (junit lists them all)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths of files not linted
 
     @property
     def failed(self) -> bool:
@@ -101,7 +102,8 @@ def _matches(policy_id: str, patterns: Iterable[str]) -> bool:
 def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], options: LintOptions,
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
     engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load())
-    sources = discover(paths, config.root, config.exclude)
+    discovered = discover(paths, config.root, config.exclude)
+    sources = discovered.files
     changes = _changes(paths, sources, options)
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
@@ -110,6 +112,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         files=len(sources), policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"),
         fail_on=options.fail_on or config.fail_on or Severity.WARNING, rules=dict(engine.policies), root=root,
         paths=[source.display for source in sources], changed_lines=None if changes is None else {},
+        skipped=discovered.skipped,
     )
     findings = list(_config_findings(engine, config, policies, root))
     for done, source in enumerate(sources, 1):
@@ -139,14 +142,6 @@ def _excluded(config: Config, finding: Finding, relpath: str) -> bool:
     return settings is not None and settings.exclude.match(relpath)
 
 
-def repository_root(start: Path) -> Path | None:
-    """The enclosing git work tree: what repo-relative report paths (SARIF, GitLab) are relative to."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
 def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptions) -> Changes | None:
     if options.diff_lines and not options.changed_since:
         raise ConfigError("--diff-lines needs --changed-since REF")
@@ -156,7 +151,7 @@ def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptio
         raise ConfigError("--changed-since cannot lint '-' (stdin): there is no file to compare")
     changes = changes_since(Path(paths[0]) if paths else Path.cwd(), options.changed_since)
     for source in sources:
-        if source.path is not None and not source.path.resolve().is_relative_to(changes.root):
+        if source.path is not None and not real_path(source.path).is_relative_to(changes.root):
             raise ConfigError(f"{source.display} is outside the git repository at {changes.root}")
     return changes
 
@@ -165,7 +160,7 @@ def _relative(source: SourceFile, root: Path) -> str:
     """The file's path from the repository root: what fingerprints hash, whatever the working directory."""
     if source.path is None:
         return source.display
-    return relative_posix(source.path.resolve(), root, source.relpath)
+    return relative_posix(real_path(source.path), root, source.relpath)
 
 
 def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,
@@ -198,20 +193,24 @@ def _unique_fingerprints(findings: list[Finding]) -> list[Finding]:
 
 
 def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> LoadedFile:
+    """The file's documents and problems; bytes are read only from a regular file, and never past the size limit."""
     limit = config.limits.max_file_bytes
-    is_json = source.display.endswith(".json")
+    if source.problem is not None:
+        return LoadedFile(source.display, problems=[source.problem])
+    if source.path is None:
+        if stdin is None:
+            raise ConfigError("'-' (stdin) was given but no input stream is available")
+        return load_bytes(stdin.read(limit + 1), source.display, config.limits)
     try:
-        if source.path is None:
-            if stdin is None:
-                raise ConfigError("'-' (stdin) was given but no input stream is available")
-            return load_bytes(stdin.read(limit + 1), source.display, config.limits)
-        with source.path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limit:  # reported without reading the file
-                return LoadedFile(source.display, problems=[too_large(size, limit)])
-            return load_bytes(handle.read(), source.display, config.limits, is_json=is_json)
+        raw = read_regular(source.path, limit)
+    except FileTooLargeError as err:
+        return LoadedFile(source.display, problems=[too_large(err.size, limit)])
+    except NotRegularFileError as err:
+        detail = f"it is a {err.kind}; only regular files are read"
+        return LoadedFile(source.display, problems=[Problem("file-not-regular", detail)])
     except OSError as err:
         return LoadedFile(source.display, problems=[Problem("file-unreadable", err.strerror or str(err))])
+    return load_bytes(raw, source.display, config.limits, is_json=source.display.endswith(".json"))
 
 
 def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy],
@@ -221,5 +220,5 @@ def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Poli
         if policy_id not in policies:
             problem = Problem("exemption-unknown-policy", f"{policy_id!r} is not a policy id", location.line,
                               location.col)
-            key = relative_posix(Path(location.path).resolve(), root, location.path)
+            key = relative_posix(real_path(Path(location.path)), root, location.path)
             yield from engine.evaluate(LoadedFile(location.path, problems=[problem]), location.path, key)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.errors import PolicyError
+from gitops_tools.fileio import real_path
 from gitops_tools.model import Location, Policy, Severity, Targets
 from gitops_tools.resources import schema_path
 from gitops_tools.schemacheck import check_schema
@@ -19,10 +21,18 @@ POLICY_SUFFIXES = (".yaml", ".yml")
 
 
 def policy_files(directory: Path) -> list[Path]:
-    """Every policy file under `directory`, in a stable order."""
+    """Every policy file under `directory`, in a stable order. Links to folders are not followed, and a policy file
+    may not be a link out of its folder (a config may only name policy folders inside its repository)."""
     if not directory.is_dir():
         raise PolicyError(f"policy directory not found: {directory}")
-    return sorted(p for p in directory.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
+    top, found = real_path(directory), []
+    for folder, _, names in os.walk(directory):
+        for path in (Path(folder, name) for name in names if Path(name).suffix in POLICY_SUFFIXES):
+            if not real_path(path).is_relative_to(top):
+                raise PolicyError(f"{path} links outside its policy directory {directory}; not read",
+                                  Location(str(path)))
+            found.append(path)
+    return sorted(found)
 
 
 def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
@@ -45,14 +55,12 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False) -> Pol
     Custom policies also get their JSON Schema checked here (built-in ones are checked by the test suite, not on
     every run) and may not use the loader's own checks.
     """
-    from gitops_tools.loading import Limits, load_bytes
+    from gitops_tools.loading import load_user_file
 
-    loaded = load_bytes(path.read_bytes(), str(path), Limits())
-    if loaded.problems or len(loaded.documents) != 1:
-        problem = loaded.problems[0] if loaded.problems else None
-        detail = problem.detail if problem else "a policy file holds exactly one YAML document"
-        raise PolicyError(f"invalid policy file: {detail}", _location(path, problem.line if problem else 1))
-    document = loaded.documents[0]
+    documents = load_user_file(path, "policy file", error=PolicyError)
+    if len(documents) != 1:
+        raise PolicyError("invalid policy file: a policy file holds exactly one YAML document", _location(path, 1))
+    document = documents[0]
     error = first_violation(meta, document.data)
     if error is not None:
         line, col, _, _ = document.locate(error.path)

@@ -11,7 +11,8 @@ import importlib.util
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,14 @@ def resolve_answers(scaffold: Scaffold, given: Mapping[str, str], no_input: bool
     from cookiecutter.generate import generate_context
     from cookiecutter.prompt import prompt_for_config
 
-    unknown = sorted(set(given) - {k for k in scaffold.context() if not k.startswith("_")})
+    questions = {key: value for key, value in scaffold.context().items() if not key.startswith("_")}
+    unknown = sorted(set(given) - set(questions))
     if unknown:
         raise ScaffoldError(f"{scaffold.name} has no question {', '.join(map(repr, unknown))}")
+    for key, value in given.items():
+        choices = questions[key]
+        if isinstance(choices, list) and value not in choices:
+            raise ScaffoldError(f"{key}: {value!r} is not one of the choices {', '.join(map(str, choices))}")
     raw = answer_problems(scaffold, {**given, "_rules": {}})  # template syntax in raw answers, before rendering
     if raw:
         raise ScaffoldError("invalid answers:\n  " + "\n  ".join(raw))
@@ -80,13 +86,18 @@ def resolve_answers(scaffold: Scaffold, given: Mapping[str, str], no_input: bool
     return rendered
 
 
-def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, force: bool = False) -> Path:
-    """Render into a temporary folder beside the target, then move it into place: never a half-written repo."""
+def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, force: bool = False,
+           git: bool = True) -> tuple[Path, str | None]:
+    """Render (and, with `git`, commit) in a temporary folder beside the target, then move it into place.
+
+    Returns the target and the commit. A failed or interrupted run (SIGINT, or SIGTERM through the CLI) leaves no
+    temporary folder and no half-made repository: the work folder goes as a whole. Rendering into an existing folder
+    (`force`) copies the files in and commits there; a repository is only created there whole, from the work folder.
+    """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.main import cookiecutter
 
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".gitops-tools-new-", dir=output_dir) as work:
+    with _work_folder(output_dir) as work:
         config = Path(work, "cookiecutter-config.yaml")
         config.write_text(f"replay_dir: {work}/replay\ncookiecutters_dir: {work}/templates\n", encoding="utf-8")
         public = {key: value for key, value in answers.items() if not key.startswith("_")}
@@ -97,11 +108,29 @@ def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, for
             raise ScaffoldError(f"scaffold {scaffold.name} failed to render: {err}") from err
         target = output_dir / rendered.name
         _check_target(target, force)
+        existing_repo = (target / ".git").exists()
+        commit = commit_initial(rendered, scaffold, fresh=True) if git and not existing_repo else None
         if target.exists():
             shutil.copytree(rendered, target, dirs_exist_ok=True)
         else:
             rendered.rename(target)
-    return target
+    if git and existing_repo:
+        commit = commit_initial(target, scaffold, fresh=False)
+    return target, commit
+
+
+@contextmanager
+def _work_folder(output_dir: Path) -> Iterator[str]:
+    """A temporary folder inside `output_dir` (created if need be), removed however the block ends."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        work = tempfile.TemporaryDirectory(prefix=".gitops-tools-new-", dir=output_dir)
+    except FileExistsError as err:
+        raise ScaffoldError(f"{output_dir} exists and is not a folder") from err
+    except OSError as err:
+        raise ScaffoldError(f"cannot create a repository in {output_dir}: {err.strerror or err}") from err
+    with work as folder:
+        yield folder
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -118,14 +147,13 @@ def _check_target(target: Path, force: bool) -> None:
             raise ScaffoldError(f"{target} is a git repository with uncommitted changes; commit or stash them first")
 
 
-def commit_initial(target: Path, scaffold: Scaffold) -> str:
-    """Initialise (or reuse) the git repository and commit everything, the state file included."""
+def commit_initial(folder: Path, scaffold: Scaffold, *, fresh: bool) -> str:
+    """Commit everything in `folder`, the state file included, in a new repository (`fresh`) or its own."""
     from git import Actor, Repo
     from git.exc import GitCommandError
 
-    fresh = not (target / ".git").exists()
-    repo = Repo.init(target, initial_branch="main") if fresh else Repo(target)
     try:
+        repo = Repo.init(folder, initial_branch="main") if fresh else Repo(folder)
         repo.git.add("--all")
         reader = repo.config_reader()
         name = reader.get_value("user", "name", "gitops-tools")
@@ -135,5 +163,5 @@ def commit_initial(target: Path, scaffold: Scaffold) -> str:
         commit = repo.index.commit(f"{message}\n\nRendered by gitops-tools new; answers in {STATE_FILE}.",
                                    author=author, committer=author)
     except GitCommandError as err:
-        raise ScaffoldError(f"git failed in {target}: {err.stderr.strip() or err}") from err
+        raise ScaffoldError(f"git failed in {folder}: {(err.stderr or str(err)).strip()}") from err
     return str(commit.hexsha)

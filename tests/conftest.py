@@ -109,6 +109,28 @@ def _spot(finding: Finding) -> Spot:
     return (loc.path, loc.line, loc.col, finding.policy_id)
 
 
+@pytest.fixture
+def without_file_permissions(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """A command prefix under which file modes bind: as root, the capabilities that bypass them are dropped from
+    the bounding set (setpriv), so `chmod 000` means no access, as for any other user. Empty when not root."""
+    if os.geteuid() != 0:
+        return []
+    prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    locked = tmp_path_factory.mktemp("locked") / "locked.txt"
+    locked.write_text("secret\n", encoding="utf-8")
+    locked.chmod(0)
+    try:
+        works = subprocess.run([*prefix, "test", "-r", str(locked)], check=False, timeout=30).returncode == 1
+    except OSError:
+        works = False
+    if not works:
+        message = "cannot drop root's file-permission bypass with setpriv here"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return prefix
+
+
 @pytest.fixture(params=["console-script", "module"])
 def cli_command(request: pytest.FixtureRequest) -> list[str]:
     """The installed `gitops-tools` script, and `python -m gitops_tools`: both must behave the same."""

@@ -235,10 +235,18 @@ def test_the_baseline_does_not_depend_on_the_working_directory(baselined: Callab
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        pytest.param(b"not json {", "baseline baseline.json is not valid JSON: Expecting value: line 1 column 1 "
-                     "(char 0)", id="not-json"),
-        pytest.param(b"\xff\xfe{}", "baseline baseline.json is not valid JSON: 'utf-8' codec can't decode byte 0xff "
-                     "in position 0: invalid start byte", id="not-utf8"),
+        pytest.param(b"not json {", "baseline.json:1:1: baseline baseline.json is not valid JSON: Expecting value",
+                     id="not-json"),
+        pytest.param(b"[\n  1,\n  2,,\n]",
+                     "baseline.json:3:5: baseline baseline.json is not valid JSON: Expecting value",
+                     id="syntax-error-on-line-3"),
+        pytest.param(b"\xff\xfe{}", "baseline baseline.json is not UTF-8 text (invalid start byte at byte 0)",
+                     id="not-utf8"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "baseline baseline.json is not a gitops-tools baseline: it is "
+                     "nested too deeply", id="nested-100000-deep"),
+        pytest.param(b'{"version": ' + b"1" * 5000 + b"}", "baseline baseline.json is not a gitops-tools baseline: "
+                     "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use "
+                     "sys.set_int_max_str_digits() to increase the limit", id="integer-of-5000-digits"),
         pytest.param(b'{"version": 2, "findings": []}', "", id="wrong-version"),
         pytest.param(b'{"findings": []}', "", id="no-version"),
         pytest.param(b'{"version": 1}', "", id="no-findings"),

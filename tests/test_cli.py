@@ -77,8 +77,9 @@ INFO_LINE = f"pod.yaml:13:7: info [{PULL}] container imagePullPolicy is not Alwa
 
 
 def _finding_lines(out: str) -> list[re.Match[str]]:
-    """Every finding line of text output (all lines but the summary), each checked against the documented format."""
-    *lines, summary = out.splitlines()
+    """Every finding line of text output (all lines but the summary and what was skipped), each checked against the
+    documented format."""
+    *lines, summary = [line for line in out.splitlines() if not line.startswith("Skipped ")]
     assert SUMMARY_LINE.match(summary), summary
     matches = [FINDING_LINE.match(line) for line in lines]
     assert all(matches), lines
@@ -258,7 +259,8 @@ def test_json_output_has_the_documented_structure(run_cli: CliRun, write_files: 
     code, out, _ = run_cli("lint", "--format", "json", "--select", f"{TAG},{PRIVILEGED},{DROP_ALL}", ".")
     document = json.loads(out)
     assert code == 1
-    assert set(document) == {"version", "tool", "summary", "findings"}
+    assert set(document) == {"version", "tool", "summary", "findings", "skipped"}
+    assert document["skipped"] == []
     assert document["version"] == 1
     assert document["tool"] == {"name": "gitops-tools", "version": __version__}
     assert document["summary"] == {"files": 2, "documents": 2, "policies": 3, "findings": 3, "error": 2, "warning": 1,
@@ -346,7 +348,7 @@ def test_fail_on_leaves_json_output_unchanged(run_cli: CliRun, write_files: File
     outputs = {out for _, out, _ in runs.values()} | {run_cli("lint", "--format", "json", "pod.yaml")[1]}
     assert len(outputs) == 1
     document = json.loads(outputs.pop())
-    assert set(document) == {"version", "tool", "summary", "findings"}
+    assert set(document) == {"version", "tool", "summary", "findings", "skipped"}
     assert [(r["line"], r["column"], r["severity"], r["policy_id"]) for r in document["findings"]] == [
         (13, 7, "info", PULL)
     ]
@@ -610,7 +612,9 @@ def test_directories_skip_vendored_trees_and_helm_templates(run_cli: CliRun, wri
     paths = sorted({match["path"] for match in _finding_lines(out)})
     assert paths == ["apps/a.yml", "apps/b.json", "chart/values.yaml", "kustomize/templates/x.yaml"]
     enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
-    assert out.splitlines()[-1].endswith(f"(5 files, 1 document, {enabled} policies).")
+    assert out.splitlines()[-2].endswith(f"(5 files, 1 document, {enabled} policies).")
+    assert out.splitlines()[-1] == ("Skipped 1 Helm chart template: not YAML until rendered; lint the rendered chart: "
+                                    "`helm template CHART | gitops-tools lint -`.")
 
 
 def test_an_explicit_file_is_linted_even_inside_a_skipped_folder(run_cli: CliRun, write_files: FileWriter) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import git
 import pytest
-from conftest import FileWriter
+from conftest import CONSOLE_SCRIPT, FileWriter
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, LintResult, lint
@@ -162,10 +162,11 @@ def test_files_of_a_nested_repository_are_not_dropped(tmp_path: Path, lint_tree:
 # --- special files ---------------------------------------------------------------------------------------------------
 
 
-def test_a_fifo_in_a_walked_folder_is_skipped_without_blocking(tmp_path: Path, run_process: ProcessRun,
-                                                               write_files: FileWriter,
-                                                               policies: dict[str, Policy]) -> None:
-    """Opening a FIFO with no writer blocks forever: a real process with a timeout proves the walk never opens it."""
+def test_a_fifo_in_a_walked_folder_is_reported_without_blocking(tmp_path: Path, run_process: ProcessRun,
+                                                                write_files: FileWriter,
+                                                                policies: dict[str, Policy]) -> None:
+    """Opening a FIFO with no writer blocks forever: a real process with a timeout proves the walk never opens it,
+    and the FIFO is a finding, not skipped in silence."""
     write_files({"apps/broken.yaml": BROKEN})
     os.mkfifo(tmp_path / "apps" / "pipe.yaml")
     try:
@@ -174,9 +175,11 @@ def test_a_fifo_in_a_walked_folder_is_skipped_without_blocking(tmp_path: Path, r
         pytest.fail("linting a folder holding a FIFO did not finish within 30 s")
     assert (done.returncode, done.stderr) == (1, "")
     enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
-    first, summary = done.stdout.splitlines()
+    first, second, summary = done.stdout.splitlines()
     assert first.startswith("apps/broken.yaml:2:1: error [yaml-syntax] ")
-    assert summary == f"Found 1 finding: 1 error (1 file, 0 documents, {enabled} policies)."
+    assert second == ("apps/pipe.yaml:1:1: error [file-not-regular] not a regular file: it is a FIFO (named pipe); "
+                      "only regular files are read")
+    assert summary == f"Found 2 findings: 2 errors (2 files, 0 documents, {enabled} policies)."
 
 
 @pytest.mark.parametrize("paths", [["."], ["link.yaml"]], ids=["walked", "named"])
@@ -202,3 +205,94 @@ def test_the_same_file_given_relative_and_absolute_is_linted_once(tmp_path: Path
     result = lint_tree({"x.yaml": BROKEN}, "x.yaml", str(tmp_path / "x.yaml"))
     assert result.files == 1
     assert spots(result) == [("x.yaml", 2, 1, SYNTAX)]
+
+
+# --- links, loops, unreadable folders, submodules -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("paths", [["loop.yaml"], ["."]], ids=["named", "walked"])
+def test_a_symlink_loop_is_file_unreadable_not_exit_3(tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]],
+                                                      paths: list[str]) -> None:
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    (tmp_path / "a.yaml").symlink_to("b.yaml")
+    (tmp_path / "b.yaml").symlink_to("a.yaml")
+    code, out, err = run_cli("lint", *paths)
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    expected = {"loop.yaml"} if paths == ["loop.yaml"] else {"a.yaml", "b.yaml", "loop.yaml"}
+    assert {line.split(":", 1)[0] for line in lines[:-1]} == expected
+    assert all("[file-unreadable] file cannot be read: Too many levels of symbolic links" in line
+               for line in lines[:-1])
+
+
+def test_an_unreadable_folder_is_a_finding(tmp_path: Path, without_file_permissions: list[str],
+                                           write_files: FileWriter) -> None:
+    write_files({"apps/ok.yaml": BROKEN, "apps/locked/secret.yaml": BROKEN})
+    (tmp_path / "apps" / "locked").chmod(0)
+    try:
+        done = subprocess.run([*without_file_permissions, str(CONSOLE_SCRIPT), "lint", "apps"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        (tmp_path / "apps" / "locked").chmod(0o755)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout.splitlines()[:2] == [
+        "apps/locked:1:1: error [file-unreadable] file cannot be read: it is a folder that cannot be listed, so "
+        "nothing in it was linted: Permission denied",
+        "apps/ok.yaml:2:1: error [yaml-syntax] YAML syntax error: did not find expected node content (while parsing "
+        "a flow node)",
+    ]
+
+
+@pytest.mark.parametrize("named", [["locked"], ["locked/pod.yaml"]], ids=["folder", "file-inside"])
+def test_a_config_inside_an_unreadable_folder_is_exit_2_not_3(tmp_path: Path, without_file_permissions: list[str],
+                                                              write_files: FileWriter, named: list[str]) -> None:
+    write_files({"locked/.gitops-tools.yaml": "fail_on: error\n", "locked/pod.yaml": BROKEN})
+    (tmp_path / "locked").chmod(0o311 if named == ["locked/pod.yaml"] else 0)  # no listing; search only, or nothing
+    try:
+        done = subprocess.run([*without_file_permissions, str(CONSOLE_SCRIPT), "lint", *named], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    if named == ["locked"]:
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == (f"gitops-tools: error: cannot look for a config file in {tmp_path / 'locked'}: "
+                               "Permission denied\n")
+    else:  # the folder can be searched, not listed: the config is found and read, the named file linted
+        assert (done.returncode, done.stderr) == (1, "")
+        assert done.stdout.startswith("locked/pod.yaml:2:1: error [yaml-syntax] ")
+
+
+@pytest.mark.usefixtures("git_env")
+def test_the_files_of_a_submodule_are_linted(tmp_path: Path, lint_tree: TreeLint, write_files: FileWriter,
+                                             spots: Spots) -> None:
+    """git lists a submodule as one entry (`libs/shared`, mode 160000) and none of its files."""
+    upstream = tmp_path.parent / f"{tmp_path.name}-upstream"
+    upstream.mkdir()
+    (upstream / "base.yaml").write_text(BROKEN, encoding="utf-8")
+    _commit(upstream, ["base.yaml"])
+    write_files({"apps/a.yaml": BROKEN})
+    repo = _commit(tmp_path, ["apps/a.yaml"])
+    repo.git.execute(["git", "-c", "protocol.file.allow=always", "submodule", "add", str(upstream), "libs/shared"])
+    assert "160000" in repo.git.ls_files("--stage", "libs/shared")
+    assert spots(lint_tree({}, ".")) == [("apps/a.yaml", 2, 1, SYNTAX), ("libs/shared/base.yaml", 2, 1, SYNTAX)]
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git-work-tree", "plain-folder"])
+@pytest.mark.usefixtures("git_env")
+def test_a_walked_symlink_out_of_the_repository_is_not_read(tmp_path: Path, write_files: FileWriter,
+                                                            spots: Spots, lint_tree: TreeLint, in_git: bool) -> None:
+    secret = tmp_path.parent / f"{tmp_path.name}-secret.yaml"
+    secret.write_text("token: hunter2\n" + BROKEN, encoding="utf-8")
+    write_files({"repo/apps/inside.yaml": BROKEN})
+    (tmp_path / "repo" / "apps" / "leak.yaml").symlink_to(secret)
+    (tmp_path / "repo" / "apps" / "shared.yaml").symlink_to(tmp_path / "repo" / "apps" / "inside.yaml")
+    if in_git:
+        git.Repo.init(tmp_path / "repo")
+    result = lint_tree({}, "repo/apps")
+    assert spots(result) == [
+        ("repo/apps/inside.yaml", 2, 1, SYNTAX),
+        ("repo/apps/leak.yaml", 1, 1, "file-symlink-inside-repository"),
+    ]
+    assert "hunter2" not in result.findings[1].message
+    named = lint_tree({}, "repo/apps/leak.yaml")  # named explicitly: the user's choice, read
+    assert spots(named) == [("repo/apps/leak.yaml", 3, 1, SYNTAX)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -51,7 +52,7 @@ def test_example(tmp_path: Path, policy_id: str, verdict: str, index: int, examp
         return
     assert findings, f"{policy_id}: failing example {index} produced no finding"
     path = next(p for p in tmp_path.rglob("*") if not p.is_dir())
-    lines = max(1, path.read_bytes().count(b"\n") + 1) if path.exists() else 1
+    lines = max(1, path.read_bytes().count(b"\n") + 1) if path.is_file() else 1  # never open a FIFO example
     for finding in findings:
         assert 1 <= finding.location.line <= lines
         assert finding.location.col >= 1
@@ -177,3 +178,122 @@ def test_a_custom_policy_may_use_a_coded_check(tmp_path: Path) -> None:
                                                          encoding="utf-8")
     policy = load_policies([tmp_path])["team-config-owner-set"]
     assert (policy.check, policy.schema, policy.targets.scope) == ("env_names_unique", None, "container")
+
+
+# --- custom policies from a repository are untrusted input ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        pytest.param("schema:\n  $ref: '#/$defs/nowhere'\n", "$ref '#/$defs/nowhere' points nowhere: the schema has "
+                     "no '/$defs/nowhere'", id="ref-points-nowhere"),
+        pytest.param("schema:\n  $ref: '#missing-anchor'\n", "$ref '#missing-anchor' names no $anchor in the schema",
+                     id="ref-to-a-missing-anchor"),
+        pytest.param("schema:\n  $ref: '#'\n", "$ref loop: # -> # evaluates the same value forever",
+                     id="ref-to-itself"),
+        pytest.param("schema:\n  $defs:\n    a: {$ref: '#/$defs/b'}\n    b: {allOf: [{$ref: '#/$defs/a'}]}\n"
+                     "  $ref: '#/$defs/a'\n",
+                     "$ref loop: #/$defs/a -> #/$defs/b -> #/$defs/b/allOf/0 -> #/$defs/a", id="ref-loop-via-allof"),
+        pytest.param("schema:\n  $ref: 'https://example.com/s.json'\n", "$ref 'https://example.com/s.json' is not "
+                     "local", id="remote-ref"),
+        pytest.param("schema:\n  properties: {name: {pattern: '(?P<x>a)(?P=x)'}}\n", "the schema cannot be compiled:",
+                     id="python-only-pattern-syntax"),
+    ],
+)
+def test_a_custom_schema_that_cannot_be_evaluated_is_refused_naming_the_policy_file(
+        tmp_path: Path, run_cli: CliRun, schema: str, message: str) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "team-config-owner-set.yaml").write_text(CUSTOM_POLICY.replace(SCHEMA, schema), encoding="utf-8")
+    (tmp_path / ".gitops-tools.yaml").write_text("policy_dirs: [mine]\n", encoding="utf-8")
+    (tmp_path / "cm.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")
+    code, out, err = run_cli("lint", "cm.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"gitops-tools: error: {(folder / 'team-config-owner-set.yaml').resolve()}:8:1: {message}")
+
+
+def test_a_recursive_schema_that_descends_is_sound() -> None:
+    check_schema({"$defs": {"tree": {"properties": {"children": {"items": {"$ref": "#/$defs/tree"}}}}},
+                  "$ref": "#/$defs/tree"})
+
+
+@pytest.mark.parametrize(
+    ("example", "field"),
+    [
+        pytest.param({"filename": "../escape.yaml", "text": "a: 1\n"}, "filename", id="dot-dot"),
+        pytest.param({"filename": "sub/../../escape.yaml", "text": "a: 1\n"}, "filename", id="dot-dot-inside"),
+        pytest.param({"filename": "/tmp/escape.yaml", "text": "a: 1\n"}, "filename", id="absolute"),
+        pytest.param({"symlink": "/etc/hostname"}, "symlink", id="absolute-symlink"),
+        pytest.param({"filename": "a/link.yaml", "symlink": "../../outside.yaml"}, "symlink", id="symlink-climbs-out"),
+        pytest.param({"text": "a: 1\n", "lint": "../.."}, "lint", id="lint-outside"),
+    ],
+)
+def test_an_example_that_leaves_its_folder_is_refused_before_anything_is_written(
+        tmp_path: Path, run_cli: CliRun, example: dict[str, str], field: str) -> None:
+    """The meta-schema refuses these when the policy is loaded; the code that writes refuses them again."""
+    work = tmp_path / "work"
+    work.mkdir()
+    policy = replace(CATALOGUE["container-memory-limit-set"], examples={"pass": [example], "fail": []})
+    with pytest.raises(PolicyError) as caught:
+        example_findings(policy, CATALOGUE, example, work)
+    assert f"example {field} " in caught.value.message
+    assert "leaves the example's folder" in caught.value.message
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["work"]
+    text = CUSTOM_POLICY.replace('fail: ["kind: ConfigMap\\n"]', "fail:\n    - " + json.dumps(example))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "team-config-owner-set.yaml").write_text(text, encoding="utf-8")
+    code, out, err = run_cli("rules", "--check", "--policy-dir", "mine")
+    assert (code, out) == (2, "")
+    assert err.startswith("gitops-tools: error: mine/team-config-owner-set.yaml:")
+    if ".." in example.get("symlink", ""):  # only the writer can tell where a relative link leads
+        assert "example symlink '../../outside.yaml' leaves the example's folder" in err  # the writer's check
+    else:
+        assert "invalid policy: " in err  # the meta-schema's check
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["mine", "team-config-owner-set.yaml", "work"]
+
+
+@pytest.mark.parametrize("policy_dirs", ["[/]", "['..']", "[../elsewhere]", "[link]"],
+                         ids=["root", "parent", "sibling", "symlink-out"])
+def test_a_config_cannot_name_policy_dirs_outside_its_repository(tmp_path: Path, run_cli: CliRun,
+                                                                 policy_dirs: str) -> None:
+    """A config in a pull request must not make the linter read (and echo) any folder of the CI machine."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "team-config-owner-set.yaml").write_text(CUSTOM_POLICY, encoding="utf-8")
+    (repo / "link").symlink_to(tmp_path / "elsewhere")
+    (repo / ".gitops-tools.yaml").write_text(f"policy_dirs: {policy_dirs}\n", encoding="utf-8")
+    (repo / "cm.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")
+    code, out, err = run_cli("lint", "repo/cm.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith("gitops-tools: error: repo/.gitops-tools.yaml:1:")
+    assert f"is outside the repository {repo}: a config may only name folders inside it (give others with " \
+           "--policy-dir)" in err
+
+
+def test_policy_dir_on_the_command_line_may_be_anywhere(tmp_path: Path, run_cli: CliRun) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "team-config-owner-set.yaml").write_text(CUSTOM_POLICY, encoding="utf-8")
+    (tmp_path / "repo" / "cm.yaml").write_text("kind: ConfigMap\n", encoding="utf-8")
+    code, out, _ = run_cli("lint", "--policy-dir", "shared", "--select", "team-config-owner-set", "repo/cm.yaml")
+    assert (code, out.splitlines()[0]) == (1, "repo/cm.yaml:1:1: warning [team-config-owner-set] configmap has no "
+                                              "owner label")
+
+
+def test_a_policy_file_linking_out_of_its_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.yaml").write_text("id: x\n", encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "leak.yaml").symlink_to(tmp_path / "secret.yaml")
+    with pytest.raises(PolicyError) as caught:
+        load_policies([tmp_path / "mine"])
+    assert caught.value.message == f"{tmp_path / 'mine' / 'leak.yaml'} links outside its policy directory " \
+                                   f"{tmp_path / 'mine'}; not read"
+
+
+def test_an_empty_policy_file_says_it_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policies([tmp_path])
+    assert caught.value.message == f"policy file {tmp_path / 'empty.yaml'} is empty"

@@ -60,6 +60,18 @@ def test_text_golden() -> None:
     )
 
 
+def test_skipped_files_are_counted_in_text_and_listed_in_json() -> None:
+    skipped = replace(EMPTY, skipped={"Helm chart template": ["chart/templates/a.yaml", "chart/templates/b.yaml"]})
+    assert render("text", skipped) == (
+        "No findings (1 file, 1 document, 1 policy).\n"
+        "Skipped 2 Helm chart templates: not YAML until rendered; lint the rendered chart: "
+        "`helm template CHART | gitops-tools lint -`.\n")
+    assert json.loads(render("json", skipped))["skipped"] == [
+        {"path": "chart/templates/a.yaml", "reason": "Helm chart template"},
+        {"path": "chart/templates/b.yaml", "reason": "Helm chart template"},
+    ]
+
+
 def test_text_golden_in_colour() -> None:
     bold, dim, reset, red, yellow = "\x1b[1m", "\x1b[2m", "\x1b[0m", "\x1b[31m", "\x1b[33m"
     lines = render("text", RESULT, color=True).splitlines()
@@ -146,7 +158,8 @@ def test_json_golden() -> None:
       "message": "container image pull policy is not Always",
       "fingerprint": "11111111111111111111111111111111"
     }}
-  ]
+  ],
+  "skipped": []
 }}
 """
 
@@ -213,6 +226,7 @@ def test_json_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> Non
              "policy_id": "container-not-privileged", "severity": "error",
              "message": "container runs privileged", "fingerprint": "98cf0d13496c3ef838ea2e996edaee60"},
         ],
+        "skipped": [],
     }
 
 

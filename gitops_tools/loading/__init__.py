@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from gitops_tools.errors import ConfigError, GitopsToolsError
+from gitops_tools.fileio import read_user_file
 from gitops_tools.loading.document import Document
 from gitops_tools.loading.lines import LineIndex
-from gitops_tools.model import Problem
+from gitops_tools.model import Location, Problem
 
 BINARY_SNIFF_BYTES = 8192
+USER_FILE_BYTES = 4 * 1024 * 1024  # a config, policy or answers file is small; /dev/zero is not
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,26 @@ def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) 
     return LoadedFile(path, *load_yaml(text, lines, path, limits.alias_limit), text=text, lines=lines)
 
 
-def too_large(size: int, limit: int) -> Problem:
-    return Problem("file-too-large", f"{size} bytes is over the {limit}-byte limit; not parsed")
+def load_user_file(path: Path, what: str, *, empty_ok: bool = False,
+                   error: type[GitopsToolsError] = ConfigError) -> list[Document]:
+    """The documents of a file a user or a config names (config, policy, answers), read within USER_FILE_BYTES.
+
+    Raises `error` at the position of the first problem, and says so when the file is empty (unless `empty_ok`)."""
+    raw = read_user_file(path, what, USER_FILE_BYTES)
+    loaded = load_bytes(raw, str(path), Limits(max_file_bytes=USER_FILE_BYTES), is_json=path.suffix == ".json")
+    if [problem.policy_id for problem in loaded.problems] == ["file-empty"]:
+        if empty_ok:
+            return []
+        raise error(f"{what} {path} is empty")
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise error(f"invalid {what}: {problem.detail}", Location(str(path), problem.line, problem.col))
+    return loaded.documents
+
+
+def too_large(size: int | None, limit: int) -> Problem:
+    amount = f"{size} bytes is" if size is not None else "it is"
+    return Problem("file-too-large", f"{amount} over the {limit}-byte limit; not parsed")
 
 
 # Byte-order marks of the encodings YAML allows besides UTF-8; UTF-32 first (its LE mark starts like UTF-16's).

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gitops_tools.fileio import real_path
 from gitops_tools.lint import LintResult
 
 STDIN = "<stdin>"  # how discovery names standard input
@@ -19,7 +20,7 @@ def repo_path(result: LintResult, display: str) -> str | None:
     if display == STDIN:
         return None
     root, path = result.root.absolute(), absolute(display)
-    for candidate in (path, path.resolve()):  # lexical first: a symlink inside the repository keeps its own name
+    for candidate in (path, real_path(path)):  # lexical first: a symlink inside the repository keeps its own name
         if candidate.is_relative_to(root):
             return candidate.relative_to(root).as_posix()
     return None

@@ -3,7 +3,8 @@
     {"version": 1, "tool": {"name": "gitops-tools", "version": "..."},
      "summary": {"files": N, "documents": N, "policies": N, "findings": N, "error": N, "warning": N, "info": N},
      "findings": [{"path", "line", "column", "end_line", "end_column", "policy_id", "severity", "message",
-                   "fingerprint"}, ...]}
+                   "fingerprint"}, ...],
+     "skipped": [{"path", "reason"}, ...]}   # files not linted, and why (e.g. "Helm chart template")
 
 Lines and columns are 1-based; findings are sorted by path, line, column, policy id.
 """
@@ -48,6 +49,7 @@ def report(result: LintResult, stream: TextIO, style: Style) -> None:
             **{str(severity): counts[str(severity)] for severity in sorted(Severity, reverse=True)},
         },
         "findings": [finding_record(f) for f in result.findings],
+        "skipped": [{"path": path, "reason": why} for why, paths in sorted(result.skipped.items()) for path in paths],
     }
     json.dump(document, stream, indent=2)
     stream.write("\n")

@@ -5,32 +5,40 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
+from gitops_tools.discovery import HELM_TEMPLATE, printable
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
 from gitops_tools.reporters import Style
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+SKIP_ADVICE = {
+    HELM_TEMPLATE: "not YAML until rendered; lint the rendered chart: `helm template CHART | gitops-tools lint -`",
+}
 
 
 def format_finding(finding: Finding, color: bool = False) -> str:
-    severity, policy = str(finding.severity), f"[{finding.policy_id}]"
+    """One line, whatever the path or message hold: control characters are escaped, never sent to the terminal."""
+    severity, policy, message = str(finding.severity), f"[{finding.policy_id}]", printable(finding.message)
+    location = printable(str(finding.location))
     if color:
         severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
         policy = f"{_DIM}{policy}{_RESET}"
-        return f"{_BOLD}{finding.location}{_RESET}: {severity} {policy} {finding.message}"
-    return f"{finding.location}: {severity} {policy} {finding.message}"
+        return f"{_BOLD}{location}{_RESET}: {severity} {policy} {message}"
+    return f"{location}: {severity} {policy} {message}"
 
 
 def summary(result: LintResult) -> str:
     checked = (f"{_plural(result.files, 'file')}, {_plural(result.documents, 'document')}, "
                f"{_plural(result.policies, 'policy', 'policies')}")
     fixed = f" {_plural(result.fixed, 'baseline finding')} fixed." if result.fixed else ""
+    skipped = "".join(f"\nSkipped {_plural(len(paths), why)}: {SKIP_ADVICE.get(why, 'not linted')}."
+                      for why, paths in sorted(result.skipped.items()))
     if not result.findings:
-        return f"No findings ({checked}).{fixed}"
+        return f"No findings ({checked}).{fixed}{skipped}"
     counts = Counter(f.severity for f in result.findings)
     parts = ", ".join(_plural(counts[s], str(s)) for s in sorted(counts, reverse=True))
-    return f"Found {_plural(len(result.findings), 'finding')}: {parts} ({checked}).{fixed}"
+    return f"Found {_plural(len(result.findings), 'finding')}: {parts} ({checked}).{fixed}{skipped}"
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
