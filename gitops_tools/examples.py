@@ -62,11 +62,11 @@ def _write(spec: dict[str, Any], folder: Path, source: str) -> Path:
     """Materialise the example; every path is checked before anything is written."""
     relative = _inside(folder, spec.get("filename", "example.yaml"), "filename", source)
     target = spec.get("symlink")
-    if "symlink" in spec and not _stays_inside(folder, relative, target):
+    if target is not None and not _stays_inside(folder, relative, target):
         raise _refused(source, "symlink", target)
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    if "symlink" in spec:
+    if isinstance(target, str):
         path.symlink_to(target)
     elif spec.get("fifo"):
         os.mkfifo(path)
