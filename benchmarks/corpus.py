@@ -241,6 +241,28 @@ def render_file(rng: random.Random, number: int) -> str:
     return "---\n".join(part.format(**values) for part in parts)
 
 
+SHARED_LABELS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shared-labels
+  labels: &labels
+    app.kubernetes.io/part-of: shop
+data:
+  labels: *labels
+"""
+
+
+def render_stream(rng: random.Random, size: int) -> str:
+    """One multi-document stream of about `size` characters, as `kustomize build` prints: the corpus's manifests
+    after one document holding an anchor and an alias (one `&` and one `*` in megabytes of YAML)."""
+    parts, total = [SHARED_LABELS], len(SHARED_LABELS)
+    while total < size:
+        parts.append(render_file(rng, len(parts)))
+        total += len(parts[-1]) + 4
+    return "---\n".join(parts)
+
+
 def generate(out: Path, files: int = 1000, seed: int = 7) -> list[Path]:
     rng = random.Random(seed)
     paths = []

@@ -72,6 +72,9 @@ def changes_since(start: Path, ref: str) -> Changes:
 def _merge_base(repo: Repo, ref: str) -> str:
     from git.exc import BadName, GitCommandError
 
+    if not repo.head.is_valid():
+        raise GitError(f"{repo.working_tree_dir} has no commits yet: --changed-since compares with a commit; commit "
+                       "first, or lint without it")
     shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     try:
         target = repo.commit(ref)

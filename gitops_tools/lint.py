@@ -143,10 +143,12 @@ def _excluded(config: Config, finding: Finding, relpath: str) -> bool:
 
 
 def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptions) -> Changes | None:
-    if options.diff_lines and not options.changed_since:
+    if options.diff_lines and options.changed_since is None:
         raise ConfigError("--diff-lines needs --changed-since REF")
-    if not options.changed_since:
+    if options.changed_since is None:
         return None
+    if not options.changed_since.strip():
+        raise ConfigError("--changed-since needs a ref, e.g. --changed-since origin/main (it was given empty)")
     if STDIN in paths:
         raise ConfigError("--changed-since cannot lint '-' (stdin): there is no file to compare")
     changes = changes_since(Path(paths[0]) if paths else Path.cwd(), options.changed_since)

@@ -382,3 +382,22 @@ def test_diff_lines_does_not_keep_content_problems_on_untouched_lines(history: H
     code, out, _ = run_cli("lint", "--changed-since", "main", "--diff-lines", "--select", "yaml-duplicate-key")
     assert code == 1
     assert "cm.yaml:2:1: error [yaml-syntax]" in out
+
+
+# --- git errors in words ---------------------------------------------------------------------------------------------
+
+
+def test_changed_since_in_a_repository_without_commits_says_so(tmp_path: Path, run_cli: CliRun) -> None:
+    git.Repo.init(tmp_path, initial_branch="main")
+    (tmp_path / "pod.yaml").write_text(BROKEN, encoding="utf-8")
+    assert run_cli("lint", "--changed-since", "main", ".") == (
+        2, "", f"gitops-tools: error: {tmp_path} has no commits yet: --changed-since compares with a commit; "
+               "commit first, or lint without it\n")
+
+
+@pytest.mark.parametrize("ref", ["", " "])
+def test_an_empty_changed_since_is_an_error_not_a_full_run(history: History, run_cli: CliRun, ref: str) -> None:
+    history.commit({"pod.yaml": BROKEN})
+    assert run_cli("lint", "--changed-since", ref, ".") == (
+        2, "", "gitops-tools: error: --changed-since needs a ref, e.g. --changed-since origin/main (it was given "
+               "empty)\n")

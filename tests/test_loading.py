@@ -16,8 +16,9 @@ import pytest
 from conftest import CliRun, FileWriter
 
 from gitops_tools.config import Config
-from gitops_tools.lint import LintResult
+from gitops_tools.lint import LintOptions, LintResult, lint
 from gitops_tools.loading import Limits, load_bytes
+from gitops_tools.policies import load_policies
 
 TreeLint = Callable[..., LintResult]
 Spots = Callable[[LintResult], list[tuple[str, int, int, str]]]
@@ -647,3 +648,131 @@ def test_a_control_character_is_a_syntax_finding_not_a_crash(write_files: FileWr
     code, out, err = run_cli("lint", ".")
     assert (code, err) == (1, "")
     assert out.splitlines()[0].startswith("bad.yaml:1:10: error [yaml-syntax] YAML syntax error: character")
+
+
+# --- positions count lines by \n, \r\n and \r only ------------------------------------------------------------------
+
+LINE_ENDINGS_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations:
+    note: "a{sep}b{sep}c"
+    note: again
+spec:
+  containers:
+    - name: app  # gitops-tools: disable-line container-image-tag-not-latest
+      image: nginx:latest
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", " "], ids=["ls", "ps", "nel", "space"])
+def test_every_finding_kind_keeps_its_line_whatever_the_line_breaks(lint_tree: TreeLint, spots: Spots, newline: str,
+                                                                     separator: str) -> None:
+    """libyaml breaks lines at U+2028, U+2029 and U+0085 too (YAML 1.1); editors and git do not, and neither do we.
+    CR-only files count one line per CR."""
+    pod = LINE_ENDINGS_POD.format(sep=separator).replace("\n", newline)
+    broken = "a: 1\nb: [\n".replace("\n", newline)
+    json_text = '{\n  "a": 1,\n  "b": ,\n}\n'.replace("\n", newline)
+    result = lint_tree({"pod.yaml": pod, "broken.yaml": broken, "broken.json": json_text},
+                       select=(TAG, "container-memory-limit-set"))
+    assert spots(result) == [
+        ("broken.json", 3, 8, "json-syntax"),
+        ("broken.yaml", 3, 1, "yaml-syntax"),
+        ("pod.yaml", 7, 5, "yaml-duplicate-key"),
+        ("pod.yaml", 10, 7, "container-memory-limit-set"),
+        ("pod.yaml", 10, 18, "suppression-unused"),
+        ("pod.yaml", 11, 7, TAG),
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r"], ids=["lf", "cr"])
+def test_an_undecodable_byte_is_found_on_its_line_in_a_cr_only_file(lint_tree: TreeLint, spots: Spots,
+                                                                    newline: str) -> None:
+    raw = "a: 1\nb: 2\nc: ".replace("\n", newline).encode() + b"\xff\n"
+    assert spots(lint_tree({"latin.yaml": raw})) == [("latin.yaml", 3, 4, "file-encoding")]
+
+
+# --- keys that load as true, null or the same number -----------------------------------------------------------------
+
+KEY_POLICY = """\
+id: workflow-keys-are-mappings
+title: true and null keys hold mappings
+severity: warning
+message: the value is not a mapping
+targets:
+  scope: document
+schema:
+  properties:
+    "true": {type: object}
+    "null": {type: object}
+    "1": {type: object}
+docs: A custom policy over keys YAML 1.1 loads as true, null and 1, to check where its findings land.
+examples:
+  pass: ["kind: Workflow\\non: {push: {}}\\n"]
+  fail: ["kind: Workflow\\non: push\\n"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param("kind: Workflow\nname: ci\non: push\n", 3, id="on-loads-as-true"),
+        pytest.param("kind: Workflow\nname: ci\nyes: push\n", 3, id="yes-loads-as-true"),
+        pytest.param("kind: Workflow\nname: ci\n~: x\n", 3, id="tilde-loads-as-null"),
+        pytest.param("kind: Workflow\nname: ci\n0x1: x\n", 3, id="hex-loads-as-one"),
+    ],
+)
+def test_a_finding_under_a_key_that_loads_as_true_null_or_a_number_lands_on_that_key(
+        tmp_path: Path, policies: dict[str, Any], spots: Spots, text: str, line: int) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "workflow-keys-are-mappings.yaml").write_text(KEY_POLICY, encoding="utf-8")
+    (tmp_path / "ci.yaml").write_text(text, encoding="utf-8")
+    everything = {**policies, **load_policies([folder])}
+    result = lint([str(tmp_path / "ci.yaml")], Config(root=tmp_path, policy_dirs=(folder,)), everything,
+                  LintOptions(select=("workflow-keys-are-mappings",)))
+    assert spots(result) == [(str(tmp_path / "ci.yaml"), line, 1, "workflow-keys-are-mappings")]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "second", "message"),
+    [
+        pytest.param("true: 1\non: 2\n", (2, 1), "'on' loads as the same key as 'true' (line 1)", id="true-on"),
+        pytest.param("yes: 1\nTrue: 2\n", (2, 1), "'True' loads as the same key as 'yes' (line 1)", id="yes-true"),
+        pytest.param("~: 1\nnull: 2\n", (2, 1), "'null' loads as the same key as '~' (line 1)", id="tilde-null"),
+        pytest.param("1: a\n0x1: b\n", (2, 1), "'0x1' loads as the same key as '1' (line 1)", id="one-hex"),
+        pytest.param("1: a\n01: b\n", (2, 1), "'01' loads as the same key as '1' (line 1)", id="one-octal"),
+        pytest.param("1: a\n1.0: b\n", (2, 1), "'1.0' loads as the same key as '1' (line 1)", id="one-float"),
+        pytest.param("a: 1\nb: 2\na: 3\n", (3, 1), "'a' appears again", id="same-text"),
+        pytest.param("1: a\ntrue: b\n", (2, 1), "'true' loads as the same key as '1' (line 1)",
+                     id="python-true-equals-1"),
+    ],
+)
+def test_yaml_1_1_keys_that_collapse_into_one_are_duplicates_at_the_second(lint_tree: TreeLint, spots: Spots,
+                                                                           mapping: str, second: tuple[int, int],
+                                                                           message: str) -> None:
+    result = lint_tree({"keys.yaml": mapping})
+    assert spots(result) == [("keys.yaml", *second, "yaml-duplicate-key")]
+    assert message in result.findings[0].message
+
+
+def test_distinct_keys_that_only_look_alike_are_not_duplicates(lint_tree: TreeLint) -> None:
+    """Quoted keys are text: '1', 'true', 'on' and '~' differ from 1, true and null."""
+    assert lint_tree({"keys.yaml": "'1': a\n1: b\n'true': c\n'on': d\nnull: e\n'~': f\n"}).findings == []
+
+
+# --- tags that run code elsewhere ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["!!python/object/apply:os.system [id]", "!!python/name:os.system", "!ruby/object:Gem::Installer {i: x}",
+     "!!js/function 'function(){}'", "!!javax.script.ScriptEngineManager [x]", "!php/object 'O:8:x'"],
+)
+def test_code_running_tags_are_findings_and_read_as_data(lint_tree: TreeLint, spots: Spots, value: str) -> None:
+    result = lint_tree({"cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata:\n  a: {value}\n"})
+    assert spots(result) == [("cm.yaml", 5, 6, "yaml-tag-safe")]
+    assert result.documents == 1

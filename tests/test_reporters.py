@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from conftest import CliRun, FileWriter
+from conftest import CONSOLE_SCRIPT, CliRun, FileWriter
 
 from gitops_tools import __version__
 from gitops_tools.lint import LintResult
@@ -576,3 +579,36 @@ def test_junit_end_to_end_lists_every_linted_file(run_cli: CliRun, write_files: 
     assert (code, suite.get("tests"), suite.get("failures")) == (1, "2", "1")
     assert [(case.get("name"), len(case.findall("failure"))) for case in suite] == [("pod.yaml", 3),
                                                                                      ("values.yaml", 0)]
+
+
+# --- file names that are not text -------------------------------------------------------------------------------------
+
+ODD_NAMES = [b"d\xff/bad\xfe.yaml", b"new\nline.yaml", b"esc\x1b[31m.yaml", b"rtl\xe2\x80\xaeevil.yaml"]
+
+
+@pytest.mark.parametrize("name", ["text", "json", "sarif", "github", "gitlab", "junit"])
+@pytest.mark.parametrize("to_file", [False, True], ids=["stdout", "output-file"])
+def test_file_names_that_are_not_printable_text_are_escaped_in_every_format(tmp_path: Path, name: str,
+                                                                            to_file: bool) -> None:
+    """Undecodable bytes, a newline, an escape sequence and a right-to-left override in file names: exit 1 with valid
+    output, never exit 3 and never a raw control character on a terminal."""
+    for raw in ODD_NAMES:
+        path = tmp_path / os.fsdecode(raw)  # undecodable bytes travel as surrogates and come back as themselves
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"kind: [\n")
+    argv = [str(CONSOLE_SCRIPT), "lint", "--format", name, *(["--output", "report.out"] if to_file else []), "."]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (1, b"")
+    report = (tmp_path / "report.out").read_bytes() if to_file else done.stdout
+    text = report.decode("utf-8")
+    assert not any(char in text for char in "\x1b\u202e"), "a control character reached the report"
+    for shown in ("d\\xff/bad\\xfe.yaml", "new\\x0aline.yaml", "esc\\x1b[31m.yaml", "rtl\\u202eevil.yaml"):
+        assert shown in text.replace("\\\\", "\\") or quote(shown) in text
+    if name in ("json", "gitlab"):
+        json.loads(text)
+    elif name == "sarif":
+        valid_sarif(text)
+    elif name == "junit":
+        ET.fromstring(report)
+    elif name == "text":
+        assert len(text.splitlines()) == len(ODD_NAMES) + 1

@@ -1,0 +1,164 @@
+"""Time and memory are bounded on hostile input: each shape finishes in seconds, and doubling it costs about twice.
+
+Each case is linted in-process at two sizes; the CPU time of the larger must be at most 2.2x the smaller's (the
+minimum of three runs each, so a busy machine cannot fake a failure), which no quadratic fix tuned to one size can
+pass. The shapes come from the issue that found them: many documents with anchors, a multi-megabyte `kustomize
+build` stream holding one `&` and one `*`, a long value under a built-in pattern, a catastrophic pattern in a custom
+policy, long suppression comments, and thousands of duplicate keys. Wall-clock limits are checked at the sizes the
+issue measured, and in a real process under a 2 GiB address-space limit.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import CONSOLE_SCRIPT
+
+from gitops_tools.config import Config
+from gitops_tools.lint import LintOptions, lint
+from gitops_tools.loading import Limits
+from gitops_tools.model import Policy
+from gitops_tools.policies import load_policies
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from corpus import render_stream
+
+SCALING = 2.2  # doubling the input may cost at most this much more time
+SECONDS = 5.0  # at the sizes the issue measured, on a 2-core machine
+MEMORY = 2 * 1024**3
+
+CATASTROPHIC_POLICY = """\
+id: team-label-simple
+title: Team labels are runs of a
+severity: warning
+message: the team label is not a run of a
+targets:
+  scope: document
+schema:
+  properties:
+    metadata:
+      properties:
+        labels:
+          properties:
+            team:
+              pattern: '^(a+)+$'
+docs: A catastrophic pattern on purpose; nested quantifiers backtrack exponentially in a backtracking engine.
+examples:
+  pass: ["kind: ConfigMap\\nmetadata: {labels: {team: aaa}}\\n"]
+  fail: ["kind: ConfigMap\\nmetadata: {labels: {team: aab}}\\n"]
+"""
+
+
+def anchored_deployments(count: int) -> str:
+    """`count` documents, each defining an anchor and using it twice, each with findings (positions needed)."""
+    return "---\n".join(
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\n  labels: &labels{i}\n    app: app{i}\n"
+        f"spec:\n  selector:\n    matchLabels: *labels{i}\n  template:\n    metadata:\n      labels: *labels{i}\n"
+        "    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:latest\n"
+        for i in range(count))
+
+
+def build_stream(size: int) -> str:
+    """A `kustomize build`-like stream of about `size` bytes holding one anchor and one alias."""
+    return render_stream(random.Random(7), size)
+
+
+def long_env_value(size: int) -> str:
+    """A container with a literal secret (so the policy's errors are produced) and values of `size` characters."""
+    value = "a" * size
+    return ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: r/x:1\n"
+            "      env:\n        - {name: DB_PASSWORD, value: hunter2}\n"
+            f"        - {{name: LONG_TOKEN, value: \"{value}!\"}}\n        - {{name: URL, value: \"http{value}\"}}\n")
+
+
+def catastrophic_label(size: int) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    team: {'a' * size}!\n"
+
+
+def long_suppression_comments(size: int) -> str:
+    return ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n"
+            f"  a: b  # gitops-tools: disable-line {'x, ' * (size // 3)} -- {'- ' * (size // 2)}#\n"
+            + "".join(f"  k{i}: v  # gitops-tools: disable-line yaml-duplicate-key -- {'#' * 50}\n"
+                      for i in range(size // 100)))
+
+
+def duplicate_keys(count: int) -> str:
+    return "data:\n" + "".join(f"  k{i % (count // 2)}: {i}\n" for i in range(count))
+
+
+def yaml11_colliding_keys(count: int) -> str:
+    return "data:\n" + "".join(f"  {key}: {i}\n" for i in range(count // 4) for key in (f"0x{i:x}", str(i), f"0o{i:o}",
+                                                                                        f"'{i}'"))
+
+
+CASES = [
+    pytest.param(anchored_deployments, 400, id="documents-with-anchors"),
+    pytest.param(build_stream, 1_400_000, id="build-stream-with-one-alias"),
+    pytest.param(long_env_value, 1_000_000, id="long-value-under-a-builtin-pattern"),
+    pytest.param(catastrophic_label, 1_000_000, id="catastrophic-custom-pattern"),
+    pytest.param(long_suppression_comments, 400_000, id="long-suppression-comments"),
+    pytest.param(duplicate_keys, 40_000, id="duplicate-keys"),
+    pytest.param(yaml11_colliding_keys, 40_000, id="yaml-1.1-colliding-keys"),
+]
+
+
+@pytest.fixture(scope="module")
+def every_policy(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Policy], Path]:
+    folder = tmp_path_factory.mktemp("policies")
+    (folder / "team-label-simple.yaml").write_text(CATASTROPHIC_POLICY, encoding="utf-8")
+    return load_policies([folder]), folder
+
+
+def _cpu_seconds(text: str, folder: Path, every_policy: tuple[dict[str, Policy], Path]) -> float:
+    policies, policy_dir = every_policy
+    path = folder / "input.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = Config(root=folder, policy_dirs=(policy_dir,), limits=Limits(max_file_bytes=64 * 1024 * 1024))
+    runs = []
+    for _ in range(3):
+        start = time.process_time()
+        result = lint([str(path)], config, policies, LintOptions())
+        runs.append(time.process_time() - start)
+        assert result.files == 1
+    return min(runs)
+
+
+@pytest.mark.parametrize(("make", "size"), CASES)
+def test_doubling_the_input_at_most_doubles_the_time(tmp_path: Path, every_policy: tuple[dict[str, Policy], Path],
+                                                     make: Callable[[int], str], size: int) -> None:
+    small = _cpu_seconds(make(size), tmp_path, every_policy)
+    large = _cpu_seconds(make(2 * size), tmp_path, every_policy)
+    assert large <= SCALING * max(small, 0.05), f"{size}: {small:.3f} s, {2 * size}: {large:.3f} s"
+
+
+@pytest.mark.parametrize(
+    ("make", "size"),
+    [
+        pytest.param(anchored_deployments, 1320, id="395-KB-of-documents-with-anchors"),
+        pytest.param(build_stream, 5_700_000, id="5.7-MB-build-stream-with-one-alias"),
+        pytest.param(long_env_value, 200_000, id="200-KB-value-under-a-builtin-pattern"),
+        pytest.param(catastrophic_label, 200_000, id="200-KB-under-a-catastrophic-pattern"),
+    ],
+)
+def test_the_issue_sizes_finish_in_seconds_within_bounded_memory(tmp_path: Path, every_policy: tuple[dict[str, Policy],
+                                                                                                      Path],
+                                                                 make: Callable[[int], str], size: int) -> None:
+    """A real process, as CI runs it, under a 2 GiB address-space limit (an explosion is a MemoryError, exit 3)."""
+    text = make(size)
+    if make is anchored_deployments:
+        assert 380_000 <= len(text) <= 420_000
+    (tmp_path / "input.yaml").write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    done = subprocess.run([str(CONSOLE_SCRIPT), "lint", "--policy-dir", str(every_policy[1]), "--format", "json",
+                           "input.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY)))
+    elapsed = time.monotonic() - start
+    assert (done.returncode, done.stderr) == (1, "")
+    assert elapsed <= SECONDS, f"{elapsed:.2f} s"
