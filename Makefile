@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench docs clean
+.PHONY: install demo test check fuzz lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	@$(BIN)/python examples/demo.py
 
+# The whole suite: in parallel, then the timing-sensitive tests alone so no other test competes for the cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not serial"
+	$(BIN)/python -m pytest -m serial
+
+# The fast inner loop: static checks and the unit tests, stopping at the first failure.
+check: lint
+	$(BIN)/python -m pytest -n auto -x -q -m "not slow and not serial"
+
+# The property-based tests with tens of thousands of examples each.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -n auto -p no:cacheprovider tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitops_tools tests benchmarks examples

@@ -10,12 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from gitops_tools.cli import main
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, LintResult, lint
 from gitops_tools.model import Finding, Policy
 from gitops_tools.policies import load_policies
+
+# Property-based tests: a bounded run in `make test`, tens of thousands of examples in `make fuzz`.
+settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 CliRun = Callable[..., tuple[int, str, str]]
 Files = Mapping[str, str | bytes]

@@ -86,3 +86,18 @@ def test_no_patterns_match_nothing() -> None:
 
 def test_patterns_are_kept_in_order() -> None:
     assert Globs(iter(["b", "a"])).patterns == ("b", "a")
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [
+        pytest.param("**/" * 50 + "x.yaml", "/".join(["d"] * 500) + "/y.yaml", id="globstars"),
+        pytest.param("/".join(["**", "d"] * 40) + "/x.yaml", "/".join(["d"] * 500) + "/y.yaml", id="globstar-pairs"),
+        pytest.param("*a" * 30 + "b", "a" * 250, id="stars-in-one-name"),
+        pytest.param("/".join(["*"] * 60) + "/x.yaml", "/".join(["d"] * 500), id="many-single-stars"),
+    ],
+)
+def test_hostile_patterns_from_a_config_match_in_bounded_time(pattern: str, path: str) -> None:
+    """As regular expressions these backtrack exponentially (a run took minutes); segment matching is polynomial."""
+    assert Globs([pattern]).match(path) is False

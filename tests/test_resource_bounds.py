@@ -30,6 +30,8 @@ from gitops_tools.policies import load_policies
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from corpus import render_stream
 
+pytestmark = pytest.mark.serial
+
 SCALING = 2.2  # doubling the input may cost at most this much more time
 SECONDS = 5.0  # at the sizes the issue measured, on a 2-core machine
 MEMORY = 2 * 1024**3

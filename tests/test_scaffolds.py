@@ -8,8 +8,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -330,3 +332,73 @@ def test_answers_file_and_state_file_re_render_the_same_repo(tmp_path: Path) -> 
 def test_scaffold_hooks_are_one_implementation(hook: str) -> None:
     copies = {name: (scaffold.path / "hooks" / hook).read_bytes() for name, scaffold in SCAFFOLDS.items()}
     assert len(set(copies.values())) == 1, f"hooks/{hook} differs between scaffolds: keep the copies identical"
+
+
+# --- failures, interrupts and usage errors leave nothing behind -------------------------------------------------------
+
+
+def _nothing_left(output: Path) -> None:
+    assert not output.exists() or list(output.iterdir()) == [], sorted(p.name for p in output.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("make", "argv", "message"),
+    [
+        pytest.param(lambda tmp: None, ["--set", "language=cobol"],
+                     "language: 'cobol' is not one of the choices python, go", id="answer-outside-the-choices"),
+        pytest.param(lambda tmp: (tmp / "out").write_text("a file\n", encoding="utf-8"), [],
+                     "out exists and is not a folder", id="output-is-a-file"),
+    ],
+)
+def test_usage_errors_of_new_are_exit_2(tmp_path: Path, make: Callable[[Path], object], argv: list[str],
+                                        message: str) -> None:
+    make(tmp_path)
+    code, out, err = run_cli("new", "service", "--no-input", "-o", str(tmp_path / "out"), *argv)
+    assert (code, out) == (2, "")
+    assert err == f"gitops-tools: error: {message}\n".replace("out exists", f"{tmp_path / 'out'} exists")
+
+
+def test_an_unwritable_output_folder_is_exit_2(tmp_path: Path, without_file_permissions: list[str]) -> None:
+    (tmp_path / "out").mkdir(mode=0o555)
+    done = subprocess.run([*without_file_permissions, str(Path(sys.executable).with_name("gitops-tools")), "new",
+                           "service", "--no-input", "-o", str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"gitops-tools: error: cannot create a repository in {tmp_path / 'out'}: Permission denied\n"
+    _nothing_left(tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_a_failing_git_leaves_no_work_folder_and_no_half_made_repository(tmp_path: Path) -> None:
+    """Real git, with `add` made to fail (as a full disk or a broken hook would): nothing reaches the output."""
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = add ]; then echo "fatal: simulated failure" >&2; exit 128; fi\n'
+                    f'exec {shutil.which("git")} "$@"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(fake)}
+    done = subprocess.run([str(Path(sys.executable).with_name("gitops-tools")), "new", "service", "--no-input", "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=300, env=env, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("gitops-tools: error: git failed in ")
+    assert "simulated failure" in done.stderr
+    _nothing_left(tmp_path / "out")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_an_interrupted_new_leaves_no_work_folder(tmp_path: Path, signum: int) -> None:
+    output = tmp_path / "out"
+    output.mkdir()
+    process = subprocess.Popen([str(Path(sys.executable).with_name("gitops-tools")), "new", "service", "--no-input",
+                                "-o", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(path.name.startswith(".gitops-tools-new-") for path in output.iterdir()):
+            time.sleep(0.2)  # well into the render
+            process.send_signal(signum)
+            break
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signum, stderr
+    assert stderr.endswith(("gitops-tools: terminated\n", "gitops-tools: interrupted\n"))
+    _nothing_left(output)
