@@ -116,10 +116,9 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     )
     findings = list(_config_findings(engine, config, policies, root))
     for done, source in enumerate(sources, 1):
-        with collector.paused():
-            loaded = read_source(source, config, stdin)
-            result.documents += len(loaded.documents)
-            found = check_file(engine, loaded, source.relpath, _relative(source, root), documents=not source.patch)
+        with collector.paused():  # the file's trees are freed inside the pause: the collector never walks them
+            documents, found = _lint_file(engine, source, config, root, stdin)
+        result.documents += documents
         kept = [f for f in found if not _excluded(config, f, source.relpath)]
         if changes is not None and source.path is not None and result.changed_lines is not None:
             ranges = result.changed_lines[source.display] = changes.lines(source.path) or ()
@@ -134,6 +133,14 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         linted = {_relative(source, root) for source in sources}
         result.findings, result.fixed = baseline.subtract(result.findings, baseline.read(options.baseline), linted)
     return result
+
+
+def _lint_file(engine: Engine, source: SourceFile, config: Config, root: Path,
+               stdin: BinaryIO | None) -> tuple[int, list[Finding]]:
+    """One file's document count and findings (its documents go when this returns)."""
+    loaded = read_source(source, config, stdin)
+    return len(loaded.documents), check_file(engine, loaded, source.relpath, _relative(source, root),
+                                             documents=not source.patch)
 
 
 def _excluded(config: Config, finding: Finding, relpath: str) -> bool:

@@ -19,14 +19,7 @@ from conftest import CONSOLE_SCRIPT, CliRun, FileWriter
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import FileTooLargeError, NotRegularFileError, read_regular, write_atomically
 
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  containers:
-    - {name: app, image: "nginx:latest"}
-"""
+POD = 'apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: app, image: "nginx:latest"}]}\n'
 
 
 @pytest.fixture

@@ -106,8 +106,8 @@ CASES = [
     pytest.param(long_env_value, 1_000_000, id="long-value-under-a-builtin-pattern"),
     pytest.param(catastrophic_label, 1_000_000, id="catastrophic-custom-pattern"),
     pytest.param(long_suppression_comments, 400_000, id="long-suppression-comments"),
-    pytest.param(duplicate_keys, 40_000, id="duplicate-keys"),
-    pytest.param(yaml11_colliding_keys, 40_000, id="yaml-1.1-colliding-keys"),
+    pytest.param(duplicate_keys, 20_000, id="duplicate-keys"),
+    pytest.param(yaml11_colliding_keys, 20_000, id="yaml-1.1-colliding-keys"),
 ]
 
 
