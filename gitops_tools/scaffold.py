@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ from gitops_tools.errors import GitopsToolsError
 from gitops_tools.resources import data_root
 
 STATE_FILE = ".scaffold.json"
+RENDER_SECONDS = 600
 
 
 class ScaffoldError(GitopsToolsError):
@@ -94,18 +99,8 @@ def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, for
     temporary folder and no half-made repository: the work folder goes as a whole. Rendering into an existing folder
     (`force`) copies the files in and commits there; a repository is only created there whole, from the work folder.
     """
-    from cookiecutter.exceptions import CookiecutterException
-    from cookiecutter.main import cookiecutter
-
     with _work_folder(output_dir) as work:
-        config = Path(work, "cookiecutter-config.yaml")
-        config.write_text(f"replay_dir: {work}/replay\ncookiecutters_dir: {work}/templates\n", encoding="utf-8")
-        public = {key: value for key, value in answers.items() if not key.startswith("_")}
-        try:
-            rendered = Path(cookiecutter(str(scaffold.path), no_input=True, extra_context=public,
-                                         output_dir=str(Path(work, "out")), config_file=str(config)))
-        except CookiecutterException as err:
-            raise ScaffoldError(f"scaffold {scaffold.name} failed to render: {err}") from err
+        rendered = _cookiecutter(scaffold, answers, Path(work))
         target = output_dir / rendered.name
         _check_target(target, force)
         existing_repo = (target / ".git").exists()
@@ -117,6 +112,40 @@ def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, for
     if git and existing_repo:
         commit = commit_initial(target, scaffold, fresh=False)
     return target, commit
+
+
+def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path) -> Path:
+    """Render with cookiecutter in a child process in its own session (see cookiecutter_run); on any exception here,
+    an interrupt included, the child and its hooks are stopped and waited for before the exception goes on."""
+    config = work / "cookiecutter-config.yaml"
+    config.write_text(f"replay_dir: {work}/replay\ncookiecutters_dir: {work}/templates\n", encoding="utf-8")
+    request = json.dumps({"template": str(scaffold.path), "output_dir": str(work / "out"), "config_file": str(config),
+                          "extra_context": {key: value for key, value in answers.items() if not key.startswith("_")}})
+    process = subprocess.Popen([sys.executable, "-m", "gitops_tools.cookiecutter_run"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = process.communicate(request, timeout=RENDER_SECONDS)
+    except subprocess.TimeoutExpired as timeout:
+        _stop(process)
+        raise ScaffoldError(f"scaffold {scaffold.name} took over {RENDER_SECONDS} s to render; stopped") from timeout
+    except BaseException:
+        _stop(process)
+        raise
+    if process.returncode != 0:
+        raise ScaffoldError(f"scaffold {scaffold.name} failed to render: {err.strip()}")
+    return Path(out.strip())
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Terminate the render's whole process group (hooks included) and wait for it."""
+    for signum, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, None)):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @contextmanager
