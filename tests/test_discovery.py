@@ -296,3 +296,13 @@ def test_a_walked_symlink_out_of_the_repository_is_not_read(tmp_path: Path, writ
     assert "hunter2" not in result.findings[1].message
     named = lint_tree({}, "repo/apps/leak.yaml")  # named explicitly: the user's choice, read
     assert spots(named) == [("repo/apps/leak.yaml", 3, 1, SYNTAX)]
+
+
+def test_a_named_helm_template_is_reported_as_skipped(run_cli: Callable[..., tuple[int, str, str]],
+                                                      write_files: FileWriter, policies: dict[str, Policy]) -> None:
+    write_files(CHART)
+    enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
+    assert run_cli("lint", "chart/templates/deploy.yaml") == (0, (
+        f"No findings (0 files, 0 documents, {enabled} policies).\n"
+        "Skipped 1 Helm chart template: not YAML until rendered; lint the rendered chart: "
+        "`helm template CHART | gitops-tools lint -`.\n"), "")

@@ -776,3 +776,22 @@ def test_code_running_tags_are_findings_and_read_as_data(lint_tree: TreeLint, sp
     result = lint_tree({"cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata:\n  a: {value}\n"})
     assert spots(result) == [("cm.yaml", 5, 6, "yaml-tag-safe")]
     assert result.documents == 1
+
+
+# --- integers over Python's digit limit -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "col", "policy_id"),
+    [
+        pytest.param("big.json", '{\n  "replicas": ' + "1" * 5000 + "\n}\n", 2, 15, "json-syntax", id="json"),
+        pytest.param("big.yaml", "a: 1\nreplicas: " + "1" * 5000 + "\n", 2, 11, "yaml-syntax", id="yaml"),
+    ],
+)
+def test_an_integer_over_the_digit_limit_is_a_finding_at_its_position(lint_tree: TreeLint, spots: Spots, name: str,
+                                                                      text: str, line: int, col: int,
+                                                                      policy_id: str) -> None:
+    """Python refuses to turn more than 4300 digits into an int (ValueError): before, exit 3 for JSON."""
+    result = lint_tree({name: text})
+    assert spots(result) == [(name, line, col, policy_id)]
+    assert "4300" in result.findings[0].message
