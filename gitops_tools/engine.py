@@ -159,6 +159,6 @@ def _compile(policy: Policy) -> Evaluate:
 
     def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
         for violation in validator.violations(instance):
-            yield violation.path, violation.detail, violation.keyword in MISSING
+            yield violation.path, "", violation.keyword in MISSING
 
     return evaluate

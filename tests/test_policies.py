@@ -183,6 +183,12 @@ def test_a_custom_policy_may_use_a_coded_check(tmp_path: Path) -> None:
 # --- custom policies from a repository are untrusted input ----------------------------------------------------------
 
 
+# Each link of the chain doubles the subschemas applied to one value: 2**12 in all.
+ANYOF_CHAIN = "schema:\n  $defs:\n" + "".join(
+    f"    d{i}: {{anyOf: [{{$ref: '#/$defs/d{i + 1}'}}, {{$ref: '#/$defs/d{i + 1}'}}]}}\n" for i in range(12)
+) + "    d12: {type: 'null'}\n  $ref: '#/$defs/d0'\n"
+
+
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
@@ -199,6 +205,16 @@ def test_a_custom_policy_may_use_a_coded_check(tmp_path: Path) -> None:
                      "local", id="remote-ref"),
         pytest.param("schema:\n  properties: {name: {pattern: '(?P<x>a)(?P=x)'}}\n", "the schema cannot be compiled:",
                      id="python-only-pattern-syntax"),
+        pytest.param("schema:\n  properties: {name: {pattern: '^(?!kube-)'}}\n", "the schema cannot be compiled:",
+                     id="look-around-needs-backtracking"),
+        pytest.param(ANYOF_CHAIN, "# applies more than 1000 subschemas to one value", id="anyof-chain-2-to-the-12"),
+        pytest.param("schema:\n  required: [x]\n  properties: {a: {$ref: '#'}}\n"
+                     "  patternProperties: {'^a$': {$ref: '#'}}\n",
+                     "# applies its recursion twice to one child (key a)", id="recursion-twice-per-child"),
+        pytest.param("schema:\n  items: {$ref: '#'}\n  contains: {$ref: '#'}\n",
+                     "# applies its recursion twice to one child (item *)", id="recursion-twice-per-item"),
+        pytest.param("schema:\n  $defs: {a: {$id: 'https://x/a', type: object}}\n",
+                     "$id at #/$defs/a: a nested $id changes", id="nested-id"),
     ],
 )
 def test_a_custom_schema_that_cannot_be_evaluated_is_refused_naming_the_policy_file(
@@ -213,9 +229,18 @@ def test_a_custom_schema_that_cannot_be_evaluated_is_refused_naming_the_policy_f
     assert err.startswith(f"gitops-tools: error: {(folder / 'team-config-owner-set.yaml').resolve()}:8:1: {message}")
 
 
-def test_a_recursive_schema_that_descends_is_sound() -> None:
-    check_schema({"$defs": {"tree": {"properties": {"children": {"items": {"$ref": "#/$defs/tree"}}}}},
-                  "$ref": "#/$defs/tree"})
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$defs": {"tree": {"properties": {"children": {"items": {"$ref": "#/$defs/tree"}}}}}, "$ref": "#/$defs/tree"},
+        {"properties": {"left": {"$ref": "#"}, "right": {"$ref": "#"}}},  # a binary tree: each child recursed once
+        {"anyOf": [{"type": "string"}, {"items": {"$ref": "#"}}]},  # nested lists of strings
+        {"allOf": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/a"}], "$defs": {"a": {"type": "object"}}},  # no recursion
+    ],
+    ids=["tree", "binary-tree", "nested-lists", "one-subschema-twice"],
+)
+def test_recursive_and_combined_schemas_within_bounds_are_sound(schema: dict[str, Any]) -> None:
+    check_schema(schema)
 
 
 @pytest.mark.parametrize(
