@@ -20,6 +20,7 @@ from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import Finding, Problem
 
 MARKER = "gitops-tools:"
+WHOLE_FILE = (1, 2**31 - 1)
 _COMMENT = re.compile(
     r"#\s*gitops-tools:\s*disable-(?P<scope>line|next-line|document|file)\b\s*(?P<ids>[^#]*?)\s*"
     r"(?:--\s*(?P<reason>.*?))?\s*(?:#.*)?$"  # a further `# note` after the suppression is allowed
@@ -47,12 +48,15 @@ def parse(text: str, lines: LineIndex, documents: Callable[[], Sequence[tuple[in
         return []
     found = []
     strings = _ScalarSpans(text, lines)
+    spans: Sequence[tuple[int, int]] | None = None  # asked for once, on the first disable-document
     for number, line in enumerate(lines.lines(), 1):
         match = _COMMENT.search(line) if MARKER in line else None
         if match is None or strings.covers((number, match.start() + 1)):
             continue  # no marker, or the marker is text inside a string (a script in a ConfigMap), not a comment
         ids = tuple(part.strip() for part in match["ids"].split(",") if part.strip())
-        first, last = _span(match["scope"], number, documents() if match["scope"] == "document" else ())
+        if match["scope"] == "document" and spans is None:
+            spans = documents()
+        first, last = _span(match["scope"], number, spans or ())
         found.append(Suppression(match["scope"], ids, number, match.start() + 1, first, last))
     return found
 
@@ -88,16 +92,28 @@ def _span(scope: str, line: int, documents: Sequence[tuple[int, int]]) -> tuple[
         return line, line
     if scope == "next-line":
         return line + 1, line + 1
-    if scope == "document":
-        return next(((first, last) for first, last in documents if first <= line <= last), (line, line))
-    return 1, 2**31 - 1
+    if scope == "document":  # consecutive ranges: the last one starting at or before the line holds it
+        index = bisect.bisect_right(documents, (line, WHOLE_FILE[1])) - 1
+        return documents[index] if index >= 0 and documents[index][1] >= line else (line, line)
+    return WHOLE_FILE
 
 
 def apply(findings: Iterable[Finding], suppressions: list[Suppression]) -> list[Finding]:
-    """The findings no suppression covers; marks each suppression's ids that were used."""
+    """The findings no suppression covers; marks each suppression's ids that were used.
+
+    Suppressions are grouped by the lines they cover: one line, one document (documents do not overlap) or the
+    whole file, so each finding meets only the few that could cover it, however many a file holds."""
+    by_range: dict[tuple[int, int], list[Suppression]] = {}
+    for suppression in suppressions:
+        by_range.setdefault((suppression.first, suppression.last), []).append(suppression)
+    wide = sorted(span for span in by_range if span[0] != span[1] and span != WHOLE_FILE)
     kept = []
     for finding in findings:
-        covering = [s for s in suppressions if s.covers(finding)]
+        line = finding.location.line
+        index = bisect.bisect_right(wide, (line, WHOLE_FILE[1])) - 1
+        candidates = [*by_range.get((line, line), ()), *by_range.get(WHOLE_FILE, ()),
+                      *(by_range[wide[index]] if index >= 0 and wide[index][1] >= line else ())]
+        covering = [s for s in candidates if s.covers(finding)]
         for suppression in covering:
             suppression.used.add(finding.policy_id)
         if not covering:

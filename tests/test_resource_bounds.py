@@ -4,7 +4,7 @@ Each case is linted in-process at two sizes; the CPU time of the larger must be 
 minimum of three runs each, so a busy machine cannot fake a failure), which no quadratic fix tuned to one size can
 pass. The shapes come from the issue that found them: many documents with anchors, a multi-megabyte `kustomize
 build` stream holding one `&` and one `*`, a long value under a built-in pattern, a catastrophic pattern in a custom
-policy, long suppression comments, and thousands of duplicate keys. Wall-clock limits are checked at the sizes the
+policy, long suppression comments, thousands of suppressions, and thousands of duplicate keys. Wall-clock limits are checked at the sizes the
 issue measured, and in a real process under a 2 GiB address-space limit.
 """
 
@@ -91,6 +91,19 @@ def long_suppression_comments(size: int) -> str:
                       for i in range(size // 100)))
 
 
+def document_suppressions(count: int) -> str:
+    """`count` documents, each switching a policy off for itself."""
+    return "---\n".join(f"# gitops-tools: disable-document manifest-identity-complete\nkind: ConfigMap\n"
+                         f"metadata: {{name: c{i}}}\n" for i in range(count))
+
+
+def line_suppressions(count: int) -> str:
+    """`count` pods, each suppressing a finding on its image line."""
+    return "---\n".join(f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers:\n    - name: a\n"
+                         "      image: nginx:latest  # gitops-tools: disable-line container-image-tag-not-latest\n"
+                         for i in range(count))
+
+
 def duplicate_keys(count: int) -> str:
     return "data:\n" + "".join(f"  k{i % (count // 2)}: {i}\n" for i in range(count))
 
@@ -106,6 +119,8 @@ CASES = [
     pytest.param(long_env_value, 1_000_000, id="long-value-under-a-builtin-pattern"),
     pytest.param(catastrophic_label, 1_000_000, id="catastrophic-custom-pattern"),
     pytest.param(long_suppression_comments, 400_000, id="long-suppression-comments"),
+    pytest.param(document_suppressions, 2000, id="many-disable-document-comments"),
+    pytest.param(line_suppressions, 500, id="many-disable-line-comments"),
     pytest.param(duplicate_keys, 20_000, id="duplicate-keys"),
     pytest.param(yaml11_colliding_keys, 20_000, id="yaml-1.1-colliding-keys"),
 ]
