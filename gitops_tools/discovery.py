@@ -20,6 +20,7 @@ from pathlib import Path
 
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.fileio import real_path
+from gitops_tools.gitrepo import repository_root
 from gitops_tools.kustomize import patch_files
 from gitops_tools.model import Problem
 from gitops_tools.pathmatch import Globs
@@ -69,7 +70,8 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> Discovered:
                 skipped.setdefault(HELM_TEMPLATE, []).append(display_path(candidate))
             else:
                 found.setdefault(real_path(candidate), (candidate, problem))
-    patches = patch_files(found)
+    boundary = repository_root(Path(os.path.commonpath(list(found)))) if found else None
+    patches = patch_files(found, boundary or root)
     files = [SourceFile(None, "<stdin>", "<stdin>")] if stdin else []
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())

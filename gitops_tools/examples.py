@@ -9,6 +9,7 @@ folder, are refused (the meta-schema refuses them too) before anything is writte
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import posixpath
 import tempfile
@@ -48,6 +49,9 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
     spec: dict[str, Any] = {"text": example} if isinstance(example, str) else example
     target = folder / _inside(folder, spec["lint"], "lint", policy.source) if "lint" in spec else None
     path = _write(spec, folder, policy.source)
+    if target is not None and not target.is_dir():
+        raise PolicyError(f"example lint folder {spec['lint']!r} is not a folder the example writes",
+                          Location(policy.source))
     config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
     engine = Engine([p for p in policies.values() if p.enabled or p is policy], policies, Workloads.load())
     findings = []
@@ -71,7 +75,10 @@ def _write(spec: dict[str, Any], folder: Path, source: str) -> Path:
     elif spec.get("fifo"):
         os.mkfifo(path)
     elif "base64" in spec:
-        path.write_bytes(base64.b64decode(spec["base64"]))
+        try:
+            path.write_bytes(base64.b64decode(spec["base64"], validate=True))
+        except (binascii.Error, TypeError, ValueError) as err:
+            raise PolicyError(f"example base64 is not base64: {err}", Location(source)) from err
     else:
         path.write_text(spec["text"], encoding="utf-8")
     return path

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from gitops_tools.fileio import read_regular, real_path
+from gitops_tools.loading import Limits, load_bytes
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZATION_BYTES = 1024 * 1024
 
 
-def patch_files(files: Iterable[Path]) -> set[Path]:
-    """Resolved paths of the patch files named by kustomizations beside `files` or in their parent folders."""
-    folders = {folder for path in files for folder in (path.parent, *path.parents)}
+def patch_files(files: Iterable[Path], boundary: Path) -> set[Path]:
+    """Resolved paths of the patch files named by kustomizations beside `files` or in their parent folders up to
+    `boundary` (the repository): a kustomization outside it must not turn linted files into unchecked patches."""
+    folders = {folder for path in files
+               for folder in (path.parent, *(parent for parent in path.parents if parent.is_relative_to(boundary)))}
     patches: set[Path] = set()
     for folder in folders:
         for name in KUSTOMIZATION_NAMES:
@@ -25,12 +28,12 @@ def patch_files(files: Iterable[Path]) -> set[Path]:
 
 
 def _patch_entries(kustomization: Path) -> Iterator[str]:
-    import yaml
-
     try:
-        data: Any = yaml.load(read_regular(kustomization, KUSTOMIZATION_BYTES), Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+        raw = read_regular(kustomization, KUSTOMIZATION_BYTES)
+    except OSError:
         return  # the file itself is linted and reported
+    loaded = load_bytes(raw, str(kustomization), Limits(max_file_bytes=KUSTOMIZATION_BYTES))
+    data: Any = loaded.documents[0].data if len(loaded.documents) == 1 else None
     if not isinstance(data, dict):
         return
     for entry in _list(data.get("patchesStrategicMerge")):

@@ -306,3 +306,15 @@ def test_a_named_helm_template_is_reported_as_skipped(run_cli: Callable[..., tup
         f"No findings (0 files, 0 documents, {enabled} policies).\n"
         "Skipped 1 Helm chart template: not YAML until rendered; lint the rendered chart: "
         "`helm template CHART | gitops-tools lint -`.\n"), "")
+
+
+@pytest.mark.usefixtures("git_env")
+def test_a_kustomization_outside_the_repository_does_not_turn_files_into_patches(
+        tmp_path: Path, lint_tree: TreeLint, spots: Spots, write_files: FileWriter) -> None:
+    """Only kustomizations inside the repository mark patches (whose documents are only syntax-checked)."""
+    write_files({"kustomization.yaml": "patches: [{path: repo/app/pod.yaml}]\n",
+                 "repo/app/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n"
+                                      "    - {name: app, image: 'nginx:latest'}\n"})
+    git.Repo.init(tmp_path / "repo")
+    result = lint_tree({}, "repo", select=("container-image-tag-not-latest",))
+    assert spots(result) == [("repo/app/pod.yaml", 6, 19, "container-image-tag-not-latest")]

@@ -44,7 +44,8 @@ FRAGMENTS = [
     "yes: ", "~: ", "0x1: ", "01: ", "1: ", "true: ", "? complex\n", "[", "]", "{", "}", ",", "'", '"', "\\u0000",
     "|\n", ">-\n", "# gitops-tools: disable-line container-memory-limit-set\n",
     "# gitops-tools: disable-document\n", "# gitops-tools: disable-file yaml-duplicate-key -- reason\n", "#",
-    "\r\n", "\r", "\n", "\u2028", "\u0085", "\ufeff", "\x1b[31m", "\x00", "é", "😀", "a" * 300, "9" * 5000,
+    "\r\n", "\r", "\n", '"\\ud800"', '"\\udfff"', '{"\\udc00": 1}',
+    "\u2028", "\u0085", "\ufeff", "\x1b[31m", "\x00", "é", "😀", "a" * 300, "9" * 5000,
     '{"a": 1, "a": 2}', '{"kind": "Pod", "spec": {"containers": [{"name": "x", "image": "y:latest"}]}}',
 ]
 

@@ -795,3 +795,18 @@ def test_an_integer_over_the_digit_limit_is_a_finding_at_its_position(lint_tree:
     result = lint_tree({name: text})
     assert spots(result) == [(name, line, col, policy_id)]
     assert "4300" in result.findings[0].message
+
+
+def test_a_lone_surrogate_in_json_reads_as_the_replacement_character(lint_tree: TreeLint, spots: Spots) -> None:
+    """As Go's encoding/json (so Kubernetes) reads it; a lone surrogate cannot be encoded (before: exit 3)."""
+    text = '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "\\ud800", "\\udc00": 1}, "data": {}}\n'
+    result = lint_tree({"cm.json": text})
+    assert spots(result) == [("cm.json", 1, 56, "manifest-identity-complete")]  # U+FFFD is no valid object name
+    assert result.documents == 1
+
+
+def test_a_long_base_60_integer_is_refused_at_its_position(lint_tree: TreeLint, spots: Spots) -> None:
+    """PyYAML builds `1:1:...` with big-integer arithmetic, quadratic in its length (1.6 MB took 34 s)."""
+    result = lint_tree({"sexa.yaml": "a: 1\nb: " + ":".join(["1"] * 1000) + "\nc: 1:30\n"})
+    assert spots(result) == [("sexa.yaml", 2, 4, "yaml-syntax")]
+    assert "a base-60 integer of 1999 characters is longer than 100" in result.findings[0].message

@@ -322,3 +322,21 @@ def test_an_empty_policy_file_says_it_is_empty(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policies([tmp_path])
     assert caught.value.message == f"policy file {tmp_path / 'empty.yaml'} is empty"
+
+
+@pytest.mark.parametrize(
+    ("example", "message"),
+    [
+        pytest.param({"base64": "!!!not base64"}, "example base64 is not base64", id="bad-base64"),
+        pytest.param({"text": "a: 1\n", "lint": "nowhere"}, "example lint folder 'nowhere' is not a folder",
+                     id="lint-folder-missing"),
+    ],
+)
+def test_a_broken_example_is_exit_2_naming_the_policy(tmp_path: Path, run_cli: CliRun, example: dict[str, str],
+                                                      message: str) -> None:
+    text = CUSTOM_POLICY.replace('fail: ["kind: ConfigMap\\n"]', "fail:\n    - " + json.dumps(example))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "team-config-owner-set.yaml").write_text(text, encoding="utf-8")
+    code, out, err = run_cli("rules", "--check", "--policy-dir", "mine")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"gitops-tools: error: mine/team-config-owner-set.yaml:1:1: {message}")

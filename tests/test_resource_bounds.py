@@ -2,10 +2,10 @@
 
 Each case is linted in-process at two sizes; the CPU time of the larger must be at most 2.2x the smaller's (the
 minimum of three runs each, so a busy machine cannot fake a failure), which no quadratic fix tuned to one size can
-pass. The shapes come from the issue that found them: many documents with anchors, a multi-megabyte `kustomize
-build` stream holding one `&` and one `*`, a long value under a built-in pattern, a catastrophic pattern in a custom
-policy, long suppression comments, thousands of suppressions, and thousands of duplicate keys. Wall-clock limits are checked at the sizes the
-issue measured, and in a real process under a 2 GiB address-space limit.
+pass. The shapes come from the issue and the review that found them: many documents with anchors, a multi-megabyte
+`kustomize build` stream holding one `&` and one `*`, a long value under a built-in pattern, a catastrophic pattern
+in a custom policy, long suppression comments, thousands of suppressions, and thousands of duplicate keys.
+Wall-clock limits are checked at the sizes the issue measured, in a real process under a 2 GiB address-space limit.
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ def load_json(text: str, lines: LineIndex, path: str) -> tuple[list[Document], l
         return [], [Problem("document-too-deep", "nesting is too deep to process")]
     except ValueError:  # the only other failure of json.loads on a str: an integer over Python's digit limit
         return [], [_long_integer(text, lines)]
+    if _SURROGATE_ESCAPE.search(text):
+        data = _without_lone_surrogates(data)
 
     def compose() -> yaml.Node | None:
         try:
@@ -50,6 +52,27 @@ def load_json(text: str, lines: LineIndex, path: str) -> tuple[list[Document], l
 
     document = Document(path, 0, data, lines, compose=compose)
     return [document], _duplicate_problems(document, lines) if duplicates else []
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """`data` with each unpaired `\\udXXX` escape as U+FFFD, as Go's encoding/json (and so Kubernetes) reads it: a
+    lone surrogate is not text, cannot be encoded, and would break every later step (iteratively: any depth)."""
+    holder: list[Any] = [data]
+    stack: list[tuple[Any, Any, Any]] = [(holder, 0, data)]
+    while stack:
+        parent, slot, item = stack.pop()
+        if isinstance(item, str):
+            parent[slot] = _as_text(item)
+        elif isinstance(item, dict):
+            parent[slot] = mapping = {_as_text(key): value for key, value in item.items()}
+            stack.extend((mapping, key, value) for key, value in mapping.items())
+        elif isinstance(item, list):
+            stack.extend((item, index, value) for index, value in enumerate(item))
+    return holder[0]
+
+
+def _as_text(value: str) -> str:
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _long_integer(text: str, lines: LineIndex) -> Problem:

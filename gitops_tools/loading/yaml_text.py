@@ -16,6 +16,7 @@ from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import Problem
 
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
+SEXAGESIMAL_CHARS = 100
 STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
 # Tags that make unsafe loaders of other languages build objects or run code: Python (PyYAML's `!!python/...`),
 # Ruby (Psych), Perl, PHP (Symfony), JavaScript (js-yaml's `!!js/function`) and Java (SnakeYAML's `!!javax...`).
@@ -101,6 +102,17 @@ def _application_tag(loader: _Constructor, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
+def _bounded_int(loader: _Constructor, node: yaml.Node) -> int:
+    """YAML 1.1 integers, refusing long base-60 ones (`1:2:...`): PyYAML builds them with big-integer arithmetic,
+    quadratic in their length (a 1.6 MB value took 34 s). Decimal ones are capped by Python's 4300-digit limit."""
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    if ":" in text and len(text) > SEXAGESIMAL_CHARS:
+        raise ValueError(f"a base-60 integer of {len(text)} characters is longer than {SEXAGESIMAL_CHARS}")
+    value: int = loader.construct_yaml_int(node)  # type: ignore[arg-type]
+    return value
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _Constructor.add_constructor(None, _application_tag)
 
