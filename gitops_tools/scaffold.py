@@ -100,27 +100,32 @@ def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, for
     (`force`) copies the files in and commits there; a repository is only created there whole, from the work folder.
     """
     with _work_folder(output_dir) as work:
-        rendered = _cookiecutter(scaffold, answers, Path(work))
+        rendered, commit = _cookiecutter(scaffold, answers, Path(work), output_dir if git else None)
         target = output_dir / rendered.name
         _check_target(target, force)
-        existing_repo = (target / ".git").exists()
-        commit = commit_initial(rendered, scaffold, fresh=True) if git and not existing_repo else None
         if target.exists():
+            _refuse_links(rendered, target)
             shutil.copytree(rendered, target, dirs_exist_ok=True)
         else:
             rendered.rename(target)
-    if git and existing_repo:
-        commit = commit_initial(target, scaffold, fresh=False)
+    if git and commit is None:  # the target already was a repository: the scaffold is applied as a commit there
+        commit = commit_initial(target, scaffold.name, scaffold.version, fresh=False)
     return target, commit
 
 
-def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path) -> Path:
-    """Render with cookiecutter in a child process in its own session (see cookiecutter_run); on any exception here,
-    an interrupt included, the child and its hooks are stopped and waited for before the exception goes on."""
+def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path,
+                  commit_for: Path | None) -> tuple[Path, str | None]:
+    """Render with cookiecutter, and commit unless the target in `commit_for` already is a repository, in a child
+    process in its own session (see cookiecutter_run): on any exception here, an interrupt included, the child, its
+    hooks and its git are stopped and waited for before the exception goes on. Returns the folder and the commit."""
     config = work / "cookiecutter-config.yaml"
     config.write_text(f"replay_dir: {work}/replay\ncookiecutters_dir: {work}/templates\n", encoding="utf-8")
-    request = json.dumps({"template": str(scaffold.path), "output_dir": str(work / "out"), "config_file": str(config),
-                          "extra_context": {key: value for key, value in answers.items() if not key.startswith("_")}})
+    request = json.dumps({
+        "template": str(scaffold.path), "output_dir": str(work / "out"), "config_file": str(config),
+        "extra_context": {key: value for key, value in answers.items() if not key.startswith("_")},
+        "commit": None if commit_for is None else {"unless_repository_in": str(commit_for), "scaffold": scaffold.name,
+                                                   "version": scaffold.version},
+    })
     process = subprocess.Popen([sys.executable, "-m", "gitops_tools.cookiecutter_run"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -132,8 +137,9 @@ def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path) -> Pa
         _stop(process)
         raise
     if process.returncode != 0:
-        raise ScaffoldError(f"scaffold {scaffold.name} failed to render: {err.strip()}")
-    return Path(out.strip())
+        raise ScaffoldError(err.strip() or f"scaffold {scaffold.name} failed to render (exit {process.returncode})")
+    done = json.loads(out)
+    return Path(done["rendered"]), done["commit"]
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -162,7 +168,18 @@ def _work_folder(output_dir: Path) -> Iterator[str]:
         yield folder
 
 
+def _refuse_links(rendered: Path, target: Path) -> None:
+    """Copying into an existing folder must not write through a symbolic link already there (to a file or folder
+    anywhere): every path the scaffold writes is checked first."""
+    for path in rendered.rglob("*"):
+        there = target / path.relative_to(rendered)
+        if there.is_symlink():
+            raise ScaffoldError(f"{there} is a symbolic link; refusing to write the scaffold through it")
+
+
 def _check_target(target: Path, force: bool) -> None:
+    if target.is_symlink():
+        raise ScaffoldError(f"{target} is a symbolic link; refusing to render through it")
     if not target.exists():
         return
     if not target.is_dir():
@@ -176,7 +193,7 @@ def _check_target(target: Path, force: bool) -> None:
             raise ScaffoldError(f"{target} is a git repository with uncommitted changes; commit or stash them first")
 
 
-def commit_initial(folder: Path, scaffold: Scaffold, *, fresh: bool) -> str:
+def commit_initial(folder: Path, scaffold_name: str, version: str, *, fresh: bool) -> str:
     """Commit everything in `folder`, the state file included, in a new repository (`fresh`) or its own."""
     from git import Actor, Repo
     from git.exc import GitCommandError
@@ -188,7 +205,7 @@ def commit_initial(folder: Path, scaffold: Scaffold, *, fresh: bool) -> str:
         name = reader.get_value("user", "name", "gitops-tools")
         email = reader.get_value("user", "email", "gitops-tools@localhost")
         author = Actor(str(name), str(email))
-        message = f"{'Initial commit' if fresh else 'Apply scaffold'}: {scaffold.name} {scaffold.version}"
+        message = f"{'Initial commit' if fresh else 'Apply scaffold'}: {scaffold_name} {version}"
         commit = repo.index.commit(f"{message}\n\nRendered by gitops-tools new; answers in {STATE_FILE}.",
                                    author=author, committer=author)
     except GitCommandError as err:

@@ -406,3 +406,23 @@ def test_an_interrupted_new_leaves_no_work_folder(tmp_path: Path, signum: int, d
     assert stderr in ("gitops-tools: terminated\n", "gitops-tools: interrupted\n")
     time.sleep(1)  # a hook left running could recreate the folder now
     _nothing_left(output)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("link", ["README.md", "k8s"], ids=["file-link", "folder-link"])
+def test_force_never_writes_through_a_symbolic_link_in_the_target(tmp_path: Path, link: str) -> None:
+    """`--force` copies into an existing folder: a link there (a file or folder elsewhere) is refused, untouched."""
+    victim = tmp_path / "elsewhere"
+    victim.mkdir()
+    (victim / "notes.txt").write_text("precious\n", encoding="utf-8")
+    target = tmp_path / "out" / "orders-api"
+    target.mkdir(parents=True)
+    (target / link).symlink_to(victim / "notes.txt" if link == "README.md" else victim)
+    code, out, err = run_cli("new", "service", "--no-input", "--force", "--no-git", "-o", str(tmp_path / "out"))
+    assert (code, out) == (2, "")
+    assert err == (f"gitops-tools: error: {target / link} is a symbolic link; refusing to write the scaffold "
+                   "through it\n")
+    assert sorted(p.name for p in victim.iterdir()) == ["notes.txt"]
+    assert (victim / "notes.txt").read_text(encoding="utf-8") == "precious\n"
+    assert sorted(p.name for p in target.iterdir()) == [link]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["orders-api"]
