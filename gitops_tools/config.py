@@ -52,9 +52,10 @@ def find_config(start: Path) -> Path | None:
 
 
 def _is_file(path: Path) -> bool:
-    """Whether a config file is there; a folder that may not be searched is an error (a config may be hidden in it)."""
+    """Whether a config file is there (anything by that name but a folder: a FIFO or a link to a device is then
+    refused when read, not silently ignored); a folder that may not be searched is an error."""
     try:
-        return path.is_file()
+        return (path.exists() and not path.is_dir()) or path.is_symlink()
     except OSError as err:
         raise ConfigError(f"cannot look for a config file in {path.parent}: {err.strerror or err}") from err
 

@@ -13,6 +13,7 @@ that carry their problem, so they are reported as findings.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ SKIPPED_DIRS = frozenset({
 })
 STDIN = "-"
 HELM_TEMPLATE = "Helm chart template"
+FOLDER_LINK = "symbolic link to a folder"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> Discovered:
         path = Path(given)
         if not _exists(path):
             raise GitopsToolsError(f"path not found: {printable(given)}")
-        walked = _walk(path) if _is_dir(path) else [(path, None)]
+        walked = _walk(path, skipped) if _is_dir(path) else [(path, None)]
         for candidate, problem in walked:
             if in_helm_templates(candidate):
                 skipped.setdefault(HELM_TEMPLATE, []).append(display_path(candidate))
@@ -142,22 +144,35 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _walk(top: Path) -> Iterator[tuple[Path, Problem | None]]:
-    """Each YAML/JSON file under `top`, with the problem that keeps it from being read, if discovery sees one."""
+def _walk(top: Path, skipped: dict[str, list[str]]) -> Iterator[tuple[Path, Problem | None]]:
+    """Each YAML/JSON file under `top`, with the problem that keeps it from being read, if discovery sees one.
+
+    Links to folders are not followed (they may loop, or lead anywhere); each is counted in `skipped`."""
     listing = _git_files(top)
     boundary = listing.toplevel if listing is not None else real_path(top)
     unreadable: list[OSError] = []
     for folder, dirnames, filenames in os.walk(top, onerror=unreadable.append):
         yield from ((Path(err.filename), _unreadable_folder(err)) for err in unreadable)
         unreadable.clear()
+        for name in [d for d in dirnames if d not in SKIPPED_DIRS and Path(folder, d).is_symlink()]:
+            skipped.setdefault(FOLDER_LINK, []).append(display_path(Path(folder, name)))
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
             path = Path(folder, name)
             if path.suffix not in LINTED_SUFFIXES:
                 continue
-            if listing is None or listing.allows(path.relative_to(top).as_posix()):
+            if listing is None or listing.allows(path.relative_to(top).as_posix()) or _special(path):
                 yield path, _outside(path, boundary)
     yield from ((Path(err.filename), _unreadable_folder(err)) for err in unreadable)
+
+
+def _special(path: Path) -> bool:
+    """A FIFO, socket or device: git never lists one, so it is reported whatever git says (never opened)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode))
 
 
 def _unreadable_folder(err: OSError) -> Problem:

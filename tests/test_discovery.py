@@ -9,7 +9,7 @@ from pathlib import Path
 
 import git
 import pytest
-from conftest import CONSOLE_SCRIPT, FileWriter
+from conftest import CONSOLE_SCRIPT, CliRun, FileWriter
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, LintResult, lint
@@ -318,3 +318,35 @@ def test_a_kustomization_outside_the_repository_does_not_turn_files_into_patches
     git.Repo.init(tmp_path / "repo")
     result = lint_tree({}, "repo", select=("container-image-tag-not-latest",))
     assert spots(result) == [("repo/app/pod.yaml", 6, 19, "container-image-tag-not-latest")]
+
+
+def test_a_symlinked_folder_is_not_followed_and_the_summary_says_so(tmp_path: Path, write_files: FileWriter,
+                                                                    run_cli: Callable[..., tuple[int, str, str]],
+                                                                    policies: dict[str, Policy]) -> None:
+    write_files({"outside/x.yaml": BROKEN, "repo/a.yaml": "kind: Namespace\napiVersion: v1\nmetadata: {name: a}\n"})
+    (tmp_path / "repo" / "shared").symlink_to(tmp_path / "outside")
+    enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
+    assert run_cli("lint", "repo") == (0, (
+        f"No findings (1 file, 1 document, {enabled} policies).\n"
+        "Skipped 1 symbolic link to a folder: not followed; name the folder it points to to lint it.\n"), "")
+
+
+@pytest.mark.usefixtures("git_env")
+def test_a_fifo_in_a_git_work_tree_is_reported(tmp_path: Path, lint_tree: TreeLint, spots: Spots) -> None:
+    """git never lists a FIFO (it cannot track one), so the git filter would drop it in silence."""
+    git.Repo.init(tmp_path)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    assert spots(lint_tree({}, ".")) == [("pipe.yaml", 1, 1, "file-not-regular")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-to-a-device"])
+def test_a_config_that_is_not_a_regular_file_is_refused_not_ignored(tmp_path: Path, kind: str, run_cli: CliRun) -> None:
+    config = tmp_path / ".gitops-tools.yaml"
+    if kind == "fifo":
+        os.mkfifo(config)
+    else:
+        config.symlink_to("/dev/zero")
+    (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    code, out, err = run_cli("lint", "a.yaml")
+    assert (code, out) == (2, "")
+    assert "is a " in err and "not a regular file; not read" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from gitops_tools.discovery import HELM_TEMPLATE, printable
+from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE, printable
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
 from gitops_tools.reporters import Style
@@ -14,6 +14,7 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.IN
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 SKIP_ADVICE = {
     HELM_TEMPLATE: "not YAML until rendered; lint the rendered chart: `helm template CHART | gitops-tools lint -`",
+    FOLDER_LINK: "not followed; name the folder it points to to lint it",
 }
 
 
