@@ -42,7 +42,9 @@ class _Parser(argparse.ArgumentParser):
         self.stream = stream
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: {message}\nRun `{self.prog} --help` for usage.")
+        from gitops_tools.display import printable
+
+        raise _UsageError(f"{self.prog}: {printable(message)}\nRun `{self.prog} --help` for usage.")
 
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
         if message:
@@ -142,7 +144,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         err.write(f"{error}\n")
         return EXIT_USAGE
     except GitopsToolsError as error:
-        err.write(f"gitops-tools: error: {error}\n")
+        from gitops_tools.display import printable
+
+        lines = (printable(line) for line in (error.headline(), *error.details))  # a name's newline stays escaped
+        err.write("gitops-tools: error: " + "\n  ".join(lines) + "\n")
         return EXIT_USAGE
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes

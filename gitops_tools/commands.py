@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from gitops_tools.config import Config, find_config, load_config
+from gitops_tools.display import printable
 from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from gitops_tools.lint import Progress
 from gitops_tools.model import Policy, Severity
@@ -75,7 +76,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         from gitops_tools.fileio import write_atomically
 
         write_atomically(args.write_baseline, lambda stream: baseline.write(result.findings, stream))
-        out.write(f"Baseline of {len(result.findings)} finding(s) written to {args.write_baseline}.\n")
+        out.write(f"Baseline of {len(result.findings)} finding(s) written to {printable(str(args.write_baseline))}.\n")
         return EXIT_CLEAN
     color = args.color == "always" or (args.color == "auto" and out.isatty())
     environment = dict(os.environ)
@@ -87,7 +88,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
 
         style = Style(environment=environment)
         write_atomically(args.output, lambda stream: get_reporter(args.format)(result, stream, style))
-        out.write(f"{summary(result)}\nReport ({args.format}) written to {args.output}.\n")
+        out.write(f"{summary(result)}\nReport ({args.format}) written to {printable(str(args.output))}.\n")
     return EXIT_FINDINGS if result.failed else EXIT_CLEAN
 
 

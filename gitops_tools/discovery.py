@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitops_tools.display import printable
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
@@ -85,21 +86,6 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> Discovered:
 def display_path(path: Path) -> str:
     """How findings name a file: as given, normalised (`./a/../b.yaml` is `b.yaml`), safe to print."""
     return printable(Path(os.path.normpath(path)).as_posix())
-
-
-def printable(text: str) -> str:
-    """`text` with what a terminal would act on escaped: control characters (`\\x1b`, newlines), bidirectional
-    overrides, and the undecodable bytes of a file name (`\\xff`), so one line stays one line and shows the truth."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escape(char) for char in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8, as os.fsdecode carries it
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def relative_posix(resolved: Path, root: Path, fallback: str) -> str:

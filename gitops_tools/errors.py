@@ -11,12 +11,16 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went a
 class GitopsToolsError(Exception):
     """A user-facing error: bad config, bad arguments, unreadable policy. Never a bug."""
 
-    def __init__(self, message: str, location: Location | None = None) -> None:
+    def __init__(self, message: str, location: Location | None = None, details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
+        self.details = details  # one line each, shown indented under the message
 
     def __str__(self) -> str:
+        return "\n  ".join((self.headline(), *self.details))
+
+    def headline(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
 
 

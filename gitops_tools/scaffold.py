@@ -82,12 +82,12 @@ def resolve_answers(scaffold: Scaffold, given: Mapping[str, str], no_input: bool
             raise ScaffoldError(f"{key}: {value!r} is not one of the choices {', '.join(map(str, choices))}")
     raw = answer_problems(scaffold, {**given, "_rules": {}})  # template syntax in raw answers, before rendering
     if raw:
-        raise ScaffoldError("invalid answers:\n  " + "\n  ".join(raw))
+        raise ScaffoldError("invalid answers:", details=tuple(raw))
     context = generate_context(str(scaffold.path / "cookiecutter.json"), extra_context=dict(given))
     rendered = dict(prompt_for_config(context, no_input=no_input))
     problems = answer_problems(scaffold, rendered)
     if problems:
-        raise ScaffoldError("invalid answers:\n  " + "\n  ".join(problems))
+        raise ScaffoldError("invalid answers:", details=tuple(problems))
     return rendered
 
 

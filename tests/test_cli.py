@@ -691,3 +691,28 @@ def test_a_usage_error_naming_a_path_the_encoding_lacks_is_escaped(tmp_path: Pat
     done = _ascii_run(tmp_path, cli_command, "lint", "nowhere-café.yaml")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "gitops-tools: error: path not found: nowhere-caf\\xe9.yaml\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lint", "--policy-dir", "p\x1b[31mRED\nfake.yaml:1:1: error", "pod.yaml"],
+        ["lint", "no\x1b[2Jsuch\nfile.yaml"],
+        ["lint", "--baseline", "b\x1b]0;title\x07\n.json", "pod.yaml"],
+    ],
+    ids=["policy-dir", "missing-path", "baseline"],
+)
+def test_names_in_error_lines_are_escaped(run_cli: CliRun, write_files: FileWriter, argv: list[str]) -> None:
+    """One error is one line: a name cannot move the cursor, colour the terminal or forge a finding line."""
+    write_files({"pod.yaml": POD})
+    code, out, err = run_cli(*argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err
+    assert "\\x1b" in err
+
+
+def test_the_report_path_in_the_status_line_is_escaped(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({"pod.yaml": POD})
+    code, out, _ = run_cli("lint", "--output", "o\x1bx\nz", "pod.yaml")
+    assert code == 1
+    assert out.splitlines()[-1] == "Report (text) written to o\\x1bx\\x0az."

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE, printable
+from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE
+from gitops_tools.display import printable
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
 from gitops_tools.reporters import Style
