@@ -106,23 +106,20 @@ def read_user_file(path: Path, what: str, limit: int) -> bytes:
 def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write `path` (UTF-8) through a temporary file in the same folder and rename it into place."""
     mode = _replaceable_mode(path)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"  # a name nothing else holds
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-    except OSError as err:
-        raise ConfigError(f"cannot write {path}: {err.strerror or err}") from err
-    try:
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             write(stream)
+        _replaceable_mode(path)  # again: a link may have been put there while the report was made
         temporary.replace(path)
-    except OSError as err:
+    except BaseException as err:  # an error or an interrupt at any point: no temporary file stays
         temporary.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {err.strerror or err}") from err
-    except BaseException:
-        temporary.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise ConfigError(f"cannot write {path}: {err.strerror or err}") from err
         raise
 
 
