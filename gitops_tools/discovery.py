@@ -56,7 +56,9 @@ class Discovered:
     skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths (Helm templates...)
 
 
-def discover(paths: Iterable[str], root: Path, exclude: Globs) -> Discovered:
+def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path) -> Discovered:
+    """The files to lint under `paths`. `root` is what config globs are relative to; only kustomizations inside
+    `repository` mark files as patches (one outside it must not turn linted files into unchecked patches)."""
     found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
     skipped: dict[str, list[str]] = {}
     stdin = False
@@ -73,8 +75,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs) -> Discovered:
                 skipped.setdefault(HELM_TEMPLATE, []).append(display_path(candidate))
             else:
                 found.setdefault(real_path(candidate), (candidate, problem))
-    boundary = repository_root(Path(os.path.commonpath(list(found)))) if found else None
-    patches = patch_files(found, boundary or root)
+    patches = patch_files(found, repository)
     files = [SourceFile(None, "<stdin>", "<stdin>")] if stdin else []
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
@@ -135,7 +136,7 @@ def _walk(top: Path, skipped: dict[str, list[str]]) -> Iterator[tuple[Path, Prob
 
     Links to folders are not followed (they may loop, or lead anywhere); each is counted in `skipped`."""
     listing = _git_files(top)
-    boundary = listing.toplevel if listing is not None else real_path(top)
+    boundary = repository_root(top) or real_path(top)
     unreadable: list[OSError] = []
     for folder, dirnames, filenames in os.walk(top, onerror=unreadable.append):
         yield from ((Path(err.filename), _unreadable_folder(err)) for err in unreadable)
@@ -175,7 +176,6 @@ def _outside(path: Path, boundary: Path) -> Problem | None:
 
 @dataclass(frozen=True)
 class _GitListing:
-    toplevel: Path  # the work tree's root, real path
     files: frozenset[str]
     nested_repos: tuple[str, ...]  # an untracked nested repository is listed as its folder only, `nested/`
 
@@ -196,13 +196,11 @@ def _git_files(top: Path) -> _GitListing | None:
     ignored = _git(top, "check-ignore", "-q", ".")
     if ignored is None or ignored[0] == 0:
         return None
-    toplevel = _git(top, "rev-parse", "--show-toplevel")
     listed = _git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    if listed is None or listed[0] != 0 or toplevel is None or toplevel[0] != 0:
+    if listed is None or listed[0] != 0:
         return None
     names = [os.fsdecode(name) for name in listed[1].split(b"\0") if name]
-    root = real_path(Path(os.fsdecode(toplevel[1].rstrip(b"\n"))))
-    return _GitListing(root, frozenset(names), tuple(name for name in names if name.endswith("/")))
+    return _GitListing(frozenset(names), tuple(name for name in names if name.endswith("/")))
 
 
 def _git(top: Path, *args: str) -> tuple[int, bytes] | None:

@@ -55,7 +55,8 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
     config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
     engine = Engine([p for p in policies.values() if p.enabled or p is policy], policies, Workloads.load())
     findings = []
-    for found in discover([str(target or path)], real_path(folder), Globs(())).files:
+    inside = real_path(folder)
+    for found in discover([str(target or path)], inside, Globs(()), inside).files:
         source = replace(found, display=found.relpath)  # findings name files as in the example's folder
         loaded = read_source(source, config)
         findings += check_file(engine, loaded, source.relpath, documents=not source.patch)

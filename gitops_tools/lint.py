@@ -102,12 +102,12 @@ def _matches(policy_id: str, patterns: Iterable[str]) -> bool:
 def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], options: LintOptions,
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
     engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load())
-    discovered = discover(paths, config.root, config.exclude)
+    root = repository_root(common_folder(paths)) or config.root
+    discovered = discover(paths, config.root, config.exclude, root)
     sources = discovered.files
     changes = _changes(paths, sources, options)
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
-    root = repository_root(common_folder(paths)) or config.root
     result = LintResult(
         files=len(sources), policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"),
         fail_on=options.fail_on or config.fail_on or Severity.WARNING, rules=dict(engine.policies), root=root,
