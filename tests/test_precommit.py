@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,10 +143,22 @@ def test_readme_lists_every_hook(readme_snippet: ReadmeSnippet) -> None:
     assert {hook["id"] for hook in config["repos"][0]["hooks"]} <= set(HOOK_IDS)
 
 
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder every xdist worker of this run shares (this session's own without xdist), so what is built in it
+    (the hook repo's snapshot, pre-commit's store with the hook's virtualenv) is built once per run."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment for pre-commit and git: one PRE_COMMIT_HOME for the session, no user or system git config."""
-    home = tmp_path_factory.mktemp("pre-commit")
+    """Environment for pre-commit and git: one PRE_COMMIT_HOME for the run, no user or system git config.
+
+    pre-commit keys its store by repo and rev and locks it while it installs, so every test (and every xdist
+    worker) shares one hook virtualenv: installing gitops-tools into it is what a pre-commit test costs."""
+    home = _shared_folder(tmp_path_factory, "pre-commit")
     gitconfig = home / "gitconfig"
     gitconfig.write_text(f"[user]\n\tname = {AUTHOR.name}\n\temail = {AUTHOR.email}\n[init]\n\tdefaultBranch = main\n",
                          encoding="utf-8")
@@ -159,25 +173,37 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """This checkout's working tree (tracked and untracked, less what git ignores), committed as a repo of its own.
 
     pre-commit installs hooks from a commit. `try-repo` on a checkout with changes commits tracked files only
-    (`git add -u`), so a new, untracked module would be missing from the hook's install: a snapshot has it.
+    (`git add -u`), so a new, untracked module would be missing from the hook's install: a snapshot has it. The
+    first worker makes it, under a lock; the others use it (the same repo and rev: the same hook virtualenv).
     """
     try:
         checkout = git.Repo(ROOT)
-    except git.InvalidGitRepositoryError:
-        pytest.skip(f"{ROOT} is not a git checkout")
-    target = tmp_path_factory.mktemp("hook-repo")
+    except git.InvalidGitRepositoryError as err:
+        raise AssertionError(f"{ROOT} is not a git checkout: the hooks are installed from a commit") from err
+    shared = _shared_folder(tmp_path_factory, "hook-repo")
+    target, done = shared / "repo", shared / "commit"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            _snapshot(checkout, target)
+            repo = git.Repo.init(target)
+            repo.git.add("--all")
+            sha = repo.index.commit("working tree of the checkout", author=AUTHOR, committer=AUTHOR).hexsha
+            done.write_text(sha, encoding="utf-8")
+    return target, done.read_text(encoding="utf-8")
+
+
+def _snapshot(checkout: git.Repo, target: Path) -> None:
     for name in checkout.git.ls_files("-z", "--cached", "--others", "--exclude-standard").split("\0"):
         if name and (ROOT / name).is_file():  # a file deleted but still in the index is skipped
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
-    repo = git.Repo.init(target)
-    repo.git.add("--all")
-    return target, repo.index.commit("working tree of the checkout", author=AUTHOR, committer=AUTHOR).hexsha
 
 
 @pytest.fixture
 def project(tmp_path: Path, hook_repo: tuple[Path, str], readme_snippet: ReadmeSnippet) -> Path:
-    """A git repo holding README's .pre-commit-config.yaml (pointed at the snapshot) and uncommitted manifests."""
+    """A git repo holding README's .pre-commit-config.yaml (pointed at the snapshot, every hook listed) and
+    uncommitted manifests."""
     root = tmp_path / "project"
     repo = git.Repo.init(root)
     for name, text in FILES.items():
@@ -185,6 +211,8 @@ def project(tmp_path: Path, hook_repo: tuple[Path, str], readme_snippet: ReadmeS
     config = yaml.safe_load(readme_snippet("Use in pre-commit", ".pre-commit-config.yaml"))
     (entry,) = [repo_entry for repo_entry in config["repos"] if repo_entry["repo"] == README_REPO]
     entry["repo"], entry["rev"] = str(hook_repo[0]), hook_repo[1]
+    listed = {hook["id"] for hook in entry["hooks"]}
+    entry["hooks"] += [{"id": hook_id} for hook_id in HOOK_IDS if hook_id not in listed]
     (root / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     repo.index.add([".pre-commit-config.yaml"])
     repo.index.commit("Add the pre-commit config", author=AUTHOR, committer=AUTHOR)
@@ -196,22 +224,43 @@ def _run(env: dict[str, str], cwd: Path, *argv: str) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("hook_id", HOOK_IDS)
-def test_try_repo_fails_bad_files_at_their_findings_and_passes_the_good_one(
-        project: Path, hook_repo: tuple[Path, str], hook_env: dict[str, str], hook_id: str) -> None:
-    try_repo = [*PRE_COMMIT, "try-repo", str(hook_repo[0]), hook_id, "--files"]
-    code, out = _run(hook_env, project, *try_repo, "bad.yaml", "broken.yaml")
-    assert code == 1, out
-    assert "- exit code: 1" in out  # the hook's own code: findings (2 would be usage, 3 a crash)
+def _assert_findings(out: str, hook_id: str) -> None:
     required, absent = _expected(hook_id)
     for text in required:
-        assert text in out
+        assert text in out, f"{hook_id}: {text!r} missing from\n{out}"
     for text in absent:
-        assert text not in out
-    code, out = _run(hook_env, project, *try_repo, "good.yaml", "notes.md")
+        assert text not in out, f"{hook_id}: {text!r} in\n{out}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hook_id", HOOK_IDS)
+def test_every_hook_fails_bad_files_at_their_findings_and_passes_the_good_one(
+        project: Path, hook_env: dict[str, str], hook_id: str) -> None:
+    run = [*PRE_COMMIT, "run", hook_id, "--files"]
+    code, out = _run(hook_env, project, *run, "bad.yaml", "broken.yaml")
+    assert code == 1, out
+    assert f"- hook id: {hook_id}\n- exit code: 1" in out  # the hook's own code: findings (2: usage, 3: a crash)
+    _assert_findings(out, hook_id)
+    code, out = _run(hook_env, project, *run, "good.yaml", "notes.md")
     assert code == 0, out
     assert "Passed" in out
+
+
+@pytest.mark.slow
+def test_readme_try_repo_command_reports_the_findings(project: Path, hook_repo: tuple[Path, str],
+                                                      hook_env: dict[str, str]) -> None:
+    """README's `pre-commit try-repo` line, run as written but for the repo (try-repo builds a store of its own)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r"`(pre-commit try-repo [^`]+)`", readme)
+    argv = [str(hook_repo[0]) if word == README_REPO else word for word in command.split()[1:]]
+    assert argv[:2] == ["try-repo", str(hook_repo[0])], command
+    _run(hook_env, project, "git", "add", "--all")  # --all-files: what git tracks, the index included
+    code, out = _run(hook_env, project, *PRE_COMMIT, *argv)
+    assert code == 1, out
+    (hook_id,) = re.findall(r"^- hook id: (\S+)$", out, flags=re.MULTILINE)
+    assert hook_id in HOOK_IDS
+    _assert_findings(out, hook_id)
+    assert "good.yaml:" not in out and "notes.md" not in out
 
 
 @pytest.mark.slow
