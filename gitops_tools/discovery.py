@@ -2,7 +2,8 @@
 
 Skipped everywhere: vendored and tool folders, anything the config excludes, and, inside a git work tree, what git
 ignores (the files of submodules and nested repositories are linted). Helm chart templates are not YAML until
-rendered: they are skipped and counted, so the summary can say so. Kustomize patch files are marked `patch`: they
+rendered: they are skipped and counted with the chart that holds them, so the summary can say how to lint the
+rendered chart. Kustomize patch files are marked `patch`: they
 are partial resources, so only their syntax is checked.
 
 Nothing is skipped in silence: a folder that cannot be read, and a symbolic link found while walking that points
@@ -13,6 +14,7 @@ that carry their problem, so they are reported as findings.
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -54,6 +56,7 @@ class SourceFile:
 class Discovered:
     files: list[SourceFile]
     skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths (Helm templates...)
+    charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
 
 
 def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path) -> Discovered:
@@ -61,6 +64,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path)
     `repository` mark files as patches (one outside it must not turn linted files into unchecked patches)."""
     found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
     skipped: dict[str, list[str]] = {}
+    charts: dict[str, str] = {}
     stdin = False
     for given in paths:
         if given == STDIN:
@@ -71,8 +75,10 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path)
             raise GitopsToolsError(f"path not found: {printable(given)}")
         walked = _walk(path, skipped) if _is_dir(path) else [(path, None)]
         for candidate, problem in walked:
-            if in_helm_templates(candidate):
+            chart = helm_chart(candidate)
+            if chart is not None:
                 skipped.setdefault(HELM_TEMPLATE, []).append(display_path(candidate))
+                charts[display_path(candidate)] = display_path(chart)
             else:
                 found.setdefault(real_path(candidate), (candidate, problem))
     patches = patch_files(found, repository)
@@ -81,7 +87,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path)
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
             files.append(SourceFile(given_path, display_path(given_path), relpath, resolved in patches, problem))
-    return Discovered(files, skipped)
+    return Discovered(files, skipped, charts)
 
 
 def display_path(path: Path) -> str:
@@ -102,10 +108,18 @@ def common_folder(paths: Iterable[str]) -> Path:
     return Path(os.path.commonpath(folders)) if folders else Path.cwd()
 
 
-def in_helm_templates(path: Path) -> bool:
-    """Inside a chart's templates/ folder (a folder beside Chart.yaml)?"""
-    parents = path.absolute().parents
-    return any(folder.name == "templates" and _is_file(folder.parent / "Chart.yaml") for folder in parents)
+def helm_chart(path: Path) -> Path | None:
+    """The chart whose templates/ folder (a folder beside Chart.yaml) holds `path`, named the way `path` is
+    (relative to the working directory when `path` is relative), or None."""
+    for folder in path.absolute().parents:
+        if folder.name == "templates" and _is_file(folder.parent / "Chart.yaml"):
+            return folder.parent if path.is_absolute() else Path(os.path.relpath(folder.parent))
+    return None
+
+
+def helm_template_command(chart: str) -> str:
+    """The command that lints a chart's templates: render the chart, lint the stream."""
+    return f"helm template {shlex.quote(chart)} | gitops-tools lint -"
 
 
 def _exists(path: Path) -> bool:

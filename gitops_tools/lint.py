@@ -53,6 +53,7 @@ class LintResult:
     fixed: int | None = None  # with --baseline: baseline findings no longer found
     paths: list[str] = field(default_factory=list)  # every linted file by its display path (junit lists them all)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths of files not linted
+    charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
 
     @property
     def failed(self) -> bool:
@@ -112,7 +113,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         files=len(sources), policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"),
         fail_on=options.fail_on or config.fail_on or Severity.WARNING, rules=dict(engine.policies), root=root,
         paths=[source.display for source in sources], changed_lines=None if changes is None else {},
-        skipped=discovered.skipped,
+        skipped=discovered.skipped, charts=discovered.charts,
     )
     findings = list(_config_findings(engine, config, policies, root))
     for done, source in enumerate(sources, 1):

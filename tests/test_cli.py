@@ -613,8 +613,8 @@ def test_directories_skip_vendored_trees_and_helm_templates(run_cli: CliRun, wri
     assert paths == ["apps/a.yml", "apps/b.json", "chart/values.yaml", "kustomize/templates/x.yaml"]
     enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
     assert out.splitlines()[-2].endswith(f"(5 files, 1 document, {enabled} policies).")
-    assert out.splitlines()[-1] == ("Skipped 1 Helm chart template: not YAML until rendered; lint the rendered chart: "
-                                    "`helm template CHART | gitops-tools lint -`.")
+    assert out.splitlines()[-1] == ("Skipped 1 Helm chart template in chart/: not YAML until rendered; "
+                                    "lint the rendered chart: `helm template chart | gitops-tools lint -`.")
 
 
 def test_an_explicit_file_is_linted_even_inside_a_skipped_folder(run_cli: CliRun, write_files: FileWriter) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -304,8 +305,34 @@ def test_a_named_helm_template_is_reported_as_skipped(run_cli: Callable[..., tup
     enabled = sum(p.enabled and p.targets.scope != "file" for p in policies.values())
     assert run_cli("lint", "chart/templates/deploy.yaml") == (0, (
         f"No findings (0 files, 0 documents, {enabled} policies).\n"
-        "Skipped 1 Helm chart template: not YAML until rendered; lint the rendered chart: "
-        "`helm template CHART | gitops-tools lint -`.\n"), "")
+        "Skipped 1 Helm chart template in chart/: not YAML until rendered; lint the rendered chart: "
+        "`helm template chart | gitops-tools lint -`.\n"), "")
+
+
+@pytest.mark.parametrize(("cwd", "paths", "skipped", "charts"), [
+    pytest.param(".", ["chart"], "2 Helm chart templates", ["chart"], id="the-chart-folder"),
+    pytest.param("chart", [], "2 Helm chart templates", ["."], id="inside-the-chart"),
+    pytest.param("chart/templates", ["deploy.yaml"], "1 Helm chart template", [".."], id="a-template-from-its-folder"),
+    pytest.param(".", ["."], "3 Helm chart templates", ["chart", "charts/api"], id="two-charts"),
+])
+def test_linting_a_helm_chart_names_the_skipped_templates_and_how_to_lint_them_rendered(
+        tmp_path: Path, write_files: FileWriter, cwd: str, paths: list[str], skipped: str, charts: list[str]) -> None:
+    """The console script on chart folders on disk: the text summary names the charts and the commands, and each
+    skipped template's JSON record carries its chart and that command."""
+    write_files(CHART | {"charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+                         "charts/api/templates/svc.yaml": "{{ include \"svc\" . }}\n"})
+    commands = [f"helm template {chart} | gitops-tools lint -" for chart in charts]
+    text, as_json = (subprocess.run([str(CONSOLE_SCRIPT), "lint", *options, *paths], cwd=tmp_path / cwd,
+                                    capture_output=True, text=True, timeout=60, check=False).stdout
+                     for options in ([], ["--format", "json"]))
+    each = "the rendered chart" if len(charts) == 1 else "each rendered chart"
+    assert text.splitlines()[-1] == (
+        f"Skipped {skipped} in {', '.join(chart + '/' for chart in charts)}: not YAML until rendered; lint {each}: "
+        + ", ".join(f"`{command}`" for command in commands) + "."), text
+    records = json.loads(as_json)["skipped"]
+    assert len(records) == int(skipped.split()[0])
+    assert {(record["reason"], record["chart"], record["hint"]) for record in records} == {
+        ("Helm chart template", chart, command) for chart, command in zip(charts, commands, strict=True)}
 
 
 @pytest.mark.usefixtures("git_env")

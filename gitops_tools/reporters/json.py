@@ -6,6 +6,9 @@
                    "fingerprint"}, ...],
      "skipped": [{"path", "reason"}, ...]}   # files not linted, and why (e.g. "Helm chart template")
 
+A skipped Helm chart template also has "chart" (the chart folder) and "hint" (the command that lints the chart
+rendered: `helm template CHART | gitops-tools lint -`).
+
 Lines and columns are 1-based; findings are sorted by path, line, column, policy id.
 """
 
@@ -16,6 +19,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from gitops_tools import __version__
+from gitops_tools.discovery import helm_template_command
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
 from gitops_tools.reporters import Style
@@ -36,6 +40,13 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
+def skipped_record(path: str, why: str, result: LintResult) -> dict[str, str]:
+    chart = result.charts.get(path)
+    if chart is None:
+        return {"path": path, "reason": why}
+    return {"path": path, "reason": why, "chart": chart, "hint": helm_template_command(chart)}
+
+
 def report(result: LintResult, stream: TextIO, style: Style) -> None:
     counts = Counter(str(f.severity) for f in result.findings)
     document = {
@@ -49,7 +60,8 @@ def report(result: LintResult, stream: TextIO, style: Style) -> None:
             **{str(severity): counts[str(severity)] for severity in sorted(Severity, reverse=True)},
         },
         "findings": [finding_record(f) for f in result.findings],
-        "skipped": [{"path": path, "reason": why} for why, paths in sorted(result.skipped.items()) for path in paths],
+        "skipped": [skipped_record(path, why, result) for why, paths in sorted(result.skipped.items())
+                    for path in paths],
     }
     json.dump(document, stream, indent=2)
     stream.write("\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE
+from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE, helm_template_command
 from gitops_tools.display import printable
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Severity
@@ -13,8 +13,9 @@ from gitops_tools.reporters import Style
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+NOT_RENDERED = "not YAML until rendered"
 SKIP_ADVICE = {
-    HELM_TEMPLATE: "not YAML until rendered; lint the rendered chart: `helm template CHART | gitops-tools lint -`",
+    HELM_TEMPLATE: f"{NOT_RENDERED}; lint the rendered chart: `{helm_template_command('CHART')}`",
     FOLDER_LINK: "not followed; name the folder it points to to lint it",
 }
 
@@ -34,13 +35,24 @@ def summary(result: LintResult) -> str:
     checked = (f"{_plural(result.files, 'file')}, {_plural(result.documents, 'document')}, "
                f"{_plural(result.policies, 'policy', 'policies')}")
     fixed = f" {_plural(result.fixed, 'baseline finding')} fixed." if result.fixed else ""
-    skipped = "".join(f"\nSkipped {_plural(len(paths), why)}: {SKIP_ADVICE.get(why, 'not linted')}."
+    skipped = "".join(f"\nSkipped {_plural(len(paths), why)}{_skip_advice(why, result)}."
                       for why, paths in sorted(result.skipped.items()))
     if not result.findings:
         return f"No findings ({checked}).{fixed}{skipped}"
     counts = Counter(f.severity for f in result.findings)
     parts = ", ".join(_plural(counts[s], str(s)) for s in sorted(counts, reverse=True))
     return f"Found {_plural(len(result.findings), 'finding')}: {parts} ({checked}).{fixed}{skipped}"
+
+
+def _skip_advice(why: str, result: LintResult) -> str:
+    """Why files were not linted and how to lint them; for Helm templates, in which charts and the commands."""
+    charts = sorted(set(result.charts.values())) if why == HELM_TEMPLATE else []
+    if not charts:
+        return f": {SKIP_ADVICE.get(why, 'not linted')}"
+    folders = ", ".join(chart.rstrip("/") + "/" for chart in charts)
+    commands = ", ".join(f"`{helm_template_command(chart)}`" for chart in charts)
+    each = "the rendered chart" if len(charts) == 1 else "each rendered chart"
+    return f" in {folders}: {NOT_RENDERED}; lint {each}: {commands}"
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
