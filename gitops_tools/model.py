@@ -47,6 +47,20 @@ class Targets:
 
 
 @dataclass(frozen=True)
+class Category:
+    """What kind of standard a policy enforces (schemas/resources/categories.yaml). A security category scores each
+    severity from "0.0" to "10.0" (`security_severity`), which GitHub code scanning ranks security alerts by."""
+
+    name: str
+    description: str = ""
+    security_severity: tuple[tuple[Severity, str], ...] = ()
+
+    def score(self, severity: Severity) -> str | None:
+        """The security-severity of a finding at `severity`; None for a category that is not about security."""
+        return dict(self.security_severity).get(severity)
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -61,6 +75,7 @@ class Policy:
     check: str | None = None
     fix: str | None = None
     references: tuple[str, ...] = ()
+    category: Category | None = None
     examples: dict[str, list[Any]] = field(default_factory=dict, compare=False, hash=False)
 
     @property

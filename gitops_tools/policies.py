@@ -11,7 +11,7 @@ from typing import Any
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
-from gitops_tools.model import Location, Policy, Severity, Targets
+from gitops_tools.model import Category, Location, Policy, Severity, Targets
 from gitops_tools.resources import schema_path
 from gitops_tools.schemacheck import check_schema
 from gitops_tools.validation import SchemaEvaluator, first_violation
@@ -38,10 +38,11 @@ def policy_files(directory: Path) -> list[Path]:
 def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     """Built-in policies plus those in `extra_dirs`; ids must be unique across all of them."""
     meta = SchemaEvaluator(json.loads(schema_path("policy.schema.json").read_text(encoding="utf-8")))
+    categories = load_categories()
     policies: dict[str, Policy] = {}
     for directory in (BUILTIN_POLICY_DIR, *extra_dirs):
         for path in policy_files(directory):
-            policy = read_policy(path, meta, builtin=directory == BUILTIN_POLICY_DIR)
+            policy = read_policy(path, meta, builtin=directory == BUILTIN_POLICY_DIR, categories=categories)
             if policy.id in policies:
                 raise PolicyError(f"policy id {policy.id!r} is defined twice (also in {policies[policy.id].source})",
                                   Location(str(path)))
@@ -49,7 +50,18 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
     return policies
 
 
-def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False) -> Policy:
+def load_categories() -> dict[str, Category]:
+    """The categories a policy may name (schemas/resources/categories.yaml), by name."""
+    import yaml
+
+    raw = yaml.load(schema_path("resources", "categories.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
+    return {name: Category(name, entry["description"], tuple(
+        (Severity.parse(severity), score) for severity, score in entry.get("security_severity", {}).items()))
+        for name, entry in raw.items()}
+
+
+def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
+                categories: dict[str, Category] | None = None) -> Policy:
     """Parse and validate one policy file; every problem is a PolicyError with a position.
 
     Custom policies also get their JSON Schema checked here (built-in ones are checked by the test suite, not on
@@ -73,7 +85,12 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False) -> Pol
     except PolicyError as err:
         line, col, _, _ = document.locate(("check",) if "check" in data else ("schema",))
         raise PolicyError(err.message, Location(str(path), line, col)) from err
-    return _build(data, str(path))
+    categories = load_categories() if categories is None else categories
+    if "category" in data and data["category"] not in categories:
+        line, col, _, _ = document.locate(("category",))
+        raise PolicyError(f"unknown category {data['category']!r}; categories: {', '.join(categories)}",
+                          Location(str(path), line, col))
+    return _build(data, str(path), categories.get(data.get("category", "")))
 
 
 def _check_evaluation(data: dict[str, Any], builtin: bool) -> None:
@@ -92,7 +109,7 @@ def _location(path: Path, line: int) -> Location:
     return Location(str(path), line, 1)
 
 
-def _build(data: dict[str, Any], source: str) -> Policy:
+def _build(data: dict[str, Any], source: str, category: Category | None) -> Policy:
     targets: dict[str, Any] = data["targets"]
     return Policy(
         id=data["id"],
@@ -114,5 +131,6 @@ def _build(data: dict[str, Any], source: str) -> Policy:
         check=data.get("check"),
         fix=data.get("fix"),
         references=tuple(data.get("references", ())),
+        category=category,
         examples=data["examples"],
     )

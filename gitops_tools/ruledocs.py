@@ -45,6 +45,7 @@ def explain_text(policy: Policy) -> str:
     lines = [
         f"{policy.id}: {policy.title}",
         f"severity: {policy.severity}{'' if policy.enabled else ' (opt-in: enable it in .gitops-tools.yaml)'}",
+        *([f"category: {policy.category.name} ({policy.category.description})"] if policy.category else []),
         f"applies to: {describe_targets(policy.targets)}",
         f"source: {display_source(policy.source)}",
         "",
@@ -76,8 +77,10 @@ def markdown_catalogue(policies: Iterable[Policy]) -> str:
     out += [f"| [`{p.id}`](#{p.id}) | {p.severity} | {'on' if p.enabled else 'opt-in'} | {p.title} |"
             for p in ordered]
     for policy in ordered:
+        category = f" Category: {policy.category.name}." if policy.category else ""
         out += ["", f"## {policy.id}", "", f"**{policy.title}**. Severity: `{policy.severity}`"
-                f"{'' if policy.enabled else ' (opt-in)'}. Applies to {describe_targets(policy.targets)}.", "",
+                f"{'' if policy.enabled else ' (opt-in)'}.{category} Applies to {describe_targets(policy.targets)}.",
+                "",
                 policy.docs.rstrip()]
         if policy.fix:
             out += ["", f"Fix: {policy.fix}"]

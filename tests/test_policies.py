@@ -98,7 +98,8 @@ def test_remote_ref_in_policy_schema_is_refused(tmp_path: Path) -> None:
     (tmp_path / "remote-ref.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError, match="not local") as caught:
         load_policies([tmp_path])
-    assert caught.value.location == Location(str(tmp_path / "remote-ref.yaml"), 8, 1)
+    schema_line = text.splitlines().index("schema:") + 1
+    assert caught.value.location == Location(str(tmp_path / "remote-ref.yaml"), schema_line, 1)
 
 
 @pytest.mark.parametrize("policy", [p for p in CATALOGUE.values() if p.schema is not None], ids=lambda p: p.id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import email.message
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
 import re
 import subprocess
+import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import replace
@@ -342,6 +345,86 @@ def test_sarif_lists_every_active_rule_and_results_point_at_theirs(repo: LintRes
     assert tag["fullDescription"] == {"text": "`latest` is a moving pointer, not a version."}
     assert tag["defaultConfiguration"] == {"level": "error"} and tag["properties"] == {"tags": ["kubernetes"]}
     assert tag["helpUri"].endswith("/docs/rules.md#container-image-tag-not-latest")
+
+
+# The tool's name, version and links come from the installed package's metadata (pyproject's [project.urls]).
+
+def project_urls(meta: Any) -> dict[str, str]:
+    return {label.strip(): url.strip() for label, _, url in (entry.partition(",") for entry in
+                                                               meta.get_all("Project-URL") or [])}
+
+
+def test_sarif_names_the_tool_by_the_installed_package_metadata(repo: LintResult) -> None:
+    meta = importlib.metadata.metadata("gitops-tools")
+    urls = project_urls(meta)
+    assert urls == tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"], \
+        "the installed metadata is stale: reinstall (make install)"
+    driver = valid_sarif(render("sarif", repo))["runs"][0]["tool"]["driver"]
+    assert (driver["version"], driver["semanticVersion"], driver["informationUri"]) == (
+        meta["Version"], meta["Version"], urls["Homepage"])
+    assert [rule["helpUri"] for rule in driver["rules"]] == [f"{urls['Rules']}#{rule['id']}"
+                                                              for rule in driver["rules"]]
+
+
+def test_sarif_tool_links_follow_the_metadata_of_a_fork(repo: LintResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    fork = email.message.Message()
+    fork["Name"], fork["Version"] = "gitops-tools", "9.8.7"
+    fork["Project-URL"] = "homepage, https://git.example.org/platform/gitops-tools"
+    fork["Project-URL"] = "Rules, https://docs.example.org/gitops-tools/rules.html"
+    monkeypatch.setattr(importlib.metadata, "metadata", lambda name: fork)
+    driver = valid_sarif(render("sarif", repo))["runs"][0]["tool"]["driver"]
+    assert (driver["version"], driver["informationUri"]) == ("9.8.7", "https://git.example.org/platform/gitops-tools")
+    rules = "https://docs.example.org/gitops-tools/rules.html"
+    assert driver["rules"][1]["helpUri"] == f"{rules}#{driver['rules'][1]['id']}"
+    assert "example/gitops-tools" not in render("sarif", repo)
+
+
+def test_sarif_without_package_metadata_leaves_the_links_out(repo: LintResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> Any:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "metadata", missing)
+    driver = valid_sarif(render("sarif", repo))["runs"][0]["tool"]["driver"]
+    assert (driver["version"], "informationUri" in driver) == (__version__, False)
+    assert not any("helpUri" in rule for rule in driver["rules"])
+    assert driver["rules"][0]["help"]["text"] == "See `gitops-tools explain container-image-pull-policy-always`"
+
+
+# Tags and security-severity come from each policy's category (schemas/resources/categories.yaml).
+
+SECURITY_SEVERITY = re.compile(r"(10|[0-9])\.[0-9]")  # GitHub: "0.0"-"10.0"
+TAG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+def test_every_sarif_rule_has_tags_and_only_security_rules_a_security_severity(
+        run_cli: CliRun, write_files: FileWriter, policies: dict[str, Policy]) -> None:
+    write_files({"pod.yaml": POD, ".gitops-tools.yaml": "policies:\n  container-not-privileged: {severity: warning}\n"
+                                                       "  container-image-tag-not-latest: {severity: info}\n"})
+    code, out, _ = run_cli("lint", "--format", "sarif", ".")
+    rules = {rule["id"]: rule for rule in valid_sarif(out)["runs"][0]["tool"]["driver"]["rules"]}
+    assert code == 1 and set(rules) == {policy.id for policy in policies.values() if policy.enabled}
+    for rule in rules.values():
+        properties = rule["properties"]
+        assert properties["tags"] and all(TAG.fullmatch(tag) for tag in properties["tags"]), rule["id"]
+        if "security" in properties["tags"]:
+            score = properties["security-severity"]
+            assert SECURITY_SEVERITY.fullmatch(score) and 0.1 <= float(score) <= 10.0, rule["id"]
+        else:
+            assert "security-severity" not in properties, rule["id"]
+    assert sum("security-severity" in rule["properties"] for rule in rules.values()) >= 25
+    # An error is a high alert (7.0-8.9), a warning medium (4.0-6.9), info low (0.1-3.9), as the run configures them.
+    assert rules["container-capabilities-no-dangerous-add"]["properties"] == {"tags": ["security", "kubernetes"],
+                                                                              "security-severity": "8.0"}
+    assert rules["container-not-privileged"]["properties"]["security-severity"] == "5.5"
+    assert rules["container-image-tag-not-latest"]["properties"] == {"tags": ["reliability", "kubernetes"]}
+    assert rules["recommended-labels-set"]["properties"] == {"tags": ["maintainability", "kubernetes"]}
+    assert rules["yaml-syntax"]["properties"] == {"tags": ["correctness", "core"]}
+
+
+def test_a_policy_without_a_category_is_tagged_with_its_domain(repo: LintResult) -> None:
+    rules = valid_sarif(render("sarif", repo))["runs"][0]["tool"]["driver"]["rules"]
+    assert [rule["properties"] for rule in rules if rule["id"] == "container-not-privileged"] == [
+        {"tags": ["kubernetes"]}]
 
 
 @pytest.mark.parametrize(

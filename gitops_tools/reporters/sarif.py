@@ -1,7 +1,11 @@
 """SARIF 2.1.0, the static-analysis log GitHub code scanning and other SARIF viewers read.
 
-One run. `tool.driver.rules` describes every active policy (title, docs, fix, default level, domain tag), so a
-viewer can explain a rule that found nothing this time; each result points at its rule by id and index. File paths
+One run. `tool.driver` names the tool by the installed package's metadata (version, `[project.urls]` Homepage, and
+Rules for each rule's help link). `tool.driver.rules` describes every active policy (title, docs, fix, default
+level), so a viewer can explain a rule that found nothing this time; each result points at its rule by id and index.
+A rule's `properties.tags` are its category and domain (e.g. `security`, `kubernetes`); a rule whose category is
+about security also gets the `security-severity` score its category gives its severity, by which GitHub code
+scanning ranks security alerts (critical, high, medium, low). File paths
 are relative to the repository root under the `%SRCROOT%` base id, which `originalUriBaseIds` declares, so code
 scanning attaches alerts to the right files whatever folder the linter ran from. Each result carries the finding's
 content fingerprint as `partialFingerprints["gitopsTools/v1"]`: an alert follows its finding when lines shift.
@@ -15,15 +19,13 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from gitops_tools import __version__
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Location, Policy, Severity
 from gitops_tools.reporters import Style
+from gitops_tools.reporters._about import About, about
 from gitops_tools.reporters._repopath import STDIN, absolute, repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-HOMEPAGE = "https://github.com/example/gitops-tools"
-RULE_DOCS = f"{HOMEPAGE}/blob/main/docs/rules.md"  # generated catalogue: one `## <policy-id>` heading per rule
 FINGERPRINT = "gitopsTools/v1"
 SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -39,13 +41,11 @@ def sarif_run(result: LintResult) -> dict[str, Any]:
     # A finding's policy is normally among the active rules; one that is not still gets a descriptor.
     rule_ids = sorted(set(result.rules) | {finding.policy_id for finding in result.findings})
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
-    driver = {
-        "name": "gitops-tools",
-        "version": __version__,
-        "semanticVersion": __version__,
-        "informationUri": HOMEPAGE,
-        "rules": [rule_descriptor(rule_id, result.rules.get(rule_id)) for rule_id in rule_ids],
-    }
+    package = about()
+    driver: dict[str, Any] = {"name": "gitops-tools", "version": package.version, "semanticVersion": package.version}
+    if package.homepage:
+        driver["informationUri"] = package.homepage
+    driver["rules"] = [rule_descriptor(rule_id, result.rules.get(rule_id), package) for rule_id in rule_ids]
     root = result.root.absolute().as_uri()
     return {
         "tool": {"driver": driver},
@@ -56,23 +56,34 @@ def sarif_run(result: LintResult) -> dict[str, Any]:
     }
 
 
-def rule_descriptor(rule_id: str, policy: Policy | None) -> dict[str, Any]:
+def rule_descriptor(rule_id: str, policy: Policy | None, package: About) -> dict[str, Any]:
     name = "".join(word.capitalize() for word in rule_id.split("-"))  # SARIF wants an identifier-like name
-    help_uri = f"{RULE_DOCS}#{rule_id}"
+    help_uri = f"{package.rules}#{rule_id}" if package.rules else None
     if policy is None:
-        see = f"See {help_uri}"
+        see = f"See {help_uri}" if help_uri else f"See `gitops-tools explain {rule_id}`"
         return {"id": rule_id, "name": name, "shortDescription": {"text": rule_id},
-                "fullDescription": {"text": rule_id}, "help": {"text": see, "markdown": see}, "helpUri": help_uri}
+                "fullDescription": {"text": rule_id}, "help": {"text": see, "markdown": see},
+                **({"helpUri": help_uri} if help_uri else {})}
     return {
         "id": rule_id,
         "name": name,
         "shortDescription": {"text": policy.title},
         "fullDescription": {"text": _first_paragraph(policy.docs) or policy.title},
         "help": {"text": _help(policy, markdown=False), "markdown": _help(policy, markdown=True)},
-        "helpUri": help_uri,
+        **({"helpUri": help_uri} if help_uri else {}),
         "defaultConfiguration": {"level": LEVELS[policy.severity]},
-        "properties": {"tags": [policy.domain] if policy.domain else []},
+        "properties": rule_properties(policy),
     }
+
+
+def rule_properties(policy: Policy) -> dict[str, Any]:
+    """Tags from the policy's category and domain; a security-severity when its category scores its severity."""
+    tags = [tag for tag in (policy.category.name if policy.category else "", policy.domain) if tag]
+    properties: dict[str, Any] = {"tags": list(dict.fromkeys(tags))}
+    score = policy.category.score(policy.severity) if policy.category else None
+    if score is not None:
+        properties["security-severity"] = score
+    return properties
 
 
 def _first_paragraph(docs: str) -> str:
