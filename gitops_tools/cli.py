@@ -110,6 +110,8 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     new.add_argument("--answers", type=Path, metavar="FILE",
                      help="YAML/JSON answers: a mapping, or a .scaffold.json state file to re-render from")
     new.add_argument("--no-input", action="store_true", help="do not prompt: defaults for everything not given")
+    new.add_argument("--list-questions", action="store_true",
+                     help="print the scaffold's questions with their rules and defaults, and exit")
     new.add_argument("--no-git", action="store_true", help="do not initialise a git repository")
     new.add_argument("--force", action="store_true", help="render into an existing non-empty directory")
 

@@ -147,18 +147,25 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Binar
 
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
-    from gitops_tools.scaffold import available_scaffolds, render, resolve_answers
+    from gitops_tools.questionnaire import StreamPrompt, listing, resolve_answers
+    from gitops_tools.scaffold import available_scaffolds, render
 
     scaffolds = available_scaffolds()
     if args.scaffold is None:
+        if args.list_questions:
+            raise ConfigError("--list-questions needs a scaffold name, e.g. gitops-tools new service --list-questions")
         for name, listed in scaffolds.items():
             out.write(f"{name:<16} {listed.version:<8} {listed.description}\n")
         return EXIT_CLEAN
     scaffold = scaffolds.get(args.scaffold)
     if scaffold is None:
         raise ConfigError(f"unknown scaffold {args.scaffold!r}; available: {', '.join(scaffolds)}")
+    if args.list_questions:
+        out.write(listing(scaffold))
+        return EXIT_CLEAN
     given = {**_answers_file(args.answers), **_set_answers(args.answers_set)}
-    answers = resolve_answers(scaffold, given, no_input=args.no_input or not out.isatty())
+    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
+    answers = resolve_answers(scaffold, given, StreamPrompt(stdin, out) if interactive and stdin else None)
     target, commit = render(scaffold, answers, args.output_dir, force=args.force, git=not args.no_git)
     out.write(f"Created {target} from scaffold {scaffold.name} {scaffold.version}.\n")
     if commit is not None:

@@ -1,13 +1,12 @@
 """Scaffolds: list them, validate answers, render with cookiecutter into place atomically, start the git repo.
 
 A scaffold is a folder of scaffolds/ holding a cookiecutter.json; its hooks are standard-library scripts so plain
-cookiecutter can use it too. The answer rules are the scaffold's own (its pre-generation hook), applied here before
-anything is rendered.
+cookiecutter can use it too. Its questions are asked and its answers checked by questionnaire.py, with the rules of
+the scaffold's own pre-generation hook, before anything is rendered.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -15,7 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,42 +52,6 @@ def available_scaffolds(root: Path | None = None) -> dict[str, Scaffold]:
             found[path.name] = Scaffold(path.name, path, str(data.get("_scaffold_version", "")),
                                         str(data.get("_description", "")))
     return found
-
-
-def answer_problems(scaffold: Scaffold, answers: Mapping[str, Any]) -> list[str]:
-    """The scaffold's own validation (its pre-generation hook), run in-process."""
-    hook = scaffold.path / "hooks" / "pre_gen_project.py"
-    spec = importlib.util.spec_from_file_location(f"{scaffold.name.replace('-', '_')}_answers", hook)
-    if spec is None or spec.loader is None:
-        raise ScaffoldError(f"scaffold {scaffold.name} has no hooks/pre_gen_project.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    found: list[str] = module.problems(dict(answers))
-    return found
-
-
-def resolve_answers(scaffold: Scaffold, given: Mapping[str, str], no_input: bool) -> dict[str, Any]:
-    """Defaults, given answers and (unless no_input) prompts, rendered as cookiecutter would; validated."""
-    from cookiecutter.generate import generate_context
-    from cookiecutter.prompt import prompt_for_config
-
-    questions = {key: value for key, value in scaffold.context().items() if not key.startswith("_")}
-    unknown = sorted(set(given) - set(questions))
-    if unknown:
-        raise ScaffoldError(f"{scaffold.name} has no question {', '.join(map(repr, unknown))}")
-    for key, value in given.items():
-        choices = questions[key]
-        if isinstance(choices, list) and value not in choices:
-            raise ScaffoldError(f"{key}: {value!r} is not one of the choices {', '.join(map(str, choices))}")
-    raw = answer_problems(scaffold, {**given, "_rules": {}})  # template syntax in raw answers, before rendering
-    if raw:
-        raise ScaffoldError("invalid answers:", details=tuple(raw))
-    context = generate_context(str(scaffold.path / "cookiecutter.json"), extra_context=dict(given))
-    rendered = dict(prompt_for_config(context, no_input=no_input))
-    problems = answer_problems(scaffold, rendered)
-    if problems:
-        raise ScaffoldError("invalid answers:", details=tuple(problems))
-    return rendered
 
 
 def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, force: bool = False,
