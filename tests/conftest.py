@@ -18,8 +18,10 @@ from gitops_tools.lint import LintOptions, LintResult, lint
 from gitops_tools.model import Finding, Policy
 from gitops_tools.policies import load_policies
 
-# Property-based tests: a bounded run in `make test`, tens of thousands of examples in `make fuzz`.
+# Property-based tests: a bounded run in `make test`, a short one in `make check` (the inner loop), tens of thousands
+# of examples in `make fuzz`.
 settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile("check", max_examples=20, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 

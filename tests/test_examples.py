@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = [
@@ -17,6 +19,7 @@ EXPECTED = [
 ]
 
 
+@pytest.mark.slow
 def test_demo_prints_the_sample_findings_and_succeeds() -> None:
     done = subprocess.run([sys.executable, "examples/demo.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -147,6 +147,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
     assert _siblings(target) == ["report.json"]
 
 
+@pytest.mark.slow
 def test_sigterm_while_the_report_is_written_keeps_the_old_one(tmp_path: Path, write_files: FileWriter) -> None:
     """A real process, terminated while its temporary report file exists: the old report stays, nothing else."""
     pods = "---\n".join(POD.replace("name: web", f"name: web-{index}") for index in range(3000))
