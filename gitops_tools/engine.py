@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
+from gitops_tools.classification import Classifier
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import document_identity, fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading import LoadedFile
 from gitops_tools.loading.document import Document
 from gitops_tools.model import Finding, JsonPath, Location, Policy, Problem
 from gitops_tools.pathmatch import Globs
-from gitops_tools.targets import ResourceType, Workloads, applies_to, instances, resource_type, resources
+from gitops_tools.targets import ResourceType, Workloads, applies_to, instances
 from gitops_tools.validation import SchemaEvaluator
 
 Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool]]]  # instance -> (path, detail, something missing?)
@@ -33,10 +34,12 @@ PROBLEMS_SHOWN_PER_FILE = 100  # per loader check: a file with 20,000 duplicate 
 class Engine:
     """Holds the active policies with their compiled validators for one run."""
 
-    def __init__(self, active: Iterable[Policy], known_ids: Iterable[str], workloads: Workloads) -> None:
+    def __init__(self, active: Iterable[Policy], known_ids: Iterable[str], workloads: Workloads,
+                 classifier: Classifier) -> None:
         self.policies = {policy.id: policy for policy in active}
         self.known_ids = frozenset(known_ids)
         self.workloads = workloads
+        self.classifier = classifier
         self._evaluators: dict[str, Evaluate] = {}  # compiled on first use: a run only pays for the kinds it meets
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_type: dict[ResourceType, list[Policy]] = {}
@@ -49,8 +52,8 @@ class Engine:
         key = key or relpath
         yield from self.problem_findings(loaded.path, loaded.problems, key)
         for document in loaded.documents if documents else ():
-            for prefix, resource in resources(document.data):
-                yield from self._resource_findings(document, prefix, resource, relpath, key)
+            for prefix, resource, rtype in self.classifier.resources(document.data):
+                yield from self._resource_findings(document, prefix, resource, rtype, relpath, key)
 
     def problem_findings(self, path: str, problems: list[Problem], key: str) -> Iterator[Finding]:
         """Findings for problems found outside policy evaluation (loader, suppressions), fingerprinted by `key`."""
@@ -70,15 +73,14 @@ class Engine:
             content = Content(key, "", (), (problem.detail, problem.snippet, occurrences[same]))
             yield from self._finding(problem.policy_id, detail, location, content)
 
-    def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any, relpath: str,
-                           key: str) -> Iterator[Finding]:
-        """Findings for one resource: a document, or one item of a `kind: List` document (at `prefix`)."""
+    def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any, rtype: ResourceType,
+                           relpath: str, key: str) -> Iterator[Finding]:
+        """Findings for one resource: a document, or one item of a list document (at `prefix`)."""
         exempt, bad_ids = annotation_exemptions(resource, self.known_ids)
         identity = document_identity(resource, document.index)
         for where, detail in bad_ids:
             content = Content(key, identity, (*prefix, *where), detail)
             yield from self._located("exemption-unknown-policy", detail, document, content.where, content)
-        rtype = resource_type(resource)
         pod_path = self.workloads.pod_spec_path(rtype)
         too_deep = False
         for policy in self._applicable(rtype, relpath):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
 from gitops_tools.discovery import discover
 from gitops_tools.engine import Engine
@@ -53,7 +54,8 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
         raise PolicyError(f"example lint folder {spec['lint']!r} is not a folder the example writes",
                           Location(policy.source))
     config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
-    engine = Engine([p for p in policies.values() if p.enabled or p is policy], policies, Workloads.load())
+    active = [p for p in policies.values() if p.enabled or p is policy]
+    engine = Engine(active, policies, Workloads.load(), Classifier.load())
     findings = []
     inside = real_path(folder)
     for found in discover([str(target or path)], inside, Globs(()), inside).files:

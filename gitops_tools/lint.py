@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -10,8 +11,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gitops_tools import baseline, collector, suppressions
+from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
-from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, relative_posix
+from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, relative_posix, search_paths
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import FileTooLargeError, NotRegularFileError, read_regular, real_path
@@ -34,6 +36,7 @@ class LintOptions:
     changed_since: str | None = None  # lint only files changed since the merge-base with this ref
     diff_lines: bool = False  # ... and keep only findings on added or modified lines
     baseline: Path | None = None  # report only findings not in this baseline
+    stdin_filename: str | None = None  # the file '-' (stdin) stands for: linted and reported as that file
 
 
 @dataclass
@@ -102,9 +105,10 @@ def _matches(policy_id: str, patterns: Iterable[str]) -> bool:
 
 def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], options: LintOptions,
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
-    engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load())
-    root = repository_root(common_folder(paths)) or config.root
-    discovered = discover(paths, config.root, config.exclude, root)
+    engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load(), Classifier.load())
+    _check_stdin_filename(paths, options.stdin_filename)
+    root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
+    discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename)
     sources = discovered.files
     changes = _changes(paths, sources, options)
     if changes is not None:
@@ -150,6 +154,23 @@ def _excluded(config: Config, finding: Finding, relpath: str) -> bool:
     return settings is not None and settings.exclude.match(relpath)
 
 
+def _check_stdin_filename(paths: Sequence[str], name: str | None) -> None:
+    if name is None:
+        return
+    if STDIN not in paths:
+        raise ConfigError("--stdin-filename names what '-' (stdin) holds: give '-' too, e.g. "
+                          "`kustomize build apps | gitops-tools lint --stdin-filename apps/rendered.yaml -`")
+    if not name.strip() or name.endswith(("/", os.sep)) or name == STDIN or _is_folder(Path(name)):
+        raise ConfigError(f"--stdin-filename needs a file name, e.g. apps/web.yaml (it was given {name!r})")
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up is no folder: the file name is only a name
+        return False
+
+
 def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptions) -> Changes | None:
     if options.diff_lines and options.changed_since is None:
         raise ConfigError("--diff-lines needs --changed-since REF")
@@ -168,9 +189,10 @@ def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptio
 
 def _relative(source: SourceFile, root: Path) -> str:
     """The file's path from the repository root: what fingerprints hash, whatever the working directory."""
-    if source.path is None:
+    path = source.path or source.named
+    if path is None:
         return source.display
-    return relative_posix(real_path(source.path), root, source.relpath)
+    return relative_posix(real_path(path), root, source.relpath)
 
 
 def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,
@@ -210,7 +232,8 @@ def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = Non
     if source.path is None:
         if stdin is None:
             raise ConfigError("'-' (stdin) was given but no input stream is available")
-        return load_bytes(stdin.read(limit + 1), source.display, config.limits)
+        is_json = source.display.endswith(".json")  # named by --stdin-filename, stdin is read as that file would be
+        return load_bytes(stdin.read(limit + 1), source.display, config.limits, is_json=is_json)
     try:
         raw = read_regular(source.path, limit)
     except FileTooLargeError as err:

@@ -1,4 +1,4 @@
-"""Where a policy looks inside a document: the document itself, each pod spec, or each container."""
+"""Where a policy looks inside a Kubernetes object: the object itself, each pod spec, or each container."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ Instance = tuple[JsonPath, Any]
 
 @dataclass(frozen=True)
 class ResourceType:
-    """A document's API group ('' for core, None when it has no apiVersion) and kind."""
+    """A Kubernetes object's API group ('' for core, None when it has no apiVersion) and kind (None when it has no
+    usable kind), and whether it is a component's configuration file rather than a resource."""
 
     group: str | None
     kind: str | None
+    config: bool = False
 
     def matches(self, entries: frozenset[str]) -> bool:
         """Policy `kinds` entries are `Kind` (any group) or `group/Kind` (any group when apiVersion is missing)."""
@@ -57,22 +59,19 @@ class Workloads:
         return self._table.get(f"{rtype.group}/{rtype.kind}" if rtype.group else rtype.kind)
 
 
-def resources(data: Any) -> Iterator[Instance]:
-    """The document itself, or each item of a `kind: List` (what `kubectl get -o yaml` prints)."""
-    items = data.get("items") if resource_type(data).kind == "List" else None
-    if isinstance(items, list):
-        for index, item in enumerate(items):
-            yield ("items", index), item
-    else:
-        yield (), data
-
-
 def applies_to(targets: Targets, rtype: ResourceType, workloads: Workloads) -> bool:
-    """Whether a policy looks at documents of this type at all (non-Kubernetes documents never match)."""
-    if rtype.kind is None or rtype.matches(targets.exclude_kinds):
+    """Whether a policy looks at Kubernetes objects of this type at all.
+
+    An object without a usable kind gets the document policies for every kind (they report what is broken); a
+    configuration file only the policies that name its kind."""
+    if rtype.kind is None:
+        return targets.scope == "document" and not targets.kinds
+    if rtype.matches(targets.exclude_kinds):
         return False
     if targets.scope in ("pod-spec", "container") and workloads.pod_spec_path(rtype) is None:
         return False
+    if rtype.config:
+        return rtype.matches(targets.kinds)
     return not targets.kinds or rtype.matches(targets.kinds)
 
 

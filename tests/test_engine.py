@@ -375,23 +375,126 @@ def test_workload_kinds_are_matched_by_api_group(lint_tree: TreeLint, spots: Spo
     assert spots(result) == [("workload.yaml", line, col, PRIVILEGED) for line, col in expected]
 
 
+IDENTITY = "manifest-identity-complete"
+COMPONENT_CONFIGS = {
+    "kubeconfig": "apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters: []\ncontexts: []\nusers: []\n",
+    "kubelet": "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n",
+    "kubelet-credential-provider": "apiVersion: kubelet.config.k8s.io/v1\nkind: CredentialProviderConfig\n"
+                                   "providers: []\n",
+    "scheduler": "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+                 "profiles: [{schedulerName: default-scheduler}]\n",
+    "audit-policy": "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Metadata}]\n",
+    "legacy-scheduler-policy": "apiVersion: v1\nkind: Policy\npredicates: [{name: PodFitsHostPorts}]\n",
+    "kubeadm": "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: v1.30.0\n",
+    "kustomization": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+}
+BROKEN_RESOURCES = {  # text, the line of the finding
+    "kyverno-policy": ("apiVersion: kyverno.io/v1\nkind: Policy\nspec: {rules: []}\n", 1),
+    "v1-policy-with-metadata": ("apiVersion: v1\nkind: Policy\nmetadata: {labels: {a: b}}\n", 3),
+    "kubelet-kind-without-api-version": ("kind: KubeletConfiguration\ncgroupDriver: systemd\n", 1),
+    "kubelet-kind-of-another-group": ("apiVersion: example.com/v1\nkind: KubeletConfiguration\nspec: {}\n", 1),
+}
+
+
+@pytest.mark.parametrize("text", COMPONENT_CONFIGS.values(), ids=COMPONENT_CONFIGS.keys())
+def test_component_configuration_files_are_not_resources(lint_tree: TreeLint, text: str) -> None:
+    """Decided by API group (schemas/resources/documents.yaml): no resource policy reports them."""
+    assert lint_tree({"config.yaml": text}).findings == []
+
+
+@pytest.mark.parametrize(("text", "line"), BROKEN_RESOURCES.values(), ids=BROKEN_RESOURCES.keys())
+def test_a_config_kind_outside_its_api_group_is_a_resource(lint_tree: TreeLint, spots: Spots, text: str,
+                                                           line: int) -> None:
+    assert spots(lint_tree({"config.yaml": text}, select=(IDENTITY,))) == [("config.yaml", line, 1, IDENTITY)]
+
+
+def test_a_policy_naming_a_configuration_kind_still_checks_it(tmp_path: Path, policies: dict[str, Policy],
+                                                              spots: Spots) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "kustomization-namespace-set.yaml").write_text(KUSTOMIZATION_POLICY, encoding="utf-8")
+    (tmp_path / "kustomization.yaml").write_text(COMPONENT_CONFIGS["kustomization"], encoding="utf-8")
+    result = lint([str(tmp_path / "kustomization.yaml")], Config(root=tmp_path, policy_dirs=(folder,)),
+                  {**policies, **load_policies([folder])}, LintOptions())
+    assert spots(result) == [(str(tmp_path / "kustomization.yaml"), 1, 1, "kustomization-namespace-set")]
+
+
+KUSTOMIZATION_POLICY = """\
+id: kustomization-namespace-set
+title: Kustomizations set a namespace
+severity: warning
+message: kustomization sets no namespace
+targets:
+  scope: document
+  kinds: [kustomize.config.k8s.io/Kustomization]
+schema:
+  required: [namespace]
+docs: A custom policy on a configuration file, to show that naming its kind is how a policy reaches one.
+examples:
+  pass: ["apiVersion: kustomize.config.k8s.io/v1beta1\\nkind: Kustomization\\nnamespace: a\\n"]
+  fail: ["apiVersion: kustomize.config.k8s.io/v1beta1\\nkind: Kustomization\\n"]
+"""
+
+
 @pytest.mark.parametrize(
-    ("text", "kind"),
+    ("text", "expected"),
     [
-        pytest.param("apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters: []\ncontexts: []\nusers: []\n",
-                     "Config", id="kubeconfig"),
-        pytest.param("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n",
-                     "KubeletConfiguration", id="kubelet-configuration"),
+        pytest.param("apiVersion: apps/v1\nmetadata: {name: web}\nspec: {replicas: 2}\n", (1, 1), id="no-kind"),
+        pytest.param("apiVersion: v1\nmetadata: {name: web}\ndata: {a: b}\n", (1, 1), id="no-kind-configmap"),
+        pytest.param("apiVersion: apps/v1\nkind:\nmetadata: {name: web}\nspec: {}\n", (1, 1), id="null-kind"),
+        pytest.param("apiVersion: apps/v1\nkind: 5\nmetadata: {name: web}\nspec: {}\n", (2, 1), id="kind-not-a-string"),
+        pytest.param("apiVersion: apps/v1\nkind: deployment\nmetadata: {name: web}\nspec: {}\n", (2, 1),
+                     id="lower-case-kind"),
+        pytest.param("apiVersion: v1\nkind: config-map\nmetadata: {name: web}\ndata: {}\n", (2, 1),
+                     id="kebab-case-kind"),
     ],
 )
-def test_configuration_files_need_no_manifest_identity(lint_tree: TreeLint, spots: Spots, text: str,
-                                                       kind: str) -> None:
-    identity = ("manifest-identity-complete",)
-    assert lint_tree({"config.yaml": text}, select=identity).findings == []
-    as_manifest = text.replace(f"kind: {kind}\n", "kind: ConfigMap\n")  # the same shape as a resource: no name
-    assert spots(lint_tree({"config.yaml": as_manifest}, select=identity)) == [
-        ("config.yaml", 1, 1, "manifest-identity-complete")
-    ]
+def test_a_malformed_kubernetes_object_is_a_finding(lint_tree: TreeLint, spots: Spots, text: str,
+                                                    expected: tuple[int, int]) -> None:
+    """Clearly an object (apiVersion, metadata and spec or data) but no valid kind: reported, never in silence."""
+    assert spots(lint_tree({"broken.yaml": text})) == [("broken.yaml", *expected, IDENTITY)]
+
+
+ROLE_LIST = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleList
+items:
+  - apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata: {name: reader, namespace: shop}
+    rules:
+      - {apiGroups: [""], resources: [pods], verbs: ["*"]}
+  - apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata:
+      name: admin
+      namespace: shop
+      annotations: {gitops-tools.io/exempt: "rbac-rules-no-wildcards: break-glass role"}
+    rules:
+      - {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
+  - apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata: {name: ci/reader, namespace: shop}
+    rules:
+      # gitops-tools: disable-next-line rbac-rules-no-wildcards -- reviewed
+      - {apiGroups: [""], resources: [configmaps], verbs: ["*"]}
+"""
+
+
+@pytest.mark.parametrize("kind", ["RoleList", "List"])
+def test_items_of_a_typed_list_are_linted_one_by_one(lint_tree: TreeLint, spots: Spots, kind: str) -> None:
+    """No identity finding on the list itself; findings at the item's own line:col; exemptions and suppressions
+    per item."""
+    text = ROLE_LIST.replace("kind: RoleList", f"kind: {kind}")
+    result = lint_tree({"roles.yaml": text}, select=(IDENTITY, "rbac-rules-no-wildcards", "suppression-unused"))
+    assert spots(result) == [("roles.yaml", 8, 54, "rbac-rules-no-wildcards"), ("roles.yaml", 19, 16, IDENTITY)]
+
+
+def test_items_of_a_configmap_list_are_checked_for_identity(lint_tree: TreeLint, spots: Spots) -> None:
+    text = ("apiVersion: v1\nkind: ConfigMapList\nmetadata: {resourceVersion: '7'}\nitems:\n"
+            "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: good}, data: {}}\n"
+            "  - {apiVersion: v1, kind: ConfigMap, data: {}}\n")
+    assert spots(lint_tree({"cms.yaml": text})) == [("cms.yaml", 6, 5, IDENTITY)]
 
 
 # --- hostile documents -----------------------------------------------------------------------------------------------
@@ -546,3 +649,53 @@ def test_identical_findings_in_one_file_get_distinct_fingerprints(write_files: F
     assert code == 1
     assert len(fingerprints) == 2
     assert len(set(fingerprints)) == 2
+
+
+# --- a null value is an unset value ----------------------------------------------------------------------------------
+
+SECURITY_CONTEXT_POLICIES = sorted(policy_id for policy_id, policy in load_policies().items()
+                                   if "securityContext" in json.dumps(policy.schema))
+UNSET_CONTEXTS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: app
+      image: app:1.0
+  initContainers:
+    - name: init
+      image: init:1.0
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(UNSET_CONTEXTS.replace("spec:\n", "spec:\n  securityContext:\n"), id="pod-level"),
+        pytest.param(UNSET_CONTEXTS.replace(":1.0\n", ":1.0\n      securityContext:\n"), id="container-level"),
+        pytest.param(UNSET_CONTEXTS.replace("spec:\n", "spec:\n  securityContext: null\n")
+                     .replace(":1.0\n", ":1.0\n      securityContext: ~\n"), id="both-levels"),
+    ],
+)
+@pytest.mark.parametrize("policy_id", SECURITY_CONTEXT_POLICIES)
+def test_a_null_security_context_is_an_unset_one(lint_tree: TreeLint, text: str, policy_id: str) -> None:
+    """`securityContext:` with no value is no securityContext (as the API server reads it): every policy that looks
+    at one reports the same findings, with the same fingerprints, as when the key is absent."""
+    unset = lint_tree({"pod.yaml": UNSET_CONTEXTS}, select=(policy_id,)).findings
+    null = lint_tree({"pod.yaml": text}, select=(policy_id,)).findings
+    assert sorted(f.fingerprint for f in null) == sorted(f.fingerprint for f in unset)
+    assert [f.location.col for f in null] == [f.location.col for f in unset]
+
+
+def test_the_security_policies_all_look_at_security_contexts() -> None:
+    assert {"container-capabilities-drop-all", "container-privilege-escalation-disabled",
+            "container-read-only-root-filesystem", "pod-run-as-non-root",
+            "pod-seccomp-profile-set"} <= set(SECURITY_CONTEXT_POLICIES)
+    assert len(SECURITY_CONTEXT_POLICIES) >= 8
+
+
+def test_a_null_resources_field_is_an_unset_one(lint_tree: TreeLint, spots: Spots) -> None:
+    text = UNSET_CONTEXTS.replace("image: app:1.0\n", "image: app:1.0\n      resources:\n")
+    result = lint_tree({"pod.yaml": text}, select=(MEMORY,))
+    assert spots(result) == [("pod.yaml", 6, 7, MEMORY), ("pod.yaml", 10, 7, MEMORY)]

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reporters import valid_sarif
 
+from gitops_tools.classification import Classifier
 from gitops_tools.cli import main
 from gitops_tools.engine import Engine
 from gitops_tools.lint import LintResult, check_file
@@ -28,7 +29,7 @@ from gitops_tools.reporters import Style, available_formats, get_reporter
 from gitops_tools.targets import Workloads
 
 POLICIES = load_policies()
-ENGINE = Engine([p for p in POLICIES.values() if p.enabled], POLICIES, Workloads.load())
+ENGINE = Engine([p for p in POLICIES.values() if p.enabled], POLICIES, Workloads.load(), Classifier.load())
 
 # Pieces of YAML and JSON that reach the loader's and the engine's corners: anchors, aliases and merges, tags
 # (standard, application, code-running, malformed), flow and block collections, Kubernetes shapes the policies
