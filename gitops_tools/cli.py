@@ -70,6 +70,9 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="check YAML/JSON files against the policies", stream=stream)
     lint.add_argument("paths", nargs="*", default=["."], help="files or folders ('-' reads stdin); default: .")
+    lint.add_argument("--stdin-filename", metavar="PATH",
+                      help="lint '-' (stdin) as the file PATH: reported, fingerprinted and matched by config globs "
+                           "under that name")
     lint.add_argument("--format", choices=available_formats(), default="text", help="output format (default: text)")
     lint.add_argument("--config", type=Path, help="config file (default: nearest .gitops-tools.yaml)")
     _policy_dir_option(lint)

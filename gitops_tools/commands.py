@@ -18,12 +18,13 @@ PROGRESS_MIN_FILES = 200
 
 def _config(args: argparse.Namespace) -> Config:
     """--config, else the nearest config above the folder holding every linted path (or the working directory)."""
-    from gitops_tools.discovery import common_folder
+    from gitops_tools.discovery import common_folder, search_paths
 
     path: Path | None = args.config
     if path is not None and not os.path.lexists(path):
         raise ConfigError(f"config file not found: {path}")
-    return load_config(path or find_config(common_folder(getattr(args, "paths", []))), Path.cwd())
+    paths = search_paths(getattr(args, "paths", []), getattr(args, "stdin_filename", None))
+    return load_config(path or find_config(common_folder(paths)), Path.cwd())
 
 
 def _policies(config: Config, args: argparse.Namespace) -> dict[str, Policy]:
@@ -60,6 +61,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         changed_since=args.changed_since,
         diff_lines=args.diff_lines,
         baseline=args.baseline,
+        stdin_filename=args.stdin_filename,
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):

@@ -6,6 +6,10 @@ rendered: they are skipped and counted with the chart that holds them, so the su
 rendered chart. Kustomize patch files are marked `patch`: they
 are partial resources, so only their syntax is checked.
 
+Standard input (`-`) is linted as `<stdin>`, or, given a name (`--stdin-filename`), as the file of that name would
+be: config excludes and globs match that name, a name inside a Helm chart's templates/ is skipped, a kustomize patch is
+a patch, and findings carry the name.
+
 Nothing is skipped in silence: a folder that cannot be read, and a symbolic link found while walking that points
 outside the repository (a pull request must not make the linter read files of the CI machine), become sources
 that carry their problem, so they are reported as findings.
@@ -17,7 +21,7 @@ import os
 import shlex
 import stat
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +39,7 @@ SKIPPED_DIRS = frozenset({
     ".terraform", ".mypy_cache", ".pytest_cache", ".ruff_cache",
 })
 STDIN = "-"
+STDIN_DISPLAY = "<stdin>"  # how findings name standard input without --stdin-filename
 HELM_TEMPLATE = "Helm chart template"
 FOLDER_LINK = "symbolic link to a folder"
 
@@ -50,6 +55,7 @@ class SourceFile:
     relpath: str
     patch: bool = False
     problem: Problem | None = None
+    named: Path | None = None  # stdin only: the file --stdin-filename says it is (it need not exist)
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,11 @@ class Discovered:
     charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
 
 
-def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path) -> Discovered:
+def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
+             stdin_name: str | None = None) -> Discovered:
     """The files to lint under `paths`. `root` is what config globs are relative to; only kustomizations inside
-    `repository` mark files as patches (one outside it must not turn linted files into unchecked patches)."""
+    `repository` mark files as patches (one outside it must not turn linted files into unchecked patches).
+    `stdin_name` is the file standard input stands for, if `-` is among the paths."""
     found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
     skipped: dict[str, list[str]] = {}
     charts: dict[str, str] = {}
@@ -75,19 +83,49 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path)
             raise GitopsToolsError(f"path not found: {printable(given)}")
         walked = _walk(path, skipped) if _is_dir(path) else [(path, None)]
         for candidate, problem in walked:
-            chart = helm_chart(candidate)
-            if chart is not None:
-                skipped.setdefault(HELM_TEMPLATE, []).append(display_path(candidate))
-                charts[display_path(candidate)] = display_path(chart)
-            else:
+            if not _template_skipped(candidate, skipped, charts):
                 found.setdefault(real_path(candidate), (candidate, problem))
     patches = patch_files(found, repository)
-    files = [SourceFile(None, "<stdin>", "<stdin>")] if stdin else []
+    named = None if stdin_name is None else Path(stdin_name)
+    files = []
+    if stdin and (named is None or not _template_skipped(named, skipped, charts)):
+        files = _stdin(named, root, exclude, repository, found)
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
             files.append(SourceFile(given_path, display_path(given_path), relpath, resolved in patches, problem))
     return Discovered(files, skipped, charts)
+
+
+def _template_skipped(path: Path, skipped: dict[str, list[str]], charts: dict[str, str]) -> bool:
+    """Whether `path` is a Helm chart template; if so it is recorded as skipped, with its chart."""
+    chart = helm_chart(path)
+    if chart is None:
+        return False
+    skipped.setdefault(HELM_TEMPLATE, []).append(display_path(path))
+    charts[display_path(path)] = display_path(chart)
+    return True
+
+
+def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path,
+           found: Collection[Path]) -> list[SourceFile]:
+    """Standard input: `<stdin>`, or the file `named` as it would be linted (nothing if the config excludes it)."""
+    if named is None:
+        return [SourceFile(None, STDIN_DISPLAY, STDIN_DISPLAY)]
+    resolved = real_path(named)
+    if resolved in found:
+        raise GitopsToolsError(f"--stdin-filename {printable(str(named))} is also among the paths: lint the file or "
+                               "stdin, not both")
+    relpath = relative_posix(resolved, root, named.as_posix())
+    if exclude.match(relpath):
+        return []
+    patch = resolved in patch_files([resolved], repository)
+    return [SourceFile(None, display_path(named), relpath, patch, named=named)]
+
+
+def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:
+    """Where to look for the config and the repository: the paths, stdin standing for its name's folder."""
+    return [str(Path(stdin_name).parent) if path == STDIN and stdin_name is not None else path for path in paths]
 
 
 def display_path(path: Path) -> str:

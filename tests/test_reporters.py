@@ -22,6 +22,7 @@ import pytest
 from conftest import CONSOLE_SCRIPT, CliRun, FileWriter
 
 from gitops_tools import __version__
+from gitops_tools.cli import main
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Location, Policy, Severity, Targets
 from gitops_tools.reporters import Style, available_formats, get_reporter
@@ -201,6 +202,7 @@ spec:
       securityContext: {privileged: true}
 """
 SELECT = "container-image-tag-not-latest,container-not-privileged,container-capabilities-drop-all"
+TAG_ID = "container-image-tag-not-latest"
 
 
 def test_text_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> None:
@@ -695,3 +697,131 @@ def test_file_names_that_are_not_printable_text_are_escaped_in_every_format(tmp_
         ET.fromstring(report)
     elif name == "text":
         assert len(text.splitlines()) == len(ODD_NAMES) + 1
+
+
+# --- --stdin-filename: standard input linted and reported as the file it names ----------------------------------------
+
+def run_stdin(argv: list[str], text: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out, err, io.BytesIO(text.encode("utf-8")))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("name", ["text", "json", "sarif", "github", "gitlab", "junit"])
+def test_stdin_with_a_filename_is_reported_as_that_file_in_every_format(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_files: FileWriter, name: str) -> None:
+    """From a subfolder of the repository: the same bytes through stdin give the same report as the file itself
+    (paths, CI paths from the root, fingerprints, junit test cases)."""
+    write_files({".gitops-tools.yaml": "", "apps/web.yaml": POD})
+    monkeypatch.chdir(tmp_path / "apps")
+    from_file = run_stdin(["lint", "--format", name, "--select", SELECT, "web.yaml"], "")
+    from_stdin = run_stdin(["lint", "--format", name, "--select", SELECT, "--stdin-filename", "web.yaml", "-"], POD)
+    assert from_stdin == from_file and from_stdin[0] == 1
+    assert not any(stdin in from_stdin[1] for stdin in ("<stdin>", "%3Cstdin%3E", "&lt;stdin&gt;"))
+    assert "web.yaml" in from_stdin[1]
+
+
+def test_stdin_with_a_filename_gets_a_sarif_artifact_location_under_the_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_files: FileWriter) -> None:
+    write_files({".gitops-tools.yaml": "", "apps/README.md": ""})
+    monkeypatch.chdir(tmp_path / "apps")  # the named file need not exist
+    code, out, _ = run_stdin(["lint", "--format", "sarif", "--select", SELECT, "--stdin-filename", "./new/../web.yaml",
+                              "-"], POD)
+    results = valid_sarif(out)["runs"][0]["results"]
+    assert code == 1 and len(results) == 3
+    assert {json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"]) for r in results} == {
+        json.dumps({"uri": "apps/web.yaml", "uriBaseId": "%SRCROOT%"})}
+    code, out, _ = run_stdin(["lint", "--format", "gitlab", "--select", SELECT, "--stdin-filename", "web.yaml", "-"],
+                             POD)
+    assert {issue["location"]["path"] for issue in json.loads(out)} == {"apps/web.yaml"}
+
+
+def test_stdin_with_a_filename_matches_the_files_baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          write_files: FileWriter) -> None:
+    write_files({".gitops-tools.yaml": "", "apps/web.yaml": POD})
+    monkeypatch.chdir(tmp_path)
+    assert run_stdin(["lint", "--write-baseline", "baseline.json", "apps/web.yaml"], "")[0] == 0
+    monkeypatch.chdir(tmp_path / "apps")  # the baseline holds paths from the root, whatever the folder
+    code, out, _ = run_stdin(["lint", "--baseline", "../baseline.json", "--stdin-filename", "web.yaml", "-"], POD)
+    assert code == 0 and out.startswith("No findings (1 file, 1 document, ")
+    edited = POD.replace("app:latest", "app:1.2.3").replace("privileged: true", "privileged: false")
+    code, out, _ = run_stdin(["lint", "--baseline", "../baseline.json", "--stdin-filename", "web.yaml", "-"], edited)
+    assert code == 0 and "baseline findings fixed" in out
+
+
+CONFIG_GLOBS = """\
+exclude: [generated/**]
+policies:
+  container-not-privileged:
+    exclude: [legacy/**]
+"""
+
+
+@pytest.mark.parametrize(
+    ("filename", "found", "summary"),
+    [
+        pytest.param("apps/web.yaml", [f"{TAG_ID}", "container-not-privileged"], "(1 file, 1 document", id="linted"),
+        pytest.param("legacy/web.yaml", [TAG_ID], "(1 file, 1 document", id="policy-excluded"),
+        pytest.param("generated/web.yaml", [], "No findings (0 files, 0 documents", id="excluded"),
+        pytest.param("chart/templates/web.yaml", [], "No findings (0 files, 0 documents", id="helm-template"),
+        pytest.param("overlays/prod/patch.yaml", [], "No findings (1 file, 1 document", id="kustomize-patch"),
+    ],
+)
+def test_stdin_with_a_filename_is_linted_as_that_file_would_be(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_files: FileWriter, filename: str, found: list[str],
+        summary: str) -> None:
+    """Config excludes and per-policy excludes match the name; a Helm template is skipped (and said to be); a file a
+    kustomization names as a patch only has its syntax checked."""
+    write_files({".gitops-tools.yaml": CONFIG_GLOBS, "chart/Chart.yaml": "name: web\n",
+                 "overlays/prod/kustomization.yaml": "resources: [../../apps]\npatches: [{path: patch.yaml}]\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_stdin(["lint", "--format", "json", "--select", f"{TAG_ID},container-not-privileged",
+                                "--stdin-filename", filename, "-"], POD)
+    document = json.loads(out)
+    assert (code, err) == (1 if found else 0, "")
+    assert sorted({f["policy_id"] for f in document["findings"]}) == sorted(found)
+    assert {f["path"] for f in document["findings"]} <= {filename}
+    assert [s["path"] for s in document["skipped"]] == (["chart/templates/web.yaml"] if "chart" in filename else [])
+    code, out, _ = run_stdin(["lint", "--select", f"{TAG_ID},container-not-privileged", "--stdin-filename", filename,
+                              "-"], POD)
+    assert summary in out
+
+
+def test_stdin_with_a_filename_finds_the_config_from_that_files_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_files: FileWriter) -> None:
+    write_files({".gitops-tools.yaml": "", "apps/.gitops-tools.yaml": f"policies: {{{TAG_ID}: {{severity: info}}}}\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_stdin(["lint", "--select", TAG_ID, "--stdin-filename", "apps/web.yaml", "-"], POD)
+    assert (code, out.splitlines()[0]) == (0, f"apps/web.yaml:7:7: info [{TAG_ID}] container image uses the latest tag")
+
+
+def test_stdin_named_json_is_parsed_as_json(run_cli: CliRun) -> None:
+    text = '{"apiVersion": "v1", "kind": "Pod",}\n'  # a trailing comma: YAML, not JSON
+    code, out, _ = run_stdin(["lint", "--select", TAG_ID, "--stdin-filename", "pod.json", "-"], text)
+    assert (code, out.splitlines()[0].split(" [")[1].split("]")[0]) == (1, "json-syntax")
+    assert out.startswith("pod.json:1:")
+    assert "json-syntax" not in run_stdin(["lint", "--select", TAG_ID, "-"], text)[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["--stdin-filename", "web.yaml", "."], "--stdin-filename names what '-' (stdin) holds: give '-' "
+                     "too", id="without-dash"),
+        pytest.param(["--stdin-filename", "", "-"], "--stdin-filename needs a file name", id="empty"),
+        pytest.param(["--stdin-filename", "apps", "-"], "--stdin-filename needs a file name", id="a-folder"),
+        pytest.param(["--stdin-filename", "apps/", "-"], "--stdin-filename needs a file name", id="a-folder-name"),
+        pytest.param(["--stdin-filename", "apps/web.yaml", "-", "apps"], "--stdin-filename apps/web.yaml is also "
+                     "among the paths", id="also-a-path"),
+        pytest.param(["--stdin-filename", "x" * 5000 + ".yaml", "-"], None, id="too-long-to-look-up"),
+    ],
+)
+def test_stdin_filename_usage_errors_exit_2(run_cli: CliRun, write_files: FileWriter, argv: list[str],
+                                            message: str | None) -> None:
+    write_files({"apps/web.yaml": POD})
+    code, out, err = run_stdin(["lint", *argv], POD)
+    if message is None:  # not an error: only a name, reported as given
+        assert code == 1 and f"{'x' * 5000}.yaml:7:7: error [{TAG_ID}]" in out and err == ""
+        return
+    assert (code, out) == (2, "")
+    assert err.startswith(f"gitops-tools: error: {message}") and "Traceback" not in err
