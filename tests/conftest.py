@@ -3,11 +3,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import settings
@@ -33,6 +34,8 @@ ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
 Spot = tuple[str, int, int, str]
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("gitops-tools")
+VENV_BIN = Path(sys.executable).parent  # the test extra's binaries (kubectl, go, actionlint, shellcheck) land here
+ToolFinder = Callable[[str], str]
 README = Path(__file__).resolve().parent.parent / "README.md"
 ReadmeSnippet = Callable[[str, str], str]
 
@@ -132,11 +135,35 @@ def without_file_permissions(tmp_path_factory: pytest.TempPathFactory) -> list[s
     except OSError:
         works = False
     if not works:
-        message = "cannot drop root's file-permission bypass with setpriv here"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("cannot drop root's file-permission bypass with setpriv here")
     return prefix
+
+
+def unavailable(message: str) -> NoReturn:
+    """A test cannot run here: under CI=true that is a failure (CI installs everything), elsewhere a skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def tool_path() -> str:
+    """PATH with the venv's bin folder first, for external tools and the tools they run (actionlint: shellcheck)."""
+    return os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", os.defpath)])
+
+
+@pytest.fixture(scope="session")
+def external_tool() -> ToolFinder:
+    """`external_tool(name)`: the path of an external program a test runs, from the venv's bin folder (the test
+    extra installs kubectl, go, actionlint and shellcheck there from wheels), else the PATH. Missing: the test fails
+    under CI=true and is skipped elsewhere."""
+
+    def find(name: str) -> str:
+        found = shutil.which(name, path=tool_path())
+        if found is None:
+            unavailable(f"{name} is neither in {VENV_BIN} nor on the PATH (pip install -e '.[test]' installs it)")
+        return found
+
+    return find
 
 
 @pytest.fixture(params=["console-script", "module"])
