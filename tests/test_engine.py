@@ -699,3 +699,30 @@ def test_a_null_resources_field_is_an_unset_one(lint_tree: TreeLint, spots: Spot
     text = UNSET_CONTEXTS.replace("image: app:1.0\n", "image: app:1.0\n      resources:\n")
     result = lint_tree({"pod.yaml": text}, select=(MEMORY,))
     assert spots(result) == [("pod.yaml", 6, 7, MEMORY), ("pod.yaml", 10, 7, MEMORY)]
+
+
+# --- workload-spread-across-nodes: only a declared replica count above 1 ---------------------------------------------
+
+SPREAD = "workload-spread-across-nodes"
+
+
+@pytest.mark.parametrize(
+    ("replicas", "kind", "fires"),
+    [
+        pytest.param(None, "Deployment", False, id="unset-defaults-to-one"),
+        pytest.param(None, "StatefulSet", False, id="statefulset-unset"),
+        pytest.param("0", "Deployment", False, id="zero"),
+        pytest.param("1", "Deployment", False, id="one"),
+        pytest.param("'3'", "Deployment", False, id="not-a-number"),
+        pytest.param("2", "Deployment", True, id="two"),
+        pytest.param("5", "StatefulSet", True, id="statefulset-five"),
+    ],
+)
+def test_workload_spread_fires_only_above_one_declared_replica(lint_tree: TreeLint, spots: Spots, replicas: str | None,
+                                                               kind: str, fires: bool) -> None:
+    count = f"  replicas: {replicas}\n" if replicas is not None else ""
+    text = (f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: web}}\nspec:\n{count}  template:\n"
+            "    spec:\n      containers: [{name: web, image: 'web:1.0'}]\n")
+    result = lint_tree({"web.yaml": text}, select=(SPREAD,))
+    assert spots(result) == ([("web.yaml", 7, 5, SPREAD)] if fires else [])  # at the pod template spec
+    assert all("spec.replicas is more than 1" in finding.message for finding in result.findings)
