@@ -19,6 +19,7 @@ from gitops_tools.validation import SchemaEvaluator
 
 Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool]]]  # instance -> (path, detail, something missing?)
 MISSING = frozenset({"required", "dependentRequired", "minProperties", "minItems", "contains"})
+NAMES = "{missing}"  # in a policy's message: replaced by the keys each finding's object lacks
 
 
 class Content(NamedTuple):
@@ -148,7 +149,10 @@ class Engine:
             if policy_id not in self.known_ids:
                 raise LookupError(f"finding for {policy_id!r}, which has no policy file")  # a bug, not user error
             return  # disabled or filtered out for this run
-        message = f"{policy.message}: {detail}" if detail else policy.message
+        if NAMES in policy.message:
+            message = policy.message.replace(NAMES, detail)
+        else:
+            message = f"{policy.message}: {detail}" if detail else policy.message
         yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content), content.file)
 
 
@@ -162,5 +166,23 @@ def _compile(policy: Policy) -> Evaluate:
     def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
         for violation in validator.violations(instance):
             yield violation.path, "", violation.keyword in MISSING
+
+    return _naming(validator) if NAMES in policy.message else evaluate
+
+
+def _naming(validator: SchemaEvaluator) -> Evaluate:
+    """Violations whose detail names the keys missing: one per object, whatever number of keys it lacks (a key
+    present with a bad value is named as the key)."""
+
+    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
+        absent: dict[JsonPath, list[str]] = {}
+        for violation in validator.violations(instance):
+            if violation.missing:
+                absent.setdefault(violation.path, []).extend(violation.missing)
+            else:
+                key = violation.path[-1] if violation.path else ""
+                yield violation.path, str(key), violation.keyword in MISSING
+        for path, keys in absent.items():
+            yield path, ", ".join(dict.fromkeys(keys)), True
 
     return evaluate

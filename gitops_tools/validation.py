@@ -23,6 +23,7 @@ class SchemaViolation(NamedTuple):
     path: JsonPath  # where in the instance; for an unexpected key, the key itself
     keyword: str  # the schema keyword that failed: required, pattern, ...
     message: str  # the validator's own words
+    missing: tuple[str, ...] = ()  # `required`: the absent key, or the keys its own schema requires (see _missing)
 
 
 def compile_schema(schema: Schema) -> Any:
@@ -40,6 +41,7 @@ class SchemaEvaluator:
     loaded, built-in ones by the test suite)."""
 
     def __init__(self, schema: Schema) -> None:
+        self._schema = schema
         self._validator = compile_schema(schema)
 
     def violations(self, instance: Any) -> Iterator[SchemaViolation]:
@@ -57,7 +59,7 @@ class SchemaEvaluator:
         for error in errors:
             path = _error_path(error)
             yield SchemaViolation(path if target is instance else original_path(instance, path), _keyword(error),
-                                  str(error.message))
+                                  str(error.message), _missing(error, self._schema))
 
     def _is_valid_json(self, instance: Any) -> bool:
         try:
@@ -93,6 +95,28 @@ def _cut(value: Any, depth: int) -> Any:
 def first_violation(evaluator: SchemaEvaluator, instance: Any) -> SchemaViolation | None:
     """The violation a user should fix first: the one earliest in the document (by path), if any."""
     return min(evaluator.violations(instance), key=lambda v: list(map(str, v.path)), default=None)
+
+
+def _missing(error: Any, schema: Schema) -> tuple[str, ...]:
+    """For a `required` error, what is missing, as a user adds it: the absent key, or, when that key's own schema
+    (beside the `required`, under `properties`) requires keys in turn, those keys: `labels` absent is its required
+    `app.kubernetes.io/name` and `app.kubernetes.io/instance` absent. A schema reached through a $ref is not
+    followed: the absent key is named."""
+    name = getattr(error.kind, "property", None)
+    if _keyword(error) != "required" or not isinstance(name, str):
+        return ()
+    node: Any = schema
+    for step in error.schema_path[:-1]:
+        node = node.get(step) if isinstance(node, dict) else node[step] if isinstance(node, list) else None
+    return _required_keys(name, node, depth=10)
+
+
+def _required_keys(name: str, holder: Any, depth: int) -> tuple[str, ...]:
+    child = holder.get("properties", {}).get(name) if isinstance(holder, dict) else None
+    required = child.get("required") if isinstance(child, dict) else None
+    if depth == 0 or not isinstance(required, list) or not all(isinstance(key, str) for key in required):
+        return (name,)
+    return tuple(key for inner in required for key in _required_keys(inner, child, depth - 1))
 
 
 def _keyword(error: Any) -> str:
