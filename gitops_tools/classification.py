@@ -22,7 +22,7 @@ class ConfigFile:
     without: tuple[str, ...] = ()
 
     def matches(self, rtype: ResourceType, data: Mapping[Any, Any]) -> bool:
-        return (self.kind is None or self.kind == rtype.kind) and not any(key in data for key in self.without)
+        return (self.kind is None or self.kind == rtype.kind) and all(data.get(key) is None for key in self.without)
 
 
 class Classifier:
@@ -49,10 +49,10 @@ class Classifier:
     def resources(self, data: Any) -> Iterator[Resource]:
         """The document itself, or each item of a list (what `kubectl get -o yaml` prints); nothing for a document
         that is no Kubernetes object. Objects come as the API server reads them: a null field is an unset one."""
-        data = without_nulls(data)
         rtype = self._type(data)
         if rtype is None:
             return
+        data = without_nulls(data)  # only objects: other documents are never walked
         items = data.get("items")
         if rtype.kind is not None and rtype.kind.endswith(self._list_suffix) and isinstance(items, list):
             for index, item in enumerate(items):
@@ -63,12 +63,14 @@ class Classifier:
             yield (), data, rtype
 
     def _type(self, data: Any) -> ResourceType | None:
-        """The object's type (`config` set for a configuration file), or None for a document that is no object."""
+        """The object's type (`config` set for a configuration file), or None for a document that is no object.
+        A key whose value is null counts as absent."""
         if not isinstance(data, dict):
             return None
         rtype = resource_type(data)
         if rtype.kind is None:  # an object without a usable kind, or no object at all
-            return rtype if any(keys <= data.keys() for keys in self._without_kind) else None
+            present = {key for key, value in data.items() if value is not None}
+            return rtype if any(keys <= present for keys in self._without_kind) else None
         if rtype.group is not None and any(entry.matches(rtype, data) for entry in self._configs.get(rtype.group, ())):
             return replace(rtype, config=True)
         return rtype

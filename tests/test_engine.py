@@ -385,6 +385,7 @@ COMPONENT_CONFIGS = {
                  "profiles: [{schedulerName: default-scheduler}]\n",
     "audit-policy": "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Metadata}]\n",
     "legacy-scheduler-policy": "apiVersion: v1\nkind: Policy\npredicates: [{name: PodFitsHostPorts}]\n",
+    "legacy-scheduler-policy-null-metadata": "apiVersion: v1\nkind: Policy\nmetadata:\npriorities: []\n",
     "kubeadm": "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: v1.30.0\n",
     "kustomization": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
 }
