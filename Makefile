@@ -32,14 +32,16 @@ fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -n auto -p no:cacheprovider tests/test_fuzz.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check gitops_tools tests benchmarks examples
+	$(BIN)/ruff check gitops_tools tests benchmarks examples docs
 	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/lint_speed.py
 
+# The rule catalogue and README's generated blocks (the demo's output, the test counts); tests fail when either is stale.
 docs: $(STAMP)
 	$(BIN)/gitops-tools rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
+	$(BIN)/python docs/readme.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
