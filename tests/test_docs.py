@@ -174,3 +174,19 @@ def test_readme_json_examples_are_excerpts_of_the_real_output(section: str, comm
     done = subprocess.run(["bash", "-c", command.replace("gitops-tools", str(CONSOLE_SCRIPT))], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
     assert json.loads(shown) == excerpt(json.loads(done.stdout)), f"README's {section} example is stale"
+
+
+def test_readme_performance_table_states_the_benchmark_s_targets_and_sizes() -> None:
+    """The measured figures come from `make bench` on a named machine; its targets and sizes are the script's."""
+    bench = _script(ROOT / "benchmarks" / "lint_speed.py")
+    table = README.split("\n## Performance\n", 1)[1].split("\n## ", 1)[0]
+    source = (ROOT / "benchmarks" / "lint_speed.py").read_text(encoding="utf-8")  # sizes: the parser's defaults
+    parser_defaults = re.findall(r'add_argument\("--(\S+)", type=int, default=([\d_]+)\)', source)
+    defaults = {name: int(value) for name, value in parser_defaults}
+    assert f"{defaults['files']:,} multi-document manifest files" in table
+    assert f"median of {defaults['runs']}" in table
+    assert f"one {defaults['stream-bytes'] / 1e6:.1f} MB" in table
+    assert f"(target ≤ {bench.RATIO_TARGET:g}x" in table
+    assert f"(target < {bench.SINGLE_FILE_TARGET_S:g} s)" in table
+    assert f"(target ≤ {bench.STREAM_SECONDS_TARGET:g} s" in table
+    assert "| measured on the 2-core dev machine |" in table
