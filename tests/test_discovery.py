@@ -309,6 +309,7 @@ def test_a_named_helm_template_is_reported_as_skipped(run_cli: Callable[..., tup
         "`helm template chart | gitops-tools lint -`.\n"), "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("cwd", "paths", "skipped", "charts"), [
     pytest.param(".", ["chart"], "2 Helm chart templates", ["chart"], id="the-chart-folder"),
     pytest.param("chart", [], "2 Helm chart templates", ["."], id="inside-the-chart"),

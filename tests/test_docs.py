@@ -134,6 +134,7 @@ def _console_examples() -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "shown"), [pytest.param(*example, id=example[0][:70])
                                                 for example in _console_examples()])
 def test_readme_console_examples_print_what_they_show(tmp_path: Path, command: str, shown: str) -> None:
@@ -157,6 +158,7 @@ def test_readme_console_examples_print_what_they_show(tmp_path: Path, command: s
 SHOP_IMAGE_TAG = "cd examples/shop && gitops-tools lint --format {} --select container-image-tag-not-latest ."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("section", "command", "excerpt"), [
     pytest.param("### `json`: for scripts", "gitops-tools lint --format json examples/shop",
                  lambda doc: {**{key: doc[key] for key in ("version", "tool", "summary")},
