@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
-# The fast inner loop (under a minute): static checks and the unit tests, stopping at the first failure, with a short
+# The fast inner loop: static checks and the unit tests, stopping at the first failure, with a short
 # run of each property-based test; the end-to-end (`slow`) and timing (`serial`) tests are left to `make test`.
 check: lint
 	HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -n auto -x -q -m "not slow and not serial"
