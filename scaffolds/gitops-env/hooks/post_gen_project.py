@@ -8,6 +8,8 @@ Standard library only (plain cookiecutter runs it). What to do is data in the sc
   formatted with `item` and the answers, or {"first"|"last"|"other": value} by the item's position (an only item
   is last: a single environment is production).
   Lines ending in `# only-when:<token>=<value>` are kept only where the token has that value.
+Python bytecode (`__pycache__/`, `*.pyc`) is never part of a generated repo: an installed package's copy of the
+scaffold gets it from pip's byte-compiling, a checkout from running the template's Python in place.
 This file is identical in every scaffold; a test keeps the copies in step.
 """
 
@@ -22,9 +24,11 @@ from typing import Any
 
 STATE_FILE = ".scaffold.json"
 MARKER = "# only-when:"
+BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
 
 
 def finish(root: Path, answers: dict[str, Any]) -> None:
+    _remove_bytecode(root)
     for folder, key in answers.get("_variants", {}).items():
         _promote(root / folder / str(answers[key]), root)
         shutil.rmtree(root / folder)
@@ -39,6 +43,13 @@ def finish(root: Path, answers: dict[str, Any]) -> None:
             _copy(root / folder, root / _replace(spec["into"], tokens), tokens)
         _remove(root / folder)
     _write_state(root, answers)
+
+
+def _remove_bytecode(root: Path) -> None:
+    for pattern in BYTECODE:
+        for path in sorted(root.rglob(pattern), reverse=True):
+            if not path.is_symlink():
+                _remove(path)
 
 
 def _token(value: Any, item: str, positions: list[str], answers: dict[str, Any]) -> str:
