@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -14,34 +16,45 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
 import yaml
+from conftest import VENV_BIN, ToolFinder, tool_path
 
 from gitops_tools.cli import main
 from gitops_tools.scaffold import STATE_FILE, available_scaffolds
 
 ROOT = Path(__file__).resolve().parent.parent
 SCAFFOLDS = available_scaffolds(ROOT)
-KUSTOMIZE = shutil.which("kustomize") or shutil.which("kubectl")
-GO = shutil.which("go")
 
-SERVICE_VARIANTS = {
-    "defaults": [],
-    "go": ["language=go"],
-    "gitlab": ["ci_provider=gitlab"],
-    "no-ingress-one-env": ["expose=none", "environments=prod", "gitops_tools_repo=git@github.com:acme/gitops-tools.git",
-                           "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567"],
-    "go-gitlab-four-envs": ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
-                            "image_registry=registry.example.com:5000/team", "service_name=billing",
-                            "gitops_tools_repo=https://gitlab.example.com/platform/gitops-tools"],
-}
-ENV_VARIANTS = {
-    "defaults": [],
-    "gitlab": ["ci_provider=gitlab"],
-    "one-env-one-team": ["environments=prod", "teams=team-a", "cluster_domain=clusters.acme.io"],
-}
+
+def _matrix(scaffold: str, extras: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Every combination of the scaffold's choices, with one environment and with three: the answers that differ
+    from the defaults (the all-defaults combination sets nothing), plus `extras` for some combinations."""
+    questions = SCAFFOLDS[scaffold].context()
+    choices = {key: value for key, value in questions.items() if isinstance(value, list) and not key.startswith("_")}
+    choices["environments"] = [questions["environments"], questions["environments"].split(",")[-1]]
+    variants = {}
+    for combination in itertools.product(*choices.values()):
+        picked = dict(zip(choices, combination, strict=True))
+        name = "-".join(value if key != "environments" else f"{len(value.split(','))}env"
+                        for key, value in picked.items())
+        defaults = {key: values[0] for key, values in choices.items()}
+        variants[name] = [f"{key}={value}" for key, value in picked.items() if value != defaults[key]]
+        variants[name] += extras.get(name, [])
+    return variants
+
+
+SERVICE_VARIANTS = _matrix("service", {
+    "python-github-none-1env": ["gitops_tools_repo=git@github.com:acme/gitops-tools.git",
+                                "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567"],
+})
+SERVICE_VARIANTS["go-gitlab-four-envs"] = ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
+                                           "image_registry=registry.example.com:5000/team", "service_name=billing",
+                                           "gitops_tools_repo=https://gitlab.example.com/platform/gitops-tools"]
+ENV_VARIANTS = _matrix("gitops-env", {"github-1env": ["teams=team-a", "cluster_domain=clusters.acme.io"]})
 LEFTOVER = re.compile(r"cookiecutter|\{%|%\}|\{#|__[A-Z][A-Z_]*__")
 Render = Callable[..., Path]
 
@@ -52,9 +65,9 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str, list[str]], Path]:
-    """Render each (scaffold, variant) once per module with `gitops-tools new`, in-process."""
+    """Render each (scaffold, variant) once per session with `gitops-tools new`, in-process."""
     cache: dict[tuple[str, str], Path] = {}
 
     def render(scaffold: str, variant: str, answers: list[str]) -> Path:
@@ -177,41 +190,280 @@ def test_service_ci_runs_our_workflow_or_template_at_the_pinned_rev(rendered: Re
         assert config["lint"]["variables"]["SKIP"] == "gitops-tools-lint"
 
 
+def _built(kubectl: str, folder: Path) -> str:
+    built = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, f"{folder}: {built.stderr}"
+    return built.stdout
+
+
+def _lints_clean(stream: str, cwd: Path, *options: str) -> None:
+    lint = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--fail-on", "info", *options, "-"],
+                          input=stream, capture_output=True, text=True, timeout=120, cwd=cwd)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def _images(stream: str) -> list[str]:
+    """Every container image in a kustomize build's output."""
+    found = []
+    for document in yaml.safe_load_all(stream):
+        pod = (document or {}).get("spec", {}).get("template", {}).get("spec", {})
+        found += [c["image"] for key in ("initContainers", "containers") for c in pod.get(key, [])]
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("scaffold", "variant", "answers"), VARIANTS)
 def test_every_kustomization_builds_and_its_output_lints_clean(rendered: Render, scaffold: str, variant: str,
-                                                               answers: list[str]) -> None:
-    if KUSTOMIZE is None:
-        pytest.skip("neither kustomize nor kubectl is on the PATH: cannot build the overlays")
+                                                               answers: list[str], external_tool: ToolFinder) -> None:
+    kubectl = external_tool("kubectl")
     repo_dir = rendered(scaffold, variant, answers)
-    folders = sorted({p.parent for p in repo_dir.rglob("kustomization.yaml")})
+    folders = sorted({p.parent for p in repo_dir.rglob("kustomization.yaml")  # a Component builds in its overlay
+                      if yaml.safe_load(p.read_text(encoding="utf-8")).get("kind") != "Component"})
     assert folders
-    build = [KUSTOMIZE, "build"] if Path(KUSTOMIZE).name == "kustomize" else [KUSTOMIZE, "kustomize"]
     for folder in folders:
-        built = subprocess.run([*build, str(folder)], capture_output=True, text=True, timeout=120)
-        assert built.returncode == 0, f"{folder}: {built.stderr}"
-        lint = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "-"], input=built.stdout,
-                              capture_output=True, text=True, timeout=120, cwd=repo_dir)
-        assert lint.returncode == 0, f"{folder}: {lint.stdout}"
+        _lints_clean(_built(kubectl, folder), repo_dir)
+
+
+SERVICE_PARAMS = [pytest.param(name, id=name) for name in sorted(SERVICE_VARIANTS)]
+PUSHED_TAG, PUSHED_DIGEST = "sha-0123e567", "sha256:" + "0123456789abcdef" * 4
+
+
+def _release(repo_dir: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "scripts/release.sh", *argv], cwd=repo_dir, capture_output=True, text=True,
+                          timeout=60)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["defaults", "go"])
-def test_the_generated_apps_own_tests_pass(rendered: Render, variant: str) -> None:
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_environments_run_only_the_exact_image_the_pipeline_pushed(rendered: Render, variant: str, tmp_path: Path,
+                                                                   external_tool: ToolFinder) -> None:
+    """Day 0: nothing is pushed yet, so no environment runs an image (nor its alerts). Then the pipeline's own
+    release script writes the reference CI pushed, tag and digest, into the first environment, and promotion copies
+    it unchanged, one environment after the other: each overlay runs exactly that image, pinned by its digest."""
+    kubectl = external_tool("kubectl")
+    repo_dir = tmp_path / "repo"
+    shutil.copytree(rendered("service", variant, SERVICE_VARIANTS[variant]), repo_dir, symlinks=True)
+    answers = json.loads((repo_dir / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    envs, image = answers["environments"].split(","), f"{answers['image_registry']}/{answers['service_name']}"
+    for env in envs:
+        day0 = _built(kubectl, repo_dir / "k8s" / "overlays" / env)
+        assert _images(day0) == [], env
+        assert "kind: PrometheusRule" not in day0  # no alerts about a service that is not there
+        assert _release(repo_dir, "show", env).returncode == 1
+    pushed = f"{image}:{PUSHED_TAG}@{PUSHED_DIGEST}"
+    done = _release(repo_dir, "set", envs[0], pushed)
+    assert done.returncode == 0, done.stderr
+    for source, target in itertools.pairwise(envs):
+        done = _release(repo_dir, "copy", source, target)
+        assert done.returncode == 0, done.stderr
+    for env in envs:
+        built = _built(kubectl, repo_dir / "k8s" / "overlays" / env)
+        assert _images(built) == [pushed], env
+        assert "kind: PrometheusRule" in built
+        _lints_clean(built, repo_dir)
+        assert _release(repo_dir, "show", env).stdout == pushed + "\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_the_pipeline_releases_what_it_pushed_through_the_release_script(rendered: Render, variant: str) -> None:
+    """CI writes the first environment's release from the reference its push reported, and every later
+    environment's promotion copies the one before it, through scripts/release.sh (which accepts nothing else)."""
     repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
-    if variant == "go":
-        if GO is None:
-            pytest.skip("go is not on the PATH (CI installs it): cannot run the Go app's tests")
-        env = {**os.environ, "GOFLAGS": "-mod=mod", "GOCACHE": str(repo_dir.parent / "gocache"),
-               "GOPATH": str(repo_dir.parent / "gopath")}
-        done = subprocess.run([GO, "test", "./..."], cwd=repo_dir, capture_output=True, text=True, timeout=600,
-                              env=env)
+    answers = json.loads((repo_dir / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    envs = answers["environments"].split(",")
+    if answers["ci_provider"] == "github":
+        ci = (repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+        jobs = yaml.safe_load(ci)["jobs"]
+        assert 'docker push "$IMAGE:$TAG"' in jobs["push"]["steps"][-1]["run"]
+        assert jobs["push"]["outputs"]["reference"] == "${{ steps.push.outputs.reference }}"
+        assert jobs["promote"]["env"]["REFERENCE"] == "${{ needs.push.outputs.reference }}"
+        assert f'bash scripts/release.sh set {envs[0]} "$REFERENCE"' in ci
+        promote = repo_dir / ".github/workflows/promote.yml"
+        assert promote.exists() == (len(envs) > 1)  # one environment: nothing to promote, no workflow
+        if len(envs) > 1:
+            text = promote.read_text(encoding="utf-8")
+            assert 'bash scripts/release.sh copy "$SOURCE" "$TARGET"' in text
+            for source, target in itertools.pairwise(envs):
+                assert f"{target}) echo SOURCE={source} ;;" in text
     else:
-        env = {**os.environ, "PYTHONPATH": str(repo_dir / "src")}
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                              cwd=repo_dir, capture_output=True, text=True, timeout=600, env=env)
+        config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+        assert 'docker push "$IMAGE:$IMAGE_TAG" > push.log' in config["push"]["script"]
+        assert config["push"]["artifacts"]["reports"]["dotenv"] == "release.env"
+        assert f'bash scripts/release.sh set {envs[0]} "$RELEASE"' in config["promote"]["script"]
+        promotions = [job for job in config if job.startswith("promote:")]
+        assert promotions == [f"promote:{env}" for env in envs[1:]]
+        for source, target in itertools.pairwise(envs):
+            assert f"bash scripts/release.sh copy {source} {target}" in config[f"promote:{target}"]["script"]
+
+
+@pytest.mark.slow
+def test_the_release_script_refuses_anything_but_a_pushed_reference(rendered: Render, tmp_path: Path) -> None:
+    repo_dir = tmp_path / "repo"
+    shutil.copytree(rendered("service", "python-github-ingress-3env", []), repo_dir, symlinks=True)
+    before = {p: p.read_bytes() for p in (repo_dir / "k8s").rglob("*") if p.is_file()}
+    image = "ghcr.io/example/orders-api"
+    for argv, message in [
+        (["set", "dev", f"{image}:{PUSHED_TAG}"], "not a pushed image reference"),
+        (["set", "dev", f"{image}@{PUSHED_DIGEST}"], "not a pushed image reference"),
+        (["set", "dev", f"ghcr.io/example/other:{PUSHED_TAG}@{PUSHED_DIGEST}"], "not a pushed image reference"),
+        (["set", "dev", f"{image}:{PUSHED_TAG}@sha256:0123"], "not a pushed image reference"),
+        (["set", "qa", f"{image}:{PUSHED_TAG}@{PUSHED_DIGEST}"], "unknown environment 'qa'"),
+        (["copy", "dev", "staging"], "dev has no release to copy"),
+        (["copy", "staging", "dev"], "staging has no release to copy"),
+        (["copy", "dev", "../../etc"], "unknown environment"),
+        (["publish"], "usage:"),
+    ]:
+        done = _release(repo_dir, *argv)
+        assert done.returncode != 0, argv
+        assert message in done.stderr, (argv, done.stderr)
+    assert {p: p.read_bytes() for p in (repo_dir / "k8s").rglob("*") if p.is_file()} == before
+
+
+GITHUB_VARIANTS = [param for param in VARIANTS if "ci_provider=gitlab" not in param.values[2]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("scaffold", "variant", "answers"), GITHUB_VARIANTS)
+def test_github_workflows_pass_actionlint_and_shellcheck(rendered: Render, scaffold: str, variant: str,
+                                                         answers: list[str], external_tool: ToolFinder) -> None:
+    actionlint, shellcheck = external_tool("actionlint"), external_tool("shellcheck")
+    repo_dir = rendered(scaffold, variant, answers)
+    workflows = sorted((repo_dir / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    done = subprocess.run([actionlint, "-no-color", "-shellcheck", shellcheck, *map(str, workflows)], cwd=repo_dir,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": tool_path()})
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_actionlint_runs_shellcheck_on_run_steps(tmp_path: Path, external_tool: ToolFinder) -> None:
+    """The check above means something only if actionlint really runs shellcheck: it skips it silently otherwise."""
+    actionlint, shellcheck = external_tool("actionlint"), external_tool("shellcheck")
+    git.Repo.init(tmp_path)
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: ci\non: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n"
+                        "    steps:\n      - run: echo $FOO\n", encoding="utf-8")
+    done = subprocess.run([actionlint, "-no-color", "-shellcheck", shellcheck, str(workflow)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": tool_path()})
+    assert done.returncode == 1
+    assert "SC2086" in done.stdout
+
+
+@pytest.mark.parametrize("tool", ["kubectl", "go", "actionlint", "shellcheck"])
+def test_external_tools_come_from_the_venv_first(external_tool: ToolFinder, tool: str) -> None:
+    """The test extra's binaries win over whatever the machine has on its PATH (an older kubectl, a distro Go)."""
+    assert external_tool(tool) == str(VENV_BIN / tool)
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_a_missing_tool_fails_under_ci_and_skips_elsewhere(external_tool: ToolFinder, monkeypatch: pytest.MonkeyPatch,
+                                                           ci: str, outcome: type[BaseException]) -> None:
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="no-such-tool is neither in"):
+        external_tool("no-such-tool")
+
+
+def _gitlab_job_scripts(config: dict[str, Any]) -> dict[str, str]:
+    """Each GitLab job's shell, as the runner joins it: before_script (its own or from `extends`), then script."""
+    def before(job: dict[str, Any]) -> list[str]:
+        if "before_script" in job:
+            return list(job["before_script"])
+        parents = job.get("extends", [])
+        for parent in [parents] if isinstance(parents, str) else parents:
+            if lines := before(config[parent]):
+                return lines
+        return []
+
+    return {name: "\n".join([*before(job), *job.get("script", []), *job.get("after_script", [])]) + "\n"
+            for name, job in config.items() if isinstance(job, dict) and ("script" in job or "before_script" in job)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("scaffold", "variant", "answers"), VARIANTS)
+def test_shell_scripts_and_ci_job_scripts_pass_shellcheck(rendered: Render, scaffold: str, variant: str,
+                                                          answers: list[str], external_tool: ToolFinder,
+                                                          tmp_path: Path) -> None:
+    shellcheck = external_tool("shellcheck")
+    repo_dir = rendered(scaffold, variant, answers)
+    scripts = [p for p in _files(repo_dir) if p.suffix == ".sh" or p.read_bytes().startswith(b"#!")]
+    assert scripts
+    if (repo_dir / ".gitlab-ci.yml").exists():
+        config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+        for name, script in _gitlab_job_scripts(config).items():
+            path = tmp_path / f"gitlab-{name.replace(':', '-').lstrip('.')}.sh"
+            path.write_text("#!/bin/sh\n" + script, encoding="utf-8")  # sh: the docker and trivy images have no bash
+            scripts.append(path)
+    done = subprocess.run([shellcheck, "--norc", *map(str, scripts)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+GO_PARAMS = [pytest.param(name, id=name) for name in sorted(SERVICE_VARIANTS) if "language=go" in
+             SERVICE_VARIANTS[name]]
+PYTHON_PARAMS = [pytest.param(name, id=name) for name in sorted(SERVICE_VARIANTS) if "language=go" not in
+                 SERVICE_VARIANTS[name]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", GO_PARAMS)
+def test_the_go_apps_own_tests_pass_offline_with_the_wheels_go(rendered: Render, variant: str,
+                                                               external_tool: ToolFinder,
+                                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    go = external_tool("go")
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    shared = tmp_path_factory.getbasetemp()  # one build cache for every variant, and every xdist worker, of a run
+    shared = shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOSUMDB": "off",
+           "GOCACHE": str(shared / "gocache"), "GOPATH": str(shared / "gopath"), "PATH": tool_path()}
+    for command in (["vet", "./..."], ["test", "./..."]):
+        done = subprocess.run([go, *command], cwd=repo_dir, capture_output=True, text=True, timeout=600, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout
+    assert done.stdout.startswith("ok ")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", GO_PARAMS)
+def test_go_mod_declares_the_go_the_image_builds_with(rendered: Render, variant: str) -> None:
+    """Go applies container-aware GOMAXPROCS (1.25+) only to modules that declare a go version that new."""
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    declared = re.search(r"^go (\S+)$", (repo_dir / "go.mod").read_text(encoding="utf-8"), re.MULTILINE)
+    builder = re.search(r"^FROM golang:(\S+?)-\S+ AS builder$", (repo_dir / "Dockerfile").read_text(encoding="utf-8"),
+                        re.MULTILINE)
+    assert declared and builder
+    assert declared[1] == builder[1]
+    assert tuple(map(int, declared[1].split("."))) >= (1, 25)
+    ci = repo_dir / ".github/workflows/ci.yml"
+    if ci.exists():
+        assert f'go-version: "{declared[1]}"' in ci.read_text(encoding="utf-8")
+    else:
+        config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+        assert config["test"]["image"] == f"golang:{declared[1]}-bookworm"
+
+
+@pytest.fixture(scope="session")
+def python_app_runs() -> dict[str, subprocess.CompletedProcess[str]]:
+    """The Python app's test run per distinct app (its files' digest): most combinations render the same app."""
+    return {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", PYTHON_PARAMS)
+def test_the_python_apps_own_tests_pass(rendered: Render, variant: str,
+                                        python_app_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    app = sorted(p for p in [*_files(repo_dir / "src"), *_files(repo_dir / "tests"), repo_dir / "pyproject.toml"])
+    assert len(app) > 5
+    digest = hashlib.sha256(b"".join(p.relative_to(repo_dir).as_posix().encode() + b"\0" + p.read_bytes()
+                                     for p in app)).hexdigest()
+    if digest not in python_app_runs:
+        env = {**os.environ, "PYTHONPATH": str(repo_dir / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+        python_app_runs[digest] = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                                  "tests"], cwd=repo_dir, capture_output=True, text=True,
+                                                 timeout=600, env=env)
+    done = python_app_runs[digest]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed" in done.stdout
 
 
 @pytest.mark.slow
