@@ -112,7 +112,8 @@ def _write_state(root: Path, answers: dict[str, Any]) -> None:
         "commit": _commit(template),
         "answers": {key: value for key, value in sorted(answers.items()) if not key.startswith("_")},
     }
-    (root / STATE_FILE).write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (root / STATE_FILE).write_text(json.dumps(state, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
 
 
 def _commit(template: str) -> str | None:
