@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -68,7 +69,8 @@ def normalise_demo(block: str) -> str:
 
 def test_counts() -> Counter[str]:
     """How many tests the suite collects: all of them, and those marked `slow` and `serial`."""
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--count-tests"], cwd=ROOT,
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"}  # the whole suite, always
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--count-tests"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
         raise SystemExit(f"collecting the tests failed:\n{done.stdout}{done.stderr}")

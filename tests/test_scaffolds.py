@@ -637,6 +637,11 @@ def test_a_failing_git_leaves_no_work_folder_and_no_half_made_repository(tmp_pat
     _nothing_left(tmp_path / "out")
 
 
+def _default_sigint() -> None:
+    """A shell running the suite in the background starts it with SIGINT ignored, and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.0, 0.2], ids=["starting", "rendering"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
@@ -646,7 +651,8 @@ def test_an_interrupted_new_leaves_no_work_folder(tmp_path: Path, signum: int, d
     output = tmp_path / "out"
     output.mkdir()
     process = subprocess.Popen([str(Path(sys.executable).with_name("gitops-tools")), "new", "service", "--no-input",
-                                "-o", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                "-o", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_default_sigint)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         if any(path.name.startswith(".gitops-tools-new-") for path in output.iterdir()):
