@@ -1,12 +1,13 @@
-"""Time and memory are bounded on hostile input: each shape finishes in seconds, and doubling it costs about twice.
+"""Time and memory are bounded on hostile input: each shape finishes in seconds, and its cost grows linearly.
 
-Each case is linted in-process at two sizes; the CPU time of the larger must be at most 2.2x the smaller's (the
-fastest of seven alternating runs each, so a busy machine cannot fake a failure), which no quadratic fix tuned to
-one size can pass. The shapes come from the issue and the review that found them: many documents with anchors, a
-multi-megabyte `kustomize build` stream holding one `&` and one `*`, a long value under a built-in pattern, a
-catastrophic pattern in a custom policy, long suppression comments, thousands of suppressions, and thousands of
-duplicate keys. Wall-clock limits are checked at the sizes the issue measured, in a real process under a 2 GiB
-address-space limit.
+Each case is linted in-process at two sizes, one four times the other; the CPU time of the larger must be at most 5x
+the smaller's (the fastest of five alternating runs each, so a busy machine cannot fake a failure). Quadratic work
+costs 16x there, so no quadratic fix tuned to one size can pass, and the 25% above linear leaves room for the noise
+of a shared machine (a 2x step with a 10% margin failed once in a full run here, on linear code). The shapes come
+from the issue and the review that found them: many documents with anchors, a multi-megabyte `kustomize build`
+stream holding one `&` and one `*`, a long value under a built-in pattern, a catastrophic pattern in a custom
+policy, long suppression comments, thousands of suppressions, and thousands of duplicate keys. Wall-clock limits
+are checked at the sizes the issue measured, in a real process under a 2 GiB address-space limit.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from corpus import render_stream
 
 pytestmark = pytest.mark.serial
 
-SCALING = 2.2  # doubling the input may cost at most this much more time
-ROUNDS = 7
+GROWTH = 4  # the larger input is this many times the smaller
+SCALING = 5.0  # and may cost at most this many times its time
+ROUNDS = 5
 SECONDS = 5.0  # at the sizes the issue measured, on a 2-core machine
 MEMORY = 2 * 1024**3
 
@@ -145,19 +147,19 @@ def _cpu_seconds(path: Path, every_policy: tuple[dict[str, Policy], Path]) -> fl
 
 
 @pytest.mark.parametrize(("make", "size"), CASES)
-def test_doubling_the_input_at_most_doubles_the_time(tmp_path: Path, every_policy: tuple[dict[str, Policy], Path],
+def test_the_time_grows_linearly_with_the_input(tmp_path: Path, every_policy: tuple[dict[str, Policy], Path],
                                                      make: Callable[[int], str], size: int) -> None:
     """The two sizes alternate, ROUNDS times, and each keeps its fastest run: on a shared virtual machine a burst of
     noise lasts seconds, and must hit every round of one size to move the ratio."""
     small, large = tmp_path / "small.yaml", tmp_path / "large.yaml"
     small.write_text(make(size), encoding="utf-8")
-    large.write_text(make(2 * size), encoding="utf-8")
+    large.write_text(make(GROWTH * size), encoding="utf-8")
     runs: dict[Path, list[float]] = {small: [], large: []}
     for _ in range(ROUNDS):
         for path in (small, large):
             runs[path].append(_cpu_seconds(path, every_policy))
     fastest_small, fastest_large = min(runs[small]), min(runs[large])
-    assert fastest_large <= SCALING * max(fastest_small, 0.05), f"{size}: {runs[small]}, {2 * size}: {runs[large]}"
+    assert fastest_large <= SCALING * max(fastest_small, 0.05), f"{size}: {runs[small]}, {GROWTH * size}: {runs[large]}"
 
 
 @pytest.mark.parametrize(
