@@ -50,8 +50,10 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     from gitops_tools.lint import LintOptions, lint
     from gitops_tools.reporters import Style, get_reporter
 
+    from gitops_tools.parameters import configure
+
     config = _config(args)
-    policies = _policies(config, args)
+    policies = configure(_policies(config, args), config.policies)  # examples (rules --check) keep the defaults
     options = LintOptions(
         select=_ids(args.select, "--select"),
         ignore=_ids(args.ignore, "--ignore"),

@@ -20,11 +20,17 @@ from gitops_tools.resources import schema_path
 CONFIG_NAMES = (".gitops-tools.yaml", ".gitops-tools.yml")
 
 
+def _nowhere(where: JsonPath) -> Location:
+    return Location("")
+
+
 @dataclass(frozen=True)
 class PolicySettings:
     enabled: bool | None = None
     severity: Severity | None = None
     exclude: Globs = field(default_factory=lambda: Globs(()))
+    parameters: dict[str, Any] = field(default_factory=dict)  # checked against the policy's declared types later
+    locate_parameter: Callable[[JsonPath], Location] = field(default=_nowhere, compare=False)  # path below `parameters`
 
 
 @dataclass(frozen=True)
@@ -111,18 +117,27 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span])
         severity_threshold=Severity.parse(threshold) if threshold else None,
         fail_on=Severity.parse(fail_on) if fail_on else None,
         limits=Limits(max_file_bytes=data.get("max_file_bytes", Limits.max_file_bytes)),
-        policies={policy_id: _settings(value) for policy_id, value in settings.items()},
+        policies={policy_id: _settings(value, _parameter_locator(path, locate, policy_id))
+                  for policy_id, value in settings.items()},
         policy_locations={policy_id: Location(str(path), *locate(("policies", policy_id))) for policy_id in settings},
     )
 
 
-def _settings(value: dict[str, Any]) -> PolicySettings:
+def _settings(value: dict[str, Any], locate_parameter: Callable[[JsonPath], Location]) -> PolicySettings:
     severity = value.get("severity")
     return PolicySettings(
         enabled=value.get("enabled"),
         severity=Severity.parse(severity) if severity else None,
         exclude=_globs(value.get("exclude", ())),
+        parameters=value.get("parameters", {}),
+        locate_parameter=locate_parameter,
     )
+
+
+def _parameter_locator(path: Path, locate: Callable[[JsonPath], Span],
+                       policy_id: str) -> Callable[[JsonPath], Location]:
+    """Where a path below `policies.<id>.parameters` lies in the config file."""
+    return lambda where: Location(str(path), *locate(("policies", policy_id, "parameters", *where)))
 
 
 def _globs(rules: Any) -> Globs:

@@ -61,6 +61,16 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A value a policy's schema uses as a whole node (`{$param: name}`); a config may override `default`."""
+
+    name: str
+    type: dict[str, Any] | bool  # JSON Schema every value must satisfy
+    default: Any
+    description: str
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -77,6 +87,8 @@ class Policy:
     references: tuple[str, ...] = ()
     category: Category | None = None
     examples: dict[str, list[Any]] = field(default_factory=dict, compare=False, hash=False)
+    parameters: tuple[Parameter, ...] = ()
+    template: Any = field(default=None, compare=False, hash=False)  # `schema` before its parameters were put in
 
     @property
     def domain(self) -> str:

@@ -11,7 +11,8 @@ from typing import Any
 from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
-from gitops_tools.model import Category, Location, Policy, Severity, Targets
+from gitops_tools.model import Category, Location, Parameter, Policy, Severity, Targets
+from gitops_tools.parameters import declared_parameters, defaults, substitute
 from gitops_tools.resources import schema_path
 from gitops_tools.schemacheck import check_schema
 from gitops_tools.validation import SchemaEvaluator, first_violation
@@ -80,8 +81,10 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
     data: dict[str, Any] = document.data
     if data["id"] != path.stem:
         raise PolicyError(f"policy id {data['id']!r} must equal the file name {path.stem!r}", _location(path, 1))
+    parameters = declared_parameters(data, lambda where: Location(str(path), *document.locate(where)), builtin)
+    schema = substitute(data["schema"], defaults(parameters)) if parameters and "schema" in data else data.get("schema")
     try:
-        _check_evaluation(data, builtin)
+        _check_evaluation(data, schema, builtin)
     except PolicyError as err:
         line, col, _, _ = document.locate(("check",) if "check" in data else ("schema",))
         raise PolicyError(err.message, Location(str(path), line, col)) from err
@@ -90,10 +93,10 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
         line, col, _, _ = document.locate(("category",))
         raise PolicyError(f"unknown category {data['category']!r}; categories: {', '.join(categories)}",
                           Location(str(path), line, col))
-    return _build(data, str(path), categories.get(data.get("category", "")))
+    return _build(data, str(path), categories.get(data.get("category", "")), schema, parameters)
 
 
-def _check_evaluation(data: dict[str, Any], builtin: bool) -> None:
+def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
     """The policy's `check` names a coded check (file-scope sources are built-in only); its schema is sound."""
     check, scope = data.get("check"), data["targets"]["scope"]
     allowed = set(CHECKS) | (BUILTIN_SOURCES if builtin else set())
@@ -102,14 +105,15 @@ def _check_evaluation(data: dict[str, Any], builtin: bool) -> None:
     if (scope == "file") != (check in BUILTIN_SOURCES):
         raise PolicyError("scope 'file' is only for the built-in loader and exemption checks")
     if not builtin and "schema" in data:
-        check_schema(data["schema"])
+        check_schema(schema)
 
 
 def _location(path: Path, line: int) -> Location:
     return Location(str(path), line, 1)
 
 
-def _build(data: dict[str, Any], source: str, category: Category | None) -> Policy:
+def _build(data: dict[str, Any], source: str, category: Category | None, schema: Any,
+           parameters: tuple[Parameter, ...]) -> Policy:
     targets: dict[str, Any] = data["targets"]
     return Policy(
         id=data["id"],
@@ -127,10 +131,12 @@ def _build(data: dict[str, Any], source: str, category: Category | None) -> Poli
         source=source,
         enabled=data.get("enabled", True),
         stops_checking=data.get("stops_checking", False),
-        schema=data.get("schema"),
+        schema=schema,
         check=data.get("check"),
         fix=data.get("fix"),
         references=tuple(data.get("references", ())),
         category=category,
         examples=data["examples"],
+        parameters=parameters,
+        template=data.get("schema"),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from gitops_tools.model import Policy, Targets
+from gitops_tools.model import Parameter, Policy, Targets
 from gitops_tools.resources import data_root
 
 SCOPE_WORDS = {
@@ -53,11 +54,19 @@ def explain_text(policy: Policy) -> str:
     ]
     if policy.fix:
         lines += ["", f"Fix: {policy.fix}"]
+    if policy.parameters:
+        lines += ["", f"Parameters (override under policies.{policy.id}.parameters in .gitops-tools.yaml):",
+                  *(f"  {line}" for line in parameter_lines(policy.parameters))]
     lines += _example_lines(policy.examples, "Fails", "fail")
     lines += _example_lines(policy.examples, "Passes", "pass")
     if policy.references:
         lines += ["", "References:", *(f"  {ref}" for ref in policy.references)]
     return "\n".join(lines) + "\n"
+
+
+def parameter_lines(parameters: Iterable[Parameter]) -> list[str]:
+    """One line per parameter: name, default (as JSON) and what it means."""
+    return [f"`{p.name}` (default `{json.dumps(p.default, ensure_ascii=False)}`): {p.description}" for p in parameters]
 
 
 def _example_lines(examples: dict[str, list[Any]], title: str, key: str) -> list[str]:
@@ -84,6 +93,10 @@ def markdown_catalogue(policies: Iterable[Policy]) -> str:
                 policy.docs.rstrip()]
         if policy.fix:
             out += ["", f"Fix: {policy.fix}"]
+        if policy.parameters:
+            out += ["", f"Parameters (override them under `policies.{policy.id}.parameters` in `.gitops-tools.yaml`):",
+                    "",
+                    *(f"- {line}" for line in parameter_lines(policy.parameters))]
         for title, key in (("Failing example", "fail"), ("Passing example", "pass")):
             text = _first_text_example(policy.examples, key)
             if text:
