@@ -30,9 +30,17 @@ def _config(args: argparse.Namespace) -> Config:
 def _policies(config: Config, args: argparse.Namespace) -> dict[str, Policy]:
     """Built-in policies, those of the config's policy_dirs, and those of --policy-dir (which may be anywhere: the
     user named them; a config, which may come from a pull request, is kept inside its repository)."""
+    from gitops_tools.policycache import builtin_policies, cache_dir
+
+    extra = (*config.policy_dirs, *args.policy_dir)
+    return _load_policies(extra) if extra else builtin_policies(_load_policies, cache_dir(os.environ))
+
+
+def _load_policies(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Policy]:
+    """The policies read from their files (imported only when needed: the built-in ones usually come cached)."""
     from gitops_tools.policies import load_policies
 
-    return load_policies((*config.policy_dirs, *args.policy_dir))
+    return load_policies(extra_dirs)
 
 
 def _ids(values: list[str], flag: str) -> tuple[str, ...]:

@@ -1,0 +1,94 @@
+"""The built-in policies, kept on disk between runs: reading and checking the ~60 policy files is a fifth of a one-file
+lint (the pre-commit case), and they only change with the package.
+
+The cache is one pickle in the user's cache folder, valid for one key: the package version, the interpreter, and the
+path, size and modification time (ns) of every file of the package's code and of schemas/. Anything else (a missing,
+stale, unreadable or foreign file) means the policies are read from their files as before, and the cache is rewritten
+when it can be; a cache that cannot be written is no error. Only a file the user owns, in a folder only the user can
+write to, is unpickled. GITOPS_TOOLS_NO_CACHE=1 turns it off; GITOPS_TOOLS_CACHE_DIR moves it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from gitops_tools import __version__
+from gitops_tools.model import Policy
+from gitops_tools.resources import schema_path
+
+CACHE_NAME = "builtin-policies.pickle"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def cache_dir(environment: Mapping[str, str]) -> Path | None:
+    """Where the cache lives, or None when it is turned off."""
+    if environment.get("GITOPS_TOOLS_NO_CACHE", "") not in ("", "0"):
+        return None
+    if environment.get("GITOPS_TOOLS_CACHE_DIR"):
+        return Path(environment["GITOPS_TOOLS_CACHE_DIR"])
+    home = environment.get("HOME")
+    base = environment.get("XDG_CACHE_HOME") or (str(Path(home, ".cache")) if home else "")
+    return Path(base, "gitops-tools") if base else None
+
+
+def cache_key() -> str:
+    """Changes whenever the package's code, its schemas (policies included) or the interpreter do."""
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{sys.implementation.cache_tag}".encode())
+    for top, suffixes in ((PACKAGE_DIR, (".py",)), (schema_path(), None)):
+        for folder, dirs, names in os.walk(top):
+            dirs.sort()
+            for name in sorted(names):
+                if suffixes is None or name.endswith(suffixes):
+                    stat = Path(folder, name).stat()
+                    digest.update(f"{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def builtin_policies(load: Callable[[], dict[str, Policy]], folder: Path | None) -> dict[str, Policy]:
+    """`load()` (the built-in policies), from the cache in `folder` when it holds them for this key."""
+    if folder is None:
+        return load()
+    key = cache_key()
+    cached = _read(folder / CACHE_NAME, key)
+    if cached is not None:
+        return cached
+    policies = load()
+    _write(folder, key, policies)
+    return policies
+
+
+def _read(path: Path, key: str) -> dict[str, Policy] | None:
+    try:
+        with path.open("rb") as stream:
+            if not _trusted(os.fstat(stream.fileno())) or not _trusted(path.parent.stat()):
+                return None
+            stored_key, policies = pickle.load(stream)  # trusted: our own file, in a folder only we can write
+    except Exception:  # noqa: BLE001 - whatever is wrong with the cache, the policy files are read instead
+        return None
+    if stored_key != key or not isinstance(policies, dict):
+        return None
+    return policies
+
+
+def _trusted(stat: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else."""
+    return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
+
+
+def _write(folder: Path, key: str, policies: dict[str, Policy]) -> None:
+    temporary = folder / f".{CACHE_NAME}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            pickle.dump((key, policies), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(folder / CACHE_NAME)
+    except (OSError, pickle.PicklingError):  # a read-only home or a full disk: the next run reads the files again
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
