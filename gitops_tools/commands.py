@@ -56,9 +56,8 @@ def _severity(text: str | None) -> Severity | None:
 
 def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.lint import LintOptions, lint
-    from gitops_tools.reporters import Style, get_reporter
-
     from gitops_tools.parameters import configure
+    from gitops_tools.reporters import Style, get_reporter
 
     config = _config(args)
     policies = configure(_policies(config, args), config.policies)  # examples (rules --check) keep the defaults
