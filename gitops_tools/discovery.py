@@ -56,6 +56,11 @@ class SourceFile:
     patch: bool = False
     problem: Problem | None = None
     named: Path | None = None  # stdin only: the file --stdin-filename says it is (it need not exist)
+    # Computed once, here, from the repository root: `file` is the path fingerprints hash (symlinks resolved; else
+    # `relpath`), `repo_path` the one CI services match (a symlink inside the repository keeps its own name; None
+    # for unnamed stdin and files outside the repository).
+    file: str = ""
+    repo_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,10 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
-            files.append(SourceFile(given_path, display_path(given_path), relpath, resolved in patches, problem))
+            display = display_path(given_path)
+            files.append(SourceFile(given_path, display, relpath, resolved in patches, problem,
+                                    file=relative_posix(resolved, repository, relpath),
+                                    repo_path=repository_path(display, repository)))
     return Discovered(files, skipped, charts)
 
 
@@ -111,7 +119,7 @@ def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path,
            found: Collection[Path]) -> list[SourceFile]:
     """Standard input: `<stdin>`, or the file `named` as it would be linted (nothing if the config excludes it)."""
     if named is None:
-        return [SourceFile(None, STDIN_DISPLAY, STDIN_DISPLAY)]
+        return [SourceFile(None, STDIN_DISPLAY, STDIN_DISPLAY, file=STDIN_DISPLAY)]
     resolved = real_path(named)
     if resolved in found:
         raise GitopsToolsError(f"--stdin-filename {printable(str(named))} is also among the paths: lint the file or "
@@ -120,7 +128,9 @@ def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path,
     if exclude.match(relpath):
         return []
     patch = resolved in patch_files([resolved], repository)
-    return [SourceFile(None, display_path(named), relpath, patch, named=named)]
+    display = display_path(named)
+    return [SourceFile(None, display, relpath, patch, named=named, file=relative_posix(resolved, repository, relpath),
+                       repo_path=repository_path(display, repository))]
 
 
 def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:
@@ -136,6 +146,19 @@ def display_path(path: Path) -> str:
 def relative_posix(resolved: Path, root: Path, fallback: str) -> str:
     """`resolved` relative to `root` with forward slashes, or `fallback` when it lies outside `root`."""
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else fallback
+
+
+def repository_path(display: str, root: Path) -> str | None:
+    """The file a display path names, as a POSIX path from the repository `root` (CI services match files so);
+    None for standard input and for files outside the root. Lexical first: a symlink inside the repository keeps
+    its own name."""
+    if display == STDIN_DISPLAY:
+        return None
+    root, path = root.absolute(), Path(os.path.normpath(Path(display).absolute()))
+    for candidate in (path, real_path(path)):
+        if candidate.is_relative_to(root):
+            return candidate.relative_to(root).as_posix()
+    return None
 
 
 def common_folder(paths: Iterable[str]) -> Path:

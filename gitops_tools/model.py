@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 JsonPath = tuple[str | int, ...]
+LineRanges = tuple[tuple[int, int], ...]  # (first, last) 1-based line ranges
 
 
 class Severity(enum.IntEnum):
@@ -97,6 +98,18 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class FilePaths:
+    """One file's names, computed once where it is found: `display` (how findings name it, from the working
+    directory), `relpath` (what config globs match, from the config's folder), `file` (what fingerprints hash, from
+    the repository root) and `repo_path` (what CI services match; None for stdin and files outside the repository)."""
+
+    display: str
+    relpath: str
+    file: str
+    repo_path: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     policy_id: str
     severity: Severity
@@ -104,6 +117,13 @@ class Finding:
     location: Location
     fingerprint: str = ""
     file: str = ""  # the path fingerprints hash: from the repository root, whatever the working directory
+    # What a fixer needs besides the span: the file from the repository root as CI services match it (None for
+    # stdin and files outside the repository), the document's index in its file (None for a file-level problem),
+    # the RFC 6901 pointer of the offending value in that document, and the validator's own words.
+    repo_path: str | None = None
+    document: int | None = None
+    pointer: str | None = None
+    detail: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str, str, int, int, str]:
         loc = self.location
@@ -122,3 +142,56 @@ class Problem:
     line: int = 1
     col: int = 1
     snippet: str = ""
+
+
+def json_pointer(path: JsonPath) -> str:
+    """RFC 6901: `("spec", "containers", 0, "image")` is `/spec/containers/0/image`; `~` and `/` are escaped. A key
+    that is not text is spelled as JSON spells it (`true`, `null`, `1`)."""
+    return "".join("/" + _pointer_token(step) for step in path)
+
+
+def _pointer_token(step: object) -> str:
+    if isinstance(step, bool) or step is None:
+        text = "true" if step is True else "false" if step is False else "null"
+    else:
+        text = str(step)
+    return text.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class LintResult:
+    """What a run found, plus what reporters need to describe it (the rules, the repository root, the working
+    directory): reporters read nothing else, and never the filesystem."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    policies: int = 0  # policies run on documents; file checks (syntax, encoding...) always run besides
+    fail_on: Severity = Severity.WARNING
+    rules: dict[str, Policy] = field(default_factory=dict)  # every active policy, by id
+    root: Path = field(default_factory=Path.cwd)  # the repository root CI formats name files from
+    cwd: Path = field(default_factory=Path.cwd)  # the working directory of the run: display paths start there
+    # With --changed-since: for each linted file (by its display path), the (first, last) line ranges added or
+    # modified since the base; reporters with caps (github) put findings on those lines first.
+    changed_lines: dict[str, LineRanges] | None = None
+    fixed: int | None = None  # with --baseline: baseline findings no longer found
+    paths: list[str] = field(default_factory=list)  # every linted file by its display path (junit lists them all)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths of files not linted
+    charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
+
+    @property
+    def failed(self) -> bool:
+        return any(finding.severity >= self.fail_on for finding in self.findings)
+
+    def on_changed_line(self, finding: Finding) -> bool:
+        return touches(finding, (self.changed_lines or {}).get(finding.location.path, ()))
+
+
+def touches(finding: Finding, ranges: LineRanges) -> bool:
+    """Whether the finding's lines overlap any of the (first, last) ranges.
+
+    A block mapping or list ends where the next token starts: an end column at or left of the start column is only
+    indentation, so that last line is not part of the finding."""
+    loc = finding.location
+    end = loc.end_line - 1 if loc.end_line > loc.line and loc.end_col <= loc.col else max(loc.end_line, loc.line)
+    return any(first <= end and loc.line <= last for first, last in ranges)

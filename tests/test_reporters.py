@@ -273,7 +273,7 @@ LINTED = ["deploy/web.yaml", "kustomization.yaml", "values.yaml", "worker.json"]
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LintResult:
     """RESULT with its rules and linted files, run from the root of a repository at tmp_path."""
     monkeypatch.chdir(tmp_path)
-    return replace(RESULT, rules=RULES, root=tmp_path, paths=LINTED, files=len(LINTED))
+    return replace(RESULT, rules=RULES, root=tmp_path, cwd=tmp_path, paths=LINTED, files=len(LINTED))
 
 
 def golden(name: str, root: Path) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from gitops_tools.lint import LintResult
+from gitops_tools.model import LintResult
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from gitops_tools.lint import LintResult
-from gitops_tools.model import Finding, Severity
+from gitops_tools.model import Finding, LintResult, Severity
 from gitops_tools.reporters import Style
-from gitops_tools.reporters._repopath import STDIN, repo_path
+from gitops_tools.reporters._repopath import STDIN, finding_repo_path
 from gitops_tools.reporters.text import summary
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -58,7 +57,7 @@ def annotation(finding: Finding, result: LintResult) -> str:
         message = f"{loc}: {message}"  # no file to attach it to: say where in the message
     else:
         end = max((loc.line, loc.col), (loc.end_line or loc.line, loc.end_col or loc.col))
-        properties = {"file": repo_path(result, loc.path) or loc.path, "line": loc.line, "col": loc.col,
+        properties = {"file": finding_repo_path(result, finding) or loc.path, "line": loc.line, "col": loc.col,
                       "endLine": end[0], "endColumn": end[1]}
     properties["title"] = title
     fields = ",".join(f"{name}={escape_property(str(value))}" for name, value in properties.items())

@@ -16,10 +16,9 @@ import hashlib
 import json
 from typing import Any, TextIO
 
-from gitops_tools.lint import LintResult
-from gitops_tools.model import Finding, Severity
+from gitops_tools.model import Finding, LintResult, Severity
 from gitops_tools.reporters import Style
-from gitops_tools.reporters._repopath import repo_path
+from gitops_tools.reporters._repopath import finding_repo_path
 
 # GitLab's scale is info < minor < major < critical < blocker. An error is a manifest that is broken or unsafe to
 # deploy: critical. A warning fails the run by default (fail_on: warning) and should be fixed before merging: major.
@@ -43,7 +42,7 @@ def issue(finding: Finding, fingerprint: str, result: LintResult) -> dict[str, A
         "description": f"[{finding.policy_id}] {finding.message}",
         "fingerprint": fingerprint,
         "severity": SEVERITIES[finding.severity],
-        "location": {"path": repo_path(result, loc.path) or loc.path,
+        "location": {"path": finding_repo_path(result, finding) or loc.path,
                      "lines": {"begin": loc.line, "end": max(loc.end_line, loc.line)}},
     }
 

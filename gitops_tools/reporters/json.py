@@ -20,8 +20,7 @@ from typing import Any, TextIO
 
 from gitops_tools import __version__
 from gitops_tools.discovery import helm_template_command
-from gitops_tools.lint import LintResult
-from gitops_tools.model import Finding, Severity
+from gitops_tools.model import Finding, LintResult, Severity
 from gitops_tools.reporters import Style
 
 

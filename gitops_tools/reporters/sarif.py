@@ -19,11 +19,10 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from gitops_tools.lint import LintResult
-from gitops_tools.model import Finding, Location, Policy, Severity
+from gitops_tools.model import Finding, LintResult, Location, Policy, Severity
 from gitops_tools.reporters import Style
 from gitops_tools.reporters._about import About, about
-from gitops_tools.reporters._repopath import STDIN, absolute, repo_path
+from gitops_tools.reporters._repopath import STDIN, absolute, finding_repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "gitopsTools/v1"
@@ -46,7 +45,7 @@ def sarif_run(result: LintResult) -> dict[str, Any]:
     if package.homepage:
         driver["informationUri"] = package.homepage
     driver["rules"] = [rule_descriptor(rule_id, result.rules.get(rule_id), package) for rule_id in rule_ids]
-    root = result.root.absolute().as_uri()
+    root = absolute(result, str(result.root)).as_uri()
     return {
         "tool": {"driver": driver},
         "originalUriBaseIds": {SRCROOT: {"uri": root if root.endswith("/") else root + "/",
@@ -102,7 +101,7 @@ def _help(policy: Policy, markdown: bool) -> str:
 
 
 def sarif_result(finding: Finding, rule_index: int, result: LintResult) -> dict[str, Any]:
-    location = {"artifactLocation": artifact_location(finding.location.path, result),
+    location = {"artifactLocation": artifact_location(finding, result),
                 "region": region(finding.location)}
     record: dict[str, Any] = {
         "ruleId": finding.policy_id,
@@ -116,14 +115,15 @@ def sarif_result(finding: Finding, rule_index: int, result: LintResult) -> dict[
     return record
 
 
-def artifact_location(display: str, result: LintResult) -> dict[str, Any]:
+def artifact_location(finding: Finding, result: LintResult) -> dict[str, Any]:
     """Repository files relative to %SRCROOT%; stdin as `<stdin>` (percent-encoded, no base); others absolute."""
-    relative = repo_path(result, display)
+    display = finding.location.path
+    relative = finding_repo_path(result, finding)
     if relative is not None:
         return {"uri": quote(relative), "uriBaseId": SRCROOT}
     if display == STDIN:
         return {"uri": quote(display, safe=""), "description": {"text": "standard input"}}
-    return {"uri": absolute(display).as_uri()}
+    return {"uri": absolute(result, display).as_uri()}
 
 
 def region(location: Location) -> dict[str, int]:

@@ -1,0 +1,72 @@
+"""Phase 1, discover: the files to lint, the repository root, and each file's names, computed once here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_tools.config import Config
+from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, search_paths
+from gitops_tools.errors import ConfigError
+from gitops_tools.fileio import real_path
+from gitops_tools.gitrepo import Changes, changes_since, repository_root
+from gitops_tools.model import LineRanges
+from gitops_tools.pipeline.options import LintOptions
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run reads: the files, and what every later phase needs to know about them."""
+
+    root: Path  # the repository root (else the config's folder)
+    sources: list[SourceFile]
+    skipped: dict[str, list[str]]  # why -> display paths of files not linted
+    charts: dict[str, str]  # skipped Helm template -> its chart folder
+    changed: dict[str, LineRanges] | None  # with --changed-since: display path -> lines added or modified
+
+
+def plan(paths: Sequence[str], config: Config, options: LintOptions) -> Plan:
+    _check_stdin_filename(paths, options.stdin_filename)
+    root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
+    discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename)
+    sources, changed = discovered.files, None
+    changes = _changes(paths, sources, options)
+    if changes is not None:
+        sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
+        changed = {source.display: changes.lines(source.path) or () for source in sources if source.path}
+    return Plan(root, sources, discovered.skipped, discovered.charts, changed)
+
+
+def _check_stdin_filename(paths: Sequence[str], name: str | None) -> None:
+    if name is None:
+        return
+    if STDIN not in paths:
+        raise ConfigError("--stdin-filename names what '-' (stdin) holds: give '-' too, e.g. "
+                          "`kustomize build apps | gitops-tools lint --stdin-filename apps/rendered.yaml -`")
+    if not name.strip() or name.endswith(("/", os.sep)) or name == STDIN or _is_folder(Path(name)):
+        raise ConfigError(f"--stdin-filename needs a file name, e.g. apps/web.yaml (it was given {name!r})")
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up is no folder: the file name is only a name
+        return False
+
+
+def _changes(paths: Sequence[str], sources: list[SourceFile], options: LintOptions) -> Changes | None:
+    if options.diff_lines and options.changed_since is None:
+        raise ConfigError("--diff-lines needs --changed-since REF")
+    if options.changed_since is None:
+        return None
+    if not options.changed_since.strip():
+        raise ConfigError("--changed-since needs a ref, e.g. --changed-since origin/main (it was given empty)")
+    if STDIN in paths:
+        raise ConfigError("--changed-since cannot lint '-' (stdin): there is no file to compare")
+    changes = changes_since(Path(paths[0]) if paths else Path.cwd(), options.changed_since)
+    for source in sources:
+        if source.path is not None and not real_path(source.path).is_relative_to(changes.root):
+            raise ConfigError(f"{source.display} is outside the git repository at {changes.root}")
+    return changes

@@ -1,0 +1,114 @@
+"""Phase 6, filter: the one ordered chain that decides which findings are reported.
+
+Per file, in this order:
+  1. annotation exemptions  (`gitops-tools.io/exempt` on a resource: its document policies' findings)
+  2. inline suppressions    (`# gitops-tools: disable-...`; stale or unknown ones become findings; identical findings
+                             then get distinct fingerprints by their order, once)
+  3. config excludes        (a policy's `exclude` globs in .gitops-tools.yaml)
+  4. --diff-lines           (only findings on lines changed since --changed-since; a file that could not be checked
+                             at all is reported wherever its problem is)
+Then over the whole run, with the config's own findings:
+  5. severity threshold     (also drops exact duplicates, and sorts)
+  6. baseline               (only findings not recorded in it; counts the fixed)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from gitops_tools import baseline, suppressions
+from gitops_tools.checks import BUILTIN_SOURCES
+from gitops_tools.config import Config
+from gitops_tools.engine import Engine
+from gitops_tools.fingerprint import repeat_fingerprint
+from gitops_tools.model import Finding, LineRanges, Severity, touches
+from gitops_tools.pipeline.evaluate import FileOutcome
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What the steps filter by: the run's engine (active policies), config and options."""
+
+    engine: Engine
+    config: Config | None = None  # None: no config excludes (checking one loaded file on its own)
+    changed: dict[str, LineRanges] | None = None  # display path -> changed lines, with --changed-since
+    diff_lines: bool = False
+    threshold: Severity = Severity.INFO
+    baseline: Path | None = None
+
+
+FileStep = Callable[[list[Finding], FileOutcome, Chain], list[Finding]]
+
+
+def exempted(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
+    """1. Findings of document policies inside a resource whose annotation exempts it from them go."""
+    if not outcome.exemptions:
+        return findings
+    policies = chain.engine.policies
+    return [f for f in findings if policies[f.policy_id].check in BUILTIN_SOURCES
+            or not any(exemption.covers(f) for exemption in outcome.exemptions)]
+
+
+def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
+    """2. Findings an inline suppression covers go; suppressions that matched nothing or name no policy come."""
+    marks = outcome.suppressions
+    if marks:
+        engine = chain.engine
+        findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
+        stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale
+        findings += list(engine.problem_findings(outcome.paths, stale))
+    return unique_fingerprints(findings)
+
+
+def excluded(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
+    """3. Findings of a policy whose config `exclude` matches the file go."""
+    if chain.config is None:
+        return findings
+    settings = chain.config.policies
+    relpath = outcome.paths.relpath
+    return [f for f in findings if f.policy_id not in settings or not settings[f.policy_id].exclude.match(relpath)]
+
+
+def off_diff(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
+    """4. With --diff-lines, findings off the changed lines go (unless the file could not be checked at all)."""
+    if not chain.diff_lines or chain.changed is None:
+        return findings
+    ranges = chain.changed.get(outcome.paths.display, ())
+    policies = chain.engine.policies
+    return [f for f in findings if touches(f, ranges) or policies[f.policy_id].stops_checking]
+
+
+PER_FILE: tuple[FileStep, ...] = (exempted, suppressed, excluded, off_diff)
+
+
+def file_findings(outcome: FileOutcome, chain: Chain, steps: tuple[FileStep, ...] = PER_FILE) -> list[Finding]:
+    """One file's findings through the per-file steps, in order."""
+    findings = outcome.findings
+    for step in steps:
+        findings = step(findings, outcome, chain)
+    return findings
+
+
+def run_findings(findings: list[Finding], linted: set[str], chain: Chain) -> tuple[list[Finding], int | None]:
+    """5 and 6: the run's findings at or above the threshold, once each, sorted; then those not in the baseline,
+    and how many baseline entries of the `linted` files (by repository path) were not found."""
+    kept = sorted({f for f in findings if f.severity >= chain.threshold}, key=Finding.sort_key)
+    if chain.baseline is None:
+        return kept, None
+    return baseline.subtract(kept, baseline.read(chain.baseline), linted)
+
+
+def unique_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """Identical findings (the same unnamed resource twice in a file) get distinct fingerprints by their order:
+    code scanning and Code Quality merge findings that share one, and a baseline still counts them one by one."""
+    seen: Counter[str] = Counter()
+    unique = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        seen[finding.fingerprint] += 1
+        if seen[finding.fingerprint] > 1:
+            finding = replace(finding, fingerprint=repeat_fingerprint(finding.fingerprint, seen[finding.fingerprint]))
+        unique.append(finding)
+    return unique

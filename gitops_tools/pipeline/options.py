@@ -1,0 +1,21 @@
+"""What a lint run was asked for on the command line (the config file says the rest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_tools.model import Severity
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity_threshold: Severity | None = None
+    fail_on: Severity | None = None
+    domains: tuple[str, ...] = ()
+    changed_since: str | None = None  # lint only files changed since the merge-base with this ref
+    diff_lines: bool = False  # ... and keep only findings on added or modified lines
+    baseline: Path | None = None  # report only findings not in this baseline
+    stdin_filename: str | None = None  # the file '-' (stdin) stands for: linted and reported as that file

@@ -1,0 +1,19 @@
+"""Phase 7, result: what a run found, and everything reporters need to describe it (they read nothing else)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_tools.engine import Engine
+from gitops_tools.model import Finding, LintResult, Severity
+from gitops_tools.pipeline.discover import Plan
+
+
+def build(plan: Plan, engine: Engine, documents: int, findings: list[Finding], fixed: int | None,
+          fail_on: Severity) -> LintResult:
+    return LintResult(
+        findings=findings, files=len(plan.sources), documents=documents,
+        policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"), fail_on=fail_on,
+        rules=dict(engine.policies), root=plan.root, cwd=Path.cwd(), changed_lines=plan.changed, fixed=fixed,
+        paths=[source.display for source in plan.sources], skipped=plan.skipped, charts=plan.charts,
+    )
