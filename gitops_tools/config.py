@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gitops_tools.errors import ConfigError
+from gitops_tools.exemptions import ConfigExemption
+from gitops_tools.expiry import expiry_problem, parse_date
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
 from gitops_tools.loading import Limits, load_user_file
@@ -44,6 +47,12 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     policies: dict[str, PolicySettings] = field(default_factory=dict)
     policy_locations: dict[str, Location] = field(default_factory=dict)
+    today: date = field(default_factory=date.today)  # when exemptions expire: one date for the whole run
+    exemptions: tuple[ConfigExemption, ...] = ()  # every exempting entry, expired ones included (they do not apply)
+
+    @property
+    def expired(self) -> tuple[ConfigExemption, ...]:
+        return tuple(entry for entry in self.exemptions if entry.expired is not None)
 
 
 def find_config(start: Path) -> Path | None:
@@ -66,16 +75,18 @@ def _is_file(path: Path) -> bool:
         raise ConfigError(f"cannot look for a config file in {path.parent}: {err.strerror or err}") from err
 
 
-def load_config(path: Path | None, default_root: Path) -> Config:
+def load_config(path: Path | None, default_root: Path, today: date | None = None) -> Config:
+    """The config at `path` (None: the defaults). `today` (default: the real one) decides which exemptions expired."""
+    today = today or date.today()
     if path is None:
-        return Config(root=real_path(default_root))
+        return Config(root=real_path(default_root), today=today)
     path = _shown(path)
     documents = load_user_file(path, "config file", empty_ok=True)
     if len(documents) > 1:
         line, col, _, _ = documents[1].locate(())
         raise ConfigError("a config file holds one YAML document", Location(str(path), line, col))
     if not documents or documents[0].data is None:
-        return Config(root=real_path(path.parent), path=path)
+        return Config(root=real_path(path.parent), path=path, today=today)
     document = documents[0]
     data = document.data
     from gitops_tools.validation import SchemaEvaluator, first_violation
@@ -87,7 +98,7 @@ def load_config(path: Path | None, default_root: Path) -> Config:
         where = ".".join(map(str, error.path))
         message = f"{where}: {error.message}" if where else error.message
         raise ConfigError(f"invalid config: {message}", Location(str(path), line, col))
-    return _build(data, path, document.locate)
+    return _build(data, path, document.locate, today)
 
 
 def _shown(path: Path) -> Path:
@@ -96,7 +107,7 @@ def _shown(path: Path) -> Path:
     return resolved.relative_to(Path.cwd()) if resolved.is_relative_to(Path.cwd()) else path
 
 
-def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> Config:
+def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span], today: date) -> Config:
     root = real_path(path.parent)
     policy_dirs = tuple(root / folder for folder in data.get("policy_dirs", ()))
     boundary = repository_root(root) or root
@@ -108,29 +119,33 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span])
         if not folder.is_dir():
             raise ConfigError(f"policy directory not found: {folder}", Location(str(path), line, col))
     threshold, fail_on = data.get("severity_threshold"), data.get("fail_on")
-    settings: dict[str, Any] = data.get("policies", {})
+    exemptions = _Exemptions(path, locate, today)
+    settings: dict[str, Any] = {policy_id: value for policy_id, value in data.get("policies", {}).items()
+                                if exemptions.entry(policy_id, value)}  # an expired entry no longer applies
     return Config(
         root=root,
         path=path,
         policy_dirs=policy_dirs,
-        exclude=_globs(data.get("exclude", ())),
+        exclude=exemptions.globs((), data.get("exclude", ()), ("exclude",)),
         severity_threshold=Severity.parse(threshold) if threshold else None,
         fail_on=Severity.parse(fail_on) if fail_on else None,
         limits=Limits(max_file_bytes=data.get("max_file_bytes", Limits.max_file_bytes)),
-        policies={policy_id: _settings(value, _parameter_locator(path, locate, policy_id))
-                  for policy_id, value in settings.items()},
-        policy_locations={policy_id: Location(str(path), *locate(("policies", policy_id))) for policy_id in settings},
+        policies={policy_id: _settings(policy_id, value, exemptions) for policy_id, value in settings.items()},
+        policy_locations={policy_id: Location(str(path), *locate(("policies", policy_id)))
+                          for policy_id in data.get("policies", {})},
+        today=today,
+        exemptions=tuple(exemptions.found),
     )
 
 
-def _settings(value: dict[str, Any], locate_parameter: Callable[[JsonPath], Location]) -> PolicySettings:
+def _settings(policy_id: str, value: dict[str, Any], exemptions: _Exemptions) -> PolicySettings:
     severity = value.get("severity")
     return PolicySettings(
         enabled=value.get("enabled"),
         severity=Severity.parse(severity) if severity else None,
-        exclude=_globs(value.get("exclude", ())),
+        exclude=exemptions.globs((policy_id,), value.get("exclude", ()), ("policies", policy_id, "exclude")),
         parameters=value.get("parameters", {}),
-        locate_parameter=locate_parameter,
+        locate_parameter=_parameter_locator(exemptions.path, exemptions.locate, policy_id),
     )
 
 
@@ -140,5 +155,40 @@ def _parameter_locator(path: Path, locate: Callable[[JsonPath], Span],
     return lambda where: Location(str(path), *locate(("policies", policy_id, "parameters", *where)))
 
 
-def _globs(rules: Any) -> Globs:
-    return Globs(rule if isinstance(rule, str) else rule["path"] for rule in rules)
+class _Exemptions:
+    """Reads the config's exempting entries as they are built: records each (for `gitops-tools exemptions`), checks
+    its `expires` date strictly (a bad one is a config error at its position), and says whether it still applies."""
+
+    def __init__(self, path: Path, locate: Callable[[JsonPath], Span], today: date) -> None:
+        self.path, self.locate, self.today = path, locate, today
+        self.found: list[ConfigExemption] = []
+
+    def entry(self, policy_id: str, value: dict[str, Any]) -> bool:
+        """Whether a `policies:` entry still applies; one that only turns a policy on exempts nothing."""
+        exempting = value.get("enabled") is False or "severity" in value or "expires" in value
+        if not exempting:
+            return True
+        what = ", ".join(f"{key}: {str(value[key]).lower()}" for key in ("enabled", "severity") if key in value)
+        return self._record(("policies", policy_id), (policy_id,), what or "settings", value)
+
+    def globs(self, policy_ids: tuple[str, ...], rules: Any, where: JsonPath) -> Globs:
+        """The exclude globs that still apply."""
+        return Globs(rule if isinstance(rule, str) else rule["path"] for index, rule in enumerate(rules)
+                     if self._record((*where, index), policy_ids, f"exclude {_glob(rule)}",
+                                     rule if isinstance(rule, dict) else {}))
+
+    def _record(self, where: JsonPath, policy_ids: tuple[str, ...], what: str, value: dict[str, Any]) -> bool:
+        expires = value.get("expires")
+        if expires is not None and parse_date(expires) is None:
+            line, col, _, _ = self.locate((*where, "expires"))
+            raise ConfigError(f"invalid config: expires {expires!r} is not a calendar date (YYYY-MM-DD)",
+                              Location(str(self.path), line, col))
+        expired = None if expires is None else expiry_problem(expires, self.today)
+        line, col, _, _ = self.locate((*where, "expires") if expired else where)
+        self.found.append(ConfigExemption(Location(str(self.path), line, col), policy_ids, what,
+                                          str(value.get("reason", "")), expires, expired))
+        return expired is None
+
+
+def _glob(rule: Any) -> str:
+    return str(rule if isinstance(rule, str) else rule["path"])
