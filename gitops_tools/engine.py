@@ -11,14 +11,14 @@ from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
 from gitops_tools.classification import Classifier
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import document_identity, fingerprint, shallow, stable_path, value_at
-from gitops_tools.loading import LoadedFile
 from gitops_tools.loading.document import Document
-from gitops_tools.model import Finding, JsonPath, Location, Policy, Problem
+from gitops_tools.model import FilePaths, Finding, JsonPath, Location, Policy, Problem, json_pointer
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, Workloads, applies_to, instances
 from gitops_tools.validation import SchemaEvaluator
 
-Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool]]]  # instance -> (path, detail, something missing?)
+# instance -> (path, detail for the message, something missing?, the validator's own words)
+Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool, str]]]
 MISSING = frozenset({"required", "dependentRequired", "minProperties", "minItems", "contains"})
 NAMES = "{missing}"  # in a policy's message: replaced by the keys each finding's object lacks
 
@@ -30,6 +30,27 @@ class Content(NamedTuple):
     identity: str  # apiVersion/kind/namespace/name, or the document's index
     where: JsonPath
     value: Any
+
+
+class Place(NamedTuple):
+    """Where a finding is, besides its span: what a fixer needs (never hashed into the fingerprint)."""
+
+    paths: FilePaths
+    document: int | None = None
+    pointer: str | None = None
+
+
+class Classified(NamedTuple):
+    """One resource of a document, as the classify phase found it: a document, or one item of a list document."""
+
+    document: Document
+    prefix: JsonPath  # where the resource sits in the document
+    resource: Any
+    rtype: ResourceType
+    exempt: frozenset[str] = frozenset()  # the policies its annotation exempts it from
+    exemption_problems: tuple[tuple[str, JsonPath, str], ...] = ()  # (policy id, path, detail) of a bad annotation
+
+
 PROBLEMS_SHOWN_PER_FILE = 100  # per loader check: a file with 20,000 duplicate keys needs no 20,000 lines
 
 
@@ -47,19 +68,10 @@ class Engine:
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_type: dict[ResourceType, list[Policy]] = {}
 
-    def evaluate(self, loaded: LoadedFile, relpath: str, key: str | None = None, *,
-                 documents: bool = True) -> Iterator[Finding]:
-        """Every finding in one file: loader problems first, then (unless `documents` is off) each document's.
-
-        `relpath` is matched by policies' file globs; `key` (default: relpath) is the path fingerprints hash."""
-        key = key or relpath
-        yield from self.problem_findings(loaded.path, loaded.problems, key)
-        for document in loaded.documents if documents else ():
-            for prefix, resource, rtype in self.classifier.resources(document.data):
-                yield from self._resource_findings(document, prefix, resource, rtype, relpath, key)
-
-    def problem_findings(self, path: str, problems: list[Problem], key: str) -> Iterator[Finding]:
-        """Findings for problems found outside policy evaluation (loader, suppressions), fingerprinted by `key`."""
+    def problem_findings(self, paths: FilePaths, problems: list[Problem]) -> Iterator[Finding]:
+        """Findings for problems found outside policy evaluation (loader, suppressions), fingerprinted by
+        `paths.file`."""
+        place = Place(paths)
         occurrences: Counter[tuple[str, str, str]] = Counter()
         total = Counter(problem.policy_id for problem in problems)
         shown: Counter[str] = Counter()
@@ -72,54 +84,59 @@ class Engine:
                 detail += f" (and {total[problem.policy_id] - PROBLEMS_SHOWN_PER_FILE} more in this file)"
             same = (problem.policy_id, problem.detail, problem.snippet)
             occurrences[same] += 1
-            location = Location(path, problem.line, problem.col, problem.line, problem.col)
-            content = Content(key, "", (), (problem.detail, problem.snippet, occurrences[same]))
-            yield from self._finding(problem.policy_id, detail, location, content)
+            location = Location(paths.display, problem.line, problem.col, problem.line, problem.col)
+            content = Content(paths.file, "", (), (problem.detail, problem.snippet, occurrences[same]))
+            yield from self._finding(problem.policy_id, detail, location, content, place, problem.detail)
 
-    def _resource_findings(self, document: Document, prefix: JsonPath, resource: Any, rtype: ResourceType,
-                           relpath: str, key: str) -> Iterator[Finding]:
-        """Findings for one resource: a document, or one item of a list document (at `prefix`)."""
-        exempt, bad_ids = annotation_exemptions(resource, self.known_ids, self.today)
+    def resource_findings(self, classified: Classified, paths: FilePaths) -> Iterator[Finding]:
+        """Findings for one resource, every applicable policy's, those it is exempt from included: exemptions are
+        a step of the filter chain. `paths.relpath` is matched by policies' file globs."""
+        document, prefix, resource, rtype, exempt, bad_ids = classified
+        key = paths.file
         identity = document_identity(resource, document.index)
         for policy_id, where, detail in bad_ids:
             content = Content(key, identity, (*prefix, *where), detail)
-            yield from self._located(policy_id, detail, document, content.where, content)
+            yield from self._located(policy_id, detail, document, content.where, content, paths, detail)
         pod_path = self.workloads.pod_spec_path(rtype)
         too_deep = False
-        for policy in self._applicable(rtype, relpath):
-            if policy.id in exempt:
-                continue
+        for policy in self._applicable(rtype, paths.relpath):
             try:
                 violations = list(self._violations(policy, pod_path, resource))
             except RecursionError:  # nesting under the parser's limit can still exhaust a validator
-                too_deep = True
+                too_deep = too_deep or policy.id not in exempt  # an exempt policy's failure is no news
                 continue
             absent: Counter[JsonPath] = Counter()
-            for base, where, detail, missing in violations:
+            for base, where, detail, missing, text in violations:
                 path = (*prefix, *where)
                 if missing:  # an absence has no content: identify it by its target (the container...) and count
                     absent[base] += 1
                     stable, offending = stable_path(document.data, (*prefix, *base)), absent[base]
                 else:
                     stable, offending = stable_path(document.data, path), shallow(value_at(resource, where))
-                yield from self._located(policy.id, detail, document, path, Content(key, identity, stable, offending))
+                content = Content(key, identity, stable, offending)
+                yield from self._located(policy.id, detail, document, path, content, paths, text)
         if too_deep:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
-            yield from self.problem_findings(document.path, [problem], key)
+            yield from self.problem_findings(paths, [problem])
+
+    def exemptions(self, resource: Any) -> tuple[frozenset[str], tuple[tuple[str, JsonPath, str], ...]]:
+        """The policies a resource's annotation exempts it from, and the annotation's problems."""
+        exempt, problems = annotation_exemptions(resource, self.known_ids, self.today)
+        return exempt, tuple(problems)
 
     def _violations(self, policy: Policy, pod_path: JsonPath | None,
-                    resource: Any) -> Iterator[tuple[JsonPath, JsonPath, str, bool]]:
+                    resource: Any) -> Iterator[tuple[JsonPath, JsonPath, str, bool, str]]:
         """Each violation once: its target's path (the container, the pod spec...), its own path, the detail, and
         whether it is about something missing."""
         seen: set[JsonPath] = set()
         evaluate = self._evaluator(policy)
         for base, instance in instances(policy.targets, pod_path, resource):
-            for relative, detail, missing in evaluate(instance):
+            for relative, detail, missing, text in evaluate(instance):
                 where = (*base, *relative)
                 if where not in seen:
                     seen.add(where)
-                    yield base, where, detail, missing
+                    yield base, where, detail, missing, text
 
     def _applicable(self, rtype: ResourceType, relpath: str) -> Iterator[Policy]:
         if rtype not in self._by_type:
@@ -138,13 +155,15 @@ class Engine:
             evaluate = self._evaluators[policy.id] = _compile(policy)
         return evaluate
 
-    def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath,
-                 content: Content) -> Iterator[Finding]:
+    def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath, content: Content,
+                 paths: FilePaths, text: str) -> Iterator[Finding]:
         line, col, end_line, end_col = document.locate(where)
         location = Location(document.path, line, col, end_line, end_col)
-        yield from self._finding(policy_id, detail, location, content)
+        place = Place(paths, document.index, json_pointer(where))
+        yield from self._finding(policy_id, detail, location, content, place, text)
 
-    def _finding(self, policy_id: str, detail: str, location: Location, content: Content) -> Iterator[Finding]:
+    def _finding(self, policy_id: str, detail: str, location: Location, content: Content, place: Place,
+                 text: str) -> Iterator[Finding]:
         """`content` (document identity, path in it, offending value) feeds the line-independent fingerprint."""
         policy = self.policies.get(policy_id)
         if policy is None:
@@ -155,19 +174,20 @@ class Engine:
             message = policy.message.replace(NAMES, detail)
         else:
             message = f"{policy.message}: {detail}" if detail else policy.message
-        yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content), content.file)
+        yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content), content.file,
+                      place.paths.repo_path, place.document, place.pointer, text)
 
 
 def _compile(policy: Policy) -> Evaluate:
     """(path, detail, whether something is missing) for each violation in an instance."""
     if policy.check is not None:
         check = CHECKS[policy.check]
-        return lambda instance: ((where, detail, False) for where, detail in check(instance))
+        return lambda instance: ((where, detail, False, detail) for where, detail in check(instance))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
 
-    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
+    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str]]:
         for violation in validator.violations(instance):
-            yield violation.path, "", violation.keyword in MISSING
+            yield violation.path, "", violation.keyword in MISSING, violation.message
 
     return _naming(validator) if NAMES in policy.message else evaluate
 
@@ -176,15 +196,17 @@ def _naming(validator: SchemaEvaluator) -> Evaluate:
     """Violations whose detail names the keys missing: one per object, whatever number of keys it lacks (a key
     present with a bad value is named as the key)."""
 
-    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool]]:
-        absent: dict[JsonPath, list[str]] = {}
+    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str]]:
+        absent: dict[JsonPath, tuple[list[str], list[str]]] = {}
         for violation in validator.violations(instance):
             if violation.missing:
-                absent.setdefault(violation.path, []).extend(violation.missing)
+                keys, texts = absent.setdefault(violation.path, ([], []))
+                keys.extend(violation.missing)
+                texts.append(violation.message)
             else:
                 key = violation.path[-1] if violation.path else ""
-                yield violation.path, str(key), violation.keyword in MISSING
-        for path, keys in absent.items():
-            yield path, ", ".join(dict.fromkeys(keys)), True
+                yield violation.path, str(key), violation.keyword in MISSING, violation.message
+        for path, (keys, texts) in absent.items():
+            yield path, ", ".join(dict.fromkeys(keys)), True, "; ".join(dict.fromkeys(texts))
 
     return evaluate

@@ -70,5 +70,5 @@ def evaluate_loaded(engine: Engine, loaded: LoadedFile, paths: FilePaths, *, doc
         if resource.exempt:
             exemptions.append(Exemption(resource.document.index, json_pointer(resource.prefix), resource.exempt))
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
-    marks = suppressions.parse(yaml_text, loaded.lines, loaded.document_lines) if yaml_text else []
+    marks = suppressions.parse(yaml_text, loaded.lines, loaded.document_lines, engine.today) if yaml_text else []
     return FileOutcome(paths, len(loaded.documents), findings, tuple(exemptions), marks, not documents)
