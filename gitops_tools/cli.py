@@ -118,6 +118,12 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     new.add_argument("--no-git", action="store_true", help="do not initialise a git repository")
     new.add_argument("--force", action="store_true", help="render into an existing non-empty directory")
 
+    exemptions = commands.add_parser("exemptions", help="list every exemption with its reason and expiry (audits)",
+                                     stream=stream)
+    exemptions.add_argument("paths", nargs="*", default=["."], help="files or folders; default: .")
+    exemptions.add_argument("--format", choices=["text", "json"], default="text")
+    exemptions.add_argument("--config", type=Path, help="config file (default: nearest .gitops-tools.yaml)")
+
     explain = commands.add_parser("explain", help="print one policy's documentation", stream=stream)
     explain.add_argument("policy_id")
     explain.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
@@ -141,7 +147,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         from gitops_tools import commands
 
         handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain,
-                   "new": commands.run_new}
+                   "new": commands.run_new, "exemptions": commands.run_exemptions}
         return handler[args.command](args, out, err, stdin or sys.stdin.buffer)
     except _ParserExitError as done:
         return done.status

@@ -157,6 +157,21 @@ def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Binar
     return EXIT_CLEAN
 
 
+def run_exemptions(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
+    """Every exemption (config, annotations, inline suppressions) with its reason and expiry, for audits."""
+    from gitops_tools.exemption_audit import list_exemptions, text_listing
+
+    items = list_exemptions(args.paths, _config(args))
+    if args.format == "json":
+        import json
+
+        json.dump({"exemptions": [item.as_dict() for item in items]}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(text_listing(items))
+    return EXIT_CLEAN
+
+
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.questionnaire import StreamPrompt, listing, resolve_answers
     from gitops_tools.scaffold import available_scaffolds, render

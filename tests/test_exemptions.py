@@ -162,3 +162,88 @@ def test_the_cli_reports_an_expired_exemption_and_exits_1(run_cli: CliRun, write
     assert code == 1
     assert f"{CONFIG}:2:44: error [{EXPIRED}] exemption has expired: enabled: false: expired on 2001-01-01" in out
     assert f"pod.yaml:5:3: error [{HOST}]" in out
+
+
+# --- gitops-tools exemptions: the audit listing ----------------------------------------------------------------------
+
+AUDIT_CONFIG = """\
+policies:
+  container-cpu-limit-set:
+    enabled: false
+    reason: CPU requests and LimitRanges
+  namespace-not-default: {enabled: false, reason: legacy, expires: 2001-01-01}
+  container-image-pinned-by-digest: {enabled: true}
+exclude:
+  - {path: generated/**, reason: rendered by CI, expires: 2999-12-31}
+  - vendor/**
+"""
+AUDIT_MANIFEST = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-exporter
+  annotations:
+    gitops-tools.io/exempt: "pod-host-network-unset, container-host-port-unset: reads host network stats"
+    gitops-tools.io/exempt-expires: "2999-06-30"
+spec: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}  # gitops-tools: disable-line namespace-not-default -- shared (expires 2001-01-31)
+# gitops-tools: disable-file yaml-duplicate-key
+"""
+
+
+def test_the_exemptions_command_lists_every_exemption(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({CONFIG: AUDIT_CONFIG, "k8s/exporter.yaml": AUDIT_MANIFEST, "k8s/plain.yaml": POD_ON_HOST,
+                 "k8s/data.json": '{"a": "# gitops-tools: disable-file x"}'})
+    code, out, err = run_cli("exemptions")
+    assert (code, err) == (0, "")
+    assert out == (
+        ".gitops-tools.yaml:2:3: config [container-cpu-limit-set] enabled: false -- CPU requests and LimitRanges\n"
+        ".gitops-tools.yaml:5:59: config [namespace-not-default] enabled: false -- legacy (expires 2001-01-01, "
+        "EXPIRED)\n"
+        ".gitops-tools.yaml:8:5: config [*] exclude generated/** -- rendered by CI (expires 2999-12-31)\n"
+        ".gitops-tools.yaml:9:5: config [*] exclude vendor/** -- no reason given\n"
+        "k8s/exporter.yaml:6:5: annotation [pod-host-network-unset, container-host-port-unset] DaemonSet/node-exporter"
+        " -- reads host network stats (expires 2999-06-30)\n"
+        "k8s/exporter.yaml:12:29: suppression [namespace-not-default] disable-line -- shared (expires 2001-01-31, "
+        "EXPIRED)\n"
+        "k8s/exporter.yaml:13:1: suppression [yaml-duplicate-key] disable-file -- no reason given\n"
+        "7 exemption(s), 2 expired.\n")
+
+
+def test_the_exemptions_command_writes_json_for_a_path(run_cli: CliRun, write_files: FileWriter) -> None:
+    import json
+
+    write_files({CONFIG: AUDIT_CONFIG, "k8s/exporter.yaml": AUDIT_MANIFEST})
+    code, out, _ = run_cli("exemptions", "--format", "json", "k8s/exporter.yaml")
+    assert code == 0
+    listed = json.loads(out)["exemptions"]
+    assert [(e["path"], e["line"], e["kind"], e["expired"]) for e in listed] == [
+        (CONFIG, 2, "config", False), (CONFIG, 5, "config", True), (CONFIG, 8, "config", False),
+        (CONFIG, 9, "config", False), ("k8s/exporter.yaml", 6, "annotation", False),
+        ("k8s/exporter.yaml", 12, "suppression", True), ("k8s/exporter.yaml", 13, "suppression", False)]
+    assert listed[4] == {"path": "k8s/exporter.yaml", "line": 6, "column": 5, "kind": "annotation",
+                         "policies": ["pod-host-network-unset", "container-host-port-unset"],
+                         "scope": "DaemonSet/node-exporter", "reason": "reads host network stats",
+                         "expires": "2999-06-30", "expired": False}
+
+
+def test_the_listing_uses_the_injected_today(tmp_path: Path, write_files: FileWriter) -> None:
+    from gitops_tools.exemption_audit import list_exemptions
+
+    write_files({CONFIG: AUDIT_CONFIG, "k8s/exporter.yaml": AUDIT_MANIFEST})
+    before = load_config(tmp_path / CONFIG, tmp_path, today=date(2000, 1, 1))
+    after = load_config(tmp_path / CONFIG, tmp_path, today=date(3000, 1, 1))
+    target = [str(tmp_path / "k8s")]
+    assert [item.expired is not None for item in list_exemptions(target, before)] == [False] * 7
+    assert [item.expired is not None for item in list_exemptions(target, after)] == [
+        False, True, True, False, True, True, False]
+
+
+def test_the_exemptions_command_reports_a_bad_config_with_exit_2(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({CONFIG: "exclude:\n  - {path: x, expires: 2026-02-30}\n"})
+    code, out, err = run_cli("exemptions")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"gitops-tools: error: {CONFIG}:2:15: invalid config: expires '2026-02-30'")
