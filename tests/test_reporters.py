@@ -130,7 +130,11 @@ def test_json_golden() -> None:
       "policy_id": "recommended-labels-set",
       "severity": "warning",
       "message": "recommended label app.kubernetes.io/name is missing",
-      "fingerprint": "0123456789abcdef0123456789abcdef"
+      "fingerprint": "0123456789abcdef0123456789abcdef",
+      "repo_path": null,
+      "document": null,
+      "pointer": null,
+      "detail": ""
     }},
     {{
       "path": "deploy/web.yaml",
@@ -141,7 +145,11 @@ def test_json_golden() -> None:
       "policy_id": "container-image-tag-not-latest",
       "severity": "error",
       "message": "container image uses the latest tag",
-      "fingerprint": "fedcba9876543210fedcba9876543210"
+      "fingerprint": "fedcba9876543210fedcba9876543210",
+      "repo_path": null,
+      "document": null,
+      "pointer": null,
+      "detail": ""
     }},
     {{
       "path": "values.yaml",
@@ -152,7 +160,11 @@ def test_json_golden() -> None:
       "policy_id": "yaml-syntax",
       "severity": "error",
       "message": "YAML syntax error: mapping values are not allowed in this context",
-      "fingerprint": "00000000000000000000000000000000"
+      "fingerprint": "00000000000000000000000000000000",
+      "repo_path": null,
+      "document": null,
+      "pointer": null,
+      "detail": ""
     }},
     {{
       "path": "worker.json",
@@ -163,7 +175,11 @@ def test_json_golden() -> None:
       "policy_id": "container-image-pull-policy-always",
       "severity": "info",
       "message": "container image pull policy is not Always",
-      "fingerprint": "11111111111111111111111111111111"
+      "fingerprint": "11111111111111111111111111111111",
+      "repo_path": null,
+      "document": null,
+      "pointer": null,
+      "detail": ""
     }}
   ],
   "skipped": []
@@ -226,13 +242,19 @@ def test_json_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> Non
         "findings": [
             {"path": "pod.yaml", "line": 7, "column": 7, "end_line": 7, "end_column": 24,
              "policy_id": "container-image-tag-not-latest", "severity": "error",
-             "message": "container image uses the latest tag", "fingerprint": "95a2cb49ae27059894e574ba974f849c"},
+             "message": "container image uses the latest tag", "fingerprint": "95a2cb49ae27059894e574ba974f849c",
+             "repo_path": "pod.yaml", "document": 0, "pointer": "/spec/containers/0/image",
+             "detail": '{"pattern":"^(?:.*/)?[^/:@]+:latest$"} is not allowed for "app:latest"'},
             {"path": "pod.yaml", "line": 8, "column": 7, "end_line": 8, "end_column": 42,
              "policy_id": "container-capabilities-drop-all", "severity": "warning",
-             "message": "container does not drop all capabilities", "fingerprint": "2b1273aa13aadcaf05c19fde0b303fec"},
+             "message": "container does not drop all capabilities", "fingerprint": "2b1273aa13aadcaf05c19fde0b303fec",
+             "repo_path": "pod.yaml", "document": 0, "pointer": "/spec/containers/0/securityContext",
+             "detail": '"capabilities" is a required property'},
             {"path": "pod.yaml", "line": 8, "column": 25, "end_line": 8, "end_column": 41,
              "policy_id": "container-not-privileged", "severity": "error",
-             "message": "container runs privileged", "fingerprint": "98cf0d13496c3ef838ea2e996edaee60"},
+             "message": "container runs privileged", "fingerprint": "98cf0d13496c3ef838ea2e996edaee60",
+             "repo_path": "pod.yaml", "document": 0, "pointer": "/spec/containers/0/securityContext/privileged",
+             "detail": '{"const":true} is not allowed for true'},
         ],
         "skipped": [],
     }

@@ -3,11 +3,15 @@
     {"version": 1, "tool": {"name": "gitops-tools", "version": "..."},
      "summary": {"files": N, "documents": N, "policies": N, "findings": N, "error": N, "warning": N, "info": N},
      "findings": [{"path", "line", "column", "end_line", "end_column", "policy_id", "severity", "message",
-                   "fingerprint"}, ...],
+                   "fingerprint", "repo_path", "document", "pointer", "detail"}, ...],
      "skipped": [{"path", "reason"}, ...]}   # files not linted, and why (e.g. "Helm chart template")
 
 A skipped Helm chart template also has "chart" (the chart folder) and "hint" (the command that lints the chart
 rendered: `helm template CHART | gitops-tools lint -`).
+
+For a fixer: `repo_path` is the file from the repository root (null for stdin and files outside it), `document`
+the document's 0-based index in the file and `pointer` the RFC 6901 JSON pointer of the offending value in it (both
+null for a problem with the file itself), `detail` the validator's own words ("" when it has none).
 
 Lines and columns are 1-based; findings are sorted by path, line, column, policy id.
 """
@@ -36,6 +40,10 @@ def finding_record(finding: Finding) -> dict[str, Any]:
         "severity": str(finding.severity),
         "message": finding.message,
         "fingerprint": finding.fingerprint,
+        "repo_path": finding.repo_path,
+        "document": finding.document,
+        "pointer": finding.pointer,
+        "detail": finding.detail,
     }
 
 
