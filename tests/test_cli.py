@@ -267,8 +267,9 @@ def test_json_output_has_the_documented_structure(run_cli: CliRun, write_files: 
                                    "info": 0}
     for record in document["findings"]:
         assert set(record) == {"path", "line", "column", "end_line", "end_column", "policy_id", "severity", "message",
-                               "fingerprint"}
-        assert record["path"] == "pod.yaml"
+                               "fingerprint", "repo_path", "document", "pointer", "detail"}
+        assert record["path"] == record["repo_path"] == "pod.yaml" and record["document"] == 0
+        assert record["pointer"].startswith("/spec/containers/0/") and record["detail"]
         assert re.fullmatch(r"[0-9a-f]{32}", record["fingerprint"])
     assert [(r["line"], r["column"], r["policy_id"]) for r in document["findings"]] == [
         (6, 19, TAG), (6, 40, DROP_ALL), (6, 58, PRIVILEGED)
