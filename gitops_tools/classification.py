@@ -100,7 +100,7 @@ def _has_null_member(value: Any) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if any(child is None for child in item.values()):
+            if None in item.values():  # in C, not a generator: loaded values equal None only when they are None
                 return True
             stack.extend(item.values())
         elif isinstance(item, list):

@@ -38,14 +38,6 @@ class _Constructor(_SafeLoader):
         self.duplicates: list[tuple[yaml.Node, yaml.Node]] = []  # (repeated key, the key it repeats)
         self.code_tags: list[yaml.Node] = []
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """A value that does not fit its tag (`!!int abc`, `!!binary` that is not base64) fails at its own node."""
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, KeyError, IndexError, OverflowError) as err:
-            detail = f"a value does not fit its tag ({type(err).__name__}: {err})"
-            raise yaml.constructor.ConstructorError(None, None, detail, node.start_mark) from err
-
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         own_pairs = node.value  # flatten_mapping deletes merge keys from this list, then prepends merged pairs
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
@@ -112,9 +104,32 @@ def _bounded_int(loader: _Constructor, node: yaml.Node) -> int:
     return value
 
 
+Construct = Callable[[_Constructor, yaml.Node], Any]
+# Constructors that only hand on the node's own value or children: no value can fail to fit their tag.
+_CANNOT_FAIL = {f"{STANDARD_TAG_PREFIX}{name}" for name in ("str", "seq", "map", "null", "timestamp")}
+
+
+def _at_its_node(construct: Construct) -> Construct:
+    """`construct`, where a value that does not fit its tag (`!!int abc`, `!!binary` that is not base64) fails at
+    its own node. Wrapping the constructors that read a value, rather than every construct_object call, keeps the
+    wrapper off the strings, mappings and lists that are most of a document."""
+
+    def constructor(loader: _Constructor, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, IndexError, OverflowError) as err:
+            detail = f"a value does not fit its tag ({type(err).__name__}: {err})"
+            raise yaml.constructor.ConstructorError(None, None, detail, node.start_mark) from err
+
+    return constructor
+
+
 _Constructor.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _Constructor.add_constructor(None, _application_tag)
+for _tag, _construct in list(_Constructor.yaml_constructors.items()):
+    if _tag not in _CANNOT_FAIL:
+        _Constructor.add_constructor(_tag, _at_its_node(_construct))
 
 
 def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple[list[Document], list[Problem]]:
