@@ -126,7 +126,8 @@ def _progress(err: TextIO) -> Progress:
 def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import markdown_catalogue, rule_line
 
-    policies = _policies(_config(args), args)
+    config = _config(args)
+    policies = _policies(config, args)
     if args.check:
         from gitops_tools.examples import check_examples
 
@@ -138,7 +139,7 @@ def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryI
         out.write(markdown_catalogue(policies.values()))
     else:
         for policy in sorted(policies.values(), key=lambda p: p.id):
-            out.write(rule_line(policy) + "\n")
+            out.write(rule_line(policy, config.policy_set) + "\n")
     return EXIT_CLEAN
 
 

@@ -49,6 +49,7 @@ class Config:
     policy_locations: dict[str, Location] = field(default_factory=dict)
     today: date = field(default_factory=date.today)  # when exemptions expire: one date for the whole run
     exemptions: tuple[ConfigExemption, ...] = ()  # every exempting entry, expired ones included (they do not apply)
+    policy_set: str | None = None  # the pinned policy-set version: newer policies do not run
 
     @property
     def expired(self) -> tuple[ConfigExemption, ...]:
@@ -118,6 +119,9 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
                               "folders inside it (give others with --policy-dir)", Location(str(path), line, col))
         if not folder.is_dir():
             raise ConfigError(f"policy directory not found: {folder}", Location(str(path), line, col))
+    policy_set = data.get("policy_set")
+    if policy_set is not None:
+        _check_pin(policy_set, Location(str(path), *locate(("policy_set",))[:2]))
     threshold, fail_on = data.get("severity_threshold"), data.get("fail_on")
     exemptions = _Exemptions(path, locate, today)
     settings: dict[str, Any] = {policy_id: value for policy_id, value in data.get("policies", {}).items()
@@ -135,7 +139,17 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
                           for policy_id in data.get("policies", {})},
         today=today,
         exemptions=tuple(exemptions.found),
+        policy_set=policy_set,
     )
+
+
+def _check_pin(pin: str, location: Location) -> None:
+    from gitops_tools import __version__
+    from gitops_tools.policyset import pin_problem
+
+    problem = pin_problem(pin, __version__)
+    if problem is not None:
+        raise ConfigError(f"invalid config: policy_set: {problem}", location)
 
 
 def _settings(policy_id: str, value: dict[str, Any], exemptions: _Exemptions) -> PolicySettings:

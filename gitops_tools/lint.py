@@ -26,6 +26,7 @@ from gitops_tools.pipeline.discover import plan
 from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_file, evaluate_loaded
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
+from gitops_tools.policyset import beyond_pin
 from gitops_tools.targets import Workloads
 
 __all__ = ["LintOptions", "LintResult", "Progress", "active_policies", "check_file", "lint", "read_source", "touches"]
@@ -36,11 +37,14 @@ Progress = Callable[[int, int], None]
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
     """Policies this run evaluates, with config severity overrides applied.
 
+    Policies newer than the config's `policy_set` pin do not run.
     `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size, duplicate keys,
     stale suppressions...) stay on unless disabled or ignored by name.
     """
     active = []
     for policy in policies.values():
+        if beyond_pin(policy, config.policy_set):  # newer than the config's pinned policy set
+            continue
         settings = config.policies.get(policy.id)
         enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
         if options.select and policy.targets.scope != "file":

@@ -90,6 +90,7 @@ class Policy:
     examples: dict[str, list[Any]] = field(default_factory=dict, compare=False, hash=False)
     parameters: tuple[Parameter, ...] = ()
     template: Any = field(default=None, compare=False, hash=False)  # `schema` before its parameters were put in
+    since: str | None = None  # the version whose policy set introduced it (custom policies may leave it out)
 
     @property
     def domain(self) -> str:

@@ -139,4 +139,5 @@ def _build(data: dict[str, Any], source: str, category: Category | None, schema:
         examples=data["examples"],
         parameters=parameters,
         template=data.get("schema"),
+        since=data.get("since"),
     )

@@ -24,8 +24,13 @@ def display_source(source: str) -> str:
     return path.relative_to(data_root()).as_posix() if path.is_relative_to(data_root()) else source
 
 
-def rule_line(policy: Policy) -> str:
+def rule_line(policy: Policy, pin: str | None = None) -> str:
+    """One policy: id, severity, title, and whether it is opt-in or newer than the config's pinned policy set."""
+    from gitops_tools.policyset import beyond_pin
+
     state = "" if policy.enabled else "  (opt-in)"
+    if beyond_pin(policy, pin):
+        state += f"  (new in {policy.since}, after your policy_set {pin}: not run)"
     return f"{policy.id:<48} {policy.severity!s:<8} {policy.title}{state}"
 
 
@@ -49,6 +54,7 @@ def explain_text(policy: Policy) -> str:
         *([f"category: {policy.category.name} ({policy.category.description})"] if policy.category else []),
         f"applies to: {describe_targets(policy.targets)}",
         f"source: {display_source(policy.source)}",
+        *([f"since: {policy.since}"] if policy.since else []),
         "",
         policy.docs.rstrip(),
     ]
