@@ -62,9 +62,10 @@ def subtract(findings: list[Finding], baseline: Baseline, linted: set[str]) -> t
     Entries of files this run did not lint (one file, a pre-commit batch, --changed-since) are not "fixed"."""
     remaining = Counter(baseline.counts)
     new = []
-    for finding in findings:
-        if remaining[finding.fingerprint] > 0:
-            remaining[finding.fingerprint] -= 1
+    for finding in findings:  # a renamed policy's finding also matches an entry recorded under a former id
+        recorded = next((f for f in (finding.fingerprint, *finding.former_fingerprints) if remaining[f] > 0), None)
+        if recorded is not None:
+            remaining[recorded] -= 1
         else:
             new.append(finding)
     return new, sum(count for fingerprint, count in remaining.items()

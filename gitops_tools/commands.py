@@ -55,15 +55,19 @@ def _severity(text: str | None) -> Severity | None:
 
 
 def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
+    from gitops_tools.aliases import alias_map, current_config, current_patterns
     from gitops_tools.lint import LintOptions, lint
     from gitops_tools.parameters import configure
     from gitops_tools.reporters import Style, get_reporter
 
     config = _config(args)
-    policies = configure(_policies(config, args), config.policies)  # examples (rules --check) keep the defaults
+    loaded = _policies(config, args)
+    config = current_config(config, loaded)  # entries under a renamed policy's former id apply to it
+    policies = configure(loaded, config.policies)  # examples (rules --check) keep the defaults
+    aliases = alias_map(policies.values())
     options = LintOptions(
-        select=_ids(args.select, "--select"),
-        ignore=_ids(args.ignore, "--ignore"),
+        select=current_patterns(_ids(args.select, "--select"), aliases),
+        ignore=current_patterns(_ids(args.ignore, "--ignore"), aliases),
         severity_threshold=_severity(args.severity_threshold),
         fail_on=_severity(args.fail_on),
         domains=tuple(args.domain),

@@ -175,7 +175,8 @@ class Engine:
         else:
             message = f"{policy.message}: {detail}" if detail else policy.message
         yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content), content.file,
-                      place.paths.repo_path, place.document, place.pointer, text)
+                      place.paths.repo_path, place.document, place.pointer, text,
+                      tuple(fingerprint(alias, *content) for alias in policy.aliases))
 
 
 def _compile(policy: Policy) -> Evaluate:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gitops_tools import collector
+from gitops_tools.aliases import current_config, known_ids
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
 from gitops_tools.discovery import relative_posix, repository_path
@@ -66,8 +67,9 @@ def _matches(policy_id: str, patterns: Iterable[str]) -> bool:
 
 def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], options: LintOptions,
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
-    engine = Engine(active_policies(policies, config, options), policies.keys(), Workloads.load(), Classifier.load(),
-                    config.today)
+    config = current_config(config, policies)  # a `policies:` entry under a renamed policy's former id
+    engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.load(),
+                    Classifier.load(), config.today)
     run = plan(paths, config, options)
     checks = workspace.workspace_checks()
     outcomes: list[FileOutcome] = []
@@ -111,9 +113,10 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
 def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy],
                      root: Path) -> Iterable[Finding]:
     """A config entry naming a policy that does not exist, or an expired one, is a finding, never silently ignored."""
+    known = set(known_ids(policies))
     found = [(location, Problem("exemption-unknown-policy", f"{policy_id!r} is not a policy id", location.line,
                                 location.col)) for policy_id, location in config.policy_locations.items()
-             if policy_id not in policies]
+             if policy_id not in known]
     found += [(entry.location, Problem("exemption-expired", f"{entry.what}: {entry.expired}", entry.location.line,
                                        entry.location.col)) for entry in config.expired]
     for location, problem in found:

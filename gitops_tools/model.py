@@ -91,6 +91,7 @@ class Policy:
     parameters: tuple[Parameter, ...] = ()
     template: Any = field(default=None, compare=False, hash=False)  # `schema` before its parameters were put in
     since: str | None = None  # the version whose policy set introduced it (custom policies may leave it out)
+    aliases: tuple[str, ...] = ()  # former ids of a renamed policy, still accepted wherever an id is named
 
     @property
     def domain(self) -> str:
@@ -125,6 +126,8 @@ class Finding:
     document: int | None = None
     pointer: str | None = None
     detail: str = ""
+    # The fingerprint under each former id of a renamed policy: baselines written before the rename still match.
+    former_fingerprints: tuple[str, ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str, int, int, str]:
         loc = self.location

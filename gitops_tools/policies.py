@@ -48,7 +48,29 @@ def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
                 raise PolicyError(f"policy id {policy.id!r} is defined twice (also in {policies[policy.id].source})",
                                   Location(str(path)))
             policies[policy.id] = policy
+    _check_aliases(policies)
     return policies
+
+
+def _check_aliases(policies: dict[str, Policy]) -> None:
+    """A former id may not be a policy's id or another policy's former id: it must name one policy only."""
+    owners: dict[str, str] = {}
+    for policy in policies.values():
+        for index, alias in enumerate(policy.aliases):
+            other = alias if alias in policies else owners.get(alias)
+            if other is not None:
+                what = "is a policy id" if alias in policies else f"is already an alias of {other!r}"
+                raise PolicyError(f"alias {alias!r} of {policy.id!r} {what}: an alias must name one policy only",
+                                  _locate(Path(policy.source), ("aliases", index)))
+            owners[alias] = policy.id
+
+
+def _locate(path: Path, where: tuple[str | int, ...]) -> Location:
+    """Where `where` is in a policy file (read again: only an error needs it)."""
+    from gitops_tools.loading import load_user_file
+
+    line, col, _, _ = load_user_file(path, "policy file", error=PolicyError)[0].locate(where)
+    return Location(str(path), line, col)
 
 
 def load_categories() -> dict[str, Category]:
@@ -140,4 +162,5 @@ def _build(data: dict[str, Any], source: str, category: Category | None, schema:
         parameters=parameters,
         template=data.get("schema"),
         since=data.get("since"),
+        aliases=tuple(data.get("aliases", ())),
     )

@@ -55,6 +55,7 @@ def explain_text(policy: Policy) -> str:
         f"applies to: {describe_targets(policy.targets)}",
         f"source: {display_source(policy.source)}",
         *([f"since: {policy.since}"] if policy.since else []),
+        *([f"formerly: {', '.join(policy.aliases)}"] if policy.aliases else []),
         "",
         policy.docs.rstrip(),
     ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_tools import baseline, suppressions
+from gitops_tools.aliases import alias_map, current_ids
 from gitops_tools.checks import BUILTIN_SOURCES
 from gitops_tools.config import Config
 from gitops_tools.engine import Engine
@@ -48,8 +49,10 @@ def exempted(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
     if not outcome.exemptions:
         return findings
     policies = chain.engine.policies
+    aliases = alias_map(policies.values())  # a former id names the renamed policy
+    exemptions = [replace(exemption, ids=current_ids(exemption.ids, aliases)) for exemption in outcome.exemptions]
     return [f for f in findings if policies[f.policy_id].check in BUILTIN_SOURCES
-            or not any(exemption.covers(f) for exemption in outcome.exemptions)]
+            or not any(exemption.covers(f) for exemption in exemptions)]
 
 
 def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
@@ -57,6 +60,10 @@ def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> l
     marks = outcome.suppressions
     if marks:
         engine = chain.engine
+        aliases = alias_map(engine.policies.values())  # a former id names the renamed policy
+        if aliases:
+            marks = [replace(mark, ids=tuple(dict.fromkeys(aliases.get(i, i) for i in mark.ids)), used=set())
+                     for mark in marks]
         findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
         stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale
         findings += list(engine.problem_findings(outcome.paths, stale))
@@ -109,6 +116,9 @@ def unique_fingerprints(findings: list[Finding]) -> list[Finding]:
     for finding in sorted(findings, key=Finding.sort_key):
         seen[finding.fingerprint] += 1
         if seen[finding.fingerprint] > 1:
-            finding = replace(finding, fingerprint=repeat_fingerprint(finding.fingerprint, seen[finding.fingerprint]))
+            count = seen[finding.fingerprint]
+            finding = replace(finding, fingerprint=repeat_fingerprint(finding.fingerprint, count),
+                              former_fingerprints=tuple(repeat_fingerprint(f, count)
+                                                        for f in finding.former_fingerprints))
         unique.append(finding)
     return unique
