@@ -1,11 +1,12 @@
 """The built-in policies, kept on disk between runs: reading and checking the ~60 policy files is a fifth of a one-file
 lint (the pre-commit case), and they only change with the package.
 
-The cache is one pickle in the user's cache folder, valid for one key: the package version, the interpreter, and the
-path, size and modification time (ns) of every file of the package's code and of schemas/. Anything else (a missing,
-stale, unreadable or foreign file) means the policies are read from their files as before, and the cache is rewritten
-when it can be; a cache that cannot be written is no error. Only a file the user owns, in a folder only the user can
-write to, is unpickled. GITOPS_TOOLS_NO_CACHE=1 turns it off; GITOPS_TOOLS_CACHE_DIR moves it.
+The cache is one pickle per installation in the user's cache folder, valid for one key: the package version, the
+interpreter, and the path, size and modification time (ns) of every file of the package's code and of schemas/.
+Anything else (a missing, stale, unreadable or foreign file) means the policies are read from their files as before,
+and the cache is rewritten when it can be; a cache that cannot be written is no error. Only a file the user owns, in
+a folder only the user can write to, is unpickled. GITOPS_TOOLS_NO_CACHE=1 turns it off; GITOPS_TOOLS_CACHE_DIR
+moves it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from gitops_tools import __version__
 from gitops_tools.model import Policy
 from gitops_tools.resources import schema_path
 
-CACHE_NAME = "builtin-policies.pickle"
 PACKAGE_DIR = Path(__file__).resolve().parent
+# One file per installation (two virtualenvs, or pre-commit's environment and a checkout, each keep their own
+# instead of replacing each other's on every run); the key inside it says whether it is still valid.
+CACHE_NAME = f"builtin-policies-{hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]}.pickle"
 
 
 def cache_dir(environment: Mapping[str, str]) -> Path | None:

@@ -40,6 +40,11 @@ def test_a_second_run_reads_the_cache_and_gets_the_same_policies(tmp_path: Path)
     assert (tmp_path / policycache.CACHE_NAME).stat().st_mode & 0o777 == 0o600
 
 
+def test_each_installation_keeps_its_own_cache_file() -> None:
+    assert policycache.CACHE_NAME.startswith("builtin-policies-")
+    assert policycache.CACHE_NAME != "builtin-policies-.pickle"
+
+
 def test_a_changed_schema_file_invalidates_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
