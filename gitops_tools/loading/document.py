@@ -47,7 +47,7 @@ def _walk(node: yaml.Node, path: JsonPath, lines: LineIndex) -> Span:
     A child that starts outside its parent came through an alias or a merge key: the finding stays at the place
     that uses the alias (where the reader looks), not at the anchor, which may serve many places.
     """
-    span = span_of(node, node, lines)
+    start = node
     keys = _KeyValues()
     for step in path:
         found = _child(node, step, keys)
@@ -57,8 +57,8 @@ def _walk(node: yaml.Node, path: JsonPath, lines: LineIndex) -> Span:
         first = key_node or child
         if not node.start_mark.index <= first.start_mark.index <= node.end_mark.index:
             break
-        node, span = child, span_of(first, child, lines)
-    return span
+        node, start = child, first
+    return span_of(start, node, lines)  # once, for the deepest node: positions cost a search each
 
 
 def _child(node: yaml.Node, step: str | int, keys: _KeyValues) -> tuple[yaml.Node | None, yaml.Node] | None:
