@@ -16,8 +16,8 @@ KUSTOMIZATION_BYTES = 1024 * 1024
 def patch_files(files: Iterable[Path], boundary: Path) -> set[Path]:
     """Resolved paths of the patch files named by kustomizations beside `files` or in their parent folders up to
     `boundary` (the repository): a kustomization outside it must not turn linted files into unchecked patches."""
-    folders = {folder for path in files
-               for folder in (path.parent, *(parent for parent in path.parents if parent.is_relative_to(boundary)))}
+    folders = {path.parent for path in files}  # a few folders hold many files: walk up from each folder once
+    folders.update({parent for folder in folders for parent in folder.parents if parent.is_relative_to(boundary)})
     patches: set[Path] = set()
     for folder in folders:
         for name in KUSTOMIZATION_NAMES:
