@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 
 _BREAK = re.compile(r"\r\n?|\n")
 SNIPPET_CHARS = 200
@@ -23,7 +24,11 @@ class LineIndex:
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
-            self._starts = [0, *(match.end() for match in _BREAK.finditer(self._text))]
+            if "\r" in self._text:
+                self._starts = [0, *(match.end() for match in _BREAK.finditer(self._text))]
+            else:  # the common case, `\n` alone, counted in C: each line's length plus its break
+                lengths = map(len, self._text.split("\n")[:-1])
+                self._starts = list(accumulate(map((1).__add__, lengths), initial=0))
         return self._starts
 
     def position(self, offset: int) -> tuple[int, int]:
