@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from gitops_tools import __version__
+from gitops_tools import __version__, collector
 from gitops_tools.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_USAGE, GitopsToolsError
 
 
@@ -143,8 +143,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
-        args = build_parser(out).parse_args(argv)
-        from gitops_tools import commands
+        with collector.paused():  # importing the package makes long-lived objects, not garbage: no collection
+            args = build_parser(out).parse_args(argv)
+            from gitops_tools import commands
 
         handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain,
                    "new": commands.run_new, "exemptions": commands.run_exemptions}
