@@ -16,6 +16,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from gitops_tools.model import Policy
 from gitops_tools.resources import schema_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+STALE_SECONDS = 30 * 24 * 3600  # another installation's cache not rewritten for this long is removed
 # One file per installation (two virtualenvs, or pre-commit's environment and a checkout, each keep their own
 # instead of replacing each other's on every run); the key inside it says whether it is still valid.
 CACHE_NAME = f"builtin-policies-{hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]}.pickle"
@@ -95,3 +97,14 @@ def _write(folder: Path, key: str, policies: dict[str, Policy]) -> None:
     except (OSError, pickle.PicklingError):  # a read-only home or a full disk: the next run reads the files again
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+        return
+    _prune(folder, time.time() - STALE_SECONDS)
+
+
+def _prune(folder: Path, before: float) -> None:
+    """Remove the caches of other installations not written since `before` (gone, or rewritten when next used):
+    one file per virtualenv ever used would otherwise pile up."""
+    for path in folder.glob("builtin-policies-*.pickle"):
+        with contextlib.suppress(OSError):
+            if path.name != CACHE_NAME and path.stat().st_mtime < before:
+                path.unlink()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,19 @@ def test_a_second_run_reads_the_cache_and_gets_the_same_policies(tmp_path: Path)
 def test_each_installation_keeps_its_own_cache_file() -> None:
     assert policycache.CACHE_NAME.startswith("builtin-policies-")
     assert policycache.CACHE_NAME != "builtin-policies-.pickle"
+
+
+def test_writing_the_cache_removes_other_installations_stale_caches(tmp_path: Path) -> None:
+    stale, fresh = tmp_path / "builtin-policies-0000000000000000.pickle", tmp_path / "builtin-policies-1.pickle"
+    other = tmp_path / "unrelated.pickle"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"")
+    month_ago = time.time() - policycache.STALE_SECONDS - 60
+    for path in (stale, other):
+        os.utime(path, (month_ago, month_ago))
+    policycache.builtin_policies(Loads(), tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [policycache.CACHE_NAME, fresh.name, other.name])
 
 
 def test_a_changed_schema_file_invalidates_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
