@@ -26,6 +26,14 @@ settings.register_profile("check", max_examples=20, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _policy_cache_in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The built-in policy cache of every run the tests make (in-process and child processes) goes to a folder of the
+    session's own, never the user's ~/.cache."""
+    os.environ["GITOPS_TOOLS_CACHE_DIR"] = str(tmp_path_factory.mktemp("policy-cache"))
+
+
 CliRun = Callable[..., tuple[int, str, str]]
 Files = Mapping[str, str | bytes]
 FileWriter = Callable[[Files], list[Path]]
