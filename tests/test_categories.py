@@ -59,9 +59,10 @@ def test_an_unknown_category_is_a_usage_error(run_cli: CliRun, tmp_path: Path, p
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "team-limit.yaml").write_text(text.replace("id: container-memory-limit-set", "id: team-limit")
                                                        .replace("category: efficiency", "category: cost"), "utf-8")
+    line = text.splitlines().index("category: efficiency") + 1
     code, out, err = run_cli("lint", "--policy-dir", "mine", ".")
     assert (code, out) == (2, "")
-    assert err.startswith("gitops-tools: error: mine/team-limit.yaml:4:1: unknown category 'cost'; categories: ")
+    assert err.startswith(f"gitops-tools: error: mine/team-limit.yaml:{line}:1: unknown category 'cost'; categories: ")
 
 
 def test_a_custom_policy_may_leave_the_category_out(tmp_path: Path, policies: dict[str, Policy]) -> None:
