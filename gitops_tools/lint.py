@@ -84,7 +84,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
     found = list(_config_findings(engine, config, policies, run.root))
     for outcome in outcomes:
-        found.extend(filters.file_findings(outcome, chain))
+        with collector.paused():  # a file's findings and suppressions hold no cycles either
+            found.extend(filters.file_findings(outcome, chain))
     findings, fixed = filters.run_findings(found, {source.file for source in run.sources}, chain)
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     return result.build(run, engine, sum(outcome.documents for outcome in outcomes), findings, fixed, fail_on)
