@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
-from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks
 from gitops_tools.classification import Classifier
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import document_identity, fingerprint, shallow, stable_path, value_at
@@ -182,7 +182,7 @@ class Engine:
 def _compile(policy: Policy) -> Evaluate:
     """(path, detail, whether something is missing) for each violation in an instance."""
     if policy.check is not None:
-        check = CHECKS[policy.check]
+        check = document_checks()[policy.check]
         return lambda instance: ((where, detail, False, detail) for where, detail in check(instance))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
 

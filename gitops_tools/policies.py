@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
 from gitops_tools.model import Category, Location, Parameter, Policy, Severity, Targets
@@ -121,9 +121,10 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
 def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
     """The policy's `check` names a coded check (file-scope sources are built-in only); its schema is sound."""
     check, scope = data.get("check"), data["targets"]["scope"]
-    allowed = set(CHECKS) | (BUILTIN_SOURCES if builtin else set())
+    coded = document_checks()
+    allowed = set(coded) | (BUILTIN_SOURCES if builtin else set())
     if check is not None and check not in allowed:
-        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted(CHECKS))}")
+        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted(coded))}")
     if (scope == "file") != (check in BUILTIN_SOURCES):
         raise PolicyError("scope 'file' is only for the built-in loader and exemption checks")
     if not builtin and "schema" in data:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,13 +15,14 @@ from typing import Any
 import pytest
 from conftest import CliRun
 
-from gitops_tools.checks import BUILTIN_SOURCES, CHECKS
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks
 from gitops_tools.errors import PolicyError
 from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
 from gitops_tools.policies import BUILTIN_POLICY_DIR, load_policies, policy_files
 from gitops_tools.schemacheck import check_schema
 
+ROOT = Path(__file__).resolve().parent.parent
 POLICY_FILES = policy_files(BUILTIN_POLICY_DIR)
 CATALOGUE = load_policies()
 EXAMPLES = [
@@ -40,7 +45,7 @@ def test_policy_file_is_named_after_its_id(path: Path) -> None:
 
 @pytest.mark.parametrize("policy", CATALOGUE.values(), ids=lambda p: p.id)
 def test_coded_checks_exist(policy: Policy) -> None:
-    assert policy.check is None or policy.check in CHECKS or policy.check in BUILTIN_SOURCES
+    assert policy.check is None or policy.check in document_checks() or policy.check in BUILTIN_SOURCES
 
 
 @pytest.mark.parametrize(("policy_id", "verdict", "index", "example"), EXAMPLES)
@@ -341,3 +346,45 @@ def test_a_broken_example_is_exit_2_naming_the_policy(tmp_path: Path, run_cli: C
     code, out, err = run_cli("rules", "--check", "--policy-dir", "mine")
     assert (code, out) == (2, "")
     assert err.startswith(f"gitops-tools: error: mine/team-config-owner-set.yaml:1:1: {message}")
+
+
+CONTAINER_NAMED_DEBUG_POLICY = """\
+id: team-no-debug-containers
+title: No container is named debug
+severity: warning
+message: a container named debug
+targets:
+  scope: container
+check: no_debug_name
+docs: A coded check added as one file to a copy of the package.
+examples:
+  pass: ["apiVersion: v1\\nkind: Pod\\nmetadata: {name: p}\\nspec: {containers: [{name: app, image: a:1}]}\\n"]
+  fail: ["apiVersion: v1\\nkind: Pod\\nmetadata: {name: p}\\nspec: {containers: [{name: debug, image: a:1}]}\\n"]
+"""
+NO_DEBUG_CHECK = '''\
+def check(container):
+    if isinstance(container, dict) and container.get("name") == "debug":
+        yield ("name",), "rename it"
+'''
+
+
+@pytest.mark.slow
+def test_a_coded_check_is_added_by_adding_one_file(tmp_path: Path) -> None:
+    """In a copy of the package, one new module in checks/ is a check a policy can name: nothing else is edited."""
+    copy = tmp_path / "copy"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "gitops_tools", copy / "gitops_tools", ignore=ignore)
+    shutil.copytree(ROOT / "schemas", copy / "schemas", ignore=ignore)
+    (copy / "gitops_tools" / "checks" / "no_debug_name.py").write_text(NO_DEBUG_CHECK, encoding="utf-8")
+    work = tmp_path / "work"
+    (work / "policies").mkdir(parents=True)
+    (work / "policies" / "team-no-debug-containers.yaml").write_text(CONTAINER_NAMED_DEBUG_POLICY, encoding="utf-8")
+    (work / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                                   "spec:\n  containers:\n    - name: debug\n      image: a:1\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(copy), "GITOPS_TOOLS_NO_CACHE": "1"}
+    done = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--policy-dir", "policies",
+                           "--select", "team-no-debug-containers", "pod.yaml"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.startswith("pod.yaml:6:7: warning [team-no-debug-containers] a container named debug: rename "
+                                  "it\n"), done.stdout

@@ -1,23 +1,39 @@
 """Coded checks: the escape hatch for rules JSON Schema cannot express. Metadata stays in the policy file.
 
-A check receives each target instance (chosen by the policy's `targets`) and yields the paths, relative to that
-instance, of every violation, each with an optional detail appended to the policy's message.
+A check is one module in this folder, found by listing it (no registry to edit): a module defining `check` is a
+document check, named by its module, that a policy names with `check: <module name>`; it receives each target
+instance (chosen by the policy's `targets`) and yields the paths, relative to that instance, of every violation, each
+with an optional detail appended to the policy's message. A module defining `workspace_check` sees every document
+of the run at once (gitops_tools/pipeline/workspace.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from gitops_tools.checks import env_names_unique
 from gitops_tools.model import JsonPath
 
 Violation = tuple[JsonPath, str]
 Check = Callable[[Any], Iterator[Violation]]
 
-CHECKS: dict[str, Check] = {
-    "env_names_unique": env_names_unique.check,
-}
-
 # Policies whose findings come from the loader or the config rather than from evaluating documents.
 BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions"})
+
+
+@cache
+def modules() -> tuple[ModuleType, ...]:
+    """Every check module in this folder, by name (modules starting with `_` are helpers)."""
+    return tuple(import_module(f"{__name__}.{path.stem}") for path in sorted(Path(__file__).parent.glob("*.py"))
+                 if not path.name.startswith("_"))
+
+
+@cache
+def document_checks() -> dict[str, Check]:
+    """The document checks, by the name policies use: their module's."""
+    return {module.__name__.rpartition(".")[2]: module.check for module in modules()
+            if callable(getattr(module, "check", None))}

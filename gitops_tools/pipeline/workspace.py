@@ -4,8 +4,6 @@ folder and checked against the WorkspaceCheck Protocol. With none found, documen
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Protocol
 
@@ -25,13 +23,7 @@ class WorkspaceCheck(Protocol):
 
 def workspace_checks() -> list[WorkspaceCheck]:
     """Every `workspace_check` in gitops_tools/checks/, by module name."""
-    found = []
-    for module_info in sorted(pkgutil.iter_modules(checks.__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"{checks.__name__}.{module_info.name}")
-        check = getattr(module, "workspace_check", None)
-        if callable(check):
-            found.append(check)
-    return found
+    return [module.workspace_check for module in checks.modules() if callable(getattr(module, "workspace_check", None))]
 
 
 def evaluate_workspace(found: Sequence[WorkspaceCheck], documents: Sequence[WorkspaceDocument]) -> list[Finding]:
