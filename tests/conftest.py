@@ -34,6 +34,29 @@ def _policy_cache_in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) 
     os.environ["GITOPS_TOOLS_CACHE_DIR"] = str(tmp_path_factory.mktemp("policy-cache"))
 
 
+def configmap_labels_policy(policy_id: str, extra: str = "") -> str:
+    """A custom policy file failing every ConfigMap without labels; `extra` holds more top-level lines (`since:`...)."""
+    return f"""\
+id: {policy_id}
+title: ConfigMaps carry labels
+severity: warning
+{extra}message: configmap has no labels
+targets:
+  scope: document
+  kinds: [ConfigMap]
+schema:
+  required: [metadata]
+  properties:
+    metadata:
+      required: [labels]
+docs: |
+  Labels say which team owns a ConfigMap; without them nobody answers for it.
+examples:
+  pass: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {{name: a, labels: {{team: x}}}}\\n"]
+  fail: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {{name: a}}\\n"]
+"""
+
+
 CliRun = Callable[..., tuple[int, str, str]]
 Files = Mapping[str, str | bytes]
 FileWriter = Callable[[Files], list[Path]]

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CliRun
+from conftest import CliRun, configmap_labels_policy
 
 from gitops_tools.aliases import alias_map, current_ids, current_patterns
 from gitops_tools.errors import PolicyError
@@ -23,25 +23,7 @@ MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n---\nap
 
 def policy_text(policy_id: str, aliases: list[str] | None = None) -> str:
     alias_line = f"aliases: {json.dumps(aliases)}\n" if aliases is not None else ""
-    return f"""\
-id: {policy_id}
-title: ConfigMaps carry labels
-severity: warning
-{alias_line}message: configmap has no labels
-targets:
-  scope: document
-  kinds: [ConfigMap]
-schema:
-  required: [metadata]
-  properties:
-    metadata:
-      required: [labels]
-docs: |
-  Labels say which team owns a ConfigMap; without them nobody answers for it.
-examples:
-  pass: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {{name: a, labels: {{team: x}}}}\\n"]
-  fail: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {{name: a}}\\n"]
-"""
+    return configmap_labels_policy(policy_id, alias_line)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CliRun
+from conftest import CliRun, configmap_labels_policy
 
 from gitops_tools import __version__
 from gitops_tools.config import load_config
@@ -23,25 +23,7 @@ CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
 def custom_policy(policy_id: str, since: str | None) -> str:
     """A custom policy that fails every ConfigMap without labels, introduced in `since` (None: no `since`)."""
     since_line = f'since: "{since}"\n' if since is not None else ""
-    return f"""\
-id: {policy_id}
-title: ConfigMaps carry labels
-severity: warning
-{since_line}message: configmap has no labels
-targets:
-  scope: document
-  kinds: [ConfigMap]
-schema:
-  required: [metadata]
-  properties:
-    metadata:
-      required: [labels]
-docs: |
-  Labels say which team owns a ConfigMap; without them nobody answers for it.
-examples:
-  pass: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {{name: a, labels: {{team: x}}}}\\n"]
-  fail: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {{name: a}}\\n"]
-"""
+    return configmap_labels_policy(policy_id, since_line)
 
 
 def synthetic(policy_id: str, since: str | None) -> Policy:
