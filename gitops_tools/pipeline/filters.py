@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from gitops_tools import baseline, suppressions
@@ -40,6 +41,11 @@ class Chain:
     threshold: Severity = Severity.INFO
     baseline: Path | None = None
 
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Former id -> current id of the run's policies (a former id names the renamed policy); once per run."""
+        return alias_map(self.engine.policies.values())
+
 
 FileStep = Callable[[list[Finding], FileOutcome, Chain], list[Finding]]
 
@@ -49,8 +55,7 @@ def exempted(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
     if not outcome.exemptions:
         return findings
     policies = chain.engine.policies
-    aliases = alias_map(policies.values())  # a former id names the renamed policy
-    exemptions = [replace(exemption, ids=current_ids(exemption.ids, aliases)) for exemption in outcome.exemptions]
+    exemptions = [replace(exemption, ids=current_ids(exemption.ids, chain.aliases)) for exemption in outcome.exemptions]
     return [f for f in findings if policies[f.policy_id].check in BUILTIN_SOURCES
             or not any(exemption.covers(f) for exemption in exemptions)]
 
@@ -60,7 +65,7 @@ def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> l
     marks = outcome.suppressions
     if marks:
         engine = chain.engine
-        aliases = alias_map(engine.policies.values())  # a former id names the renamed policy
+        aliases = chain.aliases
         if aliases:
             marks = [replace(mark, ids=tuple(dict.fromkeys(aliases.get(i, i) for i in mark.ids)), used=set())
                      for mark in marks]
