@@ -98,10 +98,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
-            display = display_path(given_path)
-            files.append(SourceFile(given_path, display, relpath, resolved in patches, problem,
-                                    file=relative_posix(resolved, repository, relpath),
-                                    repo_path=repository_path(display, repository)))
+            files.append(_source(given_path, resolved, relpath, repository, resolved in patches, problem))
     return Discovered(files, skipped, charts)
 
 
@@ -127,10 +124,16 @@ def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path,
     relpath = relative_posix(resolved, root, named.as_posix())
     if exclude.match(relpath):
         return []
-    patch = resolved in patch_files([resolved], repository)
-    display = display_path(named)
-    return [SourceFile(None, display, relpath, patch, named=named, file=relative_posix(resolved, repository, relpath),
-                       repo_path=repository_path(display, repository))]
+    return [_source(named, resolved, relpath, repository, resolved in patch_files([resolved], repository), stdin=True)]
+
+
+def _source(given: Path, resolved: Path, relpath: str, repository: Path, patch: bool, problem: Problem | None = None,
+            *, stdin: bool = False) -> SourceFile:
+    """A file to lint (or standard input standing for `given`), its paths computed once from the repository."""
+    display = display_path(given)
+    return SourceFile(None if stdin else given, display, relpath, patch, problem, named=given if stdin else None,
+                      file=relative_posix(resolved, repository, relpath),
+                      repo_path=repository_path(display, repository))
 
 
 def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:
