@@ -11,7 +11,7 @@ from gitops_tools.config import Config, find_config, load_config
 from gitops_tools.display import printable
 from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from gitops_tools.lint import Progress
-from gitops_tools.model import Policy, Severity
+from gitops_tools.model import Catalogue, Policy, Severity
 
 PROGRESS_MIN_FILES = 200
 
@@ -27,13 +27,32 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(path or find_config(common_folder(paths)), Path.cwd())
 
 
-def _policies(config: Config, args: argparse.Namespace) -> dict[str, Policy]:
-    """Built-in policies, those of the config's policy_dirs, and those of --policy-dir (which may be anywhere: the
-    user named them; a config, which may come from a pull request, is kept inside its repository)."""
+def _policies(config: Config, args: argparse.Namespace) -> tuple[Config, Catalogue]:
+    """Built-in policies, those of the config's packs and policy_dirs, and those of --policy-dir (which may be
+    anywhere: the user named them; a config, which may come from a pull request, is kept inside its repository), with
+    the config completed by the pins its packs need."""
+    extra = (*config.policy_dirs, *args.policy_dir)
+    if config.packs:
+        return _with_packs(config, extra)
     from gitops_tools.policycache import builtin_policies, cache_dir
 
-    extra = (*config.policy_dirs, *args.policy_dir)
-    return _load_policies(extra) if extra else builtin_policies(_load_policies, cache_dir(os.environ))
+    policies = _load_policies(extra) if extra else builtin_policies(_load_policies, cache_dir(os.environ))
+    return config, Catalogue(policies, policies)
+
+
+def _with_packs(config: Config, extra: tuple[Path, ...]) -> tuple[Config, Catalogue]:
+    """The catalogue of a config that extends policy packs: cached with the packs' files in its key, unless custom
+    policy folders join in."""
+    from gitops_tools.packs import load_catalogue, with_packs
+    from gitops_tools.policycache import cache_dir, pack_catalogue
+
+    refs = config.packs
+
+    def load() -> Catalogue:
+        return load_catalogue(refs, extra)
+
+    catalogue = load() if extra else pack_catalogue(load, cache_dir(os.environ), tuple(ref.folder for ref in refs))
+    return with_packs(config, catalogue), catalogue
 
 
 def _load_policies(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Policy]:
@@ -60,8 +79,8 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     from gitops_tools.parameters import configure
     from gitops_tools.reporters import Style, get_reporter
 
-    config = _config(args)
-    loaded = _policies(config, args)
+    config, catalogue = _policies(_config(args), args)
+    loaded = catalogue.profiled
     config = current_config(config, loaded)  # entries under a renamed policy's former id apply to it
     policies = configure(loaded, config.policies)  # examples (rules --check) keep the defaults
     aliases = alias_map(policies.values())
@@ -130,12 +149,12 @@ def _progress(err: TextIO) -> Progress:
 def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import markdown_catalogue, rule_line
 
-    config = _config(args)
-    policies = _policies(config, args)
+    config, catalogue = _policies(_config(args), args)
+    policies = catalogue.profiled
     if args.check:
         from gitops_tools.examples import check_examples
 
-        failures = [str(failure) for failure in check_examples(policies)]
+        failures = [str(failure) for failure in check_examples(catalogue.declared)]
         out.writelines(f"{failure}\n" for failure in failures)
         out.write(f"{len(policies)} policies checked, {len(failures)} example(s) disagree.\n")
         return EXIT_FINDINGS if failures else EXIT_CLEAN
@@ -143,14 +162,14 @@ def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryI
         out.write(markdown_catalogue(policies.values()))
     else:
         for policy in sorted(policies.values(), key=lambda p: p.id):
-            out.write(rule_line(policy, config.policy_set) + "\n")
+            out.write(rule_line(policy, config.pin_for(policy)) + "\n")
     return EXIT_CLEAN
 
 
 def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.ruledocs import explain_text
 
-    policies = _policies(_config(args), args)
+    policies = _policies(_config(args), args)[1].profiled
     policy = policies.get(args.policy_id)
     if policy is None:
         import difflib

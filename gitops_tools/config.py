@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.exemptions import ConfigExemption
@@ -16,9 +16,12 @@ from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
 from gitops_tools.loading import Limits, load_user_file
 from gitops_tools.loading.document import Span
-from gitops_tools.model import JsonPath, Location, Severity
+from gitops_tools.model import JsonPath, Location, Policy, Severity
 from gitops_tools.pathmatch import Globs
 from gitops_tools.resources import schema_path
+
+if TYPE_CHECKING:
+    from gitops_tools.packfinder import PackRef
 
 CONFIG_NAMES = (".gitops-tools.yaml", ".gitops-tools.yml")
 
@@ -50,6 +53,13 @@ class Config:
     today: date = field(default_factory=date.today)  # when exemptions expire: one date for the whole run
     exemptions: tuple[ConfigExemption, ...] = ()  # every exempting entry, expired ones included (they do not apply)
     policy_set: str | None = None  # the pinned policy-set version: newer policies do not run
+    packs: tuple[PackRef, ...] = ()  # the policy packs `extend` names, in order (later ones win)
+    pack_pins: dict[str, str] = field(default_factory=dict)  # pack name -> the pin of its policies (`extend`)
+
+    def pin_for(self, policy: Policy) -> str | None:
+        """The pin that decides whether `policy` runs: a pack's policy is pinned by its `extend` entry (its `since`
+        is a version of the pack), any other by `policy_set`."""
+        return self.policy_set if policy.pack is None else self.pack_pins.get(policy.pack.name)
 
     @property
     def expired(self) -> tuple[ConfigExemption, ...]:
@@ -122,6 +132,11 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
     policy_set = data.get("policy_set")
     if policy_set is not None:
         _check_pin(policy_set, Location(str(path), *locate(("policy_set",))[:2]))
+    packs: tuple[PackRef, ...] = ()
+    if data.get("extend"):
+        from gitops_tools.packfinder import find_packs
+
+        packs = find_packs(data["extend"], root, boundary, lambda where: Location(str(path), *locate(where)[:2]))
     threshold, fail_on = data.get("severity_threshold"), data.get("fail_on")
     exemptions = _Exemptions(path, locate, today)
     settings: dict[str, Any] = {policy_id: value for policy_id, value in data.get("policies", {}).items()
@@ -140,6 +155,7 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         today=today,
         exemptions=tuple(exemptions.found),
         policy_set=policy_set,
+        packs=packs,
     )
 
 

@@ -38,13 +38,13 @@ Progress = Callable[[int, int], None]
 def active_policies(policies: Mapping[str, Policy], config: Config, options: LintOptions) -> list[Policy]:
     """Policies this run evaluates, with config severity overrides applied.
 
-    Policies newer than the config's `policy_set` pin do not run.
+    Policies newer than the config's `policy_set` pin (a pack's policies: than their `extend` entry's pin) do not run.
     `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size, duplicate keys,
     stale suppressions...) stay on unless disabled or ignored by name.
     """
     active = []
     for policy in policies.values():
-        if beyond_pin(policy, config.policy_set):  # newer than the config's pinned policy set
+        if beyond_pin(policy, config.pin_for(policy)):  # newer than the pinned policy set (or pack version)
             continue
         settings = config.policies.get(policy.id)
         enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled

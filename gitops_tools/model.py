@@ -72,6 +72,17 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class PackInfo:
+    """The policy pack a policy comes from (see gitops_tools/packs.py): its `since` is a version of this pack."""
+
+    name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -92,11 +103,24 @@ class Policy:
     template: Any = field(default=None, compare=False, hash=False)  # `schema` before its parameters were put in
     since: str | None = None  # the version whose policy set introduced it (custom policies may leave it out)
     aliases: tuple[str, ...] = ()  # former ids of a renamed policy, still accepted wherever an id is named
+    pack: PackInfo | None = None  # the policy pack that ships it (None: built-in, or a policy_dirs folder)
 
     @property
     def domain(self) -> str:
         """The folder the policy file lives in (kubernetes, core, ...): what per-domain hooks select on."""
         return PurePath(self.source).parent.name
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The policies a run may use: `declared` as their files say (their examples hold for these), `profiled` with the
+    profiles and parameters of the config's policy packs put in (what lint, rules and explain use), the built-in
+    policy-set pin the packs ask for, and the packs themselves in `extend` order."""
+
+    declared: dict[str, Policy]
+    profiled: dict[str, Policy]
+    policy_set: str | None = None
+    packs: tuple[PackInfo, ...] = ()
 
 
 @dataclass(frozen=True)

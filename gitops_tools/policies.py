@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from gitops_tools.checks import BUILTIN_SOURCES, document_checks
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
-from gitops_tools.model import Category, Location, Parameter, Policy, Severity, Targets
+from gitops_tools.model import Category, Location, PackInfo, Parameter, Policy, Severity, Targets
 from gitops_tools.parameters import declared_parameters, defaults, substitute
 from gitops_tools.resources import schema_path
 from gitops_tools.schemacheck import check_schema
@@ -36,14 +36,18 @@ def policy_files(directory: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_policies(extra_dirs: Iterable[Path] = ()) -> dict[str, Policy]:
-    """Built-in policies plus those in `extra_dirs`; ids must be unique across all of them."""
+def load_policies(extra_dirs: Iterable[Path] = (), packs: Iterable[tuple[PackInfo, Path]] = ()) -> dict[str, Policy]:
+    """Built-in policies, those of the `packs` (each its info and policies folder) and those in `extra_dirs`; ids
+    must be unique across all of them."""
     meta = SchemaEvaluator(json.loads(schema_path("policy.schema.json").read_text(encoding="utf-8")))
     categories = load_categories()
     policies: dict[str, Policy] = {}
-    for directory in (BUILTIN_POLICY_DIR, *extra_dirs):
+    sources = [(BUILTIN_POLICY_DIR, None), *((folder, pack) for pack, folder in packs),
+               *((folder, None) for folder in extra_dirs)]
+    for directory, pack in sources:
         for path in policy_files(directory):
-            policy = read_policy(path, meta, builtin=directory == BUILTIN_POLICY_DIR, categories=categories)
+            policy = read_policy(path, meta, builtin=directory == BUILTIN_POLICY_DIR, categories=categories,
+                                 pack=pack)
             if policy.id in policies:
                 raise PolicyError(f"policy id {policy.id!r} is defined twice (also in {policies[policy.id].source})",
                                   Location(str(path)))
@@ -84,11 +88,12 @@ def load_categories() -> dict[str, Category]:
 
 
 def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
-                categories: dict[str, Category] | None = None) -> Policy:
+                categories: dict[str, Category] | None = None, pack: PackInfo | None = None) -> Policy:
     """Parse and validate one policy file; every problem is a PolicyError with a position.
 
     Custom policies also get their JSON Schema checked here (built-in ones are checked by the test suite, not on
-    every run) and may not use the loader's own checks.
+    every run) and may not use the loader's own checks. A policy of a `pack` records the pack version that introduced
+    it (`since`), which the pack's version has reached.
     """
     from gitops_tools.loading import load_user_file
 
@@ -103,6 +108,8 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
     data: dict[str, Any] = document.data
     if data["id"] != path.stem:
         raise PolicyError(f"policy id {data['id']!r} must equal the file name {path.stem!r}", _location(path, 1))
+    if pack is not None:
+        _check_since(data, pack, lambda where: Location(str(path), *document.locate(where)[:2]))
     parameters = declared_parameters(data, lambda where: Location(str(path), *document.locate(where)), builtin)
     schema = substitute(data["schema"], defaults(parameters)) if parameters and "schema" in data else data.get("schema")
     try:
@@ -115,7 +122,18 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
         line, col, _, _ = document.locate(("category",))
         raise PolicyError(f"unknown category {data['category']!r}; categories: {', '.join(categories)}",
                           Location(str(path), line, col))
-    return _build(data, str(path), categories.get(data.get("category", "")), schema, parameters)
+    return _build(data, str(path), categories.get(data.get("category", "")), schema, parameters, pack)
+
+
+def _check_since(data: dict[str, Any], pack: PackInfo, locate: Callable[[tuple[str, ...]], Location]) -> None:
+    from gitops_tools.policyset import parse_version
+
+    since = data.get("since")
+    if since is None:
+        raise PolicyError(f"a policy of pack {pack.name!r} records the pack version that introduced it: add "
+                          f"`since: \"{pack.version}\"` (or older)", locate(()))
+    if parse_version(since) > parse_version(pack.version):
+        raise PolicyError(f"since {since} is newer than the version of its pack, {pack}", locate(("since",)))
 
 
 def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
@@ -136,7 +154,7 @@ def _location(path: Path, line: int) -> Location:
 
 
 def _build(data: dict[str, Any], source: str, category: Category | None, schema: Any,
-           parameters: tuple[Parameter, ...]) -> Policy:
+           parameters: tuple[Parameter, ...], pack: PackInfo | None) -> Policy:
     targets: dict[str, Any] = data["targets"]
     return Policy(
         id=data["id"],
@@ -164,4 +182,5 @@ def _build(data: dict[str, Any], source: str, category: Category | None, schema:
         template=data.get("schema"),
         since=data.get("since"),
         aliases=tuple(data.get("aliases", ())),
+        pack=pack,
     )

@@ -3,6 +3,8 @@ lint (the pre-commit case), and they only change with the package.
 
 The cache is one pickle per installation in the user's cache folder, valid for one key: the package version, the
 interpreter, and the path, size and modification time (ns) of every file of the package's code and of schemas/.
+A config that extends policy packs gets one pickle per installation and list of packs, whose key also covers every
+file of those packs' folders, so an edited pack policy is read again.
 Anything else (a missing, stale, unreadable or foreign file) means the policies are read from their files as before,
 and the cache is rewritten when it can be; a cache that cannot be written is no error. Only a file the user owns, in
 a folder only the user can write to, is unpickled. GITOPS_TOOLS_NO_CACHE=1 turns it off; GITOPS_TOOLS_CACHE_DIR
@@ -19,11 +21,13 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from gitops_tools import __version__
-from gitops_tools.model import Policy
+from gitops_tools.model import Catalogue, Policy
 from gitops_tools.resources import schema_path
 
+T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent
 STALE_SECONDS = 30 * 24 * 3600  # another installation's cache not rewritten for this long is removed
 # One file per installation (two virtualenvs, or pre-commit's environment and a checkout, each keep their own
@@ -42,10 +46,12 @@ def cache_dir(environment: Mapping[str, str]) -> Path | None:
     return Path(base, "gitops-tools") if base else None
 
 
-def cache_key() -> str:
-    """Changes whenever the package's code, its schemas (policies included) or the interpreter do."""
+def cache_key(packs: tuple[Path, ...] = ()) -> str:
+    """Changes whenever the package's code, its schemas (policies included), the interpreter or a file of one of the
+    policy-pack folders `packs` (in order) do."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{sys.implementation.cache_tag}".encode())
-    for top, suffixes in ((PACKAGE_DIR, (".py",)), (schema_path(), None)):
+    for top, suffixes in ((PACKAGE_DIR, (".py",)), (schema_path(), None), *((pack, None) for pack in packs)):
+        digest.update(f"{top}\0".encode())
         for folder, dirs, names in os.walk(top):
             dirs.sort()
             for name in sorted(names):
@@ -57,28 +63,39 @@ def cache_key() -> str:
 
 def builtin_policies(load: Callable[[], dict[str, Policy]], folder: Path | None) -> dict[str, Policy]:
     """`load()` (the built-in policies), from the cache in `folder` when it holds them for this key."""
+    return _cached(load, folder, CACHE_NAME, (), dict)
+
+
+def pack_catalogue(load: Callable[[], Catalogue], folder: Path | None, packs: tuple[Path, ...]) -> Catalogue:
+    """`load()` (the policies with those of the pack folders `packs`), from the cache in `folder` when it holds them
+    for this key: one file per installation and list of packs, so repositories extending different packs do not
+    replace each other's cache."""
+    name = f"pack-policies-{hashlib.sha256(str((PACKAGE_DIR, packs)).encode()).hexdigest()[:16]}.pickle"
+    return _cached(load, folder, name, packs, Catalogue)
+
+
+def _cached(load: Callable[[], T], folder: Path | None, name: str, packs: tuple[Path, ...], kind: type[T]) -> T:
     if folder is None:
         return load()
-    key = cache_key()
-    cached = _read(folder / CACHE_NAME, key)
-    if cached is not None:
+    key = cache_key(packs)
+    cached = _read(folder / name, key)
+    if isinstance(cached, kind):
         return cached
-    policies = load()
-    _write(folder, key, policies)
-    return policies
+    loaded = load()
+    _write(folder / name, key, loaded)
+    return loaded
 
 
-def _read(path: Path, key: str) -> dict[str, Policy] | None:
+def _read(path: Path, key: str) -> object:
+    """What the cache at `path` holds for `key`, else None."""
     try:
         with path.open("rb") as stream:
             if not _trusted(os.fstat(stream.fileno())) or not _trusted(path.parent.stat()):
                 return None
-            stored_key, policies = pickle.load(stream)  # trusted: our own file, in a folder only we can write
+            stored_key, stored = pickle.load(stream)  # trusted: our own file, in a folder only we can write
     except Exception:  # noqa: BLE001 - whatever is wrong with the cache, the policy files are read instead
         return None
-    if stored_key != key or not isinstance(policies, dict):
-        return None
-    return policies
+    return stored if stored_key == key else None
 
 
 def _trusted(stat: os.stat_result) -> bool:
@@ -86,25 +103,26 @@ def _trusted(stat: os.stat_result) -> bool:
     return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
 
 
-def _write(folder: Path, key: str, policies: dict[str, Policy]) -> None:
-    temporary = folder / f".{CACHE_NAME}.{os.getpid()}.tmp"
+def _write(path: Path, key: str, value: object) -> None:
+    folder = path.parent
+    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as stream:
-            pickle.dump((key, policies), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(folder / CACHE_NAME)
+            pickle.dump((key, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
     except (OSError, pickle.PicklingError):  # a read-only home or a full disk: the next run reads the files again
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         return
-    _prune(folder, time.time() - STALE_SECONDS)
+    _prune(folder, path.name, time.time() - STALE_SECONDS)
 
 
-def _prune(folder: Path, before: float) -> None:
-    """Remove the caches of other installations not written since `before` (gone, or rewritten when next used):
-    one file per virtualenv ever used would otherwise pile up."""
-    for path in folder.glob("builtin-policies-*.pickle"):
+def _prune(folder: Path, keep: str, before: float) -> None:
+    """Remove the caches (of other installations, or lists of packs) not written since `before` (gone, or rewritten
+    when next used): one file per virtualenv or list of packs ever used would otherwise pile up."""
+    for path in (*folder.glob("builtin-policies-*.pickle"), *folder.glob("pack-policies-*.pickle")):
         with contextlib.suppress(OSError):
-            if path.name != CACHE_NAME and path.stat().st_mtime < before:
+            if path.name != keep and path.stat().st_mtime < before:
                 path.unlink()

@@ -25,11 +25,16 @@ def display_source(source: str) -> str:
 
 
 def rule_line(policy: Policy, pin: str | None = None) -> str:
-    """One policy: id, severity, title, and whether it is opt-in or newer than the config's pinned policy set."""
+    """One policy: id, severity, title, whether it is opt-in, the pack it comes from, and whether it is newer than its
+    pin (the config's policy set, or a pack's pin for the pack's policies)."""
     from gitops_tools.policyset import beyond_pin
 
     state = "" if policy.enabled else "  (opt-in)"
-    if beyond_pin(policy, pin):
+    if policy.pack is not None:
+        state += f"  (pack {policy.pack})"
+    if beyond_pin(policy, pin) and policy.pack is not None:
+        state += f"  (new in {policy.pack.name} {policy.since}, after your pin {pin}: not run)"
+    elif beyond_pin(policy, pin):
         state += f"  (new in {policy.since}, after your policy_set {pin}: not run)"
     return f"{policy.id:<48} {policy.severity!s:<8} {policy.title}{state}"
 
@@ -54,7 +59,9 @@ def explain_text(policy: Policy) -> str:
         *([f"category: {policy.category.name} ({policy.category.description})"] if policy.category else []),
         f"applies to: {describe_targets(policy.targets)}",
         f"source: {display_source(policy.source)}",
-        *([f"since: {policy.since}"] if policy.since else []),
+        *([f"pack: {policy.pack}"] if policy.pack else []),
+        *([f"since: {policy.since}" + (f" (of pack {policy.pack.name})" if policy.pack else "")] if policy.since
+          else []),
         *([f"formerly: {', '.join(policy.aliases)}"] if policy.aliases else []),
         "",
         policy.docs.rstrip(),
@@ -94,6 +101,7 @@ def markdown_catalogue(policies: Iterable[Policy]) -> str:
             for p in ordered]
     for policy in ordered:
         category = f" Category: {policy.category.name}." if policy.category else ""
+        category += f" Pack: {policy.pack}." if policy.pack else ""
         out += ["", f"## {policy.id}", "", f"**{policy.title}**. Severity: `{policy.severity}`"
                 f"{'' if policy.enabled else ' (opt-in)'}.{category} Applies to {describe_targets(policy.targets)}.",
                 "",

@@ -5,7 +5,8 @@ Rules for each rule's help link). `tool.driver.rules` describes every active pol
 level), so a viewer can explain a rule that found nothing this time; each result points at its rule by id and index.
 A rule's `properties.tags` are its category and domain (e.g. `security`, `kubernetes`); a rule whose category is
 about security also gets the `security-severity` score its category gives its severity, by which GitHub code
-scanning ranks security alerts (critical, high, medium, low). File paths
+scanning ranks security alerts (critical, high, medium, low). A policy pack's rule names its pack
+(`properties.pack`: name and version) and has no `helpUri` (the catalogue holds the built-in rules only). File paths
 are relative to the repository root under the `%SRCROOT%` base id, which `originalUriBaseIds` declares, so code
 scanning attaches alerts to the right files whatever folder the linter ran from. Each result carries the finding's
 content fingerprint as `partialFingerprints["gitopsTools/v1"]`: an alert follows its finding when lines shift.
@@ -57,7 +58,8 @@ def sarif_run(result: LintResult) -> dict[str, Any]:
 
 def rule_descriptor(rule_id: str, policy: Policy | None, package: About) -> dict[str, Any]:
     name = "".join(word.capitalize() for word in rule_id.split("-"))  # SARIF wants an identifier-like name
-    help_uri = f"{package.rules}#{rule_id}" if package.rules else None
+    # The catalogue documents the built-in policies; a pack's policy is explained by `gitops-tools explain`.
+    help_uri = f"{package.rules}#{rule_id}" if package.rules and (policy is None or policy.pack is None) else None
     if policy is None:
         see = f"See {help_uri}" if help_uri else f"See `gitops-tools explain {rule_id}`"
         return {"id": rule_id, "name": name, "shortDescription": {"text": rule_id},
@@ -79,6 +81,8 @@ def rule_properties(policy: Policy) -> dict[str, Any]:
     """Tags from the policy's category and domain; a security-severity when its category scores its severity."""
     tags = [tag for tag in (policy.category.name if policy.category else "", policy.domain) if tag]
     properties: dict[str, Any] = {"tags": list(dict.fromkeys(tags))}
+    if policy.pack is not None:
+        properties["pack"] = {"name": policy.pack.name, "version": policy.pack.version}
     score = policy.category.score(policy.severity) if policy.category else None
     if score is not None:
         properties["security-severity"] = score
