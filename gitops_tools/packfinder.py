@@ -10,6 +10,7 @@ the linter read folders of the machine it runs on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from gitops_tools.model import JsonPath, Location
 
 ENTRY_POINT_GROUP = "gitops_tools.policy_packs"
 PACK_FILE = "pack.yaml"
+PACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # an entry point's name, as packages spell them
 Locate = Callable[[JsonPath], Location]
 
 
@@ -47,6 +49,9 @@ def find_packs(entries: Sequence[Any], root: Path, boundary: Path, locate: Locat
         spec: str = entry if isinstance(entry, str) else entry["pack"]
         where: JsonPath = ("extend", index) if isinstance(entry, str) else ("extend", index, "pack")
         location = locate(where)
+        if not is_folder(spec) and not PACK_NAME.fullmatch(spec):
+            raise ConfigError(f"invalid config: extend: {spec!r} is neither a folder of this repository (./folder or "
+                              "../folder, relative to the config) nor an installed pack's name", location)
         folder = _repository_pack(spec, root, boundary, location) if is_folder(spec) else _installed_pack(spec,
                                                                                                          location)
         same = next((ref for ref in refs if ref.folder == folder), None)

@@ -268,9 +268,12 @@ BAD_EXTEND = {
                                                   "is "),
     "link-outside": ("extend: [./packs/linked]\n", _symlink_outside, ".gitops-tools.yaml:1:10: invalid config: "
                                                                       "extend: './packs/linked' is "),
-    "absolute": ("extend: [/etc/acme]\n", None, ".gitops-tools.yaml:1:10: invalid config: extend.0: "),
+    "absolute": ("extend: [/etc/acme]\n", None, ".gitops-tools.yaml:1:10: invalid config: extend: '/etc/acme' is "
+                                                 "neither a folder of this repository (./folder or ../folder"),
     "unknown-installed": ("extend: [nowhere-pack]\n", None, ".gitops-tools.yaml:1:10: invalid config: extend: no "
                                                             "installed policy pack 'nowhere-pack'"),
+    "pin-not-a-version": ('extend: [{pack: ./packs/acme, policy_set: "1.2"}]\n', None, ".gitops-tools.yaml:1:31: "
+                          "invalid config: extend: policy_set: '1.2' is not a version (MAJOR.MINOR.PATCH"),
     "twice": ("extend:\n  - ./packs/acme\n  - ./packs/../packs/acme\n", None, ".gitops-tools.yaml:3:5: invalid "
               "config: extend: './packs/../packs/acme' names the same pack as './packs/acme' (.gitops-tools.yaml:2:5)"),
 }
