@@ -29,7 +29,7 @@ from gitops_tools.display import printable
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
-from gitops_tools.kustomize import patch_files
+from gitops_tools.kustomize import Kustomizations, patch_files
 from gitops_tools.model import Problem
 from gitops_tools.pathmatch import Globs
 
@@ -70,11 +70,13 @@ class Discovered:
     charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
 
 
-def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
-             stdin_name: str | None = None) -> Discovered:
+def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path, stdin_name: str | None = None,
+             kustomizations: Kustomizations | None = None) -> Discovered:
     """The files to lint under `paths`. `root` is what config globs are relative to; only kustomizations inside
     `repository` mark files as patches (one outside it must not turn linted files into unchecked patches).
-    `stdin_name` is the file standard input stands for, if `-` is among the paths."""
+    `stdin_name` is the file standard input stands for, if `-` is among the paths; `kustomizations` keeps the
+    kustomizations read for the run's later use (the workspace's deployable units)."""
+    kustomizations = kustomizations or Kustomizations(repository)
     found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
     skipped: dict[str, list[str]] = {}
     charts: dict[str, str] = {}
@@ -90,15 +92,15 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
         for candidate, problem in walked:
             if not _template_skipped(candidate, skipped, charts):
                 found.setdefault(real_path(candidate), (candidate, problem))
-    patches = patch_files(found, repository)
+    patches = patch_files(found, repository, kustomizations)
     named = None if stdin_name is None else Path(stdin_name)
     files = []
     if stdin and (named is None or not _template_skipped(named, skipped, charts)):
-        files = _stdin(named, root, exclude, repository, found)
+        files = _stdin(named, root, exclude, repository, found, kustomizations)
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
-            files.append(_source(given_path, resolved, relpath, repository, resolved in patches, problem))
+            files.append(source_file(given_path, resolved, relpath, repository, resolved in patches, problem))
     return Discovered(files, skipped, charts)
 
 
@@ -112,8 +114,8 @@ def _template_skipped(path: Path, skipped: dict[str, list[str]], charts: dict[st
     return True
 
 
-def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path,
-           found: Collection[Path]) -> list[SourceFile]:
+def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path, found: Collection[Path],
+           kustomizations: Kustomizations) -> list[SourceFile]:
     """Standard input: `<stdin>`, or the file `named` as it would be linted (nothing if the config excludes it)."""
     if named is None:
         return [SourceFile(None, STDIN_DISPLAY, STDIN_DISPLAY, file=STDIN_DISPLAY)]
@@ -124,11 +126,12 @@ def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path,
     relpath = relative_posix(resolved, root, named.as_posix())
     if exclude.match(relpath):
         return []
-    return [_source(named, resolved, relpath, repository, resolved in patch_files([resolved], repository), stdin=True)]
+    patch = resolved in patch_files([resolved], repository, kustomizations)
+    return [source_file(named, resolved, relpath, repository, patch, stdin=True)]
 
 
-def _source(given: Path, resolved: Path, relpath: str, repository: Path, patch: bool, problem: Problem | None = None,
-            *, stdin: bool = False) -> SourceFile:
+def source_file(given: Path, resolved: Path, relpath: str, repository: Path, patch: bool,
+                problem: Problem | None = None, *, stdin: bool = False) -> SourceFile:
     """A file to lint (or standard input standing for `given`), its paths computed once from the repository."""
     display = display_path(given)
     return SourceFile(None if stdin else given, display, relpath, patch, problem, named=given if stdin else None,
@@ -250,6 +253,12 @@ def _outside(path: Path, boundary: Path) -> Problem | None:
     if not path.is_symlink() or real_path(path).is_relative_to(boundary):
         return None
     return Problem("file-symlink-inside-repository", f"it points outside {boundary}; not read")
+
+
+def git_visible(folder: Path, names: Iterable[str]) -> list[str]:
+    """The `names` (of files directly in `folder`) that git does not ignore; all of them outside a work tree."""
+    listing = _git_files(folder)
+    return [name for name in names if listing is None or listing.allows(name)]
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,9 @@ class Engine:
         self._evaluators: dict[str, Evaluate] = {}  # compiled on first use: a run only pays for the kinds it meets
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
         self._by_type: dict[ResourceType, list[Policy]] = {}
+        # The workspace checks the active policies name (module names): what the per-file phase collects facts for.
+        self.workspace_checks = tuple(sorted({p.check for p in self.policies.values()
+                                              if p.targets.scope == "workspace" and p.check is not None}))
 
     def problem_findings(self, paths: FilePaths, problems: list[Problem]) -> Iterator[Finding]:
         """Findings for problems found outside policy evaluation (loader, suppressions), fingerprinted by
@@ -86,7 +89,7 @@ class Engine:
             occurrences[same] += 1
             location = Location(paths.display, problem.line, problem.col, problem.line, problem.col)
             content = Content(paths.file, "", (), (problem.detail, problem.snippet, occurrences[same]))
-            yield from self._finding(problem.policy_id, detail, location, content, place, problem.detail)
+            yield from self.finding(problem.policy_id, detail, location, content, place, problem.detail)
 
     def resource_findings(self, classified: Classified, paths: FilePaths) -> Iterator[Finding]:
         """Findings for one resource, every applicable policy's, those it is exempt from included: exemptions are
@@ -142,7 +145,8 @@ class Engine:
         if rtype not in self._by_type:
             self._by_type[rtype] = [
                 p for p in self.policies.values()
-                if p.check not in BUILTIN_SOURCES and applies_to(p.targets, rtype, self.workloads)
+                if p.check not in BUILTIN_SOURCES and p.targets.scope != "workspace"
+                and applies_to(p.targets, rtype, self.workloads)
             ]
         for policy in self._by_type[rtype]:
             globs = self._file_globs.get(policy.id)
@@ -160,10 +164,10 @@ class Engine:
         line, col, end_line, end_col = document.locate(where)
         location = Location(document.path, line, col, end_line, end_col)
         place = Place(paths, document.index, json_pointer(where))
-        yield from self._finding(policy_id, detail, location, content, place, text)
+        yield from self.finding(policy_id, detail, location, content, place, text)
 
-    def _finding(self, policy_id: str, detail: str, location: Location, content: Content, place: Place,
-                 text: str) -> Iterator[Finding]:
+    def finding(self, policy_id: str, detail: str, location: Location, content: Content, place: Place,
+                text: str) -> Iterator[Finding]:
         """`content` (document identity, path in it, offending value) feeds the line-independent fingerprint."""
         policy = self.policies.get(policy_id)
         if policy is None:

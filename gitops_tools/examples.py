@@ -18,17 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
-from gitops_tools.discovery import discover
-from gitops_tools.engine import Engine
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
-from gitops_tools.lint import check_file, read_source
+from gitops_tools.lint import LintOptions, lint
 from gitops_tools.loading import Limits
 from gitops_tools.model import Finding, Location, Policy
-from gitops_tools.pathmatch import Globs
-from gitops_tools.targets import Workloads
 
 
 @dataclass(frozen=True)
@@ -43,30 +38,35 @@ class ExampleFailure:
 
 
 def example_findings(policy: Policy, policies: Mapping[str, Policy], example: Any, folder: Path) -> list[Finding]:
-    """Lint one example (written into `folder`) with every policy, and keep the findings of `policy`.
+    """Lint one example (written into `folder`) with every policy, and keep the findings of `policy`, named from
+    `folder`.
 
     Every policy runs, not `policy` alone, because some depend on others having run (an unused suppression is one
-    whose policy ran and found nothing)."""
+    whose policy ran and found nothing). The run is a real one, every phase included: a workspace check's example
+    is several files (`files`), compared across."""
     spec: dict[str, Any] = {"text": example} if isinstance(example, str) else example
     target = folder / _inside(folder, spec["lint"], "lint", policy.source) if "lint" in spec else None
     path = _write(spec, folder, policy.source)
     if target is not None and not target.is_dir():
         raise PolicyError(f"example lint folder {spec['lint']!r} is not a folder the example writes",
                           Location(policy.source))
-    config = Config(root=folder, limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
-    active = [p for p in policies.values() if p.enabled or p is policy]
-    engine = Engine(active, policies, Workloads.load(), Classifier.load())
-    findings = []
-    inside = real_path(folder)
-    for found in discover([str(target or path)], inside, Globs(()), inside).files:
-        source = replace(found, display=found.relpath)  # findings name files as in the example's folder
-        loaded = read_source(source, config)
-        findings += check_file(engine, loaded, source.relpath, documents=not source.patch)
-    return [f for f in findings if f.policy_id == policy.id]
+    config = Config(root=real_path(folder),
+                    limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
+    enabled = {key: replace(p, enabled=True) if p is policy else p for key, p in policies.items()}
+    found = lint([str(target or path)], config, enabled, LintOptions()).findings
+    # findings name files as in the example's folder (the path fingerprints hash is that, from the folder)
+    return [replace(f, location=replace(f.location, path=f.file)) for f in found if f.policy_id == policy.id]
 
 
 def _write(spec: dict[str, Any], folder: Path, source: str) -> Path:
-    """Materialise the example; every path is checked before anything is written."""
+    """Materialise the example (its folder, for several `files`); every path is checked before anything is
+    written."""
+    if "files" in spec:
+        files = {_inside(folder, name, "files", source): text for name, text in spec["files"].items()}
+        for relative, text in files.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_text(text, encoding="utf-8")
+        return folder
     relative = _inside(folder, spec.get("filename", "example.yaml"), "filename", source)
     target = spec.get("symlink")
     if target is not None and not _stays_inside(folder, relative, target):

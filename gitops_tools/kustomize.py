@@ -1,8 +1,16 @@
-"""What kustomize makes of files: which ones are patches (partial resources, not whole manifests)."""
+"""What kustomize makes of files: which ones are patches (partial resources, not whole manifests), and which files a
+kustomization's build deploys, with the namespace and name changes it makes to them.
+
+Kustomizations are read with the safe loader, within KUSTOMIZATION_BYTES, once per folder per run (a Kustomizations
+reader holds them), and never outside the repository: an entry leading out of it, a remote one (a URL, a git
+repository) and one that does not exist are not followed. Generators (configMapGenerator...) make objects that are
+in no file: they are not part of a build here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,38 +19,143 @@ from gitops_tools.loading import Limits, load_bytes
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZATION_BYTES = 1024 * 1024
+MAX_NESTING = 32  # kustomizations within kustomizations: deeper is a mistake, or a loop through links
+MAX_BUILD_FILES = 100_000
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def patch_files(files: Iterable[Path], boundary: Path) -> set[Path]:
+@dataclass(frozen=True)
+class Kustomization:
+    """The parts of one kustomization file that say which files it deploys and how it renames them."""
+
+    folder: Path  # resolved
+    resources: tuple[str, ...] = ()  # `resources:` and the deprecated `bases:`, in order
+    components: tuple[str, ...] = ()
+    patches: tuple[str, ...] = ()
+    namespace: str | None = None
+    name_prefix: str = ""
+    name_suffix: str = ""
+    component: bool = False  # `kind: Component`: a part of other builds, never deployed alone
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A file as a build deploys it: the namespace the build's kustomizations set on its objects (the outermost
+    one that sets it wins, as kustomize applies the outer kustomization last) and the name prefix and suffix."""
+
+    file: Path  # resolved
+    namespace: str | None = None
+    prefix: str = ""
+    suffix: str = ""
+
+
+class Kustomizations:
+    """The kustomizations of one run's folders, each read once; only inside `boundary` (the repository)."""
+
+    def __init__(self, boundary: Path) -> None:
+        self.boundary = boundary
+        self._read: dict[Path, Kustomization | None] = {}
+
+    def at(self, folder: Path) -> Kustomization | None:
+        """The kustomization in `folder` (resolved), or None."""
+        if folder not in self._read:
+            self._read[folder] = self._load(folder)
+        return self._read[folder]
+
+    def around(self, folders: Iterable[Path]) -> list[Kustomization]:
+        """The kustomizations in `folders` (resolved) and in their parents inside the boundary, each once."""
+        seen = set(folders)
+        seen.update({parent for folder in seen for parent in folder.parents if parent.is_relative_to(self.boundary)})
+        found = (self.at(folder) for folder in sorted(seen))
+        return [kustomization for kustomization in found if kustomization is not None]
+
+    def build(self, root: Kustomization) -> list[Placed]:
+        """The files `root` deploys, in kustomize's order: resources as listed (a folder's own build in its place),
+        then components; a file listed twice is there twice (kustomize refuses that build)."""
+        placed: list[Placed] = []
+        self._expand(root, (), Placed(root.folder), placed)
+        return placed
+
+    def _expand(self, kustomization: Kustomization, chain: tuple[Path, ...], outer: Placed,
+                placed: list[Placed]) -> None:
+        chain = (*chain, kustomization.folder)
+        here = Placed(kustomization.folder, outer.namespace or kustomization.namespace,
+                      outer.prefix + kustomization.name_prefix, kustomization.name_suffix + outer.suffix)
+        for entry in (*kustomization.resources, *kustomization.components):
+            target = self._target(kustomization.folder, entry)
+            if target is None or len(placed) >= MAX_BUILD_FILES:
+                continue
+            if target.is_dir():
+                nested = self.at(target)
+                if nested is not None and target not in chain and len(chain) < MAX_NESTING:
+                    self._expand(nested, chain, here, placed)
+            elif target.suffix in MANIFEST_SUFFIXES and target.is_file():
+                placed.append(Placed(target, here.namespace, here.prefix, here.suffix))
+
+    def _target(self, folder: Path, entry: str) -> Path | None:
+        """The resolved file or folder an entry names; None for a remote one or one leading out of the boundary."""
+        if "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/")):
+            return None
+        try:
+            target = real_path(folder / entry)
+        except (OSError, ValueError):
+            return None
+        return target if target.is_relative_to(self.boundary) and target.exists() else None
+
+    def _load(self, folder: Path) -> Kustomization | None:
+        for name in KUSTOMIZATION_NAMES:
+            path = folder / name
+            if path.is_file():
+                return _parse(folder, _data(path))
+        return None
+
+
+def patch_files(files: Iterable[Path], boundary: Path, kustomizations: Kustomizations | None = None) -> set[Path]:
     """Resolved paths of the patch files named by kustomizations beside `files` or in their parent folders up to
     `boundary` (the repository): a kustomization outside it must not turn linted files into unchecked patches."""
+    reader = kustomizations or Kustomizations(boundary)
     folders = {path.parent for path in files}  # a few folders hold many files: walk up from each folder once
-    folders.update({parent for folder in folders for parent in folder.parents if parent.is_relative_to(boundary)})
-    patches: set[Path] = set()
-    for folder in folders:
-        for name in KUSTOMIZATION_NAMES:
-            kustomization = folder / name
-            if kustomization.is_file():
-                patches.update(real_path(folder / entry) for entry in _patch_entries(kustomization))
-    return patches
+    return {real_path(kustomization.folder / entry) for kustomization in reader.around(map(real_path, folders))
+            for entry in kustomization.patches}
 
 
-def _patch_entries(kustomization: Path) -> Iterator[str]:
+def _data(kustomization: Path) -> Any:
     try:
         raw = read_regular(kustomization, KUSTOMIZATION_BYTES)
     except OSError:
-        return  # the file itself is linted and reported
+        return None  # the file itself is linted and reported
     loaded = load_bytes(raw, str(kustomization), Limits(max_file_bytes=KUSTOMIZATION_BYTES))
-    data: Any = loaded.documents[0].data if len(loaded.documents) == 1 else None
+    return loaded.documents[0].data if len(loaded.documents) == 1 else None
+
+
+def _parse(folder: Path, data: Any) -> Kustomization:
+    """The kustomization's parts; a malformed one deploys nothing and patches nothing (it is linted itself)."""
     if not isinstance(data, dict):
-        return
-    for entry in _list(data.get("patchesStrategicMerge")):
-        if isinstance(entry, str) and "\n" not in entry:
-            yield entry
+        return Kustomization(folder)
+    return Kustomization(
+        folder, resources=tuple(_paths(data.get("resources"))) + tuple(_paths(data.get("bases"))),
+        components=tuple(_paths(data.get("components"))), patches=tuple(_patch_entries(data)),
+        namespace=_text(data.get("namespace")) or None, name_prefix=_text(data.get("namePrefix")),
+        name_suffix=_text(data.get("nameSuffix")), component=data.get("kind") == "Component")
+
+
+def _patch_entries(data: dict[str, Any]) -> Iterator[str]:
+    yield from _paths(data.get("patchesStrategicMerge"))
     for key in ("patches", "patchesJson6902"):
         for entry in _list(data.get(key)):
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                 yield entry["path"]
+
+
+def _paths(value: Any) -> Iterator[str]:
+    """The entries of a list of paths (an inline patch, text with a line break, is no path)."""
+    for entry in _list(value):
+        if isinstance(entry, str) and entry and "\n" not in entry and "\0" not in entry:
+            yield entry
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _list(value: Any) -> list[Any]:

@@ -23,8 +23,8 @@ from gitops_tools.fileio import real_path
 from gitops_tools.loading import LoadedFile
 from gitops_tools.model import FilePaths, Finding, LintResult, Policy, Problem, Severity, touches
 from gitops_tools.pipeline import filters, result, workspace
-from gitops_tools.pipeline.discover import plan
-from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_file, evaluate_loaded
+from gitops_tools.pipeline.discover import Plan, plan
+from gitops_tools.pipeline.evaluate import FileOutcome, collect_file, evaluate_file, evaluate_loaded
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.policyset import beyond_pin
@@ -70,16 +70,15 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     config = current_config(config, policies)  # a `policies:` entry under a renamed policy's former id
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.load(),
                     Classifier.load(), config.today)
-    run = plan(paths, config, options)
-    checks = workspace.workspace_checks()
+    run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
     outcomes: list[FileOutcome] = []
     for done, source in enumerate(run.sources, 1):
         with collector.paused():  # the file's trees are freed inside the pause: the collector never walks them
-            outcomes.append(evaluate_file(engine, source, config, stdin, keep_documents=bool(checks)))
+            outcomes.append(evaluate_file(engine, source, config, stdin))
         if progress is not None:
             progress(done, len(run.sources))
-    if checks:
-        _add_workspace_findings(checks, outcomes)
+    if engine.workspace_checks:
+        outcomes = _with_workspace_findings(engine, run, config, outcomes)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
     found = list(_config_findings(engine, config, policies, run.root))
@@ -91,14 +90,17 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     return result.build(run, engine, sum(outcome.documents for outcome in outcomes), findings, fixed, fail_on)
 
 
-def _add_workspace_findings(checks: list[workspace.WorkspaceCheck], outcomes: list[FileOutcome]) -> None:
-    """Each workspace finding joins the outcome of the file it names, so the same filter chain applies to it."""
-    documents = [workspace.WorkspaceDocument(o.paths, d) for o in outcomes for d in o.loaded]
-    by_file = {outcome.paths.display: outcome for outcome in outcomes}
-    for finding in workspace.evaluate_workspace(checks, documents):
-        by_file[finding.location.path].findings.append(finding)
-    for outcome in outcomes:
-        outcome.loaded = []
+def _with_workspace_findings(engine: Engine, run: Plan, config: Config,
+                             outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """The workspace phase: the linted files' records and their context's; each finding joins the outcome of the
+    file it is in, so the same filter chain applies to it (findings in context files are not reported)."""
+    objects = [record for outcome in outcomes for record in outcome.objects]
+    with collector.paused():
+        for source in run.context:
+            objects.extend(collect_file(engine, source, config))
+    found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped()))
+    return [replace(outcome, findings=(*outcome.findings, *found[outcome.paths.display]))
+            if outcome.paths.display in found else outcome for outcome in outcomes]
 
 
 def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,

@@ -135,6 +135,59 @@ class FilePaths:
     repo_path: str | None = None
 
 
+Span = tuple[int, int, int, int]  # 1-based line, col, end line, end col
+
+
+@dataclass(frozen=True, order=True)
+class ObjectId:
+    """A Kubernetes object's identity as its file writes it: API group ('' for core), kind, namespace (None when
+    the file sets none) and name. A deployable unit may change the namespace and name (kustomize)."""
+
+    group: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        kind = f"{self.kind}.{self.group}" if self.group else self.kind
+        return f"{kind}/{self.name}" + (f" in namespace {self.namespace}" if self.namespace is not None else "")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What one workspace check's `collect` step kept of an object (small, picklable) and where in the file the
+    check's findings on that object point."""
+
+    check: str  # the check module's name
+    value: Any
+    where: JsonPath  # path in the object (list positions of named items replaced by names: fingerprints hash it)
+    pointer: str  # RFC 6901 pointer of that place in the document
+    span: Span
+
+
+@dataclass(frozen=True)
+class ObjectRecord:
+    """One Kubernetes object of a run, as the per-file phase leaves it for the workspace: its identity, labels and
+    place (`span` is where its name is written), and its facts. Never the document tree: a run of 10,000 files
+    keeps a few hundred bytes per object."""
+
+    id: ObjectId
+    labels: tuple[tuple[str, str], ...]
+    paths: FilePaths
+    document: int
+    pointer: str  # where the object sits in its document ("" for the whole document, "/items/3" in a list)
+    span: Span
+    identity: str  # apiVersion/kind/namespace/name as fingerprints hash it
+    facts: tuple[Fact, ...] = ()
+
+    def fact(self, check: str) -> Fact | None:
+        return next((fact for fact in self.facts if fact.check == check), None)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.paths.display, *self.span)
+
+
 @dataclass(frozen=True)
 class Finding:
     policy_id: str

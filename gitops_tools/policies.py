@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from gitops_tools.checks import BUILTIN_SOURCES, document_checks
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks, workspace_modules
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
 from gitops_tools.model import Category, Location, PackInfo, Parameter, Policy, Severity, Targets
@@ -139,12 +139,15 @@ def _check_since(data: dict[str, Any], pack: PackInfo, locate: Callable[[tuple[s
 def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
     """The policy's `check` names a coded check (file-scope sources are built-in only); its schema is sound."""
     check, scope = data.get("check"), data["targets"]["scope"]
-    coded = document_checks()
-    allowed = set(coded) | (BUILTIN_SOURCES if builtin else set())
+    coded, across = document_checks(), workspace_modules()
+    allowed = set(coded) | set(across) | (BUILTIN_SOURCES if builtin else set())
     if check is not None and check not in allowed:
-        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted(coded))}")
+        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted({*coded, *across}))}")
     if (scope == "file") != (check in BUILTIN_SOURCES):
         raise PolicyError("scope 'file' is only for the built-in loader and exemption checks")
+    if (scope == "workspace") != (check in across):
+        raise PolicyError(f"scope 'workspace' is for the workspace checks ({', '.join(sorted(across))}), and they "
+                          "need it")
     if not builtin and "schema" in data:
         check_schema(schema)
 

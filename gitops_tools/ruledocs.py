@@ -15,6 +15,7 @@ SCOPE_WORDS = {
     "pod-spec": "the pod spec of every workload",
     "container": "each container of every workload",
     "file": "each file",
+    "workspace": "every Kubernetes object of the run at once",
 }
 
 
@@ -89,8 +90,16 @@ def _example_lines(examples: dict[str, list[Any]], title: str, key: str) -> list
 
 
 def _first_text_example(examples: dict[str, list[Any]], key: str) -> str | None:
-    texts = [e if isinstance(e, str) else e.get("text") for e in examples.get(key, [])]
+    """The first example given as text; an example of several files is shown as one text, each file under a
+    `# <path>` comment line."""
+    texts = [e if isinstance(e, str) else e.get("text") or _files_text(e.get("files")) for e in examples.get(key, [])]
     return next((text.rstrip() for text in texts if text), None)
+
+
+def _files_text(files: dict[str, str] | None) -> str | None:
+    if not files:
+        return None
+    return "\n".join(f"# {name}\n{text.rstrip()}" for name, text in files.items())
 
 
 def markdown_catalogue(policies: Iterable[Policy]) -> str:

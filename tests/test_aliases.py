@@ -32,7 +32,9 @@ def repo(tmp_path: Path) -> Path:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / f"{OLD}.yaml").write_text(policy_text(OLD), encoding="utf-8")
-    (tmp_path / CONFIG).write_text("policy_dirs: [policies]\n", encoding="utf-8")
+    # The manifest repeats one ConfigMap on purpose: the duplicate-identity policy would report it.
+    (tmp_path / CONFIG).write_text("policy_dirs: [policies]\n"
+                                   "policies: {manifest-identity-unique-in-unit: {enabled: false}}\n", encoding="utf-8")
     (tmp_path / "cm.yaml").write_text(MANIFEST, encoding="utf-8")
     return tmp_path
 
@@ -98,7 +100,8 @@ def test_an_annotation_naming_the_old_id_exempts_the_resource(repo: Path, run_cl
 @pytest.mark.parametrize("entry", [f"{OLD}: {{enabled: false}}", f"{OLD}: {{exclude: [cm.yaml]}}"])
 def test_a_config_entry_under_the_old_id_applies(repo: Path, run_cli: CliRun, entry: str) -> None:
     rename(repo)
-    (repo / CONFIG).write_text(f"policy_dirs: [policies]\npolicies:\n  {entry}\n", encoding="utf-8")
+    (repo / CONFIG).write_text(f"policy_dirs: [policies]\npolicies:\n  {entry}\n"
+                               "  manifest-identity-unique-in-unit: {enabled: false}\n", encoding="utf-8")
     assert findings(run_cli, "cm.yaml") == (0, [])  # and no exemption-unknown-policy for the old id
 
 

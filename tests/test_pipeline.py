@@ -5,17 +5,15 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from gitops_tools import lint as lint_module
+from gitops_tools.checks import document_checks, workspace_modules
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
-from gitops_tools.model import Finding, LintResult, Location, Severity, json_pointer
+from gitops_tools.model import LintResult, json_pointer
 from gitops_tools.pipeline import filters
-from gitops_tools.pipeline.workspace import WorkspaceDocument, workspace_checks
 from gitops_tools.policies import load_policies
 from gitops_tools.reporters import Style, get_reporter, sarif
 from gitops_tools.reporters._about import about
@@ -80,26 +78,22 @@ def test_an_annotation_exemption_filters_only_its_own_resource(tmp_path: Path) -
 
 
 def test_workspace_findings_go_through_the_same_filter_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "a.yaml").write_text("# gitops-tools: disable-file container-image-tag-not-latest\nkind: X\n")
-    (tmp_path / "b.yaml").write_text("kind: Y\n")
-    seen: list[str] = []
-
-    def check(documents: Sequence[WorkspaceDocument]) -> Iterator[Finding]:
-        for item in documents:
-            seen.append(item.paths.repo_path or "")
-            yield Finding("container-image-tag-not-latest", Severity.ERROR, "across", Location(item.paths.display, 2),
-                          f"fp-{item.paths.file}", item.paths.file, item.paths.repo_path)
-
-    monkeypatch.setattr(lint_module.workspace, "workspace_checks", lambda: [check])
+    """A workspace finding joins its file's chain: a.yaml's disable-file suppression covers it, b.yaml's does not."""
+    settings = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+    (tmp_path / "a.yaml").write_text(settings)
+    (tmp_path / "b.yaml").write_text(settings)
+    (tmp_path / "c.yaml").write_text("# gitops-tools: disable-file manifest-identity-unique-in-unit -- generated\n"
+                                     + settings)
     monkeypatch.chdir(tmp_path)
-    result = lint(["."], Config(root=tmp_path), POLICIES, LintOptions())
-    assert sorted(seen) == ["a.yaml", "b.yaml"]
-    across = [f.location.path for f in result.findings if f.message == "across"]
-    assert across == ["b.yaml"]  # a.yaml's disable-file suppressed it
+    result = lint(["."], Config(root=tmp_path), POLICIES, LintOptions(select=("manifest-identity-unique-in-unit",)))
+    assert [(f.location.path, f.location.line, f.document, f.pointer) for f in result.findings] == [
+        ("b.yaml", 3, 0, "/metadata/name")]
+    assert "ConfigMap/settings is also defined at a.yaml:3:" in result.findings[0].message
 
 
-def test_no_workspace_check_exists_yet() -> None:
-    assert workspace_checks() == []
+def test_workspace_checks_are_found_by_listing_their_folder() -> None:
+    assert set(workspace_modules()) == {"identity_unique_in_unit", "service_selector_matches"}
+    assert not set(workspace_modules()) & set(document_checks())
 
 
 @pytest.mark.parametrize("name", ["sarif", "gitlab", "github", "json", "junit", "text"])

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import CliRun
 
-from gitops_tools.checks import BUILTIN_SOURCES, document_checks
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks, workspace_modules
 from gitops_tools.errors import PolicyError
 from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
@@ -45,7 +45,7 @@ def test_policy_file_is_named_after_its_id(path: Path) -> None:
 
 @pytest.mark.parametrize("policy", CATALOGUE.values(), ids=lambda p: p.id)
 def test_coded_checks_exist(policy: Policy) -> None:
-    assert policy.check is None or policy.check in document_checks() or policy.check in BUILTIN_SOURCES
+    assert policy.check is None or policy.check in {*document_checks(), *workspace_modules(), *BUILTIN_SOURCES}
 
 
 @pytest.mark.parametrize(("policy_id", "verdict", "index", "example"), EXAMPLES)
@@ -56,9 +56,9 @@ def test_example(tmp_path: Path, policy_id: str, verdict: str, index: int, examp
         assert findings == []
         return
     assert findings, f"{policy_id}: failing example {index} produced no finding"
-    path = next(p for p in tmp_path.rglob("*") if not p.is_dir())
-    lines = max(1, path.read_bytes().count(b"\n") + 1) if path.is_file() else 1  # never open a FIFO example
-    for finding in findings:
+    for finding in findings:  # each in its own file (a workspace check's example has several)
+        path = tmp_path / finding.location.path
+        lines = max(1, path.read_bytes().count(b"\n") + 1) if path.is_file() else 1  # never open a FIFO example
         assert 1 <= finding.location.line <= lines
         assert finding.location.col >= 1
 

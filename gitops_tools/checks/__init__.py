@@ -3,8 +3,10 @@
 A check is one module in this folder, found by listing it (no registry to edit): a module defining `check` is a
 document check, named by its module, that a policy names with `check: <module name>`; it receives each target
 instance (chosen by the policy's `targets`) and yields the paths, relative to that instance, of every violation, each
-with an optional detail appended to the policy's message. A module defining `workspace_check` sees every document
-of the run at once (gitops_tools/pipeline/workspace.py).
+with an optional detail appended to the policy's message. A module defining `workspace_check` is a workspace check
+(policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
+once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
+it needs (gitops_tools/pipeline/workspace.py has both Protocols).
 """
 
 from __future__ import annotations
@@ -37,3 +39,10 @@ def document_checks() -> dict[str, Check]:
     """The document checks, by the name policies use: their module's."""
     return {module.__name__.rpartition(".")[2]: module.check for module in modules()
             if callable(getattr(module, "check", None))}
+
+
+@cache
+def workspace_modules() -> dict[str, ModuleType]:
+    """The workspace checks, by the name policies use: their module's."""
+    return {module.__name__.rpartition(".")[2]: module for module in modules()
+            if callable(getattr(module, "workspace_check", None))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_tools.config import Config
@@ -12,8 +12,10 @@ from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, s
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import Changes, changes_since, repository_root
+from gitops_tools.kustomize import Kustomizations
 from gitops_tools.model import LineRanges
 from gitops_tools.pipeline.options import LintOptions
+from gitops_tools.pipeline.units import Unit, workspace_files
 
 
 @dataclass(frozen=True)
@@ -25,18 +27,26 @@ class Plan:
     skipped: dict[str, list[str]]  # why -> display paths of files not linted
     charts: dict[str, str]  # skipped Helm template -> its chart folder
     changed: dict[str, LineRanges] | None  # with --changed-since: display path -> lines added or modified
+    # Read for the workspace checks only, never reported: the other files of the linted files' deployable units
+    # (the unchanged ones too, with --changed-since), and the units themselves. Empty without workspace checks.
+    context: list[SourceFile] = field(default_factory=list)
+    units: tuple[Unit, ...] = ()
 
 
-def plan(paths: Sequence[str], config: Config, options: LintOptions) -> Plan:
+def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False) -> Plan:
+    """The run's files; with `workspace` (the run has workspace checks), their deployable units and context too."""
     _check_stdin_filename(paths, options.stdin_filename)
     root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
-    discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename)
+    kustomizations = Kustomizations(root)
+    discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename, kustomizations)
     sources, changed = discovered.files, None
     changes = _changes(paths, sources, options)
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
         changed = {source.display: changes.lines(source.path) or () for source in sources if source.path}
-    return Plan(root, sources, discovered.skipped, discovered.charts, changed)
+    found = workspace_files(sources, config, root, kustomizations) if workspace else None
+    return Plan(root, sources, discovered.skipped, discovered.charts, changed, *(
+        (found.context, found.units) if found is not None else ()))
 
 
 def _check_stdin_filename(paths: Sequence[str], name: str | None) -> None:

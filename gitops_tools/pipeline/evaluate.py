@@ -1,24 +1,26 @@
 """Phase 4, evaluate per document: one file loaded, classified and checked against every applicable policy.
 
 `evaluate_file` is a function of the file, the config and the compiled policies (the Engine) alone: what a
-process pool can map over. Nothing is filtered here; what the filter chain needs (the resources' exemptions, the
-file's inline suppressions) travels with the findings in the FileOutcome.
+process pool can map over; its FileOutcome is frozen and picklable. Nothing is filtered here; what the filter chain
+needs (the resources' exemptions, the file's inline suppressions) travels with the findings in the FileOutcome, and
+so do the file's object records when the run has workspace checks (the documents themselves go with the file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from gitops_tools import suppressions
 from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile
-from gitops_tools.engine import Engine
+from gitops_tools.engine import Classified, Engine
 from gitops_tools.loading import LoadedFile
-from gitops_tools.loading.document import Document
-from gitops_tools.model import FilePaths, Finding, json_pointer
+from gitops_tools.model import FilePaths, Finding, ObjectRecord, json_pointer
 from gitops_tools.pipeline.classify import classify
 from gitops_tools.pipeline.load import read_source
+from gitops_tools.pipeline.objects import records
+from gitops_tools.pipeline.workspace import collectors
 
 
 @dataclass(frozen=True)
@@ -35,40 +37,53 @@ class Exemption:
                 and (pointer == self.pointer or pointer.startswith(self.pointer + "/")))
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileOutcome:
-    """One file's unfiltered findings and what the filter chain needs to filter them."""
+    """One file's unfiltered findings, what the filter chain needs to filter them, and its objects' records for
+    the workspace phase (none when the run has no workspace check)."""
 
     paths: FilePaths
     documents: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
     exemptions: tuple[Exemption, ...] = ()
-    suppressions: list[suppressions.Suppression] = field(default_factory=list)
+    suppressions: tuple[suppressions.Suppression, ...] = ()
     patch: bool = False  # a kustomize patch: syntax only
-    loaded: list[Document] = field(default_factory=list)  # kept only for the workspace phase, when it needs them
+    objects: tuple[ObjectRecord, ...] = ()
 
 
 def source_paths(source: SourceFile) -> FilePaths:
     return FilePaths(source.display, source.relpath, source.file or source.relpath, source.repo_path)
 
 
-def evaluate_file(engine: Engine, source: SourceFile, config: Config, stdin: BinaryIO | None = None, *,
-                  keep_documents: bool = False) -> FileOutcome:
-    """Load, classify and evaluate one file (its documents go when this returns, unless `keep_documents`)."""
+def evaluate_file(engine: Engine, source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> FileOutcome:
+    """Load, classify and evaluate one file; its documents go when this returns."""
     loaded = read_source(source, config, stdin)
-    outcome = evaluate_loaded(engine, loaded, source_paths(source), documents=not source.patch)
-    if keep_documents:
-        outcome.loaded = list(loaded.documents)
-    return outcome
+    return evaluate_loaded(engine, loaded, source_paths(source), documents=not source.patch)
 
 
 def evaluate_loaded(engine: Engine, loaded: LoadedFile, paths: FilePaths, *, documents: bool = True) -> FileOutcome:
     findings = list(engine.problem_findings(paths, loaded.problems))
     exemptions = []
-    for resource in classify(loaded, engine, documents=documents):
+    found = classify(loaded, engine, documents=documents)
+    for resource in found:
         findings.extend(engine.resource_findings(resource, paths))
         if resource.exempt:
             exemptions.append(Exemption(resource.document.index, json_pointer(resource.prefix), resource.exempt))
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
     marks = suppressions.parse(yaml_text, loaded.lines, loaded.document_lines, engine.today) if yaml_text else []
-    return FileOutcome(paths, len(loaded.documents), findings, tuple(exemptions), marks, not documents)
+    return FileOutcome(paths, len(loaded.documents), tuple(findings), tuple(exemptions), tuple(marks), not documents,
+                       _objects(engine, found, paths))
+
+
+def collect_file(engine: Engine, source: SourceFile, config: Config) -> tuple[ObjectRecord, ...]:
+    """A context file's object records alone: it is read for the workspace, never evaluated or reported."""
+    if source.patch:
+        return ()
+    paths = source_paths(source)
+    return _objects(engine, classify(read_source(source, config), engine), paths)
+
+
+def _objects(engine: Engine, found: list[Classified], paths: FilePaths) -> tuple[ObjectRecord, ...]:
+    if not engine.workspace_checks:
+        return ()
+    return tuple(records(found, paths, engine.workloads, collectors(engine)))

@@ -62,13 +62,11 @@ def exempted(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
 
 def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
     """2. Findings an inline suppression covers go; suppressions that matched nothing or name no policy come."""
-    marks = outcome.suppressions
-    if marks:
+    if outcome.suppressions:
         engine = chain.engine
-        aliases = chain.aliases
-        if aliases:
-            marks = [replace(mark, ids=tuple(dict.fromkeys(aliases.get(i, i) for i in mark.ids)), used=set())
-                     for mark in marks]
+        aliases = chain.aliases  # fresh copies: the outcome is left as it was
+        marks = [replace(mark, ids=tuple(dict.fromkeys(aliases.get(i, i) for i in mark.ids)), used=set())
+                 for mark in outcome.suppressions]
         findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
         stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale
         findings += list(engine.problem_findings(outcome.paths, stale))
@@ -98,7 +96,7 @@ PER_FILE: tuple[FileStep, ...] = (exempted, suppressed, excluded, off_diff)
 
 def file_findings(outcome: FileOutcome, chain: Chain, steps: tuple[FileStep, ...] = PER_FILE) -> list[Finding]:
     """One file's findings through the per-file steps, in order."""
-    findings = outcome.findings
+    findings = list(outcome.findings)
     for step in steps:
         findings = step(findings, outcome, chain)
     return findings

@@ -1,31 +1,142 @@
-"""Phase 5, evaluate across the workspace: coded checks that need every document at once (relations between
-resources). A module in gitops_tools/checks/ that defines `workspace_check` is one; it is found by listing that
-folder and checked against the WorkspaceCheck Protocol. With none found, documents are not kept past their file."""
+"""Phase 5, evaluate across the workspace: checks that need every Kubernetes object of the run at once (relations
+between resources).
+
+The workspace is an index of compact records (gitops_tools.model.ObjectRecord), never of document trees: by
+identity (group, kind, namespace, name), by kind and by label, each record with its file, document, pointer and
+position. A workspace check is one module in gitops_tools/checks/ defining `workspace_check` (the Check Protocol),
+and optionally `collect` (the Collector Protocol), which the per-file phase runs on every object to keep the few
+facts the check needs. Checks are found by listing that folder; a policy names one (`check: <module>`,
+`targets: {scope: workspace}`) and gives it its severity, message and docs. The workspace also knows the deployable
+units (gitops_tools/pipeline/units.py) and places each object in them as the unit deploys it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple, Protocol, cast
 
 from gitops_tools import checks
-from gitops_tools.loading.document import Document
-from gitops_tools.model import FilePaths, Finding
+from gitops_tools.engine import Content, Engine, Place
+from gitops_tools.model import Fact, Finding, JsonPath, Location, ObjectId, ObjectRecord
+from gitops_tools.pipeline.units import Member, Unit
+
+Collected = tuple[JsonPath, Any]  # where in the object the check's findings point, and the fact (small, picklable)
 
 
-class WorkspaceDocument(NamedTuple):
-    paths: FilePaths  # the file it is in
-    document: Document
+class Collector(Protocol):
+    """`collect(resource, pod_spec)`: run on each object in its file's process; `pod_spec` is the path of its pod
+    spec for a workload (schemas/resources/workloads.yaml), else None. None: nothing to keep of this object."""
+
+    def __call__(self, resource: Any, pod_spec: JsonPath | None) -> Collected | None: ...
 
 
-class WorkspaceCheck(Protocol):
-    def __call__(self, documents: Sequence[WorkspaceDocument]) -> Iterator[Finding]: ...
+class Report(NamedTuple):
+    """A violation a workspace check found: on `record`, at its fact's place (else where its name is written)."""
+
+    record: ObjectRecord
+    detail: str
+    fact: Fact | None = None
 
 
-def workspace_checks() -> list[WorkspaceCheck]:
-    """Every `workspace_check` in gitops_tools/checks/, by module name."""
-    return [module.workspace_check for module in checks.modules() if callable(getattr(module, "workspace_check", None))]
+class Check(Protocol):
+    def __call__(self, workspace: Workspace) -> Iterator[Report]: ...
 
 
-def evaluate_workspace(found: Sequence[WorkspaceCheck], documents: Sequence[WorkspaceDocument]) -> list[Finding]:
-    """The findings of every workspace check; each names its file, so it joins that file's filter chain."""
-    return [finding for check in found for finding in check(documents)]
+@dataclass(frozen=True)
+class Placement:
+    """An object as a unit deploys it: namespace and name after the unit's kustomizations, and its scope, the
+    namespace it lives in; an object in no namespace is alone with its own unit's (`default` is never invented)."""
+
+    record: ObjectRecord
+    unit: Unit
+    id: ObjectId
+    scope: tuple[str, str]  # ("namespace", name) or ("unit", unit name); ("cluster", "") for cluster-scoped kinds
+
+
+class Workspace:
+    """Every object of a run, indexed; the units that deploy them."""
+
+    def __init__(self, records: Iterable[ObjectRecord], units: Sequence[Unit], cluster_scoped: frozenset[str]) -> None:
+        self.objects = tuple(records)
+        self.units = tuple(units)
+        self._cluster_scoped = cluster_scoped
+        self.by_id: dict[ObjectId, list[ObjectRecord]] = {}
+        self.by_kind: dict[str, list[ObjectRecord]] = {}
+        self.by_label: dict[tuple[str, str], list[ObjectRecord]] = {}
+        for record in self.objects:
+            self.by_id.setdefault(record.id, []).append(record)
+            self.by_kind.setdefault(record.id.kind, []).append(record)
+            for label in record.labels:
+                self.by_label.setdefault(label, []).append(record)
+
+    def cluster_scoped(self, object_id: ObjectId) -> bool:
+        key = f"{object_id.group}/{object_id.kind}" if object_id.group else object_id.kind
+        return key in self._cluster_scoped
+
+    @cached_property
+    def placements(self) -> tuple[tuple[Unit, tuple[Placement, ...]], ...]:
+        """Each unit with its objects in the order it applies them (file order, then document order). An object
+        of a file no unit holds (standard input without a name) is a unit of its own file."""
+        by_file: dict[str, list[ObjectRecord]] = {}
+        for record in self.objects:
+            by_file.setdefault(record.paths.file, []).append(record)
+        units = list(self.units)
+        held = {member.file for unit in units for member in unit.members}
+        units += [Unit(file, False, (Member(file),)) for file in by_file if file not in held]
+        return tuple((unit, tuple(self._place(record, unit, member) for member in unit.members
+                                  for record in by_file.get(member.file, ()))) for unit in units)
+
+    def _place(self, record: ObjectRecord, unit: Unit, member: Member) -> Placement:
+        written = record.id
+        name = member.prefix + written.name + member.suffix
+        if self.cluster_scoped(written):
+            return Placement(record, unit, ObjectId(written.group, written.kind, None, name), ("cluster", ""))
+        namespace = member.namespace or written.namespace
+        scope = ("namespace", namespace) if namespace is not None else ("unit", unit.name)
+        return Placement(record, unit, ObjectId(written.group, written.kind, namespace, name), scope)
+
+
+def collectors(engine: Engine) -> dict[str, Collector]:
+    """The `collect` steps of the workspace checks the run's active policies name."""
+    found = checks.workspace_modules()
+    return {name: cast(Collector, found[name].collect) for name in engine.workspace_checks
+            if callable(getattr(found[name], "collect", None))}
+
+
+def evaluate(engine: Engine, workspace: Workspace) -> dict[str, list[Finding]]:
+    """The findings of the active workspace checks, by the display path of the file each is in: each joins its
+    file's filter chain."""
+    found: dict[str, list[Finding]] = {}
+    modules = checks.workspace_modules()
+    for name in engine.workspace_checks:
+        check = cast(Check, modules[name].workspace_check)
+        policies = [policy for policy in engine.policies.values() if policy.check == name]
+        for report in check(workspace):
+            for policy in policies:
+                found.setdefault(report.record.paths.display, []).extend(_findings(engine, policy.id, report))
+    return found
+
+
+def _findings(engine: Engine, policy_id: str, report: Report) -> Iterator[Finding]:
+    record, detail, fact = report
+    if fact is None:
+        where: JsonPath = ("metadata", "name")
+        value: Any = str(record.id)
+        pointer, span = f"{record.pointer}/metadata/name", record.span
+    else:
+        where, value, pointer, span = fact.where, fact.value, fact.pointer, fact.span
+    content = Content(record.paths.file, record.identity, where, value)
+    place = Place(record.paths, record.document, pointer)
+    yield from engine.finding(policy_id, detail, Location(record.paths.display, *span), content, place, detail)
+
+
+def load_cluster_scoped() -> frozenset[str]:
+    """The cluster-scoped kinds (schemas/resources/cluster_scoped.yaml), as `group/Kind` or `Kind` for core."""
+    import yaml
+
+    from gitops_tools.resources import schema_path
+
+    raw = yaml.load(schema_path("resources", "cluster_scoped.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
+    return frozenset(str(entry) for entry in raw)

@@ -1,0 +1,61 @@
+"""Part of the per-file phase: each classified Kubernetes object as the compact record the workspace indexes (its
+identity, labels, place and the facts the run's workspace checks collect). The document tree is not kept: records
+are small and picklable, so a process pool can send them back and a 10,000-file run holds only them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from gitops_tools.engine import Classified
+from gitops_tools.fingerprint import document_identity, stable_path
+from gitops_tools.model import Fact, FilePaths, JsonPath, ObjectId, ObjectRecord, json_pointer
+from gitops_tools.pipeline.workspace import Collector
+from gitops_tools.targets import Workloads
+
+NAME: JsonPath = ("metadata", "name")
+
+
+def records(found: Sequence[Classified], paths: FilePaths, workloads: Workloads,
+            collectors: Mapping[str, Collector]) -> Iterator[ObjectRecord]:
+    """A record for each object with a kind and a name (one without either has no identity to compare)."""
+    for classified in found:
+        object_id = identify(classified)
+        if object_id is not None:
+            yield _record(classified, object_id, paths, workloads, collectors)
+
+
+def identify(classified: Classified) -> ObjectId | None:
+    resource, rtype = classified.resource, classified.rtype
+    metadata = resource.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    if rtype.kind is None or rtype.config or not isinstance(name, str) or not name:
+        return None
+    return ObjectId(rtype.group or "", rtype.kind, namespace if isinstance(namespace, str) and namespace else None,
+                    name)
+
+
+def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workloads: Workloads,
+            collectors: Mapping[str, Collector]) -> ObjectRecord:
+    document, prefix, resource = classified.document, classified.prefix, classified.resource
+    pod_spec = workloads.pod_spec_path(classified.rtype)
+    facts = []
+    for check, collect in collectors.items():
+        kept = collect(resource, pod_spec)
+        if kept is not None:
+            where, value = kept
+            path = (*prefix, *where)
+            facts.append(Fact(check, value, stable_path(document.data, path), json_pointer(path),
+                              document.locate(path)))
+    return ObjectRecord(object_id, _labels(resource), paths, document.index, json_pointer(prefix),
+                        document.locate((*prefix, *NAME)), document_identity(resource, document.index), tuple(facts))
+
+
+def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    metadata = resource.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if not isinstance(labels, dict):
+        return ()
+    return tuple(sorted((key, value) for key, value in labels.items() if isinstance(key, str)
+                        and isinstance(value, str)))
