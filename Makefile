@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test check fuzz lint bench docs clean
 
-$(STAMP): pyproject.toml
+# gitops_tools/__init__.py holds the version the installed metadata carries (SARIF names the tool by it).
+$(STAMP): pyproject.toml gitops_tools/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
