@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from gitops_tools.config import Config, find_config, load_config
 from gitops_tools.display import printable
 from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from gitops_tools.lint import Progress
-from gitops_tools.model import Catalogue, Policy, Severity
+from gitops_tools.model import Catalogue, LintResult, Policy, Severity
+
+if TYPE_CHECKING:
+    from gitops_tools.reporters import Format, Style
 
 PROGRESS_MIN_FILES = 200
 
@@ -77,8 +81,9 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     from gitops_tools.aliases import alias_map, current_config, current_patterns
     from gitops_tools.lint import LintOptions, lint
     from gitops_tools.parameters import configure
-    from gitops_tools.reporters import Style, get_reporter
+    from gitops_tools.reporters import Style, get_format
 
+    output = get_format(args.format)  # imported now: its declarations shape the run (tool_links)
     config, catalogue = _policies(_config(args), args)
     loaded = catalogue.profiled
     config = current_config(config, loaded)  # entries under a renamed policy's former id apply to it
@@ -94,6 +99,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         diff_lines=args.diff_lines,
         baseline=args.baseline,
         stdin_filename=args.stdin_filename,
+        tool_links=output.tool_links,
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):
@@ -113,17 +119,32 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         out.write(f"Baseline of {len(result.findings)} finding(s) written to {printable(str(args.write_baseline))}.\n")
         return EXIT_CLEAN
     color = args.color == "always" or (args.color == "auto" and out.isatty())
-    environment = dict(os.environ)
     if args.output is None:
-        get_reporter(args.format)(result, out, Style(color=color, environment=environment))
+        write_report(output, result, out, Style(color=color), os.environ)
     else:
         from gitops_tools.fileio import write_atomically
         from gitops_tools.reporters.text import summary
 
-        style = Style(environment=environment)
-        write_atomically(args.output, lambda stream: get_reporter(args.format)(result, stream, style))
+        write_atomically(args.output, lambda stream: write_report(output, result, stream, Style(), os.environ))
         out.write(f"{summary(result)}\nReport ({args.format}) written to {printable(str(args.output))}.\n")
     return EXIT_FINDINGS if result.failed else EXIT_CLEAN
+
+
+def write_report(output: Format, result: LintResult, stream: TextIO, style: Style,
+                 environment: Mapping[str, str]) -> None:
+    """The format's report to `stream`, then each of its attachments appended to the file its environment variable
+    names (GitHub's job summary): the reporter only computes text, where it goes is decided here. A file that cannot
+    be appended to is a line in the report, in the format's words, never a failed run."""
+    output.report(result, stream, style)
+    for attachment in output.attachments:
+        path = environment.get(attachment.variable)
+        if not path:
+            continue
+        try:
+            with Path(path).open("a", encoding="utf-8") as handle:
+                handle.write(attachment.render(result))
+        except OSError as err:
+            stream.write(attachment.unwritable(path, str(err.strerror or err)) + "\n")
 
 
 def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> None:

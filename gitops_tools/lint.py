@@ -81,13 +81,15 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         outcomes = _with_workspace_findings(engine, run, config, outcomes)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
-    found = list(_config_findings(engine, config, policies, run.root))
+    # The config's own findings are one file's: identical ones (two expired entries alike) get distinct fingerprints.
+    found = filters.unique_fingerprints(list(_config_findings(engine, config, policies, run.root)))
     for outcome in outcomes:
         with collector.paused():  # a file's findings and suppressions hold no cycles either
             found.extend(filters.file_findings(outcome, chain))
     findings, fixed = filters.run_findings(found, {source.file for source in run.sources}, chain)
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
-    return result.build(run, engine, sum(outcome.documents for outcome in outcomes), findings, fixed, fail_on)
+    return result.build(run, engine, sum(outcome.documents for outcome in outcomes), findings, fixed, fail_on,
+                        options.tool_links)
 
 
 def _with_workspace_findings(engine: Engine, run: Plan, config: Config,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,7 @@ from gitops_tools.lint import LintOptions, lint
 from gitops_tools.model import LintResult, json_pointer
 from gitops_tools.pipeline import filters
 from gitops_tools.policies import load_policies
-from gitops_tools.reporters import Style, get_reporter, sarif
-from gitops_tools.reporters._about import about
+from gitops_tools.reporters import Style, available_formats, get_reporter
 
 POLICIES = load_policies()
 LATEST = """apiVersion: v1
@@ -96,23 +97,113 @@ def test_workspace_checks_are_found_by_listing_their_folder() -> None:
     assert not set(workspace_modules()) & set(document_checks())
 
 
-@pytest.mark.parametrize("name", ["sarif", "gitlab", "github", "json", "junit", "text"])
-def test_reporters_never_touch_the_filesystem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    (tmp_path / "pod.yaml").write_text(LATEST)
-    result = run(tmp_path)
-    expected = io.StringIO()
-    get_reporter(name)(result, expected, Style())
+# Runs in a fresh interpreter inside a real git repository: lints it into a rich result (a changed file, a syntax
+# error, a skipped Helm template, an expired config entry, the tool's links; then standard input, a file outside the
+# repository and a baseline count added), imports every format found by listing, then arms a guard and runs each
+# reporter, and each attachment of its format, on that result. The guard is an audit hook (open, listdir, scandir,
+# every os.* and shutil.* event, subprocesses) plus wrappers of what has no audit event (os.stat, os.lstat, os.getcwd,
+# os.access, os.readlink and the environment, which pathlib and os.path go through too); it records every access.
+PURITY_PROBE = r"""
+import io, json, os, sys
+from collections.abc import MutableMapping
+from dataclasses import replace
+from pathlib import Path
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a reporter touched the filesystem")
+from gitops_tools.config import find_config, load_config
+from gitops_tools.lint import LintOptions, lint
+from gitops_tools.model import Finding, Location, Severity
+from gitops_tools.policies import load_policies
+from gitops_tools.reporters import Style, available_formats, get_format
 
-    reporter, stream = get_reporter(name), io.StringIO()
-    package = about()  # SARIF names the tool from the installed package's metadata: the one read left, not ours
-    monkeypatch.setattr(sarif, "about", lambda: package)
-    with monkeypatch.context() as patched:  # undone before pytest itself needs the filesystem again
-        for attribute in ("cwd", "exists", "resolve", "absolute", "stat", "lstat", "is_dir", "is_file", "open"):
-            patched.setattr(Path, attribute, refuse)
-        patched.setattr(os, "getcwd", refuse)
-        patched.setattr(os.path, "realpath", refuse)
-        reporter(result, stream, Style())
-    assert stream.getvalue() == expected.getvalue() and "pod.yaml" in stream.getvalue()
+config = load_config(find_config(Path.cwd()), Path.cwd())
+options = LintOptions(changed_since="HEAD", tool_links=True)
+result = lint(["."], config, load_policies(), options)
+extra = [Finding("yaml-syntax", Severity.ERROR, "piped", Location("<stdin>", 2, 3), "f" * 32),
+         Finding("yaml-syntax", Severity.WARNING, "outside", Location("../elsewhere.yaml", 1, 1), "e" * 32)]
+result = replace(result, findings=result.findings + extra, fixed=3)
+formats = [get_format(name) for name in available_formats()]
+
+armed, touched = False, []
+
+def note(what):
+    if armed:
+        touched.append(what)
+        raise RuntimeError(f"a reporter touched the outside world: {what}")
+
+def hook(event, args):
+    if event == "open" or event.startswith(("os.", "shutil.", "subprocess.", "glob.", "pathlib.", "socket.")):
+        note(f"{event} {args[0] if args else ''}")
+
+def guarded(name, real):
+    def call(*args, **kwargs):
+        note(f"os.{name} {args[0] if args else ''}")
+        return real(*args, **kwargs)
+    return call
+
+class Environ(MutableMapping):
+    def __init__(self, real): self.real = real
+    def __getitem__(self, key): note(f"os.environ[{key!r}]"); return self.real[key]
+    def __setitem__(self, key, value): note(f"os.environ[{key!r}] ="); self.real[key] = value
+    def __delitem__(self, key): note(f"del os.environ[{key!r}]"); del self.real[key]
+    def __iter__(self): note("iter(os.environ)"); return iter(self.real)
+    def __len__(self): note("len(os.environ)"); return len(self.real)
+
+for name in ("stat", "lstat", "getcwd", "getcwdb", "access", "readlink"):
+    setattr(os, name, guarded(name, getattr(os, name)))
+os.environ = Environ(os.environ)
+sys.addaudithook(hook)
+
+def attempt(action):
+    try:
+        action()
+    except RuntimeError:
+        pass
+
+armed = True
+for probe in (lambda: Path("pod.yaml").exists(), lambda: open("pod.yaml").close(), lambda: os.environ.get("HOME"),
+              Path.cwd, lambda: Path("x").resolve(), lambda: os.listdir(".")):
+    attempt(probe)
+probed, touched = touched, []
+reports = {}
+for output in formats:
+    stream = io.StringIO()
+    attempt(lambda: output.report(result, stream, Style(color=True)))
+    texts = [stream.getvalue()]
+    for attachment in output.attachments:
+        texts += [attachment.render(result), attachment.unwritable("summary.md", "Permission denied")]
+    reports[output.name] = {"touched": touched, "texts": texts}
+    touched = []
+armed = False
+print(json.dumps({"probed": probed, "reports": reports, "findings": len(result.findings),
+                  "changed": sorted(result.changed_lines or {}), "skipped": sorted(result.skipped)}))
+"""
+CHART_TEMPLATE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+
+
+def test_every_reporter_is_a_pure_function_of_the_result(tmp_path: Path) -> None:
+    """No mock of a reporter: each one, found by listing, runs for real under a guard that records any file, folder,
+    working-directory or environment access (the guard is checked to catch each kind first)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com", "GITHUB_STEP_SUMMARY": "sum.md"}
+    committed = {"deploy/pod.yaml": LATEST,
+                 ".gitops-tools.yaml": "exclude:\n  - {path: 'old/*', expires: 2001-01-01}\n"}
+    added = {"deploy/pod.yaml": LATEST.replace("name: web\n", "name: web\n  labels: {a: b}\n"), "bad.yaml": "a: [\n",
+             "chart/Chart.yaml": "name: c\nversion: 1.0.0\n", "chart/templates/cm.yaml": CHART_TEMPLATE}
+    for files in (committed, added):
+        for name, text in files.items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        for argv in (["init", "-q"], ["add", "--all"], ["commit", "-q", "-m", "base"]) if files is committed else ():
+            subprocess.run(["git", *argv], cwd=tmp_path, env=env, check=True)
+    done = subprocess.run([sys.executable, "-c", PURITY_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert len(run["probed"]) == 6, run["probed"]  # the guard catches each kind of access it watches
+    assert run["findings"] >= 5 and {"bad.yaml", "deploy/pod.yaml"} <= set(run["changed"]) and run["skipped"], run
+    assert sorted(run["reports"]) == available_formats()
+    for name, report in run["reports"].items():
+        assert report["touched"] == [], f"the {name} reporter is not pure"
+        text = "".join(report["texts"])
+        assert "deploy/pod.yaml" in text and "bad.yaml" in text, name
+    assert len(run["reports"]["github"]["texts"]) == 3  # the report, the job summary, the line when it is unwritable

@@ -12,7 +12,6 @@ import re
 import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,12 @@ from conftest import CONSOLE_SCRIPT, CliRun, FileWriter
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
+from gitops_tools.commands import write_report
+from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Location, Policy, Severity, Targets
-from gitops_tools.reporters import Style, available_formats, get_reporter
+from gitops_tools.pipeline import result as result_phase
+from gitops_tools.reporters import Style, available_formats, get_format, get_reporter
 
 RESULT = LintResult(
     findings=[
@@ -45,9 +47,9 @@ RESULT = LintResult(
 EMPTY = LintResult(files=1, documents=1, policies=1)
 
 
-def render(name: str, result: LintResult, color: bool = False, environment: Mapping[str, str] | None = None) -> str:
+def render(name: str, result: LintResult, color: bool = False) -> str:
     stream = io.StringIO()
-    get_reporter(name)(result, stream, Style(color=color, environment=environment or {}))
+    get_reporter(name)(result, stream, Style(color=color))
     return stream.getvalue()
 
 
@@ -293,9 +295,11 @@ LINTED = ["deploy/web.yaml", "kustomization.yaml", "values.yaml", "worker.json"]
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LintResult:
-    """RESULT with its rules and linted files, run from the root of a repository at tmp_path."""
+    """RESULT with its rules and linted files, run from the root of a repository at tmp_path; the tool as the result
+    phase describes it for a format with TOOL_LINKS (from the installed package's metadata)."""
     monkeypatch.chdir(tmp_path)
-    return replace(RESULT, rules=RULES, root=tmp_path, cwd=tmp_path, paths=LINTED, files=len(LINTED))
+    return replace(RESULT, rules=RULES, root=tmp_path, cwd=tmp_path, paths=LINTED, files=len(LINTED),
+                   tool=result_phase.tool(links=True))
 
 
 def golden(name: str, root: Path) -> str:
@@ -396,11 +400,12 @@ def test_sarif_tool_links_follow_the_metadata_of_a_fork(repo: LintResult, monkey
     fork["Project-URL"] = "homepage, https://git.example.org/platform/gitops-tools"
     fork["Project-URL"] = "Rules, https://docs.example.org/gitops-tools/rules.html"
     monkeypatch.setattr(importlib.metadata, "metadata", lambda name: fork)
-    driver = valid_sarif(render("sarif", repo))["runs"][0]["tool"]["driver"]
+    forked = replace(repo, tool=result_phase.tool(links=True))  # the result phase reads the metadata, once
+    driver = valid_sarif(render("sarif", forked))["runs"][0]["tool"]["driver"]
     assert (driver["version"], driver["informationUri"]) == ("9.8.7", "https://git.example.org/platform/gitops-tools")
     rules = "https://docs.example.org/gitops-tools/rules.html"
     assert driver["rules"][1]["helpUri"] == f"{rules}#{driver['rules'][1]['id']}"
-    assert "example/gitops-tools" not in render("sarif", repo)
+    assert "example/gitops-tools" not in render("sarif", forked)
 
 
 def test_sarif_without_package_metadata_leaves_the_links_out(repo: LintResult, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -408,10 +413,23 @@ def test_sarif_without_package_metadata_leaves_the_links_out(repo: LintResult, m
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "metadata", missing)
-    driver = valid_sarif(render("sarif", repo))["runs"][0]["tool"]["driver"]
+    bare = replace(repo, tool=result_phase.tool(links=True))
+    driver = valid_sarif(render("sarif", bare))["runs"][0]["tool"]["driver"]
     assert (driver["version"], "informationUri" in driver) == (__version__, False)
     assert not any("helpUri" in rule for rule in driver["rules"])
     assert driver["rules"][0]["help"]["text"] == "See `gitops-tools explain container-image-pull-policy-always`"
+
+
+def test_only_a_format_with_tool_links_has_the_run_read_the_package_metadata(run_cli: CliRun,
+                                                                             write_files: FileWriter) -> None:
+    """Reading the metadata costs about 16 ms: sarif asks for it (TOOL_LINKS), the others do not and get none."""
+    assert [name for name in available_formats() if get_format(name).tool_links] == ["sarif"]
+    assert result_phase.tool(links=False) == replace(result_phase.tool(links=True), homepage=None, rules=None,
+                                                     version=__version__)
+    write_files({"pod.yaml": POD})
+    _, out, _ = run_cli("lint", "--format", "sarif", "--select", SELECT, ".")
+    urls = project_urls(importlib.metadata.metadata("gitops-tools"))
+    assert valid_sarif(out)["runs"][0]["tool"]["driver"]["informationUri"] == urls["Homepage"]
 
 
 # Tags and security-severity come from each policy's category (schemas/resources/categories.yaml).
@@ -541,14 +559,39 @@ Found 4 findings: 2 errors, 1 warning, 1 info (4 files, 4 documents, 52 policies
 """
 
 
+def report_in(environment: dict[str, str], result: LintResult, name: str = "github") -> str:
+    """What the CLI writes for `result` where `environment` holds these variables: the report, and the format's
+    attachments appended to the files the variables name."""
+    stream = io.StringIO()
+    write_report(get_format(name), result, stream, Style(), environment)
+    return stream.getvalue()
+
+
 def test_github_appends_a_markdown_step_summary(repo: LintResult, tmp_path: Path) -> None:
     summary_file = tmp_path / "step-summary.md"
     summary_file.write_text("# An earlier step\n", encoding="utf-8")
     environment = {"GITHUB_STEP_SUMMARY": str(summary_file)}
-    out = render("github", repo, environment=environment)
-    assert out == render("github", repo), "the annotations do not change"
-    render("github", repo, environment=environment)
+    out = report_in(environment, repo)
+    assert out == render("github", repo) == report_in({}, repo), "the annotations do not change"
+    report_in(environment, repo)
     assert summary_file.read_text(encoding="utf-8") == "# An earlier step\n" + STEP_SUMMARY * 2
+    assert report_in({"GITHUB_STEP_SUMMARY": ""}, repo) == out and report_in(environment, repo, "text") == render(
+        "text", repo)  # an empty variable names no file; a format without attachments appends nothing
+    assert summary_file.read_text(encoding="utf-8") == "# An earlier step\n" + STEP_SUMMARY * 2
+
+
+def test_github_step_summary_end_to_end(run_cli: CliRun, write_files: FileWriter, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI appends the summary where GITHUB_STEP_SUMMARY says, with --output too."""
+    write_files({"pod.yaml": POD})
+    summary_file = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
+    code, out, _ = run_cli("lint", "--format", "github", "--select", SELECT, ".")
+    assert code == 1 and out.startswith("::error file=pod.yaml,line=7,")
+    code, _, _ = run_cli("lint", "--format", "github", "--output", "report.txt", "--select", SELECT, ".")
+    assert code == 1 and Path("report.txt").read_text(encoding="utf-8") == out
+    summary = summary_file.read_text(encoding="utf-8")
+    assert summary.count("## gitops-tools\n") == 2 and "| error | 2 |" in summary
 
 
 def test_github_step_summary_escapes_cells_and_caps_the_table(repo: LintResult, tmp_path: Path) -> None:
@@ -556,8 +599,8 @@ def test_github_step_summary_escapes_cells_and_caps_the_table(repo: LintResult, 
     odd = Finding("yaml-syntax", Severity.ERROR, "a | b <script>&\nnext", Location("<stdin>", 1, 2))
     many = [Finding("yaml-syntax", Severity.WARNING, "bad", Location(f"f{n:03d}.yaml")) for n in range(204)]
     changed = {"f203.yaml": ((1, 1),)}
-    render("github", replace(repo, findings=[odd, *many], changed_lines=changed, fixed=3),
-           environment={"GITHUB_STEP_SUMMARY": str(summary_file)})
+    report_in({"GITHUB_STEP_SUMMARY": str(summary_file)},
+              replace(repo, findings=[odd, *many], changed_lines=changed, fixed=3))
     lines = summary_file.read_text(encoding="utf-8").splitlines()
     rows = [line for line in lines if line.startswith(("| error |", "| warning |"))][2:]
     assert len(rows) == 200
@@ -568,21 +611,39 @@ def test_github_step_summary_escapes_cells_and_caps_the_table(repo: LintResult, 
 
 
 def test_github_reports_an_unwritable_step_summary_as_a_warning(repo: LintResult, tmp_path: Path) -> None:
-    out = render("github", repo, environment={"GITHUB_STEP_SUMMARY": str(tmp_path)})  # a folder
+    out = report_in({"GITHUB_STEP_SUMMARY": str(tmp_path)}, repo)  # a folder
     assert out.splitlines()[-1].startswith(f"::warning title=gitops-tools::cannot append the job summary to {tmp_path}")
+    assert out.splitlines()[:-1] == render("github", repo).splitlines()
 
 
 # --- gitlab ---
 
-def test_gitlab_fingerprints_are_unique(repo: LintResult) -> None:
-    same = "0123456789abcdef0123456789abcdef"
-    findings = [Finding("yaml-syntax", Severity.ERROR, "bad", Location("a.yaml", line), fingerprint)
-                for line, fingerprint in [(1, same), (2, same), (3, same), (4, ""), (5, "")]]
-    issues = json.loads(render("gitlab", replace(repo, findings=findings)))
-    fingerprints = [issue["fingerprint"] for issue in issues]
-    assert len(set(fingerprints)) == 5 and fingerprints[0] == same
-    assert all(re.fullmatch("[0-9a-f]{32}", fingerprint) for fingerprint in fingerprints)
-    assert json.loads(render("gitlab", replace(repo, findings=findings))) == issues
+def test_gitlab_fingerprints_are_the_findings(repo: LintResult) -> None:
+    """The filter chain makes fingerprints unique (pipeline/filters.py); Code Quality gets them as they are."""
+    issues = json.loads(render("gitlab", repo))
+    assert [issue["fingerprint"] for issue in issues] == [finding.fingerprint for finding in repo.findings]
+
+
+TWICE = ("apiVersion: v1\nkind: Pod\nmetadata: {generateName: job-}\nspec:\n"
+         "  containers: [{name: a, image: 'a:latest'}]\n")
+
+
+def test_identical_findings_reach_gitlab_with_unique_fingerprints(run_cli: CliRun, write_files: FileWriter) -> None:
+    """The same unnamed resource twice in a file, and two identical expired config entries: each pair of identical
+    findings leaves the filter chain with two fingerprints, the first one the content's own."""
+    write_files({"twice.yaml": TWICE + "---\n" + TWICE,
+                 ".gitops-tools.yaml": "exclude:\n  - {path: 'old/*', expires: 2001-01-01}\n"
+                                       "  - {path: 'old/*', expires: 2001-01-01}\n"})
+    argv = ["--select", "container-image-tag-not-latest", "."]
+    code, out, _ = run_cli("lint", "--format", "gitlab", *argv)
+    issues = [(issue["location"]["path"], issue["check_name"], issue["fingerprint"]) for issue in json.loads(out)]
+    assert code == 1 and [issue[:2] for issue in issues] == [(".gitops-tools.yaml", "exemption-expired")] * 2 + [
+        ("twice.yaml", "container-image-tag-not-latest")] * 2
+    fingerprints = [issue[2] for issue in issues]
+    assert len(set(fingerprints)) == 4 and all(re.fullmatch("[0-9a-f]{32}", fp) for fp in fingerprints)
+    _, out, _ = run_cli("lint", "--format", "json", *argv)
+    assert [finding["fingerprint"] for finding in json.loads(out)["findings"]] == fingerprints
+    assert fingerprints[3] == repeat_fingerprint(fingerprints[2], 2)
 
 
 @pytest.mark.parametrize(("severity", "gitlab"), [(Severity.ERROR, "critical"), (Severity.WARNING, "major"),
@@ -664,6 +725,9 @@ def test_sarif_end_to_end_validates(run_cli: CliRun, write_files: FileWriter) ->
         ("container-not-privileged", "error", "pod.yaml", 8),
     ]
     assert run["results"][0]["partialFingerprints"] == {"gitopsTools/v1": "95a2cb49ae27059894e574ba974f849c"}
+    assert run["results"][0]["properties"] == {  # what a fixer needs, as the json format has it
+        "document": 0, "pointer": "/spec/containers/0/image",
+        "detail": '{"pattern":"^(?:.*/)?[^/:@]+:latest$"} is not allowed for "app:latest"'}
 
 
 def test_ci_formats_from_a_subfolder_name_files_from_the_config_root(run_cli: CliRun, write_files: FileWriter,

@@ -7,7 +7,7 @@ Per file, in this order:
   3. config excludes        (a policy's `exclude` globs in .gitops-tools.yaml)
   4. --diff-lines           (only findings on lines changed since --changed-since; a file that could not be checked
                              at all is reported wherever its problem is)
-Then over the whole run, with the config's own findings:
+Then over the whole run, with the config's own findings (whose identical ones also get distinct fingerprints):
   5. severity threshold     (also drops exact duplicates, and sorts)
   6. baseline               (only findings not recorded in it; counts the fixed)
 """
@@ -113,7 +113,9 @@ def run_findings(findings: list[Finding], linted: set[str], chain: Chain) -> tup
 
 def unique_fingerprints(findings: list[Finding]) -> list[Finding]:
     """Identical findings (the same unnamed resource twice in a file) get distinct fingerprints by their order:
-    code scanning and Code Quality merge findings that share one, and a baseline still counts them one by one."""
+    code scanning and Code Quality merge findings that share one, and a baseline still counts them one by one.
+    Fingerprints hash the file, so findings of one file made unique here are unique in the run: reporters rely on it
+    and de-duplicate nothing."""
     seen: Counter[str] = Counter()
     unique = []
     for finding in sorted(findings, key=Finding.sort_key):

@@ -19,3 +19,4 @@ class LintOptions:
     diff_lines: bool = False  # ... and keep only findings on added or modified lines
     baseline: Path | None = None  # report only findings not in this baseline
     stdin_filename: str | None = None  # the file '-' (stdin) stands for: linted and reported as that file
+    tool_links: bool = False  # the result names the tool's links from the installed metadata (the format asks)

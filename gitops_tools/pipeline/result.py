@@ -5,15 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_tools.engine import Engine
-from gitops_tools.model import Finding, LintResult, Severity
+from gitops_tools.model import Finding, LintResult, Severity, ToolInfo
 from gitops_tools.pipeline.discover import Plan
 
 
 def build(plan: Plan, engine: Engine, documents: int, findings: list[Finding], fixed: int | None,
-          fail_on: Severity) -> LintResult:
+          fail_on: Severity, tool_links: bool = False) -> LintResult:
+    """`tool_links`: the format links to the tool's pages, so the installed package's metadata is read for them."""
     return LintResult(
         findings=findings, files=len(plan.sources), documents=documents,
         policies=sum(1 for p in engine.policies.values() if p.targets.scope != "file"), fail_on=fail_on,
         rules=dict(engine.policies), root=plan.root, cwd=Path.cwd(), changed_lines=plan.changed, fixed=fixed,
         paths=[source.display for source in plan.sources], skipped=plan.skipped, charts=plan.charts,
+        tool=tool(tool_links),
     )
+
+
+def tool(links: bool) -> ToolInfo:
+    """The tool's name and version; with `links`, as its installed metadata describes it, links included."""
+    if not links:
+        return ToolInfo()
+    from gitops_tools.about import installed_tool
+
+    return installed_tool()

@@ -4,18 +4,17 @@
 
 (`::warning` for warnings, `::notice` for info). Files are relative to the repository root, as GitHub matches them.
 GitHub annotates at most 10 errors, 10 warnings and 10 notices per step, so findings on lines the change touched
-(`--changed-since`) come first; the log still lists every one. When GITHUB_STEP_SUMMARY names a file, a markdown
-summary is appended to it: counts by severity and a table of the first 200 findings.
+(`--changed-since`) come first; the log still lists every one. When GITHUB_STEP_SUMMARY names a file, the caller
+appends this format's attachment to it, a markdown summary: counts by severity and a table of the first 200 findings.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import TextIO
 
 from gitops_tools.model import Finding, LintResult, Severity
-from gitops_tools.reporters import Style
+from gitops_tools.reporters import Attachment, Style
 from gitops_tools.reporters._repopath import STDIN, finding_repo_path
 from gitops_tools.reporters.text import summary
 
@@ -33,14 +32,6 @@ def report(result: LintResult, stream: TextIO, style: Style) -> None:
     if any(count > ANNOTATIONS_SHOWN for count in counts.values()):
         stream.write(f"GitHub annotates the first {ANNOTATIONS_SHOWN} errors, warnings and notices of a step; "
                      f"the log above lists all {len(findings)} findings.\n")
-    summary_file = style.environment.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        try:
-            with Path(summary_file).open("a", encoding="utf-8") as handle:
-                handle.write(step_summary(result, findings))
-        except OSError as err:
-            reason = escape_data(f"cannot append the job summary to {summary_file}: {err.strerror or err}")
-            stream.write(f"::warning title=gitops-tools::{reason}\n")
 
 
 def prioritised(result: LintResult) -> list[Finding]:
@@ -74,7 +65,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def step_summary(result: LintResult, findings: list[Finding]) -> str:
+def step_summary(result: LintResult) -> str:
+    """The job summary's markdown: counts by severity, then the findings in annotation order, capped."""
+    findings = prioritised(result)
     counts = Counter(finding.severity for finding in findings)
     lines = ["## gitops-tools", "", summary(result), "", "| severity | findings |", "| --- | ---: |"]
     lines += [f"| {severity} | {counts[severity]} |" for severity in sorted(Severity, reverse=True)]
@@ -95,3 +88,11 @@ def _cell(text: str) -> str:
     """Table-cell text: no HTML from file content, `|` escaped, line breaks kept as <br>."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def unwritable_summary(path: str, reason: str) -> str:
+    """The warning the log shows when the job summary cannot be appended to."""
+    return f"::warning title=gitops-tools::{escape_data(f'cannot append the job summary to {path}: {reason}')}"
+
+
+ATTACHMENTS = (Attachment("GITHUB_STEP_SUMMARY", step_summary, unwritable_summary),)

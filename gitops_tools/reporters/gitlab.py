@@ -5,14 +5,13 @@
       "severity": "critical"}, ...]
 
 Paths are relative to the repository root, as GitLab matches them to the merge request diff. GitLab tells new from
-resolved issues by fingerprint and requires each to be unique: the finding's content fingerprint is used, and a
-second finding with the same one (the same offending content twice) gets a fingerprint derived from it and its
-occurrence number. The output is deterministic: findings in their usual order.
+resolved issues by fingerprint and requires each to be unique: the finding's content fingerprint is used as it is,
+since the filter chain already gave identical findings distinct ones (pipeline/filters.py, unique_fingerprints).
+The output is deterministic: findings in their usual order.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, TextIO
 
@@ -28,44 +27,18 @@ SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.IN
 
 
 def report(result: LintResult, stream: TextIO, style: Style) -> None:
-    fingerprints = unique_fingerprints(result.findings)
-    issues = [issue(finding, fingerprint, result) for finding, fingerprint in zip(result.findings, fingerprints,
-                                                                                   strict=True)]
-    json.dump(issues, stream, indent=2)
+    json.dump([issue(finding, result) for finding in result.findings], stream, indent=2)
     stream.write("\n")
 
 
-def issue(finding: Finding, fingerprint: str, result: LintResult) -> dict[str, Any]:
+def issue(finding: Finding, result: LintResult) -> dict[str, Any]:
     loc = finding.location
     return {
         "check_name": finding.policy_id,
         "description": f"[{finding.policy_id}] {finding.message}",
-        "fingerprint": fingerprint,
+        "fingerprint": finding.fingerprint,
         "severity": SEVERITIES[finding.severity],
         "location": {"path": finding_repo_path(result, finding) or loc.path,
                      "lines": {"begin": loc.line, "end": max(loc.end_line, loc.line)}},
     }
 
-
-def unique_fingerprints(findings: list[Finding]) -> list[str]:
-    """Each finding's fingerprint, made unique: a repeat (or a finding without one) gets a derived MD5."""
-    used: set[str] = set()
-    unique = []
-    for finding in findings:
-        base = finding.fingerprint or _identity(finding)
-        candidate, occurrence = base, 1
-        while candidate in used:
-            occurrence += 1
-            candidate = _md5(f"{base}:{occurrence}")
-        used.add(candidate)
-        unique.append(candidate)
-    return unique
-
-
-def _identity(finding: Finding) -> str:
-    loc = finding.location
-    return _md5("\0".join([finding.policy_id, loc.path, str(loc.line), str(loc.col), finding.message]))
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()

@@ -22,7 +22,6 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from gitops_tools import __version__
 from gitops_tools.discovery import helm_template_command
 from gitops_tools.model import Finding, LintResult, Severity
 from gitops_tools.reporters import Style
@@ -58,7 +57,7 @@ def report(result: LintResult, stream: TextIO, style: Style) -> None:
     counts = Counter(str(f.severity) for f in result.findings)
     document = {
         "version": 1,
-        "tool": {"name": "gitops-tools", "version": __version__},
+        "tool": {"name": result.tool.name, "version": result.tool.version},
         "summary": {
             "files": result.files,
             "documents": result.documents,

@@ -1,15 +1,18 @@
 """SARIF 2.1.0, the static-analysis log GitHub code scanning and other SARIF viewers read.
 
 One run. `tool.driver` names the tool by the installed package's metadata (version, `[project.urls]` Homepage, and
-Rules for each rule's help link). `tool.driver.rules` describes every active policy (title, docs, fix, default
-level), so a viewer can explain a rule that found nothing this time; each result points at its rule by id and index.
+Rules for each rule's help link), which the result carries (`result.tool`) because this format sets TOOL_LINKS.
+`tool.driver.rules` describes every active policy (title, docs, fix, default level), so a viewer can explain a rule
+that found nothing this time; each result points at its rule by id and index.
 A rule's `properties.tags` are its category and domain (e.g. `security`, `kubernetes`); a rule whose category is
 about security also gets the `security-severity` score its category gives its severity, by which GitHub code
 scanning ranks security alerts (critical, high, medium, low). A policy pack's rule names its pack
 (`properties.pack`: name and version) and has no `helpUri` (the catalogue holds the built-in rules only). File paths
 are relative to the repository root under the `%SRCROOT%` base id, which `originalUriBaseIds` declares, so code
 scanning attaches alerts to the right files whatever folder the linter ran from. Each result carries the finding's
-content fingerprint as `partialFingerprints["gitopsTools/v1"]`: an alert follows its finding when lines shift.
+content fingerprint as `partialFingerprints["gitopsTools/v1"]`: an alert follows its finding when lines shift. What
+a fixer needs besides the region is in the result's `properties`: `document` (0-based index in the file), `pointer`
+(RFC 6901, in that document) and `detail` (the validator's own words), each when the finding has it.
 Regions are 1-based; `endColumn` is the column after the last character, as SARIF counts it; columns count Unicode
 code points. The output is deterministic: rules by id, results in finding order, no timestamps.
 """
@@ -20,15 +23,15 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from gitops_tools.model import Finding, LintResult, Location, Policy, Severity
+from gitops_tools.model import Finding, LintResult, Location, Policy, Severity, ToolInfo
 from gitops_tools.reporters import Style
-from gitops_tools.reporters._about import About, about
 from gitops_tools.reporters._repopath import STDIN, absolute, finding_repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "gitopsTools/v1"
 SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+TOOL_LINKS = True  # the result carries the installed package's [project.urls]: informationUri and rules' helpUri
 
 
 def report(result: LintResult, stream: TextIO, style: Style) -> None:
@@ -41,8 +44,8 @@ def sarif_run(result: LintResult) -> dict[str, Any]:
     # A finding's policy is normally among the active rules; one that is not still gets a descriptor.
     rule_ids = sorted(set(result.rules) | {finding.policy_id for finding in result.findings})
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
-    package = about()
-    driver: dict[str, Any] = {"name": "gitops-tools", "version": package.version, "semanticVersion": package.version}
+    package = result.tool
+    driver: dict[str, Any] = {"name": package.name, "version": package.version, "semanticVersion": package.version}
     if package.homepage:
         driver["informationUri"] = package.homepage
     driver["rules"] = [rule_descriptor(rule_id, result.rules.get(rule_id), package) for rule_id in rule_ids]
@@ -56,7 +59,7 @@ def sarif_run(result: LintResult) -> dict[str, Any]:
     }
 
 
-def rule_descriptor(rule_id: str, policy: Policy | None, package: About) -> dict[str, Any]:
+def rule_descriptor(rule_id: str, policy: Policy | None, package: ToolInfo) -> dict[str, Any]:
     name = "".join(word.capitalize() for word in rule_id.split("-"))  # SARIF wants an identifier-like name
     # The catalogue documents the built-in policies; a pack's policy is explained by `gitops-tools explain`.
     help_uri = f"{package.rules}#{rule_id}" if package.rules and (policy is None or policy.pack is None) else None
@@ -116,6 +119,9 @@ def sarif_result(finding: Finding, rule_index: int, result: LintResult) -> dict[
     }
     if finding.fingerprint:
         record["partialFingerprints"] = {FINGERPRINT: finding.fingerprint}
+    fixer = {"document": finding.document, "pointer": finding.pointer, "detail": finding.detail or None}
+    if any(value is not None for value in fixer.values()):
+        record["properties"] = {name: value for name, value in fixer.items() if value is not None}
     return record
 
 
