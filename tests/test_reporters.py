@@ -9,7 +9,9 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -18,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import CONSOLE_SCRIPT, CliRun, FileWriter
+from conftest import CONSOLE_SCRIPT, CliRun, FileWriter, ReadmeSnippet
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
@@ -207,6 +209,49 @@ def test_json_keeps_non_ascii_text_valid() -> None:
     assert json.loads(render("json", result))["findings"][0]["message"] == "bad “quote” in grüße"
 
 
+# The json format's structure is published as a JSON Schema (schemas/resources/report.schema.json), every field
+# described; every json report the tests make is checked against it.
+
+def report_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((ROOT / "schemas" / "resources" / "report.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def valid_report(text: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(text)
+    errors = [f"/{'/'.join(map(str, error.absolute_path))}: {error.message}"
+              for error in report_validator().iter_errors(document)]
+    assert errors == []
+    return document
+
+
+CHARTED = replace(EMPTY, skipped={"Helm chart template": ["chart/templates/a.yaml"]},
+                  charts={"chart/templates/a.yaml": "chart"})
+
+
+@pytest.mark.parametrize("result", [RESULT, EMPTY, CHARTED, LintResult()],
+                         ids=["findings", "clean", "chart", "nothing"])
+def test_json_reports_follow_the_published_schema(result: LintResult) -> None:
+    assert len(valid_report(render("json", result))["findings"]) == len(result.findings)
+
+
+def test_the_json_schema_describes_every_field_and_rejects_what_the_format_never_writes() -> None:
+    from gitops_tools.reporters.json import finding_record
+
+    schema = report_validator().schema
+    finding = schema["$defs"]["finding"]
+    assert finding["required"] == list(finding_record(RESULT.findings[0]))  # every field, in the order written
+    assert all("description" in field or field.get("enum") for field in finding["properties"].values())
+    document = valid_report(render("json", RESULT))
+    document["findings"][0]["fingerprint"] = "not-hex"
+    del document["findings"][1]["detail"]
+    document["findings"][2]["pointer"] = "spec/containers"  # a pointer starts with /
+    assert len(list(report_validator().iter_errors(document))) == 3
+
+
 # --- end to end: a fixed small input through the real CLI ------------------------------------------------------------
 
 POD = """\
@@ -237,7 +282,7 @@ def test_json_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> Non
     write_files({"pod.yaml": POD, "values.yaml": "replicas: 2\n"})
     code, out, err = run_cli("lint", "--format", "json", "--select", SELECT, ".")
     assert (code, err) == (1, "")
-    assert json.loads(out) == {
+    assert valid_report(out) == {
         "version": 1,
         "tool": {"name": "gitops-tools", "version": __version__},
         "summary": {"files": 2, "documents": 2, "policies": 3, "findings": 3, "error": 2, "warning": 1, "info": 0},
@@ -709,6 +754,17 @@ def test_junit_without_findings() -> None:
 
 # --- end to end ---
 
+def test_json_end_to_end_follows_the_published_schema(run_cli: CliRun, write_files: FileWriter) -> None:
+    """A real run with a syntax error, a Helm chart skipped and every document policy: the report is schema-valid."""
+    write_files({"pod.yaml": POD, "bad.yaml": "a: [\n", "chart/Chart.yaml": "name: c\nversion: 1.0.0\n",
+                 "chart/templates/cm.yaml": "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"})
+    code, out, _ = run_cli("lint", "--format", "json", ".")
+    document = valid_report(out)
+    syntax = [finding for finding in document["findings"] if finding["policy_id"] == "yaml-syntax"]
+    assert code == 1 and len(document["findings"]) > 5 and document["skipped"][0]["chart"] == "chart"
+    assert [(f["path"], f["document"], f["pointer"]) for f in syntax] == [("bad.yaml", None, None)]
+
+
 def test_sarif_end_to_end_validates(run_cli: CliRun, write_files: FileWriter) -> None:
     write_files({"pod.yaml": POD, "values.yaml": "replicas: 2\n"})
     code, out, err = run_cli("lint", "--format", "sarif", "--output", "report.sarif", "--select", SELECT, ".")
@@ -750,6 +806,36 @@ def test_junit_end_to_end_lists_every_linted_file(run_cli: CliRun, write_files: 
     assert (code, suite.get("tests"), suite.get("failures")) == (1, "2", "1")
     assert [(case.get("name"), len(case.findall("failure"))) for case in suite] == [("pod.yaml", 3),
                                                                                      ("values.yaml", 0)]
+
+
+# --- a format is one file ------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_format_is_added_by_adding_one_file(tmp_path: Path, readme_snippet: ReadmeSnippet) -> None:
+    """In a copy of the package, one new module in reporters/ (README's example, as written) is a `--format` choice,
+    with its attachment: nothing else is edited."""
+    copy = tmp_path / "copy"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "gitops_tools", copy / "gitops_tools", ignore=ignore)
+    shutil.copytree(ROOT / "schemas", copy / "schemas", ignore=ignore)
+    tally = readme_snippet("Output formats", "gitops_tools/reporters/tally.py")
+    (copy / "gitops_tools" / "reporters" / "tally.py").write_text(tally, encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "pod.yaml").write_text(POD, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(copy), "GITOPS_TOOLS_NO_CACHE": "1", "TALLY_TOTAL": "total.txt"}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gitops_tools", *argv], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    done = run("lint", "--format", "tally", "--select", SELECT, "pod.yaml")
+    assert (done.returncode, done.stderr) == (1, "")
+    assert done.stdout == ("container-capabilities-drop-all\t1\ncontainer-image-tag-not-latest\t1\n"
+                           "container-not-privileged\t1\n")
+    assert (work / "total.txt").read_text(encoding="utf-8") == "3 findings\n"
+    assert "tally" in run("lint", "--help").stdout
+    assert "tally" not in available_formats()  # the checkout is untouched
 
 
 # --- file names that are not text -------------------------------------------------------------------------------------
