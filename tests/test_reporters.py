@@ -808,6 +808,19 @@ def test_junit_end_to_end_lists_every_linted_file(run_cli: CliRun, write_files: 
                                                                                      ("values.yaml", 0)]
 
 
+@pytest.mark.parametrize(("name", "metadata"), [("text", False), ("json", False), ("sarif", True)])
+def test_a_run_imports_only_the_chosen_format(tmp_path: Path, name: str, metadata: bool) -> None:
+    """Start-up: formats are listed without importing them (nor pkgutil); only sarif's run reads package metadata."""
+    (tmp_path / "pod.yaml").write_text(POD, encoding="utf-8")
+    code = ("import io, sys\nfrom gitops_tools.cli import main\n"
+            f"main(['lint', '--format', {name!r}, 'pod.yaml'], io.StringIO())\n"
+            "print(sorted(m for m in sys.modules if m.startswith('gitops_tools.reporters.') and '._' not in m),"
+            " 'pkgutil' in sys.modules, 'importlib.metadata' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.stdout == f"['gitops_tools.reporters.{name}'] False {metadata}\n", done.stderr
+
+
 # --- a format is one file ------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
