@@ -1,79 +1,198 @@
-"""What a document is, before any policy runs: a Kubernetes object, a list of them, a component's configuration file,
-or something else. The rules are data (schemas/resources/documents.yaml); this module only interprets them."""
+"""What each document is, before any policy runs: the domains it belongs to and why (the rule that matched), each
+item of a list document, and the documents embedded in it. The rules are data (schemas/policies/*/domain.yaml,
+read by gitops_tools/domains.py); this module only interprets them.
+
+Classification runs for every document of every run, so it is cheap: a file's path rules are matched once per file,
+and a document's content rules once per distinct shape (the values of the fields and the presence of the keys the
+rules look at), remembered for the run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any, NamedTuple
 
-from gitops_tools.model import JsonPath
+from gitops_tools.domains import Domain, Embedding, Rule, load_domains, with_config_paths
+from gitops_tools.fingerprint import document_identity
+from gitops_tools.loading.document import Document
+from gitops_tools.model import FilePaths, JsonPath, json_pointer
+from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, resource_type
 
-Resource = tuple[JsonPath, Any, ResourceType]  # where in the document, the object as the API reads it, its type
+MEMO_LIMIT = 4096  # distinct document shapes remembered per run (hostile input cannot grow it without bound)
+EMBEDDING_DEPTH = 3  # documents inside documents inside documents, at most
 
 
-@dataclass(frozen=True)
-class ConfigFile:
-    """Documents of one API group (and `kind`, if set) that have none of the keys `without`: configuration files."""
+class Membership(NamedTuple):
+    """A document's place in one domain: the rule (or embedding) that put it there, and its kind there."""
 
-    group: str
-    kind: str | None = None
-    without: tuple[str, ...] = ()
+    rule: Rule | Embedding
+    rtype: ResourceType
 
-    def matches(self, rtype: ResourceType, data: Mapping[Any, Any]) -> bool:
-        return (self.kind is None or self.kind == rtype.kind) and all(data.get(key) is None for key in self.without)
+    @property
+    def domain(self) -> str:
+        return self.rule.domain
+
+
+class Instance(NamedTuple):
+    """One thing policies look at: a document, an item of a list document, or a document embedded in one."""
+
+    document: Document  # where positions come from (an embedded JSON text's maps them into the outer file)
+    prefix: JsonPath  # where the instance sits in `document`
+    data: Any
+    memberships: tuple[Membership, ...]
+    identity: str  # what fingerprints hash: apiVersion/kind/namespace/name, else the document's index
+    outer: JsonPath = ()  # embedded in a text: that text's path in the outer document (pointers start there)
+    host: Instance | None = None  # the instance it is embedded in
+
+    @property
+    def rtype(self) -> ResourceType:
+        return self.memberships[0].rtype if self.memberships else resource_type(self.data)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple(membership.domain for membership in self.memberships)
 
 
 class Classifier:
-    """Finds the Kubernetes objects in a document, as the table in schemas/resources/documents.yaml describes them."""
+    """The run's domains, compiled: which rules a file's path satisfies, and what each document shape is."""
 
-    def __init__(self, without_kind: Iterable[Iterable[str]], list_suffix: str, configs: Iterable[ConfigFile]) -> None:
-        self._without_kind = [frozenset(keys) for keys in without_kind]
-        self._list_suffix = list_suffix
-        self._configs: dict[str, list[ConfigFile]] = {}
-        for entry in configs:
-            self._configs.setdefault(entry.group, []).append(entry)
+    def __init__(self, domains: Mapping[str, Domain]) -> None:
+        self.domains = dict(sorted(domains.items()))
+        self.default = next((name for name, domain in self.domains.items() if domain.default), None)
+        self._rules = [rule for domain in self.domains.values() for rule in domain.rules]
+        self._fields = sorted({name for rule in self._rules if rule.match for name, _ in rule.match.fields})
+        self._keys = sorted({key for rule in self._rules if rule.match for key in (*rule.match.keys,
+                                                                                     *rule.match.absent)})
+        self._embeddings: dict[str, list[Embedding]] = {}
+        for domain in self.domains.values():
+            for embedding in domain.embedded:
+                self._embeddings.setdefault(embedding.host, []).append(embedding)
+        self._memo: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
 
     @classmethod
-    def load(cls) -> Classifier:
-        import yaml
+    def load(cls, extra_paths: Mapping[str, Globs] | None = None) -> Classifier:
+        """The built-in domains, with a config's `domains:` globs."""
+        return cls(with_config_paths(load_domains(), extra_paths or {}))
 
-        from gitops_tools.resources import schema_path
+    def file_rules(self, paths: FilePaths) -> tuple[bool, ...]:
+        """For each rule, whether the file's path allows it (True for a rule that does not look at paths)."""
+        return tuple(rule.paths is None or rule.paths.match(paths.relpath if rule.from_config else paths.file)
+                     for rule in self._rules)
 
-        raw = yaml.load(schema_path("resources", "documents.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
-        configs = [ConfigFile(entry["group"], entry.get("kind"), tuple(entry.get("without", ())))
-                   for entry in raw["component_configs"]]
-        return cls(raw["objects_without_kind"], str(raw["list_kind_suffix"]), configs)
-
-    def resources(self, data: Any) -> Iterator[Resource]:
-        """The document itself, or each item of a list (what `kubectl get -o yaml` prints); nothing for a document
-        that is no Kubernetes object. Objects come as the API server reads them: a null field is an unset one."""
-        rtype = self._type(data)
-        if rtype is None:
-            return
-        data = without_nulls(data)  # only objects: other documents are never walked
-        items = data.get("items")
-        if rtype.kind is not None and rtype.kind.endswith(self._list_suffix) and isinstance(items, list):
+    def classify(self, document: Document, allowed: tuple[bool, ...], *,
+                 unclassified: bool = False) -> list[Instance]:
+        """The document's instances, embedded ones after their host; with `unclassified`, a document (or list item)
+        of no domain too."""
+        rules = self._matching(document.data, allowed)
+        data = self._prepared(document, rules)
+        found: list[Instance] = []
+        lists = next((self.domains[r.domain].lists for r in rules if self.domains[r.domain].lists), None)
+        items = data.get(lists.items) if lists and lists.kind.match(data.get("kind")) else None
+        if isinstance(items, list):
             for index, item in enumerate(items):
-                item_type = self._type(item)
-                if item_type is not None:
-                    yield ("items", index), item, item_type
-        else:
-            yield (), data, rtype
+                item_rules = self._matching(item, allowed)
+                if item_rules or unclassified:
+                    found.append(self._instance(document, ("items", index), item, item_rules))
+        elif rules or unclassified:
+            found.append(self._instance(document, (), data, rules))
+        return [embedded for instance in found for embedded in self._with_embedded(instance, 0)]
 
-    def _type(self, data: Any) -> ResourceType | None:
-        """The object's type (`config` set for a configuration file), or None for a document that is no object.
-        A key whose value is null counts as absent."""
-        if not isinstance(data, dict):
-            return None
-        rtype = resource_type(data)
-        if rtype.kind is None:  # an object without a usable kind, or no object at all
-            present = {key for key, value in data.items() if value is not None}
-            return rtype if any(keys <= present for keys in self._without_kind) else None
-        if rtype.group is not None and any(entry.matches(rtype, data) for entry in self._configs.get(rtype.group, ())):
-            return replace(rtype, config=True)
-        return rtype
+    def _matching(self, data: Any, allowed: tuple[bool, ...]) -> tuple[Rule, ...]:
+        """The first rule of each domain that matches, remembered by document shape."""
+        if isinstance(data, dict):
+            shape = (allowed, *(_text(data.get(name)) for name in self._fields),
+                     *(data.get(key) is not None for key in self._keys))
+        else:
+            shape = (allowed, type(data).__name__)
+        found = self._memo.get(shape)
+        if found is None:
+            found = self._first_rules(data, allowed)
+            if len(self._memo) < MEMO_LIMIT:
+                self._memo[shape] = found
+        return found
+
+    def _first_rules(self, data: Any, allowed: tuple[bool, ...]) -> tuple[Rule, ...]:
+        first: dict[str, Rule] = {}
+        for rule, ok in zip(self._rules, allowed, strict=True):
+            if ok and rule.domain not in first and (rule.match is None or rule.match.holds(data)):
+                first[rule.domain] = rule
+        return tuple(first.values())
+
+    def _prepared(self, document: Document, rules: tuple[Rule, ...]) -> Any:
+        data = document.data
+        domains = [self.domains[rule.domain] for rule in rules]
+        if isinstance(data, dict) and any(d.keys_as_written for d in domains) and any(type(k) is bool for k in data):
+            data = _keys_as_written(document)
+        if any(d.null_is_absent for d in domains):
+            data = without_nulls(data)
+        return data
+
+    def _instance(self, document: Document, prefix: JsonPath, data: Any, rules: tuple[Rule, ...]) -> Instance:
+        """An instance of `data` (a list's item comes without nulls when its list did: lists are of such domains)."""
+        own = resource_type(data)
+        memberships = tuple(Membership(rule, _rtype(own, rule.kind, rule.kinds_only)) for rule in rules)
+        return Instance(document, prefix, data, memberships, document_identity(data, document.index))
+
+    def _with_embedded(self, instance: Instance, depth: int) -> Iterator[Instance]:
+        yield instance
+        if depth >= EMBEDDING_DEPTH:
+            return
+        for membership in instance.memberships:
+            for embedding in self._embeddings.get(membership.domain, ()):
+                if not embedding.host_kinds or membership.rtype.matches(embedding.host_kinds):
+                    for inner in _extract(instance, embedding):
+                        yield from self._with_embedded(inner, depth + 1)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _rtype(own: ResourceType, kind: str | None, kinds_only: bool) -> ResourceType:
+    if kind is not None:
+        return ResourceType(None, kind, kinds_only)
+    return replace(own, config=True) if kinds_only else own
+
+
+def _extract(host: Instance, embedding: Embedding) -> Iterator[Instance]:
+    """The documents `embedding` finds in `host`, each in its own domain, positioned in the outer file."""
+    from gitops_tools.loading.embedded import embedded_json
+
+    for path, value in _values_at(host.data, embedding):
+        outer = (*host.outer, *host.prefix, *path) if host.outer else (*host.prefix, *path)
+        identity = f"{host.identity}{json_pointer(path)}"
+        rtype = ResourceType(None, embedding.kind)
+        if embedding.parse == "json":
+            inner = embedded_json(host.document, outer, value) if isinstance(value, str) else None
+            if inner is not None and (embedding.match is None or embedding.match.holds(inner.data)):
+                yield Instance(inner, (), inner.data, (Membership(embedding, rtype),), identity, outer, host)
+        elif embedding.match is None or embedding.match.holds(value):
+            yield Instance(host.document, (*host.prefix, *path), value, (Membership(embedding, rtype),), identity,
+                           host.outer, host)
+
+
+def _values_at(data: Any, embedding: Embedding) -> Iterator[tuple[JsonPath, Any]]:
+    """(path, value) of every value whose keys match the embedding's path, one glob per key."""
+    found: list[tuple[JsonPath, Any]] = [((), data)]
+    for step in embedding.path:
+        found = [((*path, key), child) for path, value in found if isinstance(value, dict)
+                 for key, child in value.items() if step.match(key)]
+    yield from found
+
+
+def _keys_as_written(document: Document) -> dict[Any, Any]:
+    """The document with its top-level keys that YAML 1.1 read as booleans (`on:`) keyed by the text written."""
+    import yaml
+
+    written: dict[Any, str] = {}
+    node = document.tree()
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:bool":
+                written.setdefault(key_node.value.lower() in ("on", "yes", "true", "y"), key_node.value)
+    return {written.get(key, key) if type(key) is bool else key: value for key, value in document.data.items()}
 
 
 def without_nulls(value: Any) -> Any:

@@ -86,6 +86,9 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
                       help="skip these policies (comma-separated ids or globs)")
     lint.add_argument("--domain", action="append", default=[], metavar="NAME",
                       help="run only the policies of this domain (its folder, e.g. kubernetes); repeatable")
+    lint.add_argument("--explain-classification", action="store_true",
+                      help="print each document's domains and why (the rule that matched) instead of linting; "
+                           "--format text or json")
     lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     lint.add_argument("--output", type=Path, metavar="FILE",
                       help="write the report to FILE (the summary still goes to the terminal)")

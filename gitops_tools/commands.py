@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from gitops_tools.config import Config, find_config, load_config
 from gitops_tools.display import printable
 from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
-from gitops_tools.lint import Progress
+from gitops_tools.lint import LintOptions, Progress
 from gitops_tools.model import Catalogue, LintResult, Policy, Severity
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _severity(text: str | None) -> Severity | None:
 
 def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.aliases import alias_map, current_config, current_patterns
-    from gitops_tools.lint import LintOptions, lint
+    from gitops_tools.lint import lint
     from gitops_tools.parameters import configure
     from gitops_tools.reporters import Style, get_format
 
@@ -105,10 +105,9 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     if args.write_baseline is not None and (args.baseline or args.changed_since):
         raise ConfigError("--write-baseline records every finding: do not combine it with --baseline or "
                           "--changed-since")
-    unknown = sorted(set(options.domains) - {policy.domain for policy in policies.values()})
-    if unknown:
-        known = ", ".join(sorted({policy.domain for policy in policies.values()}))
-        raise ConfigError(f"--domain {unknown[0]!r} has no policies; domains: {known}")
+    _check_domains(options.domains, policies)
+    if args.explain_classification:
+        return _explain_classification(args, config, options, out, stdin)
     progress = _progress(err) if err.isatty() else None
     result = lint(args.paths, config, policies, options, progress, stdin)
     if args.write_baseline is not None:
@@ -145,6 +144,34 @@ def write_report(output: Format, result: LintResult, stream: TextIO, style: Styl
                 handle.write(attachment.render(result))
         except OSError as err:
             stream.write(attachment.unwritable(path, str(err.strerror or err)) + "\n")
+
+
+def _explain_classification(args: argparse.Namespace, config: Config, options: LintOptions, out: TextIO,
+                            stdin: BinaryIO | None) -> int:
+    from gitops_tools.explain_classification import explain, text_listing
+
+    if args.format not in ("text", "json"):
+        raise ConfigError(f"--explain-classification prints text or json, not {args.format!r}")
+    items = explain(args.paths, config, options, stdin)
+    if args.format == "json":
+        import json
+
+        json.dump({"documents": [item.as_dict() for item in items]}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(text_listing(items))
+    return EXIT_CLEAN
+
+
+def _check_domains(names: tuple[str, ...], policies: dict[str, Policy]) -> None:
+    """--domain names a domain (a folder of schemas/policies/ with a domain.yaml, policies or not) or the domain of
+    a custom policy."""
+    from gitops_tools.domains import domain_files
+
+    known = set(domain_files()) | {policy.domain for policy in policies.values()}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ConfigError(f"--domain {unknown[0]!r} is no domain; domains: {', '.join(sorted(known))}")
 
 
 def _check_patterns(patterns: tuple[str, ...], policies: dict[str, Policy]) -> None:

@@ -60,6 +60,7 @@ class Config:
         """The pin that decides whether `policy` runs: a pack's policy is pinned by its `extend` entry (its `since`
         is a version of the pack), any other by `policy_set`."""
         return self.policy_set if policy.pack is None else self.pack_pins.get(policy.pack.name)
+    domains: dict[str, Globs] = field(default_factory=dict)  # domain -> more files of it (the config's globs)
 
     @property
     def expired(self) -> tuple[ConfigExemption, ...]:
@@ -156,7 +157,22 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         exemptions=tuple(exemptions.found),
         policy_set=policy_set,
         packs=packs,
+        domains=_domains(data.get("domains", {}), path, locate),
     )
+
+
+def _domains(entries: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> dict[str, Globs]:
+    """`domains:`: each must name a domain (a folder of schemas/policies/ with a domain.yaml)."""
+    if not entries:
+        return {}
+    from gitops_tools.domains import domain_files
+
+    known = domain_files()
+    for name in entries:
+        if name not in known:
+            raise ConfigError(f"invalid config: domains: unknown domain {name!r}; domains: {', '.join(known)}",
+                              Location(str(path), *locate(("domains", name))[:2]))
+    return {name: Globs(entry["paths"]) for name, entry in entries.items()}
 
 
 def _check_pin(pin: str, location: Location) -> None:

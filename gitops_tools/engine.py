@@ -8,13 +8,13 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from gitops_tools.checks import BUILTIN_SOURCES, document_checks
-from gitops_tools.classification import Classifier
+from gitops_tools.classification import Classifier, Instance
 from gitops_tools.exemptions import annotation_exemptions
-from gitops_tools.fingerprint import document_identity, fingerprint, shallow, stable_path, value_at
+from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, Finding, JsonPath, Location, Policy, Problem, json_pointer
 from gitops_tools.pathmatch import Globs
-from gitops_tools.targets import ResourceType, Workloads, applies_to, instances
+from gitops_tools.targets import ResourceType, Workloads, applies_to, instances, target_domain
 from gitops_tools.validation import SchemaEvaluator
 
 # instance -> (path, detail for the message, something missing?, the validator's own words)
@@ -41,14 +41,28 @@ class Place(NamedTuple):
 
 
 class Classified(NamedTuple):
-    """One resource of a document, as the classify phase found it: a document, or one item of a list document."""
+    """One instance the classify phase found (a document, an item of a list document, an embedded document), with
+    what its exemption annotation says."""
 
-    document: Document
-    prefix: JsonPath  # where the resource sits in the document
-    resource: Any
-    rtype: ResourceType
+    instance: Instance
     exempt: frozenset[str] = frozenset()  # the policies its annotation exempts it from
     exemption_problems: tuple[tuple[str, JsonPath, str], ...] = ()  # (policy id, path, detail) of a bad annotation
+
+    @property
+    def document(self) -> Document:
+        return self.instance.document
+
+    @property
+    def prefix(self) -> JsonPath:
+        return self.instance.prefix
+
+    @property
+    def resource(self) -> Any:
+        return self.instance.data
+
+    @property
+    def rtype(self) -> ResourceType:
+        return self.instance.rtype
 
 
 PROBLEMS_SHOWN_PER_FILE = 100  # per loader check: a file with 20,000 duplicate keys needs no 20,000 lines
@@ -66,10 +80,17 @@ class Engine:
         self.classifier = classifier
         self._evaluators: dict[str, Evaluate] = {}  # compiled on first use: a run only pays for the kinds it meets
         self._file_globs = {p.id: Globs(p.targets.files) for p in self.policies.values() if p.targets.files}
-        self._by_type: dict[ResourceType, list[Policy]] = {}
         # The workspace checks the active policies name (module names): what the per-file phase collects facts for.
         self.workspace_checks = tuple(sorted({p.check for p in self.policies.values()
                                               if p.targets.scope == "workspace" and p.check is not None}))
+        self._domains = {p.id: target_domain(p.targets, classifier.default) for p in self.policies.values()
+                         if p.check not in BUILTIN_SOURCES and p.targets.scope != "workspace"}
+        self._any_domain = [self._file_globs[i] for i, domain in self._domains.items() if domain is None]
+        self._by_type: dict[tuple[Any, ...], list[tuple[Policy, ResourceType]]] = {}
+
+    def sees_unclassified(self, relpath: str) -> bool:
+        """Whether a policy looks at every document of this file, those of no domain too."""
+        return any(globs.match(relpath) for globs in self._any_domain)
 
     def problem_findings(self, paths: FilePaths, problems: list[Problem]) -> Iterator[Finding]:
         """Findings for problems found outside policy evaluation (loader, suppressions), fingerprinted by
@@ -94,17 +115,17 @@ class Engine:
     def resource_findings(self, classified: Classified, paths: FilePaths) -> Iterator[Finding]:
         """Findings for one resource, every applicable policy's, those it is exempt from included: exemptions are
         a step of the filter chain. `paths.relpath` is matched by policies' file globs."""
-        document, prefix, resource, rtype, exempt, bad_ids = classified
+        instance, exempt, bad_ids = classified
+        document, prefix, resource, outer = instance.document, instance.prefix, instance.data, instance.outer
         key = paths.file
-        identity = document_identity(resource, document.index)
+        identity = instance.identity
         for policy_id, where, detail in bad_ids:
             content = Content(key, identity, (*prefix, *where), detail)
-            yield from self._located(policy_id, detail, document, content.where, content, paths, detail)
-        pod_path = self.workloads.pod_spec_path(rtype)
+            yield from self._located(policy_id, detail, document, content.where, content, paths, detail, outer)
         too_deep = False
-        for policy in self._applicable(rtype, paths.relpath):
+        for policy, rtype in self._applicable(instance, paths.relpath):
             try:
-                violations = list(self._violations(policy, pod_path, resource))
+                violations = list(self._violations(policy, self.workloads.pod_spec_path(rtype), resource))
             except RecursionError:  # nesting under the parser's limit can still exhaust a validator
                 too_deep = too_deep or policy.id not in exempt  # an exempt policy's failure is no news
                 continue
@@ -117,7 +138,7 @@ class Engine:
                 else:
                     stable, offending = stable_path(document.data, path), shallow(value_at(resource, where))
                 content = Content(key, identity, stable, offending)
-                yield from self._located(policy.id, detail, document, path, content, paths, text)
+                yield from self._located(policy.id, detail, document, path, content, paths, text, outer)
         if too_deep:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
@@ -141,17 +162,28 @@ class Engine:
                     seen.add(where)
                     yield base, where, detail, missing, text
 
-    def _applicable(self, rtype: ResourceType, relpath: str) -> Iterator[Policy]:
-        if rtype not in self._by_type:
-            self._by_type[rtype] = [
-                p for p in self.policies.values()
-                if p.check not in BUILTIN_SOURCES and p.targets.scope != "workspace"
-                and applies_to(p.targets, rtype, self.workloads)
-            ]
-        for policy in self._by_type[rtype]:
+    def _applicable(self, instance: Instance, relpath: str) -> Iterator[tuple[Policy, ResourceType]]:
+        """Each policy that looks at the instance, with the instance's type in that policy's domain."""
+        shape = (tuple((m.rule.domain, m.rtype) for m in instance.memberships), instance.host is None)
+        found = self._by_type.get(shape)
+        if found is None:
+            found = self._by_type[shape] = list(self._looking_at(instance))
+        for policy, rtype in found:
             globs = self._file_globs.get(policy.id)
             if globs is None or globs.match(relpath):
-                yield policy
+                yield policy, rtype
+
+    def _looking_at(self, instance: Instance) -> Iterator[tuple[Policy, ResourceType]]:
+        types: dict[str, ResourceType] = {}
+        for membership in instance.memberships:
+            types.setdefault(membership.domain, membership.rtype)
+        for policy_id, domain in self._domains.items():
+            policy = self.policies[policy_id]
+            if domain is None:  # every document of its files, but not those embedded in one
+                if instance.host is None:
+                    yield policy, instance.rtype
+            elif domain in types and applies_to(policy.targets, types[domain], self.workloads):
+                yield policy, types[domain]
 
     def _evaluator(self, policy: Policy) -> Evaluate:
         evaluate = self._evaluators.get(policy.id)
@@ -160,10 +192,11 @@ class Engine:
         return evaluate
 
     def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath, content: Content,
-                 paths: FilePaths, text: str) -> Iterator[Finding]:
+                 paths: FilePaths, text: str, outer: JsonPath = ()) -> Iterator[Finding]:
+        """`outer`: the path of the text an embedded document was read from (its pointers start there)."""
         line, col, end_line, end_col = document.locate(where)
         location = Location(document.path, line, col, end_line, end_col)
-        place = Place(paths, document.index, json_pointer(where))
+        place = Place(paths, document.index, json_pointer((*outer, *where)))
         yield from self.finding(policy_id, detail, location, content, place, text)
 
     def finding(self, policy_id: str, detail: str, location: Location, content: Content, place: Place,

@@ -17,6 +17,7 @@ from gitops_tools.expiry import expiry_problem
 from gitops_tools.loading import LoadedFile
 from gitops_tools.model import Location
 from gitops_tools.pipeline.discover import plan
+from gitops_tools.pipeline.evaluate import source_paths
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
 
@@ -42,17 +43,21 @@ def list_exemptions(paths: Sequence[str], config: Config) -> list[ListedExemptio
     """Every exemption in the config and in the files `paths` name (walked as `lint` walks them)."""
     found = [ListedExemption(entry.location, "config", entry.policy_ids, entry.what, entry.reason, entry.expires,
                              entry.expired) for entry in config.exemptions]
-    classifier = Classifier.load()
+    classifier = Classifier.load(config.domains)
     for source in plan(paths, config, LintOptions()).sources:
         loaded = read_source(source, config)
-        found += _annotations(loaded, classifier, config.today)
+        found += _annotations(loaded, classifier, classifier.file_rules(source_paths(source)), config.today)
         found += _suppressions(loaded, config.today)
     return sorted(found, key=lambda item: (item.location.path, item.location.line, item.location.col))
 
 
-def _annotations(loaded: LoadedFile, classifier: Classifier, today: date) -> Iterator[ListedExemption]:
+def _annotations(loaded: LoadedFile, classifier: Classifier, allowed: tuple[bool, ...],
+                 today: date) -> Iterator[ListedExemption]:
     for document in loaded.documents:
-        for prefix, resource, _ in classifier.resources(document.data):
+        for instance in classifier.classify(document, allowed):
+            if instance.host is not None:  # an embedded document carries no annotations of its own
+                continue
+            prefix, resource = instance.prefix, instance.data
             exemption = annotation_exemption(resource)
             if exemption is None:
                 continue

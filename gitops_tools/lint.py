@@ -69,7 +69,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
     config = current_config(config, policies)  # a `policies:` entry under a renamed policy's former id
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.load(),
-                    Classifier.load(), config.today)
+                    Classifier.load(config.domains), config.today)
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
     outcomes: list[FileOutcome] = []
     for done, source in enumerate(run.sources, 1):

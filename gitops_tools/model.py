@@ -47,6 +47,7 @@ class Targets:
     exclude_kinds: frozenset[str] = frozenset()
     containers: tuple[str, ...] = ("containers", "initContainers", "ephemeralContainers")
     files: tuple[str, ...] = ()
+    domain: str | None = None  # the domain whose documents it looks at (a built-in policy's: its folder's)
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,9 @@ class Policy:
 
     @property
     def domain(self) -> str:
-        """The folder the policy file lives in (kubernetes, core, ...): what per-domain hooks select on."""
-        return PurePath(self.source).parent.name
+        """The domain it targets, else the folder its file lives in (kubernetes, core, ...): what --domain and the
+        per-domain hooks select on."""
+        return self.targets.domain or PurePath(self.source).parent.name
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from gitops_tools.checks import BUILTIN_SOURCES, document_checks, workspace_modules
+from gitops_tools.domains import DOMAIN_FILE, domain_files
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
-from gitops_tools.model import Category, Location, PackInfo, Parameter, Policy, Severity, Targets
+from gitops_tools.loading.document import Span
+from gitops_tools.model import Category, JsonPath, Location, PackInfo, Parameter, Policy, Severity, Targets
 from gitops_tools.parameters import declared_parameters, defaults, substitute
 from gitops_tools.resources import schema_path
 from gitops_tools.schemacheck import check_schema
@@ -23,12 +25,15 @@ POLICY_SUFFIXES = (".yaml", ".yml")
 
 def policy_files(directory: Path) -> list[Path]:
     """Every policy file under `directory`, in a stable order. Links to folders are not followed, and a policy file
-    may not be a link out of its folder (a config may only name policy folders inside its repository)."""
+    may not be a link out of its folder (a config may only name policy folders inside its repository). In the
+    built-in folder, a domain's data file (domain.yaml) is no policy."""
     if not directory.is_dir():
         raise PolicyError(f"policy directory not found: {directory}")
     top, found = real_path(directory), []
     for folder, _, names in os.walk(directory):
-        for path in (Path(folder, name) for name in names if Path(name).suffix in POLICY_SUFFIXES):
+        data_files = {DOMAIN_FILE} if directory == BUILTIN_POLICY_DIR else set()
+        for path in (Path(folder, name) for name in names
+                     if Path(name).suffix in POLICY_SUFFIXES and name not in data_files):
             if not real_path(path).is_relative_to(top):
                 raise PolicyError(f"{path} links outside its policy directory {directory}; not read",
                                   Location(str(path)))
@@ -110,6 +115,7 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
         raise PolicyError(f"policy id {data['id']!r} must equal the file name {path.stem!r}", _location(path, 1))
     if pack is not None:
         _check_since(data, pack, lambda where: Location(str(path), *document.locate(where)[:2]))
+    _check_text_keys(data.get("schema"), path, document.locate)
     parameters = declared_parameters(data, lambda where: Location(str(path), *document.locate(where)), builtin)
     schema = substitute(data["schema"], defaults(parameters)) if parameters and "schema" in data else data.get("schema")
     try:
@@ -117,12 +123,14 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
     except PolicyError as err:
         line, col, _, _ = document.locate(("check",) if "check" in data else ("schema",))
         raise PolicyError(err.message, Location(str(path), line, col)) from err
+    _check_domain(data, path, document.locate)
     categories = load_categories() if categories is None else categories
     if "category" in data and data["category"] not in categories:
         line, col, _, _ = document.locate(("category",))
         raise PolicyError(f"unknown category {data['category']!r}; categories: {', '.join(categories)}",
                           Location(str(path), line, col))
-    return _build(data, str(path), categories.get(data.get("category", "")), schema, parameters, pack)
+    domain = data["targets"].get("domain") or (path.parent.name if builtin else None)
+    return _build(data, str(path), categories.get(data.get("category", "")), schema, parameters, pack, domain)
 
 
 def _check_since(data: dict[str, Any], pack: PackInfo, locate: Callable[[tuple[str, ...]], Location]) -> None:
@@ -134,6 +142,34 @@ def _check_since(data: dict[str, Any], pack: PackInfo, locate: Callable[[tuple[s
                           f"`since: \"{pack.version}\"` (or older)", locate(()))
     if parse_version(since) > parse_version(pack.version):
         raise PolicyError(f"since {since} is newer than the version of its pack, {pack}", locate(("since",)))
+
+
+def _check_text_keys(schema: Any, path: Path, locate: Callable[[JsonPath], Span]) -> None:
+    """Every key in a schema is text. YAML 1.1 reads `on:` (a GitHub workflow's trigger key) as the boolean true,
+    and `properties: {on: ...}` would silently describe a key named "true"."""
+    stack: list[tuple[JsonPath, Any]] = [(("schema",), schema)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise PolicyError(f"schema key {key!r} is not text: YAML 1.1 reads on/off/yes/no and numbers "
+                                      "as such; quote the key (e.g. 'on':)",
+                                      Location(str(path), *locate((*where, key))[:2]))
+                stack.append(((*where, key), value))
+        elif isinstance(node, list):
+            stack.extend(((*where, index), value) for index, value in enumerate(node))
+
+
+def _check_domain(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> None:
+    """`targets.domain` names a domain: a folder of schemas/policies/ with a domain.yaml."""
+    domain = data["targets"].get("domain")
+    if domain is None:
+        return
+    known = domain_files()
+    if domain not in known:
+        raise PolicyError(f"unknown domain {domain!r}; domains: {', '.join(known)}",
+                          Location(str(path), *locate(("targets", "domain"))[:2]))
 
 
 def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
@@ -157,7 +193,7 @@ def _location(path: Path, line: int) -> Location:
 
 
 def _build(data: dict[str, Any], source: str, category: Category | None, schema: Any,
-           parameters: tuple[Parameter, ...], pack: PackInfo | None) -> Policy:
+           parameters: tuple[Parameter, ...], pack: PackInfo | None, domain: str | None) -> Policy:
     targets: dict[str, Any] = data["targets"]
     return Policy(
         id=data["id"],
@@ -170,6 +206,7 @@ def _build(data: dict[str, Any], source: str, category: Category | None, schema:
             exclude_kinds=frozenset(targets.get("exclude_kinds", ())),
             containers=tuple(targets.get("containers", Targets.containers)),
             files=tuple(targets.get("files", ())),
+            domain=domain,
         ),
         docs=data["docs"],
         source=source,

@@ -1,4 +1,5 @@
-"""Where a policy looks inside a Kubernetes object: the object itself, each pod spec, or each container."""
+"""What a policy looks at: the documents of its domain (or, named by path alone, of its files), of its kinds, and
+inside a Kubernetes object the object itself, each pod spec, or each container."""
 
 from __future__ import annotations
 
@@ -57,6 +58,16 @@ class Workloads:
         if rtype.group is None:  # no apiVersion: go by kind alone
             return self._by_kind.get(rtype.kind)
         return self._table.get(f"{rtype.group}/{rtype.kind}" if rtype.group else rtype.kind)
+
+
+def target_domain(targets: Targets, default: str | None) -> str | None:
+    """The domain whose documents a policy looks at; None for every document of its files, whatever its domain
+    (a custom document policy naming `files` but no domain or kinds: "every GitHub workflow" by its path)."""
+    if targets.domain is not None:
+        return targets.domain
+    if targets.files and targets.scope == "document" and not targets.kinds and not targets.exclude_kinds:
+        return None
+    return default
 
 
 def applies_to(targets: Targets, rtype: ResourceType, workloads: Workloads) -> bool:

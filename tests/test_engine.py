@@ -399,7 +399,7 @@ BROKEN_RESOURCES = {  # text, the line of the finding
 
 @pytest.mark.parametrize("text", COMPONENT_CONFIGS.values(), ids=COMPONENT_CONFIGS.keys())
 def test_component_configuration_files_are_not_resources(lint_tree: TreeLint, text: str) -> None:
-    """Decided by API group (schemas/resources/documents.yaml): no resource policy reports them."""
+    """Decided by API group (schemas/policies/kubernetes/domain.yaml): no resource policy reports them."""
     assert lint_tree({"config.yaml": text}).findings == []
 
 

@@ -51,6 +51,7 @@ def test_wheel_carries_the_data_files(wheel: Path) -> None:
     assert "gitops_tools/data/schemas/policy.schema.json" in names
     assert "gitops_tools/data/schemas/resources/config.schema.json" in names
     assert "gitops_tools/data/schemas/pack.schema.json" in names
+    assert "gitops_tools/data/schemas/domain.schema.json" in names
     policies = {Path(n).name for n in names if n.startswith("gitops_tools/data/schemas/policies/")}
     expected = {p.name for p in (ROOT / "schemas" / "policies").rglob("*.yaml")}
     assert policies == expected

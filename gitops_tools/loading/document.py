@@ -29,11 +29,31 @@ class Document:
 
     def locate(self, path: JsonPath) -> Span:
         """Span of the value at `path`: a mapping member spans `key: value`, a list item spans the item."""
+        node = self.tree()
+        if node is None:
+            return (1, 1, 1, 1)
+        return _walk(node, path, self.lines)
+
+    def tree(self) -> yaml.Node | None:
+        """The document's node tree, composed on first use (None when it cannot be)."""
         if self.node is None and self.compose is not None:
             self.node, self.compose = self.compose(), None
-        if self.node is None:
-            return (1, 1, 1, 1)
-        return _walk(self.node, path, self.lines)
+        return self.node
+
+    def node_at(self, path: JsonPath) -> yaml.Node | None:
+        """The node of the value at `path`, written where `path` leads (None when it is not, e.g. behind an
+        alias)."""
+        node = self.tree()
+        keys = _KeyValues()
+        for step in path:
+            found = _child(node, step, keys) if node is not None else None
+            if node is None or found is None:
+                return None
+            key_node, child = found
+            if not node.start_mark.index <= (key_node or child).start_mark.index <= node.end_mark.index:
+                return None
+            node = child
+        return node
 
 
 def span_of(start: yaml.Node, end: yaml.Node, lines: LineIndex) -> Span:

@@ -48,6 +48,14 @@ class LineIndex:
         end = starts[line] if line < len(starts) else len(self._text)
         return self._text[starts[line - 1]:min(end, starts[line - 1] + SNIPPET_CHARS + 2)].strip()[:SNIPPET_CHARS]
 
+    def raw(self, line: int) -> str:
+        """The text of 1-based `line` as written, without its line break ('' past the end)."""
+        starts = self._line_starts()
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] if line < len(starts) else len(self._text)
+        return self._text[starts[line - 1]:end].rstrip("\r\n")
+
     def lines(self) -> list[str]:
         """Every line without its line break."""
         starts = self._line_starts()

@@ -64,11 +64,13 @@ def evaluate_file(engine: Engine, source: SourceFile, config: Config, stdin: Bin
 def evaluate_loaded(engine: Engine, loaded: LoadedFile, paths: FilePaths, *, documents: bool = True) -> FileOutcome:
     findings = list(engine.problem_findings(paths, loaded.problems))
     exemptions = []
-    found = classify(loaded, engine, documents=documents)
-    for resource in found:
-        findings.extend(engine.resource_findings(resource, paths))
-        if resource.exempt:
-            exemptions.append(Exemption(resource.document.index, json_pointer(resource.prefix), resource.exempt))
+    found = classify(loaded, engine, paths, documents=documents)
+    for classified in found:
+        findings.extend(engine.resource_findings(classified, paths))
+        if classified.exempt:
+            instance = classified.instance
+            pointer = json_pointer((*instance.outer, *instance.prefix))
+            exemptions.append(Exemption(instance.document.index, pointer, classified.exempt))
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
     marks = suppressions.parse(yaml_text, loaded.lines, loaded.document_lines, engine.today) if yaml_text else []
     return FileOutcome(paths, len(loaded.documents), tuple(findings), tuple(exemptions), tuple(marks), not documents,
@@ -80,7 +82,7 @@ def collect_file(engine: Engine, source: SourceFile, config: Config) -> tuple[Ob
     if source.patch:
         return ()
     paths = source_paths(source)
-    return _objects(engine, classify(read_source(source, config), engine), paths)
+    return _objects(engine, classify(read_source(source, config), engine, paths), paths)
 
 
 def _objects(engine: Engine, found: list[Classified], paths: FilePaths) -> tuple[ObjectRecord, ...]:

@@ -1,0 +1,218 @@
+"""The domains, read from their data: a folder of schemas/policies/ holding a `domain.yaml` is a domain, named by the
+folder, whose file says which documents belong to it (by path, by content, or embedded in another document) and how
+one is named (schemas/domain.schema.json). Found by listing that folder; nothing here names a domain.
+
+Everything a run matches with is compiled once, here: path globs, and the globs on field values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import translate
+from pathlib import Path
+from typing import Any
+
+from gitops_tools.errors import PolicyError
+from gitops_tools.model import Location
+from gitops_tools.pathmatch import Globs
+from gitops_tools.resources import schema_path
+
+DOMAIN_FILE = "domain.yaml"
+CONFIG_RULE = "config-paths"  # the rule a config's `domains:` globs make
+
+
+class Pattern:
+    """Globs on a text value (`*` any run of characters, `?` one character), compiled once: exact names and
+    `prefix*` globs (nearly all of them) without regular expressions, the rest in one."""
+
+    def __init__(self, globs: Iterable[str]) -> None:
+        self.globs = tuple(globs)
+        self._exact = frozenset(g for g in self.globs if not _wild(g))
+        self._prefixes = tuple(g[:-1] for g in self.globs if g.endswith("*") and not _wild(g[:-1]))
+        rest = [g for g in self.globs if _wild(g) and not (g.endswith("*") and not _wild(g[:-1]))]
+        self._regex = re.compile("|".join(f"(?:{translate(g)})" for g in rest)) if rest else None
+
+    def match(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        return (value in self._exact or value.startswith(self._prefixes)
+                or (self._regex is not None and self._regex.match(value) is not None))
+
+    def which(self, value: object) -> str:
+        """The first glob matching `value` (for explanations; '' when none does)."""
+        return next((glob for glob in self.globs if Pattern((glob,)).match(value)), "")
+
+
+def _wild(glob: str) -> bool:
+    return any(char in glob for char in "*?[")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Conditions on a document's content; a member set to null counts as absent."""
+
+    fields: tuple[tuple[str, Pattern], ...] = ()
+    keys: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+
+    def holds(self, data: Any) -> bool:
+        if not isinstance(data, dict):
+            return False
+        return (all(data.get(key) is not None for key in self.keys)
+                and all(data.get(key) is None for key in self.absent)
+                and all(pattern.match(data.get(name)) for name, pattern in self.fields))
+
+    def explain(self, data: Any) -> str:
+        parts = [f"{name} {data.get(name)} matches {pattern.which(data.get(name))}" for name, pattern in self.fields]
+        parts += [f"has {', '.join(self.keys)}"] if self.keys else []
+        parts += [f"has no {', '.join(self.absent)}"] if self.absent else []
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way a document belongs to a domain: by its path, its content, or both."""
+
+    domain: str
+    name: str
+    why: str
+    paths: Globs | None = None  # on the path from the repository root (a config's globs: from the config's folder)
+    match: Match | None = None
+    kind: str | None = None  # the kind a matching document has here (default: its own `kind`)
+    kinds_only: bool = False
+    identity: tuple[str, ...] | None = None  # None: the domain's
+    from_config: bool = False  # a config's `domains:` globs, relative to the config's folder
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """Documents of `domain` inside documents of `host`: at `path` (one glob per key), the value itself or the
+    JSON text it holds."""
+
+    domain: str
+    name: str
+    why: str
+    host: str
+    host_kinds: frozenset[str]
+    path: tuple[Pattern, ...]
+    kind: str
+    parse: str | None = None
+    match: Match | None = None
+    identity: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Lists:
+    kind: Pattern
+    items: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    description: str
+    default: bool = False
+    null_is_absent: bool = False
+    keys_as_written: bool = False
+    identity: tuple[str, ...] = ()
+    lists: Lists | None = None
+    rules: tuple[Rule, ...] = ()
+    embedded: tuple[Embedding, ...] = field(default=())
+
+
+def domain_files(folder: Path | None = None) -> dict[str, Path]:
+    """Each domain's data file, by domain name (its folder's), in name order."""
+    top = folder or schema_path("policies")
+    return {path.parent.name: path for path in sorted(top.glob(f"*/{DOMAIN_FILE}"))}
+
+
+def load_domains(folder: Path | None = None) -> dict[str, Domain]:
+    """Every domain, read from its data file. Built-in files are checked against schemas/domain.schema.json by the
+    test suite, not on every run."""
+    import yaml
+
+    return {name: _domain(name, yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader))
+            for name, path in domain_files(folder).items()}
+
+
+def check_domain_file(path: Path) -> None:
+    """Raise PolicyError, at its position, for the first way a domain file breaks the meta-schema or names an
+    unknown domain."""
+    import json
+
+    from gitops_tools.loading import load_user_file
+    from gitops_tools.validation import SchemaEvaluator, first_violation
+
+    document = load_user_file(path, "domain file", error=PolicyError)[0]
+    meta = SchemaEvaluator(json.loads(schema_path("domain.schema.json").read_text("utf-8")))
+    error = first_violation(meta, document.data)
+    if error is not None:
+        raise PolicyError(f"invalid domain: {error.message}", Location(str(path), *document.locate(error.path)[:2]))
+    known = set(domain_files(path.parent.parent))
+    for index, embedding in enumerate(document.data.get("embedded", ())):
+        if embedding["in"]["domain"] not in known:
+            where = ("embedded", index, "in", "domain")
+            raise PolicyError(f"unknown domain {embedding['in']['domain']!r}; domains: {', '.join(sorted(known))}",
+                              Location(str(path), *document.locate(where)[:2]))
+
+
+def with_config_paths(domains: Mapping[str, Domain], extra: Mapping[str, Globs]) -> dict[str, Domain]:
+    """The domains with a config's globs as each named domain's first rule: a matching file's documents belong to
+    it, with the kind of the domain's first path rule (the one the globs extend), else their own."""
+    result = dict(domains)
+    for name, globs in extra.items():
+        domain = domains[name]
+        first = next((rule for rule in domain.rules if rule.paths is not None), None)
+        rule = Rule(name, CONFIG_RULE, "mapped to the domain by the config's `domains:` globs", globs, None,
+                    first.kind if first else None, first.kinds_only if first else False,
+                    first.identity if first else None, from_config=True)
+        result[name] = Domain(domain.name, domain.description, domain.default, domain.null_is_absent,
+                              domain.keys_as_written, domain.identity, domain.lists, (rule, *domain.rules),
+                              domain.embedded)
+    return result
+
+
+def _domain(name: str, raw: dict[str, Any]) -> Domain:
+    lists = raw.get("lists")
+    identity = tuple(raw.get("identity", ()))
+    return Domain(
+        name=name,
+        description=raw["description"],
+        default=raw.get("default", False),
+        null_is_absent=raw.get("null_is_absent", False),
+        keys_as_written=raw.get("keys_as_written", False),
+        identity=identity,
+        lists=Lists(Pattern(_globs(lists["kind"])), lists["items"]) if lists else None,
+        rules=tuple(_rule(name, entry) for entry in raw.get("documents", ())),
+        embedded=tuple(_embedding(name, entry) for entry in raw.get("embedded", ())),
+    )
+
+
+def _rule(domain: str, raw: dict[str, Any]) -> Rule:
+    paths = raw.get("paths")
+    return Rule(domain, raw["name"], raw["why"], Globs(paths) if paths else None, _match(raw.get("match")),
+                raw.get("kind"), raw.get("kinds_only", False), _identity(raw))
+
+
+def _embedding(domain: str, raw: dict[str, Any]) -> Embedding:
+    host = raw["in"]
+    return Embedding(domain, raw["name"], raw["why"], host["domain"], frozenset(host.get("kinds", ())),
+                     tuple(Pattern((step,)) for step in raw["path"]), raw["kind"], raw.get("parse"),
+                     _match(raw.get("match")), _identity(raw))
+
+
+def _identity(raw: dict[str, Any]) -> tuple[str, ...] | None:
+    return tuple(raw["identity"]) if "identity" in raw else None
+
+
+def _match(raw: dict[str, Any] | None) -> Match | None:
+    if raw is None:
+        return None
+    fields = tuple((name, Pattern(_globs(globs))) for name, globs in raw.get("fields", {}).items())
+    return Match(fields, tuple(raw.get("keys", ())), tuple(raw.get("absent", ())))
+
+
+def _globs(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)

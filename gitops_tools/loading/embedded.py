@@ -1,0 +1,66 @@
+"""A JSON document held in a text value of another document (a Grafana dashboard in a ConfigMap's `data`), with
+positions mapped back into the outer file.
+
+In a literal block scalar (`|`, the way such files are written) the text's line k is the outer line k after the `|`,
+shifted right by the block's indentation: every position maps exactly. In any other style (quoted, folded, plain)
+escapes and folding move characters around, so every position inside is the text value's own span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from gitops_tools.loading.document import Document, Span
+from gitops_tools.loading.lines import LineIndex
+from gitops_tools.model import JsonPath
+
+
+@dataclass
+class EmbeddedDocument(Document):
+    """A document parsed from a text at `outer_path` in `outer`: `locate` answers in the outer file."""
+
+    outer: Document | None = field(default=None, repr=False)
+    outer_path: JsonPath = ()
+    _offset: tuple[int, int] | None = field(default=None, repr=False)  # (lines, columns) added to a position
+    _fallback: Span | None = field(default=None, repr=False)  # when positions cannot be mapped exactly
+
+    def locate(self, path: JsonPath) -> Span:
+        if self.outer is None:
+            return super().locate(path)
+        if self._offset is None and self._fallback is None:
+            self._offset = self._mapping(self.outer)
+            if self._offset is None:
+                self._fallback = self.outer.locate(self.outer_path)
+        if self._fallback is not None:
+            return self._fallback
+        lines, columns = self._offset or (0, 0)
+        line, col, end_line, end_col = super().locate(path)
+        return line + lines, col + columns, end_line + lines, end_col + columns
+
+    def _mapping(self, outer: Document) -> tuple[int, int] | None:
+        """(lines, columns) to add to an inner position, or None when the text is no literal block."""
+        node = outer.node_at(self.outer_path)
+        if not isinstance(node, yaml.ScalarNode) or node.style != "|":
+            return None
+        header, _ = outer.lines.position(node.start_mark.index)
+        inner = node.value.split("\n")
+        first = next((index for index, text in enumerate(inner) if text.strip()), None)
+        if first is None:
+            return None
+        written = outer.lines.raw(header + first + 1)
+        return header, len(written) - len(inner[first])
+
+
+def embedded_json(outer: Document, outer_path: JsonPath, text: str) -> EmbeddedDocument | None:
+    """The JSON document in `text` (at `outer_path` in `outer`), or None when it is no valid JSON."""
+    from gitops_tools.loading.json_text import load_json
+
+    lines = LineIndex(text)
+    documents, _ = load_json(text, lines, outer.path)
+    if not documents:
+        return None
+    inner = documents[0]
+    return EmbeddedDocument(outer.path, outer.index, inner.data, lines, compose=inner.compose, outer=outer,
+                            outer_path=outer_path)
