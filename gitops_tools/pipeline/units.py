@@ -60,7 +60,7 @@ def workspace_files(sources: Sequence[SourceFile], config: Config, repository: P
     loose = [path for path, source in linted.items()  # a kustomization file holds no object to deploy
              if path not in deployed and not source.patch and path.name not in KUSTOMIZATION_NAMES]
     near = _Neighbours(set(loose), linted.keys() | deployed, config, repository, kustomizations)
-    folders = {path.parent: near.of(path.parent) for path in sorted(loose)}
+    folders = {folder: near.of(folder) for folder in dict.fromkeys(path.parent for path in sorted(loose))}  # once each
     wanted = dict.fromkeys([placed.file for _, build in builds for placed in build]
                            + [path for members in folders.values() for path in members])
     cwd = Path.cwd()
