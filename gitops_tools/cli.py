@@ -57,6 +57,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 SEVERITIES = ["info", "warning", "error"]
+MAX_JOBS = 256  # a typo such as --jobs 40000 must not fork the machine to death
+
+
+def _jobs(text: str) -> int | None:
+    """--jobs: a number of processes, or `auto` (None)."""
+    if text == "auto":
+        return None
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"needs a number of processes from 1 to {MAX_JOBS}, or 'auto' (it was "
+                                         f"given {text!r})")
+    return int(text)
 
 
 def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
@@ -99,6 +110,9 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     lint.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline")
     lint.add_argument("--write-baseline", type=Path, metavar="FILE",
                       help="record the current findings as the baseline in FILE, and exit 0")
+    lint.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                      help="processes that load and check files (default: auto, one per core for a large input; "
+                           "1: one process); the output is the same whatever N")
 
     rules = commands.add_parser("rules", help="list the policies, one per line", stream=stream)
     rules.add_argument("--format", choices=["text", "markdown"], default="text")

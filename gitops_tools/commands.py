@@ -100,6 +100,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         baseline=args.baseline,
         stdin_filename=args.stdin_filename,
         tool_links=output.tool_links,
+        jobs=args.jobs,
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):

@@ -22,9 +22,9 @@ from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.loading import LoadedFile
 from gitops_tools.model import FilePaths, Finding, LintResult, Policy, Problem, Severity, touches
-from gitops_tools.pipeline import filters, result, workspace
+from gitops_tools.pipeline import filters, parallel, result, workspace
 from gitops_tools.pipeline.discover import Plan, plan
-from gitops_tools.pipeline.evaluate import FileOutcome, collect_file, evaluate_file, evaluate_loaded
+from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_loaded
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.policyset import beyond_pin
@@ -72,13 +72,14 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
                     Classifier.load(config.domains), config.today)
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
     outcomes: list[FileOutcome] = []
-    for done, source in enumerate(run.sources, 1):
-        with collector.paused():  # the file's trees are freed inside the pause: the collector never walks them
-            outcomes.append(evaluate_file(engine, source, config, stdin))
-        if progress is not None:
-            progress(done, len(run.sources))
-    if engine.workspace_checks:
-        outcomes = _with_workspace_findings(engine, run, config, outcomes)
+    workers = parallel.worker_count(options.jobs, len(run.sources) + len(run.context), parallel.usable_cores())
+    with parallel.Pool(engine, config, workers) as pool:
+        for done, outcome in enumerate(pool.outcomes(run.sources, stdin), 1):
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(done, len(run.sources))
+        if engine.workspace_checks:
+            outcomes = _with_workspace_findings(engine, run, pool, outcomes)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
     # The config's own findings are one file's: identical ones (two expired entries alike) get distinct fingerprints.
@@ -92,14 +93,12 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
                         options.tool_links)
 
 
-def _with_workspace_findings(engine: Engine, run: Plan, config: Config,
+def _with_workspace_findings(engine: Engine, run: Plan, pool: parallel.Pool,
                              outcomes: list[FileOutcome]) -> list[FileOutcome]:
     """The workspace phase: the linted files' records and their context's; each finding joins the outcome of the
     file it is in, so the same filter chain applies to it (findings in context files are not reported)."""
     objects = [record for outcome in outcomes for record in outcome.objects]
-    with collector.paused():
-        for source in run.context:
-            objects.extend(collect_file(engine, source, config))
+    objects.extend(record for records in pool.records(run.context) for record in records)
     found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped()))
     return [replace(outcome, findings=(*outcome.findings, *found[outcome.paths.display]))
             if outcome.paths.display in found else outcome for outcome in outcomes]

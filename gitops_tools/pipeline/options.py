@@ -20,3 +20,4 @@ class LintOptions:
     baseline: Path | None = None  # report only findings not in this baseline
     stdin_filename: str | None = None  # the file '-' (stdin) stands for: linted and reported as that file
     tool_links: bool = False  # the result names the tool's links from the installed metadata (the format asks)
+    jobs: int | None = 1  # processes for the per-file phase; None: auto (one per core for a large input)
