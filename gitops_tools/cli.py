@@ -113,6 +113,8 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     lint.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                       help="processes that load and check files (default: auto, one per core for a large input; "
                            "1: one process); the output is the same whatever N")
+    lint.add_argument("--shard", metavar="I/N",
+                      help="lint only the I-th of N shards of the files (split by their paths), e.g. for a CI matrix")
 
     rules = commands.add_parser("rules", help="list the policies, one per line", stream=stream)
     rules.add_argument("--format", choices=["text", "markdown"], default="text")

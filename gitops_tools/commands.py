@@ -81,6 +81,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     from gitops_tools.aliases import alias_map, current_config, current_patterns
     from gitops_tools.lint import lint
     from gitops_tools.parameters import configure
+    from gitops_tools.pipeline.shard import Shard
     from gitops_tools.reporters import Style, get_format
 
     output = get_format(args.format)  # imported now: its declarations shape the run (tool_links)
@@ -101,11 +102,15 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         stdin_filename=args.stdin_filename,
         tool_links=output.tool_links,
         jobs=args.jobs,
+        shard=None if args.shard is None else Shard.parse(args.shard),
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):
         raise ConfigError("--write-baseline records every finding: do not combine it with --baseline or "
                           "--changed-since")
+    if args.write_baseline is not None and options.shard is not None:
+        raise ConfigError(f"--write-baseline records every finding: do not combine it with --shard {options.shard} "
+                          "(one shard's baseline would hold a part of them)")
     _check_domains(options.domains, policies)
     if args.explain_classification:
         return _explain_classification(args, config, options, out, stdin)

@@ -3,7 +3,9 @@ never hangs or lingers. Real processes throughout: the CLI as a subprocess, real
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -52,16 +54,59 @@ def _lint(cwd: Path, *argv: str, stdin: bytes | None = None) -> subprocess.Compl
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A repository of generated manifests, the shop example, and files that cannot be checked past a problem."""
+    """A repository of generated manifests, the shop example, files that cannot be checked past a problem, and a
+    config that has a finding of its own (an entry naming no policy)."""
     root = tmp_path_factory.mktemp("corpus")
+    (root / ".gitops-tools.yaml").write_text("policies:\n  no-such-policy:\n    enabled: false\n")
     generate(root / "fleet", files=120, seed=11)
     shutil.copytree(ROOT / "examples", root / "examples")
     for name, text in BAD_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(text.encode("latin-1"))
     (root / "bad" / "outside.yaml").symlink_to("/etc/passwd")
+    for path, text in _cross_file().items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
+
+
+WORKLOAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: cross}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "registry.example.com/web:1.0.0"}]}
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: %s, namespace: cross}
+spec: {selector: {app: %s}, ports: [{port: 80}]}
+"""
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: cross}\ndata: {mode: fast}\n"
+CROSS_FILE_POLICIES = ("service-selector-matches-pods", "manifest-identity-unique-in-unit")
+
+
+def _cross_file() -> dict[str, str]:
+    """Files whose findings need another file, each pair named so that its two files fall in different shards of
+    three: a Service selecting no pod of its namespace (the namespace's workload is in another folder), a Service
+    whose pods are only in that other folder (no finding), and one ConfigMap twice in one folder."""
+    from gitops_tools.pipeline.shard import Shard
+
+    def shard(path: str) -> int:
+        return next(index for index in (1, 2, 3) if Shard(index, 3).owns(path))
+
+    workload = "cross/workloads/web.yaml"
+    lost, found = (next(f"cross/services/{stem}-{n}.yaml" for n in range(100)
+                        if shard(f"cross/services/{stem}-{n}.yaml") != shard(workload)) for stem in ("lost", "found"))
+    first = "cross/twice/a.yaml"
+    second = next(f"cross/twice/b-{n}.yaml" for n in range(100) if shard(f"cross/twice/b-{n}.yaml") != shard(first))
+    return {workload: WORKLOAD, lost: SERVICE % ("lost", "nothing"), found: SERVICE % ("found", "web"),
+            first: CONFIGMAP, second: CONFIGMAP}
 
 
 def _same(cwd: Path, *argv: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -223,3 +268,128 @@ def test_a_pooled_run_stops_at_once_and_leaves_no_worker(fleet: Path, send: str,
     while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(_gone(pid) for pid in workers)
+
+
+# --- shards: N jobs of a CI matrix split the files, and their reports together are the whole run's ----------------
+
+
+def _findings(done: subprocess.CompletedProcess[bytes]) -> list[str]:
+    assert done.returncode in (0, 1), done.stderr.decode()
+    return [json.dumps(finding, sort_keys=True) for finding in json.loads(done.stdout)["findings"]]
+
+
+def _linted(done: subprocess.CompletedProcess[bytes]) -> list[str]:
+    """The files a run linted, from its JUnit report (which lists every one)."""
+    assert done.returncode in (0, 1), done.stderr.decode()
+    return re.findall(r'<testcase classname="gitops-tools" name="([^"]*)"', done.stdout.decode())
+
+
+@pytest.mark.slow
+def test_the_shards_together_report_every_finding_of_the_whole_run_once(corpus: Path) -> None:
+    whole = _findings(_lint(corpus, ".", "--format", "json"))
+    shards = [_findings(_lint(corpus, ".", "--format", "json", "--shard", f"{index}/3")) for index in (1, 2, 3)]
+    assert sorted(finding for shard in shards for finding in shard) == sorted(whole)
+    on_config = [[f for f in shard if '"path": ".gitops-tools.yaml"' in f] for shard in shards]
+    assert all(shards) and sorted(map(len, on_config)) == [0, 0, 1]  # reported by the config file's shard
+    cross = sorted(f for f in whole if any(f'"policy_id": "{policy}"' in f for policy in CROSS_FILE_POLICIES))
+    assert sorted(json.loads(f)["path"].split("/")[1] for f in cross) == ["services", "twice"]  # lost, and b-*
+    assert sorted(f for shard in shards for f in shard if f in cross) == cross  # each once, each shard's own
+    files = [_linted(_lint(corpus, ".", "--format", "junit", "--shard", f"{index}/3")) for index in (1, 2, 3)]
+    assert sorted(path for shard in files for path in shard) == sorted(_linted(_lint(corpus, ".", "--format", "junit")))
+
+
+@pytest.mark.slow
+def test_a_file_s_shard_depends_on_its_path_alone(corpus: Path) -> None:
+    """The same files from the repository root or from a folder, with or without other files beside them."""
+    from_root = _linted(_lint(corpus, "fleet", "--format", "junit", "--shard", "2/4", "--jobs", "2"))
+    from_folder = _linted(_lint(corpus / "fleet", ".", "--format", "junit", "--shard", "2/4"))
+    assert from_root and from_root == [f"fleet/{path}" for path in from_folder]
+    (corpus / "fleet" / "team-00" / "added.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    try:
+        with_one_more = _linted(_lint(corpus, "fleet", "--format", "junit", "--shard", "2/4"))
+    finally:
+        (corpus / "fleet" / "team-00" / "added.yaml").unlink()
+    assert [path for path in with_one_more if not path.endswith("added.yaml")] == from_root
+
+
+@pytest.mark.slow
+def test_each_shard_counts_only_its_own_files_fixed_baseline_findings(tmp_path: Path) -> None:
+    generate(tmp_path / "fleet", files=30, seed=5)
+    assert _lint(tmp_path, "fleet", "--write-baseline", "baseline.json").returncode == 0
+    for number in range(8):  # their findings are fixed
+        (tmp_path / "fleet" / f"team-{number:02d}" / f"service-{number:04d}.yaml").write_text("a: 1\n")
+    fixed = []
+    for shard in ([], ["--shard", "1/2"], ["--shard", "2/2"]):
+        summary = _lint(tmp_path, "fleet", "--baseline", "baseline.json", *shard).stdout.decode()
+        fixed.append(sum(int(count) for count in re.findall(r" ([0-9]+) baseline findings? fixed\.", summary)))
+    assert fixed[0] > 0 and fixed[1] + fixed[2] == fixed[0] and 0 < fixed[1] < fixed[0]
+
+
+@pytest.mark.parametrize("value", ["0/2", "3/2", "1/0", "two/3", "1/", "1/2/3", "", "\u0661/2", "1/10001"])
+def test_a_bad_shard_is_a_usage_error(run_cli: CliRun, value: str) -> None:
+    code, out, err = run_cli("lint", "--shard", value, ".")
+    assert (code, out) == (2, "")
+    assert err == ("gitops-tools: error: --shard needs I/N, the I-th of N shards with 1 <= I <= N <= 10000, e.g. "
+                   f"--shard 2/4 (it was given {value!r})\n")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["-"], "--shard 1/2 splits the files of a repository between jobs: it cannot lint '-' (stdin)"),
+    ([".", "--write-baseline", "b.json"], "--write-baseline records every finding: do not combine it with --shard "
+                                          "1/2 (one shard's baseline would hold a part of them)"),
+])
+def test_what_a_shard_cannot_do_is_a_usage_error(run_cli: CliRun, argv: list[str], message: str) -> None:
+    assert run_cli("lint", "--shard", "1/2", *argv) == (2, "", f"gitops-tools: error: {message}\n")
+
+
+def test_shards_split_any_set_of_paths_evenly_and_completely() -> None:
+    from gitops_tools.pipeline.shard import Shard
+
+    paths = [f"clusters/team-{team}/app-{number}.yaml" for team in range(20) for number in range(50)]
+    owners = [[index for index in range(1, 5) if Shard(index, 4).owns(path)] for path in paths]
+    assert all(len(owner) == 1 for owner in owners)
+    sizes = [sum(owner == [index] for owner in owners) for index in range(1, 5)]
+    assert min(sizes) > 200  # 250 each on average
+
+
+# --- README: the CI matrix snippets validate, and the merge command gives the unsharded findings ---------------------
+
+
+def _sharding_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n### Splitting a fleet audit between jobs\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_ci_matrix_snippets_validate_and_use_the_workflow_s_inputs(tmp_path: Path) -> None:
+    import yaml
+
+    github, gitlab = re.findall(r"^```yaml\n(.*?)^```$", _sharding_section(), flags=re.MULTILINE | re.DOTALL)
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    for schema, text in (("vendor.github-workflows", github), ("vendor.gitlab-ci", gitlab)):
+        (tmp_path / "ci.yml").write_text(text, encoding="utf-8")
+        done = subprocess.run([str(checker), "--builtin-schema", schema, str(tmp_path / "ci.yml")],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "gitops-tools.yml").read_text(encoding="utf-8"))
+    job = yaml.safe_load(github)["jobs"]["audit"]
+    assert set(job["with"]) <= set(workflow[True]["workflow_call"]["inputs"])
+    assert job["with"]["extra-args"] == "--shard ${{ matrix.shard }}/" + str(len(job["strategy"]["matrix"]["shard"]))
+    template = yaml.safe_load((ROOT / "ci" / "gitops-tools.gitlab-ci.yml").read_text(encoding="utf-8"))
+    lint_job = yaml.safe_load(gitlab)["gitops-tools-lint"]
+    assert "gitops-tools-lint" in template
+    assert lint_job["variables"]["GITOPS_TOOLS_EXTRA_ARGS"] == "--shard $CI_NODE_INDEX/$CI_NODE_TOTAL"
+
+
+@pytest.mark.slow
+def test_readme_merge_command_gives_the_unsharded_findings_in_order(corpus: Path, tmp_path: Path) -> None:
+    jq = shutil.which("jq")
+    if jq is None:
+        unavailable("jq is not installed")
+    (command,) = re.findall(r"^\$ (jq .*)$", _sharding_section(), flags=re.MULTILINE)
+    for index in (1, 2, 3):
+        done = _lint(corpus, ".", "--format", "json", "--shard", f"{index}/3", "--output",
+                     str(tmp_path / f"gitops-tools-{index}.json"))
+        assert done.returncode == 1, done.stderr.decode()
+    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True, timeout=60)
+    whole = json.loads(_lint(corpus, ".", "--format", "json").stdout)["findings"]
+    assert json.loads((tmp_path / "gitops-tools.json").read_text(encoding="utf-8")) == {"findings": whole}

@@ -15,6 +15,7 @@ from gitops_tools.gitrepo import Changes, changes_since, repository_root
 from gitops_tools.kustomize import Kustomizations
 from gitops_tools.model import LineRanges
 from gitops_tools.pipeline.options import LintOptions
+from gitops_tools.pipeline.shard import Shard, shard_key
 from gitops_tools.pipeline.units import Unit, workspace_files
 
 
@@ -44,9 +45,24 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
         changed = {source.display: changes.lines(source.path) or () for source in sources if source.path}
-    found = workspace_files(sources, config, root, kustomizations) if workspace else None
-    return Plan(root, sources, discovered.skipped, discovered.charts, changed, *(
-        (found.context, found.units) if found is not None else ()))
+    owned, others = (sources, []) if options.shard is None else _shard_split(paths, sources, options.shard)
+    if not workspace:
+        return Plan(root, owned, discovered.skipped, discovered.charts, changed)
+    found = workspace_files(sources, config, root, kustomizations)  # every file's units, whatever the shard
+    return Plan(root, owned, discovered.skipped, discovered.charts, changed, [*others, *found.context], found.units)
+
+
+def _shard_split(paths: Sequence[str], sources: list[SourceFile],
+                 shard: Shard) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The shard's files, and the others': context when the run has workspace checks, so that every shard sees the
+    whole run's objects and units and reports the cross-file findings on its own files, as an unsharded run would."""
+    if STDIN in paths:
+        raise ConfigError(f"--shard {shard} splits the files of a repository between jobs: it cannot lint '-' (stdin)")
+    owned: list[SourceFile] = []
+    others: list[SourceFile] = []
+    for source in sources:
+        (owned if shard.owns(shard_key(source.repo_path, source.file)) else others).append(source)
+    return owned, others
 
 
 def _check_stdin_filename(paths: Sequence[str], name: str | None) -> None:

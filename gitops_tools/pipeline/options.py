@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_tools.model import Severity
+from gitops_tools.pipeline.shard import Shard
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,4 @@ class LintOptions:
     stdin_filename: str | None = None  # the file '-' (stdin) stands for: linted and reported as that file
     tool_links: bool = False  # the result names the tool's links from the installed metadata (the format asks)
     jobs: int | None = 1  # processes for the per-file phase; None: auto (one per core for a large input)
+    shard: Shard | None = None  # lint only this shard's files (and report only findings on them)
