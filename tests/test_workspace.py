@@ -4,11 +4,12 @@ kustomize), the two workspace checks across files, and the context a run loads f
 from __future__ import annotations
 
 import pickle
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FileWriter
+from conftest import CliRun, FileWriter, ToolFinder, TreeLint
 
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
@@ -107,3 +108,210 @@ def test_without_an_active_workspace_check_no_record_is_kept(tmp_path: Path, pol
     engine = engine_for(policies, "service-type-*")
     assert engine.workspace_checks == () and evaluate_file(engine, source, Config(root=tmp_path)).objects == ()
     assert collect_file(engine_for(policies, *BOTH), source, Config(root=tmp_path))[0].id.name == "web"
+
+
+# --- two objects with one identity in one deployable unit ----------------------------------------------------------
+
+def test_a_repeated_identity_in_one_folder_is_reported_on_the_second_naming_the_first(lint_tree: TreeLint) -> None:
+    result = lint_tree({"apps/a.yaml": manifest("ConfigMap", "settings", "shop"),
+                        "apps/b.yaml": "---\n" + manifest("ConfigMap", "settings", "shop")}, "apps", select=BOTH)
+    assert spots(result) == [("apps/b.yaml", 5, 3, DUPLICATE)]
+    assert result.findings[0].message.endswith("ConfigMap/settings in namespace shop is also defined at "
+                                               "apps/a.yaml:4:3 (folder apps)")
+    assert (result.findings[0].document, result.findings[0].pointer) == (0, "/metadata/name")
+
+
+@pytest.mark.parametrize(("second", "reported"), [
+    pytest.param(manifest("ConfigMap", "settings", "other"), False, id="another-namespace"),
+    pytest.param(manifest("Secret", "settings", "shop"), False, id="another-kind"),
+    pytest.param(manifest("ConfigMap", "settings"), False, id="namespace-unset-is-not-shop"),
+    pytest.param(manifest("ConfigMap", "settings", "shop", "example.com/v1"), False, id="another-group"),
+    pytest.param(manifest("ClusterRole", "settings", "a", "rbac.authorization.k8s.io/v1"), True,
+                 id="cluster-scoped-ignores-namespace"),
+])
+def test_identity_is_group_kind_namespace_and_name(lint_tree: TreeLint, second: str, reported: bool) -> None:
+    first = manifest("ConfigMap", "settings", "shop")
+    if "ClusterRole" in second:
+        first = manifest("ClusterRole", "settings", "b", "rbac.authorization.k8s.io/v1")
+    result = lint_tree({"a.yaml": first, "b.yaml": second}, ".", select=(DUPLICATE,))
+    assert [spot[0] for spot in spots(result)] == (["b.yaml"] if reported else [])
+
+
+def test_per_environment_folders_may_repeat_a_name(lint_tree: TreeLint) -> None:
+    files = {f"overlays/{env}/settings.yaml": manifest("ConfigMap", "settings", "shop") for env in ("dev", "prod")}
+    files |= {f"clusters/{env}/kustomization.yaml": kustomization("../../base", namespace=env) for env in ("a", "b")}
+    files |= {"base/kustomization.yaml": kustomization("web.yaml"), "base/web.yaml": manifest("ConfigMap", "web")}
+    assert spots(lint_tree(files, ".", select=BOTH)) == []
+
+
+def test_a_kustomization_build_is_one_unit_across_its_folders(lint_tree: TreeLint) -> None:
+    """The overlay's namespace puts the base's object where the overlay's own copy is: one build, two definitions."""
+    files = {"base/kustomization.yaml": kustomization("settings.yaml"),
+             "base/settings.yaml": manifest("ConfigMap", "settings"),
+             "overlays/prod/kustomization.yaml": kustomization("../../base", "extra.yaml", namespace="shop"),
+             "overlays/prod/extra.yaml": manifest("ConfigMap", "settings", "shop")}
+    result = lint_tree(files, ".", select=(DUPLICATE,))
+    assert spots(result) == [("overlays/prod/extra.yaml", 4, 3, DUPLICATE)]
+    assert "at base/settings.yaml:4:3 (kustomization overlays/prod)" in result.findings[0].message
+    files["overlays/prod/kustomization.yaml"] = kustomization("../../base", "extra.yaml", namePrefix="prod-")
+    assert spots(lint_tree(files, ".", select=(DUPLICATE,))) == []  # the base's is prod-settings there
+
+
+def test_a_component_and_a_folder_with_its_own_kustomization_are_followed(lint_tree: TreeLint) -> None:
+    files = {"app/kustomization.yaml": kustomization("sub", components=["../parts"]),
+             "app/sub/kustomization.yaml": kustomization("web.yaml"),
+             "app/sub/web.yaml": manifest("ConfigMap", "web", "shop"),
+             "parts/kustomization.yaml": yaml.safe_dump({"apiVersion": "kustomize.config.k8s.io/v1alpha1",
+                                                         "kind": "Component", "resources": ["web.yaml"]}),
+             "parts/web.yaml": manifest("ConfigMap", "web", "shop")}
+    result = lint_tree(files, ".", select=(DUPLICATE,))
+    assert spots(result) == [("parts/web.yaml", 4, 3, DUPLICATE)]  # components come after resources
+    assert "also defined at app/sub/web.yaml:4:3 (kustomization app)" in result.findings[0].message
+
+
+def test_kustomize_entries_leading_out_of_the_repository_or_remote_are_not_followed(
+        tmp_path: Path, lint_tree: TreeLint) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "web.yaml").write_text(manifest("ConfigMap", "web"), encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    files = {"kustomization.yaml": kustomization(f"../{outside.name}/web.yaml", "https://example.com/web.yaml",
+                                                 "github.com/example/repo//web?ref=v1", "web.yaml"),
+             "web.yaml": manifest("ConfigMap", "web")}
+    assert spots(lint_tree(files, "web.yaml", select=(DUPLICATE,))) == []
+
+
+# --- a Service whose selector matches no pod template ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("workload", "reported"), [
+    pytest.param(deployment("api", "shop", {"app": "api"}), True, id="other-labels"),
+    pytest.param(deployment("web", "shop", {"app": "web", "tier": "front"}), False, id="superset"),
+    pytest.param(cronjob("web", "shop", {"app": "web"}), False, id="cronjob-pod-template"),
+    pytest.param(manifest("Pod", "web", "shop", metadata={"name": "web", "namespace": "shop",
+                                                          "labels": {"app": "web"}}), False, id="bare-pod"),
+    pytest.param(deployment("web", "other", {"app": "web"}), False, id="no-workload-in-its-namespace"),
+])
+def test_a_service_selector_is_matched_against_pod_templates_of_its_namespace(
+        lint_tree: TreeLint, workload: str, reported: bool) -> None:
+    files = {"svc.yaml": service("web", "shop", {"app": "web"}), "workload.yaml": workload}
+    expected = [("svc.yaml", 7, 3, SELECTOR)] if reported else []
+    result = lint_tree(files, ".", select=(SELECTOR,))
+    assert spots(result) == expected
+    if reported:
+        assert result.findings[0].pointer == "/spec/selector"
+        message = result.findings[0].message
+        assert "app=web matches none of the pod templates in namespace shop (Deployment/api)" in message
+
+
+@pytest.mark.parametrize("svc", [
+    pytest.param(service("web", "shop", None), id="no-selector"),
+    pytest.param(service("web", "shop", {"app": "x"}, type="ExternalName", externalName="x.example.com"),
+                 id="external-name"),
+])
+def test_a_service_without_a_selector_is_never_reported(lint_tree: TreeLint, svc: str) -> None:
+    files = {"svc.yaml": svc, "deploy.yaml": deployment("api", "shop", {"app": "api"})}
+    assert spots(lint_tree(files, ".", select=(SELECTOR,))) == []
+
+
+def test_namespaces_come_from_the_kustomization_and_unset_ones_stay_in_their_unit(lint_tree: TreeLint) -> None:
+    files = {"base/kustomization.yaml": kustomization("svc.yaml"),
+             "base/svc.yaml": service("web", None, {"app": "web"}),
+             "overlays/prod/kustomization.yaml": kustomization("../../base", "deploy.yaml", namespace="shop"),
+             "overlays/prod/deploy.yaml": deployment("api", None, {"app": "api"}),
+             "other/deploy.yaml": deployment("api2", None, {"app": "api"})}
+    result = lint_tree(files, ".", select=(SELECTOR,))
+    # in overlays/prod both are in shop: reported; in base the namespace is unset and has no workload: quiet there,
+    # and other/'s workload, also without a namespace, is another unit's
+    assert spots(result) == [("base/svc.yaml", 6, 3, SELECTOR)]
+    assert "in namespace shop (Deployment/api)" in result.findings[0].message
+
+
+# --- what the units are: real kustomize renders the same objects ---------------------------------------------------
+
+def test_a_kustomization_unit_holds_what_kustomize_build_renders(
+        tmp_path: Path, write_files: FileWriter, external_tool: ToolFinder, policies: dict[str, Policy],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    kubectl = external_tool("kubectl")
+    write_files({
+        "base/kustomization.yaml": kustomization("web.yaml", "cluster.yaml", "jobs", namePrefix="shop-"),
+        "base/web.yaml": deployment("web", None, {"app": "web"}) + "---\n"
+        + service("web", "elsewhere", {"app": "web"}),
+        "base/cluster.yaml": manifest("ClusterRole", "reader", None, "rbac.authorization.k8s.io/v1"),
+        "base/jobs/kustomization.yaml": kustomization("job.yaml", nameSuffix="-nightly", namespace="batch"),
+        "base/jobs/job.yaml": cronjob("report", None, {"app": "report"}),
+        "base/ignored.yaml": manifest("ConfigMap", "not-listed"),
+        "overlays/prod/kustomization.yaml": kustomization("../../base", "extra.yaml", namespace="shop-prod",
+                                                          components=["../../parts"]),
+        "overlays/prod/extra.yaml": manifest("ConfigMap", "extra"),
+        "parts/kustomization.yaml": yaml.safe_dump({"apiVersion": "kustomize.config.k8s.io/v1alpha1",
+                                                    "kind": "Component", "resources": ["part.yaml"]}),
+        "parts/part.yaml": manifest("ConfigMap", "part", "ignored-by-the-overlay"),
+    })
+    monkeypatch.chdir(tmp_path)
+    engine = engine_for(policies, *BOTH)
+    run = plan(["overlays/prod"], Config(root=tmp_path), LintOptions(), workspace=True)
+    config = Config(root=tmp_path)
+    records = [r for source in (*run.sources, *run.context) for r in collect_file(engine, source, config)]
+    index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())
+    (placed,) = [placements for unit, placements in index.placements if unit.name == "overlays/prod"]
+    ours = sorted((p.id.kind, p.id.namespace or "", p.id.name) for p in placed)
+    rendered = subprocess.run([kubectl, "kustomize", "overlays/prod"], capture_output=True, text=True, timeout=120,
+                              check=True).stdout
+    theirs = sorted((d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"])
+                    for d in yaml.safe_load_all(rendered))
+    assert ours == theirs
+    assert "base/ignored.yaml" not in {source.display for source in run.context}
+
+
+
+# --- what a run loads besides the linted files ----------------------------------------------------------------------
+
+def test_linting_one_file_loads_its_unit_and_reports_only_on_it(lint_tree: TreeLint) -> None:
+    files = {"apps/svc.yaml": service("web", "shop", {"app": "web"}),
+             "apps/deploy.yaml": deployment("api", "shop", {"app": "api"}) + "---\n"
+             + service("api", "shop", {"app": "nothing"}),
+             "other/deploy.yaml": deployment("web", "shop", {"app": "web"})}  # another unit: not loaded
+    result = lint_tree(files, "apps/svc.yaml", select=BOTH)
+    assert spots(result) == [("apps/svc.yaml", 7, 3, SELECTOR)]  # apps/deploy.yaml's own Service is not reported
+    assert result.files == 1 and result.paths == ["apps/svc.yaml"]
+    assert spots(lint_tree({}, "other/deploy.yaml", select=BOTH)) == []
+
+
+def git(root: Path, *argv: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *argv], cwd=root, check=True,
+                   capture_output=True, timeout=60)
+
+
+def test_changed_since_loads_the_unchanged_files_of_the_units_and_reports_only_on_changed_lines(
+        tmp_path: Path, lint_tree: TreeLint) -> None:
+    base = {"apps/deploy.yaml": deployment("web", "shop", {"app": "web"}),
+            "apps/svc.yaml": service("web", "shop", {"app": "web"}),
+            "apps/settings.yaml": manifest("ConfigMap", "settings", "shop")}
+    lint_tree(base, ".")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    changed = {"apps/svc.yaml": service("web", "shop", {"app": "web-v2"}),  # orphaned by this change
+               "apps/web-copy.yaml": manifest("ConfigMap", "settings", "shop") + "---\n" + manifest("ConfigMap", "b")}
+    result = lint_tree(changed, ".", select=BOTH, changed_since="main")
+    assert spots(result) == [("apps/svc.yaml", 7, 3, SELECTOR), ("apps/web-copy.yaml", 4, 3, DUPLICATE)]
+    assert sorted(result.paths) == ["apps/svc.yaml", "apps/web-copy.yaml"]  # the unchanged ones: context only
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "-q", "-m", "change")
+    (tmp_path / "apps/web-copy.yaml").write_text(manifest("ConfigMap", "settings", "shop") + "---\n"
+                                             + manifest("ConfigMap", "c"), encoding="utf-8")
+    result = lint_tree({}, ".", select=BOTH, changed_since="main", diff_lines=True)
+    assert spots(result) == []  # the duplicate is on a line this change did not touch
+
+
+def test_rules_shows_the_workspace_policies_as_new_in_0_2_0_after_a_0_1_0_pin(
+        tmp_path: Path, run_cli: CliRun) -> None:
+    (tmp_path / ".gitops-tools.yaml").write_text('policy_set: "0.1.0"\n', encoding="utf-8")
+    code, out, _ = run_cli("rules")
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert code == 0
+    for policy_id in BOTH:
+        assert "(new in 0.2.0, after your policy_set 0.1.0: not run)" in lines[policy_id]
+    (tmp_path / "a.yaml").write_text(manifest("ConfigMap", "x"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(manifest("ConfigMap", "x"), encoding="utf-8")
+    assert run_cli("lint", "--select", DUPLICATE, ".")[0] == 2  # pinned out: nothing selected is left to run
