@@ -284,3 +284,51 @@ def test_installed_hook_refuses_a_bad_commit_and_accepts_a_good_one(project: Pat
     assert code == 0, out
     assert repo.head.commit.message.strip() == "Add the web deployment"
     assert {item.path for item in repo.head.commit.tree.traverse()} >= {"good.yaml", "notes.md"}  # type: ignore[union-attr]
+
+
+WEB_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  labels: {app.kubernetes.io/name: web, app.kubernetes.io/instance: web}
+spec:
+  selector: {app.kubernetes.io/name: web}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+
+
+@pytest.mark.slow
+def test_a_workspace_check_sees_the_unstaged_neighbours_of_a_staged_file(project: Path,
+                                                                         hook_env: dict[str, str]) -> None:
+    """pre-commit passes only staged files (split across processes when there are many): each run loads the rest of
+    its files' deployable units from the repository, and reports only on the files it was given."""
+    (project / "deploy").mkdir()
+    (project / "deploy" / "web.yaml").write_text(GOOD, encoding="utf-8")  # the Deployment: committed, unchanged
+    (project / "deploy" / "service.yaml").write_text(WEB_SERVICE, encoding="utf-8")
+    repo = git.Repo(project)
+    repo.index.add(["deploy/web.yaml", "deploy/service.yaml"])
+    repo.index.commit("The web app", author=AUTHOR, committer=AUTHOR)
+    assert _run(hook_env, project, *PRE_COMMIT, "install")[0] == 0
+    selector = _spot(WEB_SERVICE, "selector:")
+    # 1. only the Service changes, so that it no longer matches the unstaged Deployment: reported
+    (project / "deploy" / "service.yaml").write_text(WEB_SERVICE.replace("name: web}", "name: web-v2}"), "utf-8")
+    _run(hook_env, project, "git", "add", "deploy/service.yaml")
+    code, out = _run(hook_env, project, "git", "commit", "--quiet", "--message", "Rename the selector")
+    assert code == 1, out
+    assert f"deploy/service.yaml:{selector[0]}:{selector[1]}: warning [service-selector-matches-pods]" in out
+    assert "web-v2 matches none of the pod templates in namespace shop (Deployment/web)" in out
+    # 2. the reverse: the Deployment's labels follow in the same commit: both staged, both match, the commit passes
+    (project / "deploy" / "web.yaml").write_text(GOOD.replace("name: web\n", "name: web-v2\n"), encoding="utf-8")
+    _run(hook_env, project, "git", "add", "deploy/web.yaml")
+    code, out = _run(hook_env, project, "git", "commit", "--quiet", "--message", "Rename the app label")
+    assert code == 0, out
+    # 3. only the Deployment changes and orphans the unstaged Service: the finding is the Service's, a file this
+    # commit does not touch, so pre-commit does not report it (a full run does)
+    (project / "deploy" / "web.yaml").write_text(GOOD.replace("name: web\n", "name: api\n"), encoding="utf-8")
+    _run(hook_env, project, "git", "add", "deploy/web.yaml")
+    code, out = _run(hook_env, project, *PRE_COMMIT, "run", "gitops-tools-lint")
+    assert code == 0 and "service-selector-matches-pods" not in out, out
+    code, out = _run(hook_env, project, *PRE_COMMIT, "run", "gitops-tools-lint", "--files", "deploy/service.yaml")
+    assert code == 1 and "deploy/service.yaml" in out and "service-selector-matches-pods" in out, out

@@ -3,13 +3,16 @@ kustomize), the two workspace checks across files, and the context a run loads f
 
 from __future__ import annotations
 
+import os
 import pickle
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CliRun, FileWriter, ToolFinder, TreeLint
+from conftest import CliRun, FileWriter, ReadmeSnippet, ToolFinder, TreeLint
 
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
@@ -315,3 +318,30 @@ def test_rules_shows_the_workspace_policies_as_new_in_0_2_0_after_a_0_1_0_pin(
     (tmp_path / "a.yaml").write_text(manifest("ConfigMap", "x"), encoding="utf-8")
     (tmp_path / "b.yaml").write_text(manifest("ConfigMap", "x"), encoding="utf-8")
     assert run_cli("lint", "--select", DUPLICATE, ".")[0] == 2  # pinned out: nothing selected is left to run
+
+
+@pytest.mark.slow
+def test_a_workspace_check_is_added_by_adding_one_file(tmp_path: Path, readme_snippet: ReadmeSnippet) -> None:
+    """README's example check, as one new module in a copy of the package, with README's policy file: it runs."""
+    root = Path(__file__).resolve().parent.parent
+    copy, work = tmp_path / "copy", tmp_path / "work"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(root / "gitops_tools", copy / "gitops_tools", ignore=ignore)
+    shutil.copytree(root / "schemas", copy / "schemas", ignore=ignore)
+    module = readme_snippet("How lint works", "gitops_tools/checks/configmap_used.py")
+    (copy / "gitops_tools" / "checks" / "configmap_used.py").write_text(module, encoding="utf-8")
+    (work / "policies").mkdir(parents=True)
+    policy = readme_snippet("How lint works", "schemas/policies/kubernetes/configmap-has-a-workload.yaml")
+    (work / "policies" / "configmap-has-a-workload.yaml").write_text(policy, encoding="utf-8")
+    (work / "apps").mkdir()
+    (work / "apps" / "cm.yaml").write_text(manifest("ConfigMap", "left-over", "a"), encoding="utf-8")
+    (work / "apps" / "deploy.yaml").write_text(deployment("web", "b", {"app": "web"}) + "---\n"
+                                               + manifest("ConfigMap", "web", "b"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(copy), "GITOPS_TOOLS_NO_CACHE": "1"}
+    done = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--policy-dir", "policies", "--select",
+                           "configmap-has-a-workload", "apps/cm.yaml"], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr  # info is below the default --fail-on
+    assert done.stdout.startswith("apps/cm.yaml:4:3: info [configmap-has-a-workload] ConfigMap in a namespace "
+                                  "without workloads: no workload in its namespace\n"), done.stdout
+    assert "apps/deploy.yaml" not in done.stdout  # read as context (the unit is apps/), never reported
