@@ -80,8 +80,9 @@ spec:
           readinessProbe:
             httpGet: {path: /readyz, port: 8080}
 """
-# The same Deployment, privileged and on :latest.
-BAD = GOOD.replace("web:1.4.2", "web:latest").replace(
+# The same Deployment, privileged and on :latest, under another name (one folder holds both: the same identity twice
+# would be manifest-identity-unique-in-unit).
+BAD = GOOD.replace("  name: web\n", "  name: web-debug\n", 1).replace("web:1.4.2", "web:latest").replace(
     "            allowPrivilegeEscalation: false",
     "            privileged: true\n            allowPrivilegeEscalation: false")
 BROKEN = "kind: ConfigMap\ndata: {a: [1, 2}\n"  # a file check (yaml-syntax): every hook reports it
