@@ -21,7 +21,7 @@ from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.loading import LoadedFile
-from gitops_tools.model import FilePaths, Finding, LintResult, Policy, Problem, Severity, touches
+from gitops_tools.model import FilePaths, Finding, LintResult, ObjectRecord, Policy, Problem, Severity, touches
 from gitops_tools.pipeline import filters, parallel, result, workspace
 from gitops_tools.pipeline.discover import Plan, plan
 from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_loaded
@@ -101,8 +101,11 @@ def _with_workspace_findings(engine: Engine, run: Plan, pool: parallel.Pool,
     """The workspace phase: the linted files' records and their context's; each finding joins the outcome of the
     file it is in, so the same filter chain applies to it (findings in context files are not reported)."""
     objects = [record for outcome in outcomes for record in outcome.objects]
-    objects.extend(record for records in pool.records(run.context) for record in records)
-    found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped()))
+    context: list[ObjectRecord] = []  # files read only for the workspace (another shard's are part of the run)
+    for record in (record for records in pool.records(run.context) for record in records):
+        (objects if record.paths.file in run.other_shards else context).append(record)
+    found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped(),
+                                                           context))
     return [replace(outcome, findings=(*outcome.findings, *found[outcome.paths.display]))
             if outcome.paths.display in found else outcome for outcome in outcomes]
 

@@ -307,6 +307,31 @@ def test_changed_since_loads_the_unchanged_files_of_the_units_and_reports_only_o
     assert spots(result) == []  # the duplicate is on a line this change did not touch
 
 
+def test_a_new_copy_whose_name_sorts_first_is_reported_on_the_new_copy_in_a_partial_run(
+        tmp_path: Path, lint_tree: TreeLint) -> None:
+    """In apply order the new copy comes first, so a full run reports the unchanged file; a run that reads that file
+    only as context reports the copy instead, naming the file that was there before."""
+    lint_tree({"apps/settings.yaml": manifest("ConfigMap", "settings", "shop")}, ".")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "--all")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    copy = {"apps/a-copy.yaml": manifest("ConfigMap", "settings", "shop")}
+    assert spots(lint_tree(copy, ".", select=(DUPLICATE,))) == [("apps/settings.yaml", 4, 3, DUPLICATE)]
+    for partial in ({"changed_since": "main"}, {"changed_since": "main", "diff_lines": True}):
+        result = lint_tree({}, ".", select=(DUPLICATE,), **partial)
+        assert spots(result) == [("apps/a-copy.yaml", 4, 3, DUPLICATE)]
+        assert result.findings[0].message.endswith("is also defined at apps/settings.yaml:4:3 (folder apps)")
+    assert spots(lint_tree({}, "apps/a-copy.yaml", select=(DUPLICATE,))) == [("apps/a-copy.yaml", 4, 3, DUPLICATE)]
+
+
+def test_a_service_is_matched_among_many_workloads_by_label(lint_tree: TreeLint) -> None:
+    """Hundreds of workloads in one namespace: each Service finds its own template (or none) among them."""
+    files = {f"apps/w{i}.yaml": deployment(f"w{i}", "shop", {"app": f"w{i}", "tier": "web"}) for i in range(300)}
+    files |= {f"apps/s{i}.yaml": service(f"s{i}", "shop", {"app": f"w{i}", "tier": "web"}) for i in range(0, 300, 7)}
+    files["apps/lost.yaml"] = service("lost", "shop", {"app": "w1", "tier": "db"})
+    assert spots(lint_tree(files, ".", select=(SELECTOR,))) == [("apps/lost.yaml", 7, 3, SELECTOR)]
+
+
 def test_rules_shows_the_workspace_policies_as_new_in_0_2_0_after_a_0_1_0_pin(
         tmp_path: Path, run_cli: CliRun) -> None:
     (tmp_path / ".gitops-tools.yaml").write_text('policy_set: "0.1.0"\n', encoding="utf-8")

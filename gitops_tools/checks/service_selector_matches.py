@@ -43,13 +43,29 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
                 pods.setdefault(placement.scope, []).append((placement.record, frozenset(pairs)))
             else:
                 services.append((placement, fact, frozenset(pairs)))
+    by_label = _by_label(pods)
     reported: set[ObjectRecord] = set()
     for placement, fact, selector in services:
         workloads = pods.get(placement.scope, [])
-        if not workloads or placement.record in reported or any(selector <= labels for _, labels in workloads):
+        if not workloads or placement.record in reported:
+            continue
+        candidates = min((by_label.get((placement.scope, pair), []) for pair in selector), key=len)
+        if any(selector <= labels for labels in candidates):  # only templates holding the selector's rarest label
             continue
         reported.add(placement.record)
         yield Report(placement.record, _detail(selector, placement.scope, [record for record, _ in workloads]), fact)
+
+
+def _by_label(pods: dict[tuple[str, str], list[tuple[ObjectRecord, frozenset[tuple[str, str]]]]],
+              ) -> dict[tuple[tuple[str, str], tuple[str, str]], list[frozenset[tuple[str, str]]]]:
+    """(scope, label) -> the label sets of the pod templates in that scope that carry the label: a Service is compared
+    with the few templates sharing a label, not with every workload of its namespace."""
+    index: dict[tuple[tuple[str, str], tuple[str, str]], list[frozenset[tuple[str, str]]]] = {}
+    for scope, workloads in pods.items():
+        for _, labels in workloads:
+            for pair in labels:
+                index.setdefault((scope, pair), []).append(labels)
+    return index
 
 
 def _detail(selector: frozenset[tuple[str, str]], scope: tuple[str, str], workloads: list[ObjectRecord]) -> str:

@@ -32,6 +32,7 @@ class Plan:
     # (the unchanged ones too, with --changed-since), and the units themselves. Empty without workspace checks.
     context: list[SourceFile] = field(default_factory=list)
     units: tuple[Unit, ...] = ()
+    other_shards: frozenset[str] = frozenset()  # with --shard: the context files another shard lints (`file` key)
 
 
 def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False) -> Plan:
@@ -49,7 +50,8 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
     if not workspace:
         return Plan(root, owned, discovered.skipped, discovered.charts, changed)
     found = workspace_files(sources, config, root, kustomizations)  # every file's units, whatever the shard
-    return Plan(root, owned, discovered.skipped, discovered.charts, changed, [*others, *found.context], found.units)
+    return Plan(root, owned, discovered.skipped, discovered.charts, changed, [*others, *found.context], found.units,
+                frozenset(source.file or source.relpath for source in others))
 
 
 def _shard_split(paths: Sequence[str], sources: list[SourceFile],

@@ -58,8 +58,10 @@ class Placement:
 class Workspace:
     """Every object of a run, indexed; the units that deploy them."""
 
-    def __init__(self, records: Iterable[ObjectRecord], units: Sequence[Unit], cluster_scoped: frozenset[str]) -> None:
-        self.objects = tuple(records)
+    def __init__(self, records: Iterable[ObjectRecord], units: Sequence[Unit], cluster_scoped: frozenset[str],
+                 context: Iterable[ObjectRecord] = ()) -> None:
+        self._context = frozenset(record.paths.file for record in context)  # files read only for the workspace
+        self.objects = (*records, *context)
         self.units = tuple(units)
         self._cluster_scoped = cluster_scoped
         self.by_id: dict[ObjectId, list[ObjectRecord]] = {}
@@ -70,6 +72,10 @@ class Workspace:
             self.by_kind.setdefault(record.id.kind, []).append(record)
             for label in record.labels:
                 self.by_label.setdefault(label, []).append(record)
+
+    def reported(self, record: ObjectRecord) -> bool:
+        """Whether findings on the record are reported: it is in a linted file, not in one read only as context."""
+        return record.paths.file not in self._context
 
     def cluster_scoped(self, object_id: ObjectId) -> bool:
         key = f"{object_id.group}/{object_id.kind}" if object_id.group else object_id.kind
