@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from gitops_tools.domains import Domain, Embedding, Rule, load_domains, with_config_paths
+from gitops_tools.domains import Domain, Embedding, Lists, Rule, load_domains, with_config_paths
 from gitops_tools.fingerprint import document_identity
 from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, JsonPath, json_pointer
@@ -55,6 +55,15 @@ class Instance(NamedTuple):
         return tuple(membership.domain for membership in self.memberships)
 
 
+class _Plan(NamedTuple):
+    """What a document of one shape is: the first matching rule of each domain, and what those domains ask for."""
+
+    rules: tuple[Rule, ...]
+    lists: Lists | None
+    null_is_absent: bool
+    keys_as_written: bool
+
+
 class Classifier:
     """The run's domains, compiled: which rules a file's path satisfies, and what each document shape is."""
 
@@ -62,14 +71,20 @@ class Classifier:
         self.domains = dict(sorted(domains.items()))
         self.default = next((name for name, domain in self.domains.items() if domain.default), None)
         self._rules = [rule for domain in self.domains.values() for rule in domain.rules]
-        self._fields = sorted({name for rule in self._rules if rule.match for name, _ in rule.match.fields})
-        self._keys = sorted({key for rule in self._rules if rule.match for key in (*rule.match.keys,
-                                                                                     *rule.match.absent)})
+        self._fields = tuple(sorted({name for rule in self._rules if rule.match for name, _ in rule.match.fields}))
+        self._keys = frozenset(key for rule in self._rules if rule.match for key in (*rule.match.keys,
+                                                                                     *rule.match.absent))
         self._embeddings: dict[str, list[Embedding]] = {}
         for domain in self.domains.values():
             for embedding in domain.embedded:
                 self._embeddings.setdefault(embedding.host, []).append(embedding)
-        self._memo: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
+        # Per host domain, the kinds (without group) that may hold an embedded document; None: any kind.
+        self._host_kinds: dict[str, frozenset[str] | None] = {
+            host: None if any(not e.host_kinds for e in found)
+            else frozenset(kind.rpartition("/")[2] for e in found for kind in e.host_kinds)
+            for host, found in self._embeddings.items()}
+        self._memo: dict[tuple[Any, ...], _Plan] = {}
+        self._members: dict[tuple[Any, ...], tuple[Membership, ...]] = {}
 
     @classmethod
     def load(cls, extra_paths: Mapping[str, Globs] | None = None) -> Classifier:
@@ -85,33 +100,42 @@ class Classifier:
                  unclassified: bool = False) -> list[Instance]:
         """The document's instances, embedded ones after their host; with `unclassified`, a document (or list item)
         of no domain too."""
-        rules = self._matching(document.data, allowed)
-        data = self._prepared(document, rules)
+        plan = self._plan(document.data, allowed)
+        data = document.data
+        if plan.keys_as_written and isinstance(data, dict) and any(type(key) is bool for key in data):
+            data = _keys_as_written(document)
+        if plan.null_is_absent:
+            data = without_nulls(data)
         found: list[Instance] = []
-        lists = next((self.domains[r.domain].lists for r in rules if self.domains[r.domain].lists), None)
-        items = data.get(lists.items) if lists and lists.kind.match(data.get("kind")) else None
+        items = data.get(plan.lists.items) if plan.lists and plan.lists.kind.match(data.get("kind")) else None
         if isinstance(items, list):
             for index, item in enumerate(items):
-                item_rules = self._matching(item, allowed)
+                item_rules = self._plan(item, allowed).rules
                 if item_rules or unclassified:
                     found.append(self._instance(document, ("items", index), item, item_rules))
-        elif rules or unclassified:
-            found.append(self._instance(document, (), data, rules))
+        elif plan.rules or unclassified:
+            found.append(self._instance(document, (), data, plan.rules))
+        if not any(self._may_host(instance) for instance in found):
+            return found
         return [embedded for instance in found for embedded in self._with_embedded(instance, 0)]
 
-    def _matching(self, data: Any, allowed: tuple[bool, ...]) -> tuple[Rule, ...]:
-        """The first rule of each domain that matches, remembered by document shape."""
+    def _plan(self, data: Any, allowed: tuple[bool, ...]) -> _Plan:
+        """The first rule of each domain that matches, and what they ask for, remembered by document shape."""
         if isinstance(data, dict):
-            shape = (allowed, *(_text(data.get(name)) for name in self._fields),
-                     *(data.get(key) is not None for key in self._keys))
+            present = data.keys() & self._keys
+            if None in data.values():  # a member set to null counts as absent
+                present = {key for key in present if data[key] is not None}
+            values = [data.get(name) for name in self._fields]
+            shape: tuple[Any, ...] = (allowed, frozenset(present),
+                                      *[value if type(value) is str else None for value in values])
         else:
             shape = (allowed, type(data).__name__)
-        found = self._memo.get(shape)
-        if found is None:
-            found = self._first_rules(data, allowed)
+        plan = self._memo.get(shape)
+        if plan is None:
+            plan = self._new_plan(self._first_rules(data, allowed))
             if len(self._memo) < MEMO_LIMIT:
-                self._memo[shape] = found
-        return found
+                self._memo[shape] = plan
+        return plan
 
     def _first_rules(self, data: Any, allowed: tuple[bool, ...]) -> tuple[Rule, ...]:
         first: dict[str, Rule] = {}
@@ -120,20 +144,30 @@ class Classifier:
                 first[rule.domain] = rule
         return tuple(first.values())
 
-    def _prepared(self, document: Document, rules: tuple[Rule, ...]) -> Any:
-        data = document.data
+    def _new_plan(self, rules: tuple[Rule, ...]) -> _Plan:
         domains = [self.domains[rule.domain] for rule in rules]
-        if isinstance(data, dict) and any(d.keys_as_written for d in domains) and any(type(k) is bool for k in data):
-            data = _keys_as_written(document)
-        if any(d.null_is_absent for d in domains):
-            data = without_nulls(data)
-        return data
+        return _Plan(rules, next((d.lists for d in domains if d.lists), None), any(d.null_is_absent for d in domains),
+                     any(d.keys_as_written for d in domains))
 
     def _instance(self, document: Document, prefix: JsonPath, data: Any, rules: tuple[Rule, ...]) -> Instance:
         """An instance of `data` (a list's item comes without nulls when its list did: lists are of such domains)."""
         own = resource_type(data)
-        memberships = tuple(Membership(rule, _rtype(own, rule.kind, rule.kinds_only)) for rule in rules)
+        key = (rules, own.group, own.kind)
+        memberships = self._members.get(key)
+        if memberships is None:
+            memberships = tuple(Membership(rule, _rtype(own, rule.kind, rule.kinds_only)) for rule in rules)
+            if len(self._members) < MEMO_LIMIT:
+                self._members[key] = memberships
         return Instance(document, prefix, data, memberships, document_identity(data, document.index))
+
+    def _may_host(self, instance: Instance) -> bool:
+        """Whether an embedding may find a document in the instance (most instances: no, at the cost of a lookup)."""
+        for membership in instance.memberships:
+            if membership.domain in self._host_kinds:
+                kinds = self._host_kinds[membership.domain]
+                if kinds is None or membership.rtype.kind in kinds:
+                    return True
+        return False
 
     def _with_embedded(self, instance: Instance, depth: int) -> Iterator[Instance]:
         yield instance
@@ -144,10 +178,6 @@ class Classifier:
                 if not embedding.host_kinds or membership.rtype.matches(embedding.host_kinds):
                     for inner in _extract(instance, embedding):
                         yield from self._with_embedded(inner, depth + 1)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _rtype(own: ResourceType, kind: str | None, kinds_only: bool) -> ResourceType:

@@ -49,7 +49,9 @@ def _wild(glob: str) -> bool:
     return any(char in glob for char in "*?[")
 
 
-@dataclass(frozen=True)
+# Compiled data compares and hashes by identity (eq=False): each is one object for the run, and classification keys
+# its memo on them, which must cost no more than a pointer.
+@dataclass(frozen=True, eq=False)
 class Match:
     """Conditions on a document's content; a member set to null counts as absent."""
 
@@ -71,7 +73,7 @@ class Match:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One way a document belongs to a domain: by its path, its content, or both."""
 
@@ -86,7 +88,7 @@ class Rule:
     from_config: bool = False  # a config's `domains:` globs, relative to the config's folder
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Embedding:
     """Documents of `domain` inside documents of `host`: at `path` (one glob per key), the value itself or the
     JSON text it holds."""
@@ -103,13 +105,13 @@ class Embedding:
     identity: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lists:
     kind: Pattern
     items: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Domain:
     name: str
     description: str

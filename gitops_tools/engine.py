@@ -164,7 +164,7 @@ class Engine:
 
     def _applicable(self, instance: Instance, relpath: str) -> Iterator[tuple[Policy, ResourceType]]:
         """Each policy that looks at the instance, with the instance's type in that policy's domain."""
-        shape = (tuple((m.rule.domain, m.rtype) for m in instance.memberships), instance.host is None)
+        shape = (instance.memberships, instance.host is None)  # rules compare by identity: a cheap key
         found = self._by_type.get(shape)
         if found is None:
             found = self._by_type[shape] = list(self._looking_at(instance))

@@ -29,10 +29,16 @@ class Globs:
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
         self._compiled = [_segments(pattern) for pattern in self.patterns]
+        # The names a path must hold for each pattern to match it: its segments without wildcards. A pattern whose
+        # names are not all in the path is skipped unmatched (most paths, for `**/.github/workflows/*.yml`).
+        self._names = [frozenset(part for part in pattern if not any(char in part for char in "*?"))
+                       for pattern in self._compiled]
 
     def match(self, path: str) -> bool:
         parts = path.removeprefix("./").split("/")
-        return any(_matches(pattern, parts) for pattern in self._compiled)
+        names = frozenset(parts)
+        return any(needed <= names and _matches(pattern, parts)
+                   for pattern, needed in zip(self._compiled, self._names, strict=True))
 
 
 def _matches(pattern: Sequence[str], path: Sequence[str]) -> bool:
