@@ -48,6 +48,12 @@ def explain(paths: Sequence[str], config: Config, options: LintOptions,
             found.append(Explained(Location(source.display), None, "", "", (), PATCH))
             continue
         loaded = read_source(source, config, stdin)
+        if not loaded.documents:  # unreadable, empty, or a syntax error before the first document
+            problem = loaded.problems[0] if loaded.problems else None
+            why = f"no document was read ({problem.policy_id}: {problem.detail})" if problem else "no document"
+            line, col = (problem.line, problem.col) if problem else (1, 1)
+            found.append(Explained(Location(source.display, line, col), None, "", "", (), why))
+            continue
         file = source_paths(source)
         allowed = classifier.file_rules(file)
         for document in loaded.documents:

@@ -198,6 +198,20 @@ def test_explain_classification_names_each_document_s_domains_and_why(run_cli: C
                             "it: embedded in ConfigMap dashboards at line 1 (/data/api.json)"}]}
 
 
+def test_explain_classification_says_why_a_file_has_no_document(run_cli: CliRun, write_files: FileWriter) -> None:
+    write_files({"broken.yaml": "a: [\n", "patch.yaml": "spec: {}\n",
+                 "kustomization.yaml": "resources: []\npatches: [{path: patch.yaml}]\n"})
+    code, out, _ = run_cli("lint", "--explain-classification", "broken.yaml", "patch.yaml")
+    assert code == 0
+    assert out.splitlines() == [
+        "broken.yaml:2:1:",
+        "  not classified: no document was read (yaml-syntax: did not find expected node content (while parsing a "
+        "flow node))",
+        "patch.yaml:1:1:",
+        "  not classified: a kustomize patch: only its syntax is checked",
+        "0 document(s): none."]
+
+
 def test_explain_classification_refuses_other_formats(run_cli: CliRun) -> None:
     code, out, err = run_cli("lint", "--explain-classification", "--format", "sarif", ".")
     assert (code, out) == (2, "")
