@@ -15,6 +15,7 @@ from gitops_tools.lint import LintOptions, Progress
 from gitops_tools.model import Catalogue, LintResult, Policy, Severity
 
 if TYPE_CHECKING:
+    from gitops_tools.pipeline.shard import Shard
     from gitops_tools.reporters import Format, Style
 
 PROGRESS_MIN_FILES = 200
@@ -77,11 +78,18 @@ def _severity(text: str | None) -> Severity | None:
     return Severity.parse(text) if text else None
 
 
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    from gitops_tools.pipeline.shard import Shard  # here: only a sharded run needs it
+
+    return Shard.parse(text)
+
+
 def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.aliases import alias_map, current_config, current_patterns
     from gitops_tools.lint import lint
     from gitops_tools.parameters import configure
-    from gitops_tools.pipeline.shard import Shard
     from gitops_tools.reporters import Style, get_format
 
     output = get_format(args.format)  # imported now: its declarations shape the run (tool_links)
@@ -102,7 +110,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         stdin_filename=args.stdin_filename,
         tool_links=output.tool_links,
         jobs=args.jobs,
-        shard=None if args.shard is None else Shard.parse(args.shard),
+        shard=_shard(args.shard),
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):

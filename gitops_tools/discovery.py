@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shlex
 import stat
-import subprocess
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,6 +290,8 @@ def _git_files(top: Path) -> _GitListing | None:
 
 
 def _git(top: Path, *args: str) -> tuple[int, bytes] | None:
+    import subprocess  # here, not at the top: a run on named files alone in their folders never asks git
+
     try:
         done = subprocess.run(["git", *args], cwd=top, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):

@@ -27,7 +27,6 @@ from gitops_tools.pipeline.discover import Plan, plan
 from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_loaded
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
-from gitops_tools.pipeline.shard import shard_key
 from gitops_tools.policyset import beyond_pin
 from gitops_tools.targets import Workloads
 
@@ -86,6 +85,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     # The config's own findings are one file's: identical ones (two expired entries alike) get distinct fingerprints.
     found = filters.unique_fingerprints(list(_config_findings(engine, config, policies, run.root)))
     if options.shard is not None:  # the config file's own findings are its shard's
+        from gitops_tools.pipeline.shard import shard_key
+
         found = [finding for finding in found if options.shard.owns(shard_key(finding.repo_path, finding.file))]
     for outcome in outcomes:
         with collector.paused():  # a file's findings and suppressions hold no cycles either

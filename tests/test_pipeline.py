@@ -207,3 +207,54 @@ def test_every_reporter_is_a_pure_function_of_the_result(tmp_path: Path) -> None
         text = "".join(report["texts"])
         assert "deploy/pod.yaml" in text and "bad.yaml" in text, name
     assert len(run["reports"]["github"]["texts"]) == 3  # the report, the job summary, the line when it is unwritable
+
+
+# --- start-up: the pre-commit case imports only what it uses -------------------------------------------------------
+
+# Modules of features a one-file text run in a git repository does not use, each with a run that uses it: they are
+# imported where they are needed, so the single-file run (interpreter start included) stays within its budget.
+LAZY = {
+    "subprocess": ["lint", "alone/pod.yaml", "crowd/pod.yaml"],  # an unlinted neighbour: git says if it is ignored
+    "gitops_tools.baseline": ["lint", "--baseline", "baseline.json", "alone/pod.yaml"],
+    "gitops_tools.loading.json_text": ["lint", "json/pod.json"],
+    "gitops_tools.pipeline.shard": ["lint", "--shard", "1/2", "alone/pod.yaml"],
+}
+IMPORT_PROBE = ("import io, json, sys; from gitops_tools.cli import main; "
+                "main(json.loads(sys.argv[1]), io.StringIO()); "
+                "print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)))")
+
+
+def _imported(repo: Path, argv: list[str]) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", IMPORT_PROBE, json.dumps(argv), json.dumps(sorted(LAZY))], cwd=repo,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    imported: list[str] = json.loads(done.stdout)
+    return imported
+
+
+@pytest.fixture(scope="module")
+def startup_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository with a file alone in its folder and one beside a committed neighbour."""
+    repo = tmp_path_factory.mktemp("startup")
+    files = {"alone/pod.yaml": LATEST, "json/pod.json": json.dumps({"kind": "ConfigMap", "apiVersion": "v1"}),
+             "crowd/pod.yaml": LATEST, "crowd/other.yaml": LATEST.replace("name: web", "name: other"),
+             "baseline.json": '{"version": 1, "findings": []}\n'}
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    for argv in (["init", "-q"], ["add", "--all"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *argv], cwd=repo, env=env, check=True)
+    return repo
+
+
+def test_a_one_file_text_run_imports_no_module_of_a_feature_it_does_not_use(startup_repo: Path) -> None:
+    assert _imported(startup_repo, ["lint", "alone/pod.yaml"]) == []
+
+
+@pytest.mark.parametrize(("module", "argv"), LAZY.items(), ids=list(LAZY))
+def test_a_run_that_uses_a_feature_imports_its_module(startup_repo: Path, module: str, argv: list[str]) -> None:
+    """The other side of the test above: each module is imported when its feature runs (so the test above could
+    fail)."""
+    assert module in _imported(startup_repo, argv)

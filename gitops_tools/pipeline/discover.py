@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, search_paths
@@ -15,8 +16,10 @@ from gitops_tools.gitrepo import Changes, changes_since, repository_root
 from gitops_tools.kustomize import Kustomizations
 from gitops_tools.model import LineRanges
 from gitops_tools.pipeline.options import LintOptions
-from gitops_tools.pipeline.shard import Shard, shard_key
 from gitops_tools.pipeline.units import Unit, workspace_files
+
+if TYPE_CHECKING:  # imported by the runs that shard
+    from gitops_tools.pipeline.shard import Shard
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ def _shard_split(paths: Sequence[str], sources: list[SourceFile],
                  shard: Shard) -> tuple[list[SourceFile], list[SourceFile]]:
     """The shard's files, and the others': context when the run has workspace checks, so that every shard sees the
     whole run's objects and units and reports the cross-file findings on its own files, as an unsharded run would."""
+    from gitops_tools.pipeline.shard import shard_key
+
     if STDIN in paths:
         raise ConfigError(f"--shard {shard} splits the files of a repository between jobs: it cannot lint '-' (stdin)")
     owned: list[SourceFile] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from gitops_tools import baseline, suppressions
+from gitops_tools import suppressions
 from gitops_tools.aliases import alias_map, current_ids
 from gitops_tools.checks import BUILTIN_SOURCES
 from gitops_tools.config import Config
@@ -108,6 +108,8 @@ def run_findings(findings: list[Finding], linted: set[str], chain: Chain) -> tup
     kept = sorted({f for f in findings if f.severity >= chain.threshold}, key=Finding.sort_key)
     if chain.baseline is None:
         return kept, None
+    from gitops_tools import baseline  # here, not at the top: only a run with --baseline reads one
+
     return baseline.subtract(kept, baseline.read(chain.baseline), linted)
 
 

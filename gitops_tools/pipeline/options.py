@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_tools.model import Severity
-from gitops_tools.pipeline.shard import Shard
+
+if TYPE_CHECKING:  # imported by the runs that shard (gitops_tools/pipeline/shard.py)
+    from gitops_tools.pipeline.shard import Shard
 
 
 @dataclass(frozen=True)
