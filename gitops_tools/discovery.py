@@ -23,6 +23,7 @@ import stat
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from gitops_tools.display import printable
 from gitops_tools.errors import GitopsToolsError
@@ -260,8 +261,7 @@ def git_visible(folder: Path, names: Iterable[str]) -> list[str]:
     return [name for name in names if listing is None or listing.allows(name)]
 
 
-@dataclass(frozen=True)
-class _GitListing:
+class _GitListing(NamedTuple):
     files: frozenset[str]
     nested_repos: tuple[str, ...]  # an untracked nested repository is listed as its folder only, `nested/`
 

@@ -13,9 +13,8 @@ holds through its expiry date; after it (or if the date cannot be read) it exemp
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_tools.expiry import expiry_problem
 from gitops_tools.model import JsonPath, Location
@@ -28,8 +27,7 @@ UNKNOWN = "exemption-unknown-policy"
 EXPIRED = "exemption-expired"
 
 
-@dataclass(frozen=True)
-class ConfigExemption:
+class ConfigExemption(NamedTuple):
     """A `.gitops-tools.yaml` entry that exempts: a `policies:` entry or an `exclude` rule (`policy_ids` empty: every
     policy), with the position of the entry."""
 
@@ -41,8 +39,7 @@ class ConfigExemption:
     expired: str | None  # why it no longer applies, else None
 
 
-@dataclass(frozen=True)
-class AnnotationExemption:
+class AnnotationExemption(NamedTuple):
     """One resource's exemption as written: what the `exemptions` command lists."""
 
     ids: tuple[str, ...]

@@ -8,9 +8,8 @@ with it, renames are followed, deleted files are ignored and untracked (not igno
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.fileio import real_path
@@ -27,8 +26,7 @@ class GitError(GitopsToolsError):
     """The repository, the ref or the paths cannot give a diff."""
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     root: Path  # the work tree, resolved
     base: str  # the merge-base commit
     files: dict[Path, LineRanges]  # resolved path -> added or modified line ranges (first, last)

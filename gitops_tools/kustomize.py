@@ -10,9 +10,8 @@ in no file: they are not part of a build here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_tools.fileio import read_regular, real_path
 from gitops_tools.loading import Limits, load_bytes
@@ -24,8 +23,7 @@ MAX_BUILD_FILES = 100_000
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-@dataclass(frozen=True)
-class Kustomization:
+class Kustomization(NamedTuple):
     """The parts of one kustomization file that say which files it deploys and how it renames them."""
 
     folder: Path  # resolved
@@ -38,8 +36,7 @@ class Kustomization:
     component: bool = False  # `kind: Component`: a part of other builds, never deployed alone
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
     """A file as a build deploys it: the namespace the build's kustomizations set on its objects (the outermost
     one that sets it wins, as kustomize applies the outer kustomization last) and the name prefix and suffix."""
 

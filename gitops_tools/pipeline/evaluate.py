@@ -9,7 +9,7 @@ so do the file's object records when the run has workspace checks (the documents
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from gitops_tools import suppressions
 from gitops_tools.config import Config
@@ -23,8 +23,7 @@ from gitops_tools.pipeline.objects import records
 from gitops_tools.pipeline.workspace import collectors
 
 
-@dataclass(frozen=True)
-class Exemption:
+class Exemption(NamedTuple):
     """A resource's annotation exemption: the policies it switches off, for findings inside that resource."""
 
     document: int

@@ -55,7 +55,7 @@ def exempted(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
     if not outcome.exemptions:
         return findings
     policies = chain.engine.policies
-    exemptions = [replace(exemption, ids=current_ids(exemption.ids, chain.aliases)) for exemption in outcome.exemptions]
+    exemptions = [exemption._replace(ids=current_ids(exemption.ids, chain.aliases)) for exemption in outcome.exemptions]
     return [f for f in findings if policies[f.policy_id].check in BUILTIN_SOURCES
             or not any(exemption.covers(f) for exemption in exemptions)]
 

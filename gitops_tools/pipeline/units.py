@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitops_tools.config import Config
 from gitops_tools.discovery import LINTED_SUFFIXES, SourceFile, git_visible, helm_chart, relative_posix, source_file
@@ -26,8 +26,7 @@ from gitops_tools.fileio import real_path
 from gitops_tools.kustomize import KUSTOMIZATION_NAMES, Kustomization, Kustomizations, Placed, patch_files
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """A file of a unit, by its repository path (`FilePaths.file`), with what the unit does to its objects: the
     namespace it sets (None: the objects keep their own) and the name prefix and suffix it adds."""
 
@@ -37,15 +36,13 @@ class Member:
     suffix: str = ""
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     name: str  # the kustomization's folder, or the folder, from the repository root ("." for the root)
     kustomization: bool
     members: tuple[Member, ...]  # in the order the unit applies them
 
 
-@dataclass(frozen=True)
-class Workspace:
+class Workspace(NamedTuple):
     """What the discover phase found for the workspace: the context files and the units."""
 
     context: list[SourceFile]

@@ -13,7 +13,6 @@ units (gitops_tools/pipeline/units.py) and places each object in them as the uni
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple, Protocol, cast
 
@@ -44,8 +43,7 @@ class Check(Protocol):
     def __call__(self, workspace: Workspace) -> Iterator[Report]: ...
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """An object as a unit deploys it: namespace and name after the unit's kustomizations, and its scope, the
     namespace it lives in; an object in no namespace is alone with its own unit's (`default` is never invented)."""
 
