@@ -263,6 +263,41 @@ def render_stream(rng: random.Random, size: int) -> str:
     return "---\n".join(parts)
 
 
+CROSS_WORKLOAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web-{n}, namespace: cross-{n}}}
+spec:
+  selector: {{matchLabels: {{app: web-{n}}}}}
+  template:
+    metadata: {{labels: {{app: web-{n}}}}}
+    spec: {{containers: [{{name: web, image: "registry.example.com/web:1.0.0"}}]}}
+"""
+CROSS_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}-{n}, namespace: cross-{n}}}
+spec: {{selector: {{app: {app}-{n}}}, ports: [{{port: 80}}]}}
+"""
+CROSS_CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings-{n}, namespace: cross-{n}}}\n"
+
+
+def generate_cross_file(out: Path, groups: int) -> list[Path]:
+    """Files whose findings need another file, `groups` times: a Service whose namespace's only workload, in another
+    folder, it does not select (one cross-file finding), a Service that selects it (none), and one ConfigMap in two
+    files of a folder (one finding, on the second)."""
+    files = {}
+    for n in range(groups):
+        files[f"workloads/web-{n}.yaml"] = CROSS_WORKLOAD.format(n=n)
+        files[f"services/lost-{n}.yaml"] = CROSS_SERVICE.format(name="lost", app="nothing", n=n)
+        files[f"services/found-{n}.yaml"] = CROSS_SERVICE.format(name="found", app="web", n=n)
+        files[f"twice-{n}/a.yaml"] = files[f"twice-{n}/b.yaml"] = CROSS_CONFIGMAP.format(n=n)
+    for name, text in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    return [out / name for name in files]
+
+
 def generate(out: Path, files: int = 1000, seed: int = 7) -> list[Path]:
     rng = random.Random(seed)
     paths = []
