@@ -42,6 +42,8 @@ def rule_line(policy: Policy, pin: str | None = None) -> str:
 
 def describe_targets(targets: Targets) -> str:
     text = SCOPE_WORDS[targets.scope]
+    if targets.scope == "document" and targets.domain is not None:
+        text += f" of the {targets.domain} domain"
     if targets.scope == "container" and len(targets.containers) < 3:
         text += f" (only {', '.join(targets.containers)})"
     if targets.kinds:

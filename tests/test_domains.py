@@ -327,3 +327,11 @@ def test_a_domain_is_added_as_one_folder_of_data_and_policies(tmp_path: Path) ->
         "  helm: chart (kind Chart), a Helm chart's Chart.yaml (by path): path charts/api/Chart.yaml matches "
         "**/Chart.yaml"], explained.stdout + explained.stderr
     assert run("rules", "--check").returncode == 0
+
+
+def test_explain_names_a_policy_s_domain(run_cli: CliRun, write_files: FileWriter) -> None:
+    target = "domain: github-actions\n  kinds: [Workflow]"
+    write_files({"mine/workflow-permissions-set.yaml": PERMISSIONS_POLICY.format(target=target)})
+    code, out, _ = run_cli("explain", "--policy-dir", "mine", "workflow-permissions-set")
+    assert code == 0
+    assert "applies to: each matching document of the github-actions domain; kinds: Workflow\n" in out
