@@ -55,7 +55,7 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
     enabled = {key: replace(p, enabled=True) if p is policy else p for key, p in policies.items()}
     found = lint([str(target or path)], config, enabled, LintOptions()).findings
     # findings name files as in the example's folder (the path fingerprints hash is that, from the folder)
-    return [replace(f, location=replace(f.location, path=f.file)) for f in found if f.policy_id == policy.id]
+    return [replace(f, location=f.location._replace(path=f.file)) for f in found if f.policy_id == policy.id]
 
 
 def _write(spec: dict[str, Any], folder: Path, source: str) -> Path:

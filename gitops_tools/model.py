@@ -1,16 +1,21 @@
-"""Frozen value types shared by every part of the linter."""
+"""Frozen value types shared by every part of the linter.
+
+Small values are NamedTuples: one is created at start-up in about a tenth of a frozen dataclass's time (whose
+methods are generated and exec'd), and a one-file run pays for every class it imports. Types changed field by field
+with dataclasses.replace, or with defaults that must not be shared, stay frozen dataclasses."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_tools import __version__
 
 JsonPath = tuple[str | int, ...]
 LineRanges = tuple[tuple[int, int], ...]  # (first, last) 1-based line ranges
+POD_CONTAINERS = ("containers", "initContainers", "ephemeralContainers")  # a pod spec's container lists
 
 
 class Severity(enum.IntEnum):
@@ -26,8 +31,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+class Location(NamedTuple):
     """A 1-based position in a file; end_* may equal the start when only a point is known."""
 
     path: str
@@ -40,18 +44,16 @@ class Location:
         return f"{self.path}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
-class Targets:
+class Targets(NamedTuple):
     scope: str
     kinds: frozenset[str] = frozenset()
     exclude_kinds: frozenset[str] = frozenset()
-    containers: tuple[str, ...] = ("containers", "initContainers", "ephemeralContainers")
+    containers: tuple[str, ...] = POD_CONTAINERS
     files: tuple[str, ...] = ()
     domain: str | None = None  # the domain whose documents it looks at (a built-in policy's: its folder's)
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(NamedTuple):
     """What kind of standard a policy enforces (schemas/resources/categories.yaml). A security category scores each
     severity from "0.0" to "10.0" (`security_severity`), which GitHub code scanning ranks security alerts by."""
 
@@ -64,8 +66,7 @@ class Category:
         return dict(self.security_severity).get(severity)
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """A value a policy's schema uses as a whole node (`{$param: name}`); a config may override `default`."""
 
     name: str
@@ -74,8 +75,7 @@ class Parameter:
     description: str
 
 
-@dataclass(frozen=True)
-class PackInfo:
+class PackInfo(NamedTuple):
     """The policy pack a policy comes from (see gitops_tools/packs.py): its `since` is a version of this pack."""
 
     name: str
@@ -127,8 +127,7 @@ class Catalogue:
     packs: tuple[PackInfo, ...] = ()
 
 
-@dataclass(frozen=True)
-class FilePaths:
+class FilePaths(NamedTuple):
     """One file's names, computed once where it is found: `display` (how findings name it, from the working
     directory), `relpath` (what config globs match, from the config's folder), `file` (what fingerprints hash, from
     the repository root) and `repo_path` (what CI services match; None for stdin and files outside the repository)."""
@@ -142,8 +141,7 @@ class FilePaths:
 Span = tuple[int, int, int, int]  # 1-based line, col, end line, end col
 
 
-@dataclass(frozen=True, order=True)
-class ObjectId:
+class ObjectId(NamedTuple):
     """A Kubernetes object's identity as its file writes it: API group ('' for core), kind, namespace (None when
     the file sets none) and name. A deployable unit may change the namespace and name (kustomize)."""
 
@@ -157,8 +155,7 @@ class ObjectId:
         return f"{kind}/{self.name}" + (f" in namespace {self.namespace}" if self.namespace is not None else "")
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     """What one workspace check's `collect` step kept of an object (small, picklable) and where in the file the
     check's findings on that object point."""
 
@@ -169,8 +166,7 @@ class Fact:
     span: Span
 
 
-@dataclass(frozen=True)
-class ObjectRecord:
+class ObjectRecord(NamedTuple):
     """One Kubernetes object of a run, as the per-file phase leaves it for the workspace: its identity, labels and
     place (`span` is where its name is written), and its facts. Never the document tree: a run of 10,000 files
     keeps a few hundred bytes per object."""
@@ -215,8 +211,7 @@ class Finding:
         return (loc.path, loc.line, loc.col, self.policy_id, self.message, loc.end_line, loc.end_col, self.fingerprint)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something a loader found before any policy ran (syntax error, duplicate key, ...).
 
     `snippet` is the offending line's text: it ties the finding's fingerprint to content, not to a line number.

@@ -136,9 +136,9 @@ def _with_defaults(policy: Policy, values: Mapping[str, Any], locate: Locate) ->
     from gitops_tools.parameters import with_values
 
     configured = with_values(policy, values, locate)
-    return replace(configured, parameters=tuple(replace(parameter, default=values.get(parameter.name,
-                                                                                      parameter.default))
-                                                for parameter in policy.parameters))
+    parameters = tuple(parameter._replace(default=values.get(parameter.name, parameter.default))
+                       for parameter in policy.parameters)
+    return replace(configured, parameters=parameters)
 
 
 def with_packs(config: Config, catalogue: Catalogue) -> Config:

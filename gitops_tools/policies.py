@@ -13,7 +13,17 @@ from gitops_tools.domains import DOMAIN_FILE, domain_files
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
 from gitops_tools.loading.document import Span
-from gitops_tools.model import Category, JsonPath, Location, PackInfo, Parameter, Policy, Severity, Targets
+from gitops_tools.model import (
+    POD_CONTAINERS,
+    Category,
+    JsonPath,
+    Location,
+    PackInfo,
+    Parameter,
+    Policy,
+    Severity,
+    Targets,
+)
 from gitops_tools.parameters import declared_parameters, defaults, substitute
 from gitops_tools.resources import schema_path
 from gitops_tools.schemacheck import check_schema
@@ -204,7 +214,7 @@ def _build(data: dict[str, Any], source: str, category: Category | None, schema:
             scope=targets["scope"],
             kinds=frozenset(targets.get("kinds", ())),
             exclude_kinds=frozenset(targets.get("exclude_kinds", ())),
-            containers=tuple(targets.get("containers", Targets.containers)),
+            containers=tuple(targets.get("containers", POD_CONTAINERS)),
             files=tuple(targets.get("files", ())),
             domain=domain,
         ),
