@@ -188,7 +188,7 @@ class ObjectRecord(NamedTuple):
         return Location(self.paths.display, *self.span)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     policy_id: str
     severity: Severity

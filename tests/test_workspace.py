@@ -8,6 +8,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,8 @@ def test_a_file_outcome_is_frozen_and_picklable_and_keeps_no_document(
     assert copy == outcome and isinstance(copy, FileOutcome)
     with pytest.raises(AttributeError):
         outcome.findings = ()  # type: ignore[misc]
-    assert all(isinstance(value, (tuple, int, bool, str, type(outcome.paths))) for value in vars(outcome).values())
+    assert all(isinstance(value, (tuple, int, bool, str, type(outcome.paths)))
+               for value in (getattr(outcome, field.name) for field in fields(outcome)))
     (record,) = outcome.objects
     assert record.fact("service_selector_matches") is not None and len(pickle.dumps(record)) < 1000
 

@@ -6,6 +6,7 @@ workload's pod spec: their labels are the `metadata.labels` beside it."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from sys import intern
 from typing import Any
 
 from gitops_tools.model import JsonPath, ObjectRecord
@@ -79,7 +80,7 @@ def _detail(selector: frozenset[tuple[str, str]], scope: tuple[str, str], worklo
 def _pairs(labels: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(labels, Mapping):
         return ()
-    return tuple(sorted((str(key), str(value)) for key, value in labels.items()))
+    return tuple(sorted((intern(str(key)), intern(str(value))) for key, value in labels.items()))  # kept per object
 
 
 def _dig(data: Any, path: JsonPath) -> Any:

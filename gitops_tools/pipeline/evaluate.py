@@ -36,7 +36,7 @@ class Exemption(NamedTuple):
                 and (pointer == self.pointer or pointer.startswith(self.pointer + "/")))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileOutcome:
     """One file's unfiltered findings, what the filter chain needs to filter them, and its objects' records for
     the workspace phase (none when the run has no workspace check)."""

@@ -53,6 +53,9 @@ class Placement(NamedTuple):
     scope: tuple[str, str]  # ("namespace", name) or ("unit", unit name); ("cluster", "") for cluster-scoped kinds
 
 
+CLUSTER = ("cluster", "")
+
+
 class Workspace:
     """Every object of a run, indexed; the units that deploy them."""
 
@@ -62,14 +65,31 @@ class Workspace:
         self.objects = (*records, *context)
         self.units = tuple(units)
         self._cluster_scoped = cluster_scoped
-        self.by_id: dict[ObjectId, list[ObjectRecord]] = {}
-        self.by_kind: dict[str, list[ObjectRecord]] = {}
-        self.by_label: dict[tuple[str, str], list[ObjectRecord]] = {}
+        self._scopes: dict[tuple[str, str], tuple[str, str]] = {}
+
+    # The indexes are built when a check first asks for one: a run of 10,000 files holds 50,000 objects, and an
+    # index no active check reads would cost several MiB for nothing.
+    @cached_property
+    def by_id(self) -> dict[ObjectId, list[ObjectRecord]]:
+        index: dict[ObjectId, list[ObjectRecord]] = {}
         for record in self.objects:
-            self.by_id.setdefault(record.id, []).append(record)
-            self.by_kind.setdefault(record.id.kind, []).append(record)
+            index.setdefault(record.id, []).append(record)
+        return index
+
+    @cached_property
+    def by_kind(self) -> dict[str, list[ObjectRecord]]:
+        index: dict[str, list[ObjectRecord]] = {}
+        for record in self.objects:
+            index.setdefault(record.id.kind, []).append(record)
+        return index
+
+    @cached_property
+    def by_label(self) -> dict[tuple[str, str], list[ObjectRecord]]:
+        index: dict[tuple[str, str], list[ObjectRecord]] = {}
+        for record in self.objects:
             for label in record.labels:
-                self.by_label.setdefault(label, []).append(record)
+                index.setdefault(label, []).append(record)
+        return index
 
     def reported(self, record: ObjectRecord) -> bool:
         """Whether findings on the record are reported: it is in a linted file, not in one read only as context."""
@@ -96,10 +116,13 @@ class Workspace:
         written = record.id
         name = member.prefix + written.name + member.suffix
         if self.cluster_scoped(written):
-            return Placement(record, unit, ObjectId(written.group, written.kind, None, name), ("cluster", ""))
-        namespace = member.namespace or written.namespace
-        scope = ("namespace", namespace) if namespace is not None else ("unit", unit.name)
-        return Placement(record, unit, ObjectId(written.group, written.kind, namespace, name), scope)
+            namespace, scope = None, CLUSTER
+        else:
+            namespace = member.namespace or written.namespace
+            scope = ("namespace", namespace) if namespace is not None else ("unit", unit.name)
+        placed = written if (namespace, name) == (written.namespace, written.name) else ObjectId(
+            written.group, written.kind, namespace, name)
+        return Placement(record, unit, placed, self._scopes.setdefault(scope, scope))  # one tuple per scope
 
 
 def collectors(engine: Engine) -> dict[str, Collector]:
