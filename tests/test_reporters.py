@@ -1010,3 +1010,44 @@ def test_stdin_filename_usage_errors_exit_2(run_cli: CliRun, write_files: FileWr
         return
     assert (code, out) == (2, "")
     assert err.startswith(f"gitops-tools: error: {message}") and "Traceback" not in err
+
+
+# The JSON formats write their findings one at a time (reporters/_jsonstream.py) instead of building the whole
+# document: the bytes must stay exactly those of json.dump(document, indent=2), whatever the findings hold.
+
+JSON_FORMATS = ["json", "sarif", "gitlab"]
+ODD = LintResult(findings=[
+    Finding("yaml-syntax", Severity.ERROR, f"odd text {text!r}: {text}", Location(f"dir/{name}.yaml", line, 2),
+            f"{line:032x}", detail=text, pointer=f"/{text}", document=0)
+    for line, (name, text) in enumerate([("ünï", "“quote” grüße"), ("ctl", "tab\tnul\x00bell\x07"),
+                                         ("marker", "\x00items\x00"), ("nl", "line\nbreak \\ \"q\""),
+                                         ("emoji", "\U0001f600 [] {} ,")], 1)],
+    files=5, documents=5, policies=1, skipped={"Helm chart template": ["chart/templates/a.yaml"]},
+    charts={"chart/templates/a.yaml": "chart"})
+
+
+@pytest.mark.parametrize("name", JSON_FORMATS)
+@pytest.mark.parametrize("result", [RESULT, EMPTY, CHARTED, ODD, LintResult()],
+                         ids=["findings", "empty", "charted", "odd-text", "nothing"])
+def test_json_formats_write_exactly_what_json_dump_writes(repo: LintResult, name: str, result: LintResult) -> None:
+    result = replace(result, root=repo.root, cwd=repo.cwd, tool=repo.tool)
+    text = render(name, result)
+    assert text == json.dumps(json.loads(text), indent=2) + "\n"
+    assert len(findings_in(name, json.loads(text))) == len(result.findings)
+
+
+@pytest.mark.parametrize("name", JSON_FORMATS)
+def test_json_formats_of_a_corpus_lint_are_exactly_json_dump(run_cli: CliRun, tmp_path: Path, name: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from corpus import generate
+
+    generate(tmp_path / "corpus", 60)
+    code, text, _ = run_cli("lint", "corpus", "--format", name, "--jobs", "1")
+    document = json.loads(text)
+    assert code == 1 and len(findings_in(name, document)) > 150 and text == json.dumps(document, indent=2) + "\n"
+
+
+def findings_in(name: str, document: Any) -> list[Any]:
+    """The list a JSON format writes its findings in."""
+    return list(document if name == "gitlab" else document["runs"][0]["results"] if name == "sarif"
+                else document["findings"])

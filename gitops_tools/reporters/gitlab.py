@@ -12,11 +12,10 @@ The output is deterministic: findings in their usual order.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from gitops_tools.model import Finding, LintResult, Severity
-from gitops_tools.reporters import Style
+from gitops_tools.reporters import Style, _jsonstream
 from gitops_tools.reporters._repopath import finding_repo_path
 
 # GitLab's scale is info < minor < major < critical < blocker. An error is a manifest that is broken or unsafe to
@@ -27,8 +26,7 @@ SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.IN
 
 
 def report(result: LintResult, stream: TextIO, style: Style) -> None:
-    json.dump([issue(finding, result) for finding in result.findings], stream, indent=2)
-    stream.write("\n")
+    _jsonstream.dump(_jsonstream.ITEMS, (issue(finding, result) for finding in result.findings), stream)
 
 
 def issue(finding: Finding, result: LintResult) -> dict[str, Any]:

@@ -18,13 +18,12 @@ Lines and columns are 1-based; findings are sorted by path, line, column, policy
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any, TextIO
 
 from gitops_tools.discovery import helm_template_command
 from gitops_tools.model import Finding, LintResult, Severity
-from gitops_tools.reporters import Style
+from gitops_tools.reporters import Style, _jsonstream
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
@@ -65,9 +64,8 @@ def report(result: LintResult, stream: TextIO, style: Style) -> None:
             "findings": len(result.findings),
             **{str(severity): counts[str(severity)] for severity in sorted(Severity, reverse=True)},
         },
-        "findings": [finding_record(f) for f in result.findings],
+        "findings": _jsonstream.ITEMS,  # written one finding at a time
         "skipped": [skipped_record(path, why, result) for why, paths in sorted(result.skipped.items())
                     for path in paths],
     }
-    json.dump(document, stream, indent=2)
-    stream.write("\n")
+    _jsonstream.dump(document, (finding_record(f) for f in result.findings), stream)

@@ -19,12 +19,12 @@ code points. The output is deterministic: rules by id, results in finding order,
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from gitops_tools.model import Finding, LintResult, Location, Policy, Severity, ToolInfo
-from gitops_tools.reporters import Style
+from gitops_tools.reporters import Style, _jsonstream
 from gitops_tools.reporters._repopath import STDIN, absolute, finding_repo_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -36,27 +36,35 @@ TOOL_LINKS = True  # the result carries the installed package's [project.urls]: 
 
 def report(result: LintResult, stream: TextIO, style: Style) -> None:
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run(result)]}
-    json.dump(log, stream, indent=2)
-    stream.write("\n")
+    _jsonstream.dump(log, sarif_results(result), stream)
+
+
+def rule_ids(result: LintResult) -> list[str]:
+    """The rules the log describes, in order: a finding's policy is normally among the active rules; one that is
+    not still gets a descriptor."""
+    return sorted(set(result.rules) | {finding.policy_id for finding in result.findings})
 
 
 def sarif_run(result: LintResult) -> dict[str, Any]:
-    # A finding's policy is normally among the active rules; one that is not still gets a descriptor.
-    rule_ids = sorted(set(result.rules) | {finding.policy_id for finding in result.findings})
-    index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
+    """The run, its results marked by _jsonstream.ITEMS (sarif_results writes them one at a time)."""
     package = result.tool
     driver: dict[str, Any] = {"name": package.name, "version": package.version, "semanticVersion": package.version}
     if package.homepage:
         driver["informationUri"] = package.homepage
-    driver["rules"] = [rule_descriptor(rule_id, result.rules.get(rule_id), package) for rule_id in rule_ids]
+    driver["rules"] = [rule_descriptor(rule_id, result.rules.get(rule_id), package) for rule_id in rule_ids(result)]
     root = absolute(result, str(result.root)).as_uri()
     return {
         "tool": {"driver": driver},
         "originalUriBaseIds": {SRCROOT: {"uri": root if root.endswith("/") else root + "/",
                                          "description": {"text": "The repository root."}}},
         "columnKind": "unicodeCodePoints",
-        "results": [sarif_result(finding, index[finding.policy_id], result) for finding in result.findings],
+        "results": _jsonstream.ITEMS,
     }
+
+
+def sarif_results(result: LintResult) -> Iterator[dict[str, Any]]:
+    index = {rule_id: position for position, rule_id in enumerate(rule_ids(result))}
+    return (sarif_result(finding, index[finding.policy_id], result) for finding in result.findings)
 
 
 def rule_descriptor(rule_id: str, policy: Policy | None, package: ToolInfo) -> dict[str, Any]:
