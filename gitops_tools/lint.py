@@ -100,15 +100,16 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
 def _with_workspace_findings(engine: Engine, run: Plan, pool: parallel.Pool,
                              outcomes: list[FileOutcome]) -> list[FileOutcome]:
     """The workspace phase: the linted files' records and their context's; each finding joins the outcome of the
-    file it is in, so the same filter chain applies to it (findings in context files are not reported)."""
+    file it is in, so the same filter chain applies to it (findings in context files are not reported). The
+    outcomes come back without their records: nothing reads them after this phase."""
     objects = [record for outcome in outcomes for record in outcome.objects]
     context: list[ObjectRecord] = []  # files read only for the workspace (another shard's are part of the run)
     for record in (record for records in pool.records(run.context) for record in records):
         (objects if record.paths.file in run.other_shards else context).append(record)
     found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped(),
                                                            context))
-    return [replace(outcome, findings=(*outcome.findings, *found[outcome.paths.display]))
-            if outcome.paths.display in found else outcome for outcome in outcomes]
+    return [replace(outcome, findings=(*outcome.findings, *found.get(outcome.paths.display, ())), objects=())
+            for outcome in outcomes]
 
 
 def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,
