@@ -6,7 +6,7 @@ import argparse
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from gitops_tools.config import Config, find_config, load_config
 from gitops_tools.display import printable
@@ -167,14 +167,19 @@ def _explain_classification(args: argparse.Namespace, config: Config, options: L
     if args.format not in ("text", "json"):
         raise ConfigError(f"--explain-classification prints text or json, not {args.format!r}")
     items = explain(args.paths, config, options, stdin)
-    if args.format == "json":
+    _write_listing(out, args.format, "documents", [item.as_dict() for item in items], text_listing(items))
+    return EXIT_CLEAN
+
+
+def _write_listing(out: TextIO, fmt: str, key: str, records: list[dict[str, Any]], text: str) -> None:
+    """A listing command's output: `{key: records}` as JSON, else its text."""
+    if fmt == "json":
         import json
 
-        json.dump({"documents": [item.as_dict() for item in items]}, out, indent=2, ensure_ascii=False)
+        json.dump({key: records}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(text_listing(items))
-    return EXIT_CLEAN
+        out.write(text)
 
 
 def _check_domains(names: tuple[str, ...], policies: dict[str, Policy]) -> None:
@@ -248,13 +253,7 @@ def run_exemptions(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Bi
     from gitops_tools.exemption_audit import list_exemptions, text_listing
 
     items = list_exemptions(args.paths, _config(args))
-    if args.format == "json":
-        import json
-
-        json.dump({"exemptions": [item.as_dict() for item in items]}, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    else:
-        out.write(text_listing(items))
+    _write_listing(out, args.format, "exemptions", [item.as_dict() for item in items], text_listing(items))
     return EXIT_CLEAN
 
 

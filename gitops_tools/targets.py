@@ -91,7 +91,7 @@ def instances(targets: Targets, pod_path: JsonPath | None, data: dict[str, Any])
     if targets.scope == "document" or pod_path is None:
         yield (), data
         return
-    pod_spec = _dig(data, pod_path)
+    pod_spec = dig(data, pod_path)
     if not isinstance(pod_spec, dict):
         return
     if targets.scope == "pod-spec":
@@ -104,7 +104,8 @@ def instances(targets: Targets, pod_path: JsonPath | None, data: dict[str, Any])
                 yield (*pod_path, list_name, index), container
 
 
-def _dig(data: Any, path: JsonPath) -> Any:
+def dig(data: Any, path: JsonPath) -> Any:
+    """The value at `path` in nested mappings, or None where a step is missing or not a mapping."""
     for step in path:
         if not isinstance(data, dict):
             return None

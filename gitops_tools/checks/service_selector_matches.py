@@ -11,6 +11,7 @@ from typing import Any
 
 from gitops_tools.model import JsonPath, ObjectRecord
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
+from gitops_tools.targets import dig
 
 SELECTOR: JsonPath = ("spec", "selector")
 SHOWN = 3  # workloads named in a finding
@@ -27,7 +28,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     if pod_spec is None:
         return None
     where = (*pod_spec[:-1], "metadata", "labels")
-    return where, ("pods", _pairs(_dig(resource, where)))
+    return where, ("pods", _pairs(dig(resource, where)))
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
@@ -82,10 +83,3 @@ def _pairs(labels: Any) -> tuple[tuple[str, str], ...]:
         return ()
     return tuple(sorted((intern(str(key)), intern(str(value))) for key, value in labels.items()))  # kept per object
 
-
-def _dig(data: Any, path: JsonPath) -> Any:
-    for step in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(step)
-    return data
