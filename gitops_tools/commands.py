@@ -90,6 +90,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
     from gitops_tools.aliases import alias_map, current_config, current_patterns
     from gitops_tools.lint import lint
     from gitops_tools.parameters import configure
+    from gitops_tools.policycache import cache_dir
     from gitops_tools.reporters import Style, get_format
 
     output = get_format(args.format)  # imported now: its declarations shape the run (tool_links)
@@ -111,6 +112,7 @@ def run_lint(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO
         tool_links=output.tool_links,
         jobs=args.jobs,
         shard=_shard(args.shard),
+        cache=cache_dir(os.environ),
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):

@@ -79,7 +79,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
             if progress is not None:
                 progress(done, len(run.sources))
         if engine.workspace_checks:
-            outcomes = _with_workspace_findings(engine, run, pool, outcomes)
+            records = _context_records(engine, config, run, pool, options.cache)
+            outcomes = _with_workspace_findings(engine, run, records, outcomes)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
     # The config's own findings are one file's: identical ones (two expired entries alike) get distinct fingerprints.
@@ -97,14 +98,25 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
                         options.tool_links)
 
 
-def _with_workspace_findings(engine: Engine, run: Plan, pool: parallel.Pool,
+def _context_records(engine: Engine, config: Config, run: Plan, pool: parallel.Pool,
+                     cache: Path | None) -> Iterable[tuple[ObjectRecord, ...]]:
+    """Each context file's records: from the record cache in the folder `cache` (None: off) when it holds them."""
+    if cache is None or not run.context:
+        return pool.records(run.context)
+    from gitops_tools import recordcache
+
+    return recordcache.context_records(run.context, pool.records, recordcache.cache_file(cache, run.root),
+                                       recordcache.signature(engine, config))
+
+
+def _with_workspace_findings(engine: Engine, run: Plan, context_records: Iterable[tuple[ObjectRecord, ...]],
                              outcomes: list[FileOutcome]) -> list[FileOutcome]:
     """The workspace phase: the linted files' records and their context's; each finding joins the outcome of the
     file it is in, so the same filter chain applies to it (findings in context files are not reported). The
     outcomes come back without their records: nothing reads them after this phase."""
     objects = [record for outcome in outcomes for record in outcome.objects]
     context: list[ObjectRecord] = []  # files read only for the workspace (another shard's are part of the run)
-    for record in (record for records in pool.records(run.context) for record in records):
+    for record in (record for records in context_records for record in records):
         (objects if record.paths.file in run.other_shards else context).append(record)
     found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped(),
                                                            context))

@@ -78,15 +78,16 @@ def _cached(load: Callable[[], T], folder: Path | None, name: str, packs: tuple[
     if folder is None:
         return load()
     key = cache_key(packs)
-    cached = _read(folder / name, key)
+    cached = read(folder / name, key)
     if isinstance(cached, kind):
         return cached
     loaded = load()
-    _write(folder / name, key, loaded)
+    if write(folder / name, key, loaded):
+        _prune(folder, name, time.time() - STALE_SECONDS)
     return loaded
 
 
-def _read(path: Path, key: str) -> object:
+def read(path: Path, key: str) -> object:
     """What the cache at `path` holds for `key`, else None."""
     try:
         with path.open("rb") as stream:
@@ -103,7 +104,8 @@ def _trusted(stat: os.stat_result) -> bool:
     return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
 
 
-def _write(path: Path, key: str, value: object) -> None:
+def write(path: Path, key: str, value: object) -> bool:
+    """Store `value` for `key` at `path` atomically (a temporary file, then a rename); False when it cannot be."""
     folder = path.parent
     temporary = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
@@ -115,8 +117,8 @@ def _write(path: Path, key: str, value: object) -> None:
     except (OSError, pickle.PicklingError):  # a read-only home or a full disk: the next run reads the files again
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        return
-    _prune(folder, path.name, time.time() - STALE_SECONDS)
+        return False
+    return True
 
 
 def _prune(folder: Path, keep: str, before: float) -> None:

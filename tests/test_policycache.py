@@ -88,7 +88,7 @@ def test_a_damaged_or_untrusted_cache_is_not_used(tmp_path: Path, damage: str) -
     elif damage == "group-writable":
         cache.chmod(0o620)
     else:
-        policycache._write(cache, "another key", {})
+        policycache.write(cache, "another key", {})
     assert policycache.builtin_policies(load, tmp_path) == load_policies()
     assert load.calls == 2
 

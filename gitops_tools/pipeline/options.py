@@ -26,3 +26,4 @@ class LintOptions:
     tool_links: bool = False  # the result names the tool's links from the installed metadata (the format asks)
     jobs: int | None = 1  # processes for the per-file phase; None: auto (one per core for a large input)
     shard: Shard | None = None  # lint only this shard's files (and report only findings on them)
+    cache: Path | None = None  # the cache folder for the context files' records (gitops_tools/recordcache.py)
