@@ -91,7 +91,8 @@ def _store(path: Path, key: str, stored: dict[str, Entry],
             break
         if name not in kept and _stamp(Path(name)) == entry.stamp:
             kept[name] = entry
-    write(path, key, kept)
+    if kept != stored:  # files changed just now, or read in vain: nothing new to keep
+        write(path, key, kept)
 
 
 def _entries(cached: object) -> dict[str, Entry]:
