@@ -26,6 +26,15 @@ class Document:
     lines: LineIndex
     node: yaml.Node | None = None
     compose: Callable[[], yaml.Node | None] | None = field(default=None, repr=False)
+    # In a document that uses aliases: the tree as first composed, where an alias and its anchor share one node.
+    plain: yaml.Node | None = field(default=None, repr=False)
+
+    def locate_near(self, path: JsonPath) -> Span:
+        """`locate`, without composing a second tree for a document that uses aliases: a path through an alias stops
+        near it. For the workspace record of every object (where its name is written), rarely reported: composing
+        alias trees for them cost a 5.7 MB stream with one alias 1.6 s."""
+        node = self.node if self.node is not None else self.plain
+        return self.locate(path) if node is None else _walk(node, path, self.lines)
 
     def locate(self, path: JsonPath) -> Span:
         """Span of the value at `path`: a mapping member spans `key: value`, a list item spans the item."""

@@ -157,7 +157,7 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
                 continue
             if shared:  # positions must come from where an alias is used, not from its anchor
                 with_aliases.add(index)
-                documents.append(Document(path, index, data, lines, compose=_tree_of(alias_trees, index)))
+                documents.append(Document(path, index, data, lines, compose=_tree_of(alias_trees, index), plain=node))
             else:
                 documents.append(Document(path, index, data, lines, node))
     except yaml.MarkedYAMLError as err:

@@ -50,9 +50,10 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
             where, value = kept
             path = (*prefix, *where)
             facts.append(Fact(check, value, stable_path(document.data, path), json_pointer(path),
-                              document.locate(path)))
+                              document.locate_near(path)))
     return ObjectRecord(object_id, _labels(resource), paths, document.index, json_pointer(prefix),
-                        document.locate((*prefix, *NAME)), document_identity(resource, document.index), tuple(facts))
+                        document.locate_near((*prefix, *NAME)), document_identity(resource, document.index),
+                        tuple(facts))
 
 
 def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
