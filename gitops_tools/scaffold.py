@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitops_tools import interrupts
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.resources import data_root
 
@@ -122,7 +123,8 @@ def _work_folder(output_dir: Path) -> Iterator[str]:
     """A temporary folder inside `output_dir` (created if need be), removed however the block ends."""
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        work = tempfile.TemporaryDirectory(prefix=".gitops-tools-new-", dir=output_dir)
+        with interrupts.held():  # a signal between creating the folder and owning it would leave the folder behind
+            work = tempfile.TemporaryDirectory(prefix=".gitops-tools-new-", dir=output_dir)
     except FileExistsError as err:
         raise ScaffoldError(f"{output_dir} exists and is not a folder") from err
     except OSError as err:

@@ -19,12 +19,11 @@ import gc
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
-from gitops_tools import collector
+from gitops_tools import collector, interrupts
 from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Engine
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 # less than two cores: there, 200 files took 1.1 s pooled and 0.9 s serial.
 AUTO_MIN_FILES = 100
 CHUNK_FILES = 8  # files per task at most: fewer round trips, yet small enough that workers finish together
-HELD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 Result = TypeVar("Result")
 
 
@@ -130,7 +128,7 @@ def _pooled(executor: ProcessPoolExecutor, work: Callable[[SourceFile], Result],
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with _signals_held():  # the first task forks the workers
+        with interrupts.held():  # the first task forks the workers; one lost in a fork would let the run go on
             results = executor.map(work, files, chunksize=chunk)
         yield from results
     except BrokenProcessPool as err:
@@ -142,17 +140,6 @@ def _can_fork() -> bool:
     from multiprocessing import get_all_start_methods
 
     return "fork" in get_all_start_methods()
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait until the block ends: one that arrives while a worker is forked would otherwise be
-    lost (Python ignores an exception raised in its after-fork callbacks), and the run would go on."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
@@ -181,7 +168,7 @@ def _start_worker(task: _Task) -> None:
     _task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler raises, which a worker would swallow
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # forked while the parent held them
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts.HELD_SIGNALS)  # forked while the parent held them
     gc.freeze()  # the inherited objects stay shared with the parent: the collector never writes to their pages
 
 
