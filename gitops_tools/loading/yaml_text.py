@@ -13,6 +13,7 @@ import yaml
 from gitops_tools.loading.alias_trees import AliasTrees
 from gitops_tools.loading.document import Document
 from gitops_tools.loading.lines import LineIndex
+from gitops_tools.loading.plain_data import PlainBuilder, Unusual
 from gitops_tools.model import Problem
 
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
@@ -38,6 +39,14 @@ class _Constructor(_SafeLoader):
         self.duplicates: list[tuple[yaml.Node, yaml.Node]] = []  # (repeated key, the key it repeats)
         self.code_tags: list[yaml.Node] = []
 
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The resolver's answer, without trying its patterns on a scalar no pattern can match: quoted, or plain with
+        a first character that starts no implicit type (most keys and values of a manifest)."""
+        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _IMPLICIT_STARTS)):
+            return STR_TAG
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         own_pairs = node.value  # flatten_mapping deletes merge keys from this list, then prepends merged pairs
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
@@ -50,6 +59,12 @@ class _Constructor(_SafeLoader):
         Python, True and 1 are one dict key)."""
         value = self.construct_object(node)
         return value if isinstance(value, Hashable) else id(node)
+
+
+# First characters of the implicit types' patterns (bool, int, float, null, timestamp, merge...): with no path
+# resolvers and no wildcard pattern (the safe loader has neither), a scalar starting otherwise is a string.
+_IMPLICIT_STARTS = frozenset(first for first in _Constructor.yaml_implicit_resolvers if first)
+STR_TAG = f"{STANDARD_TAG_PREFIX}str"
 
 
 def duplicate_keys(pairs: list[tuple[yaml.Node, yaml.Node]],
@@ -137,6 +152,7 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
     documents: list[Document] = []
     problems: list[Problem] = []
     loader = _Constructor(text)
+    builder = PlainBuilder(loader, lambda mapping: list(duplicate_keys(mapping.value, loader._key)))
     with_aliases: set[int] = set()
     alias_trees = AliasTrees(text, with_aliases)
     previous_end = 0
@@ -150,7 +166,7 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
                 problems.append(_alias_problem(node, size, alias_limit, lines))
                 continue
             try:
-                data = loader.construct_document(node)
+                data = _plain(builder, loader, node) if not may_alias else loader.construct_document(node)
             except yaml.constructor.ConstructorError as err:  # bad data in one document: the next may be fine
                 problems.append(_marked_problem(err, lines))
                 _reset(loader)
@@ -173,6 +189,19 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
     problems.extend(duplicate_problem(pair, lines) for pair in loader.duplicates)
     problems.extend(_code_tag_problem(node, lines) for node in loader.code_tags)
     return documents, problems
+
+
+def _plain(builder: PlainBuilder, loader: _Constructor, node: yaml.Node) -> Any:
+    """The document's data the fast way when it is plain, else the general way."""
+    try:
+        data, duplicates = builder.build(node)
+    except Unusual:
+        _reset(loader)
+        return loader.construct_document(node)
+    if duplicates:  # finding them built their keys through the loader, which remembers what it built
+        loader.duplicates.extend(duplicates)
+        _reset(loader)
+    return data
 
 
 def _reset(loader: _Constructor) -> None:
