@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gitops_tools.loading import Limits, load_bytes
-from gitops_tools.loading.plain_data import PlainBuilder, Unusual
+from gitops_tools.loading.plain_data import PlainBuilder, NotPlainError
 from gitops_tools.loading.yaml_text import _Constructor, duplicate_keys
 
 # Every implicit scalar type, quoting style, explicit standard tags, and the shapes that need the general way.
@@ -79,5 +79,5 @@ def test_plain_documents_take_the_fast_way() -> None:
 @pytest.mark.parametrize("case", ["merge key without alias", "application tag", "code tag", "complex key",
                                   "set and omap", "bad int", "binary"])
 def test_anything_else_takes_the_general_way(case: str) -> None:
-    with pytest.raises(Unusual):
+    with pytest.raises(NotPlainError):
         build(CASES[case])

@@ -3,7 +3,7 @@
 Most manifests hold only strings, mappings, lists and the scalars YAML resolves implicitly (int, float, bool, null,
 timestamp). For those, a direct recursive build gives the same data as `construct_document` without its per-node
 bookkeeping (memo of constructed objects, deferred generators for every mapping, merge-key flattening). Anything else
-(another tag, a merge key, an unhashable key, a value that does not fit its tag) raises `Unusual`, and the caller
+(another tag, a merge key, an unhashable key, a value that does not fit its tag) raises `NotPlainError`, and the caller
 builds the document the general way, so results and errors are exactly the constructor's. Aliases never reach here:
 a document that may use one is built the general way.
 """
@@ -24,7 +24,7 @@ Construct = Callable[[Any, yaml.Node], Any]
 Duplicates = list[tuple[yaml.Node, yaml.Node]]
 
 
-class Unusual(Exception):
+class NotPlainError(Exception):
     """The document needs the general constructor."""
 
 
@@ -38,14 +38,14 @@ class PlainBuilder:
         self._duplicate_keys = duplicate_keys
 
     def build(self, node: yaml.Node) -> tuple[Any, Duplicates]:
-        """The node's data, or Unusual (whatever went wrong: the general constructor says it properly)."""
+        """The node's data, or NotPlainError (whatever went wrong: the general constructor says it properly)."""
         duplicates: Duplicates = []
         try:
             return self._value(node, duplicates), duplicates
-        except Unusual:
+        except NotPlainError:
             raise
         except Exception as err:  # a bad value or key: the general constructor reports it at its node
-            raise Unusual from err
+            raise NotPlainError from err
 
     def _value(self, node: yaml.Node, duplicates: Duplicates) -> Any:
         kind, tag = type(node), node.tag
@@ -54,17 +54,17 @@ class PlainBuilder:
                 return node.value
             construct = self._scalars.get(tag)
             if construct is None:
-                raise Unusual
+                raise NotPlainError
             return construct(self._loader, node)
         if kind is yaml.MappingNode and tag == MAP:
             mapping = {}
             for key_node, value_node in node.value:
                 if type(key_node) is not yaml.ScalarNode or key_node.tag == MERGE:  # complex or `<<` merge keys
-                    raise Unusual
+                    raise NotPlainError
                 mapping[self._value(key_node, duplicates)] = self._value(value_node, duplicates)
             if len(mapping) < len(node.value):
                 duplicates.extend(self._duplicate_keys(node))
             return mapping
         if kind is yaml.SequenceNode and tag == SEQ:
             return [self._value(child, duplicates) for child in node.value]
-        raise Unusual
+        raise NotPlainError

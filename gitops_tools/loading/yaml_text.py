@@ -13,7 +13,7 @@ import yaml
 from gitops_tools.loading.alias_trees import AliasTrees
 from gitops_tools.loading.document import Document
 from gitops_tools.loading.lines import LineIndex
-from gitops_tools.loading.plain_data import PlainBuilder, Unusual
+from gitops_tools.loading.plain_data import PlainBuilder, NotPlainError
 from gitops_tools.model import Problem
 
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
@@ -195,7 +195,7 @@ def _plain(builder: PlainBuilder, loader: _Constructor, node: yaml.Node) -> Any:
     """The document's data the fast way when it is plain, else the general way."""
     try:
         data, duplicates = builder.build(node)
-    except Unusual:
+    except NotPlainError:
         _reset(loader)
         return loader.construct_document(node)
     if duplicates:  # finding them built their keys through the loader, which remembers what it built
