@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gitops_tools.loading import Limits, load_bytes
-from gitops_tools.loading.plain_data import PlainBuilder, NotPlainError
+from gitops_tools.loading.plain_data import NotPlainError, PlainBuilder
 from gitops_tools.loading.yaml_text import _Constructor, duplicate_keys
 
 # Every implicit scalar type, quoting style, explicit standard tags, and the shapes that need the general way.

@@ -13,7 +13,7 @@ import yaml
 from gitops_tools.loading.alias_trees import AliasTrees
 from gitops_tools.loading.document import Document
 from gitops_tools.loading.lines import LineIndex
-from gitops_tools.loading.plain_data import PlainBuilder, NotPlainError
+from gitops_tools.loading.plain_data import NotPlainError, PlainBuilder
 from gitops_tools.model import Problem
 
 LIBYAML_DEPTH_MESSAGE = "exceeded maximum nesting depth"
