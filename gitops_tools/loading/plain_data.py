@@ -32,7 +32,7 @@ class PlainBuilder:
     """Builds one document at a time for `loader` (a PyYAML safe constructor with our scalar constructors); the
     duplicate keys it meets are returned with the data, to be kept only when the whole document built."""
 
-    def __init__(self, loader: Any, duplicate_keys: Callable[[yaml.MappingNode], Duplicates]) -> None:
+    def __init__(self, loader: Any, duplicate_keys: Callable[[yaml.Node], Duplicates]) -> None:
         self._loader = loader
         self._scalars: dict[str, Construct] = {tag: loader.yaml_constructors[tag] for tag in SCALARS}
         self._duplicate_keys = duplicate_keys
