@@ -40,12 +40,21 @@ class _Constructor(_SafeLoader):
         self.code_tags: list[yaml.Node] = []
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        """The resolver's answer, without trying its patterns on a scalar no pattern can match: quoted, or plain with
-        a first character that starts no implicit type (most keys and values of a manifest)."""
-        if kind is yaml.ScalarNode and (not implicit[0] or (value and value[0] not in _IMPLICIT_STARTS)):
+        """The resolver's answer, without trying its patterns where it can be known: a quoted scalar, a plain one
+        with a first character that starts no implicit type, or a short one resolved before (`name`, `true`)."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call, no-any-return]
+        if not implicit[0]:
             return STR_TAG
-        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        return tag
+        tag = _RESOLVED.get(value)
+        if tag is not None:
+            return tag
+        if value and value[0] not in _IMPLICIT_STARTS:
+            return STR_TAG
+        tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if len(value) <= RESOLVED_LENGTH and len(_RESOLVED) < RESOLVED_ENTRIES:
+            _RESOLVED[value] = tag
+        return tag  # type: ignore[no-any-return]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         own_pairs = node.value  # flatten_mapping deletes merge keys from this list, then prepends merged pairs
@@ -65,6 +74,9 @@ class _Constructor(_SafeLoader):
 # resolvers and no wildcard pattern (the safe loader has neither), a scalar starting otherwise is a string.
 _IMPLICIT_STARTS = frozenset(first for first in _Constructor.yaml_implicit_resolvers if first)
 STR_TAG = f"{STANDARD_TAG_PREFIX}str"
+# What short plain scalars resolve to (a plain scalar's tag depends on its text alone): bounded in size and count.
+_RESOLVED: dict[str, str] = {}
+RESOLVED_LENGTH, RESOLVED_ENTRIES = 24, 4096
 
 
 def duplicate_keys(pairs: list[tuple[yaml.Node, yaml.Node]],
