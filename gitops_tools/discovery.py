@@ -61,6 +61,7 @@ class SourceFile:
     # for unnamed stdin and files outside the repository).
     file: str = ""
     repo_path: str | None = None
+    real: Path | None = None  # the real path (symlinks resolved) of `path` or `named`, computed once here
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
     `stdin_name` is the file standard input stands for, if `-` is among the paths; `kustomizations` keeps the
     kustomizations read for the run's later use (the workspace's deployable units)."""
     kustomizations = kustomizations or Kustomizations(repository)
+    resolve = RealPaths()
     found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
     skipped: dict[str, list[str]] = {}
     charts: dict[str, str] = {}
@@ -91,7 +93,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
         walked = _walk(path, skipped) if _is_dir(path) else [(path, None)]
         for candidate, problem in walked:
             if not _template_skipped(candidate, skipped, charts):
-                found.setdefault(real_path(candidate), (candidate, problem))
+                found.setdefault(resolve(candidate), (candidate, problem))
     patches = patch_files(found, repository, kustomizations)
     named = None if stdin_name is None else Path(stdin_name)
     files = []
@@ -102,6 +104,29 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
         if not exclude.match(relpath):
             files.append(source_file(given_path, resolved, relpath, repository, resolved in patches, problem))
     return Discovered(files, skipped, charts)
+
+
+class RealPaths:
+    """`real_path` for the files of one discovery: a folder is resolved once, a file in it by one lstat (most of a
+    folder's files are no symbolic links). A name with `..` is resolved whole: `link/..` is not `.`."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        if not folder or name in ("", ".", "..") or ".." in folder.split(os.sep):  # noqa: PTH206 - text, no Path
+            return real_path(path)
+        try:
+            if stat.S_ISLNK(os.lstat(text).st_mode):
+                return real_path(path)
+        except OSError:
+            return real_path(path)
+        real_folder = self._folders.get(folder)
+        if real_folder is None:
+            real_folder = self._folders[folder] = os.path.realpath(folder)
+        return Path(real_folder, name)
 
 
 def _template_skipped(path: Path, skipped: dict[str, list[str]], charts: dict[str, str]) -> bool:
@@ -136,7 +161,7 @@ def source_file(given: Path, resolved: Path, relpath: str, repository: Path, pat
     display = display_path(given)
     return SourceFile(None if stdin else given, display, relpath, patch, problem, named=given if stdin else None,
                       file=relative_posix(resolved, repository, relpath),
-                      repo_path=repository_path(display, repository))
+                      repo_path=repository_path(display, repository, resolved), real=resolved)
 
 
 def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:
@@ -149,22 +174,36 @@ def display_path(path: Path) -> str:
     return printable(Path(os.path.normpath(path)).as_posix())
 
 
-def relative_posix(resolved: Path, root: Path, fallback: str) -> str:
+def relative_posix(resolved: str | Path, root: str | Path, fallback: str) -> str:
     """`resolved` relative to `root` with forward slashes, or `fallback` when it lies outside `root`."""
+    text, base = os.fspath(resolved), os.fspath(root)
+    if _normal(text) and _normal(base):  # the common case, by text alone
+        prefix = base if base.endswith(os.sep) else base + os.sep
+        if text.startswith(prefix):
+            return text[len(prefix):].replace(os.sep, "/")
+        return "." if text == base else fallback
+    resolved, root = Path(resolved), Path(root)
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else fallback
 
 
-def repository_path(display: str, root: Path) -> str | None:
+def _normal(path: str) -> bool:
+    """An absolute path in normal form, which text comparison treats as Path would."""
+    return path.startswith(os.sep) and os.path.normpath(path) == path and not path.startswith("//")
+
+
+def _absolute(path: str | Path) -> str:
+    """The absolute, normalised path as text: in discovery's per-file work, Path objects cost more than the rest."""
+    return os.path.abspath(path)  # noqa: PTH100 - lexical, unlike Path.resolve
+
+
+def repository_path(display: str, root: Path, resolved: Path | None = None) -> str | None:
     """The file a display path names, as a POSIX path from the repository `root` (CI services match files so);
     None for standard input and for files outside the root. Lexical first: a symlink inside the repository keeps
-    its own name."""
+    its own name. `resolved`: the file's real path, when known."""
     if display == STDIN_DISPLAY:
         return None
-    root, path = root.absolute(), Path(os.path.normpath(Path(display).absolute()))
-    for candidate in (path, real_path(path)):
-        if candidate.is_relative_to(root):
-            return candidate.relative_to(root).as_posix()
-    return None
+    base, path = _absolute(root), _absolute(display)
+    return relative_posix(path, base, "") or relative_posix(resolved or real_path(Path(path)), base, "") or None
 
 
 def common_folder(paths: Iterable[str]) -> Path:
@@ -178,6 +217,8 @@ def common_folder(paths: Iterable[str]) -> Path:
 def helm_chart(path: Path) -> Path | None:
     """The chart whose templates/ folder (a folder beside Chart.yaml) holds `path`, named the way `path` is
     (relative to the working directory when `path` is relative), or None."""
+    if f"{os.sep}templates{os.sep}" not in _absolute(path):  # no folder named templates: no Path objects
+        return None
     for folder in path.absolute().parents:
         if folder.name == "templates" and _is_file(folder.parent / "Chart.yaml"):
             return folder.parent if path.is_absolute() else Path(os.path.relpath(folder.parent))

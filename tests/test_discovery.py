@@ -378,3 +378,35 @@ def test_a_config_that_is_not_a_regular_file_is_refused_not_ignored(tmp_path: Pa
     code, out, err = run_cli("lint", "a.yaml")
     assert (code, out) == (2, "")
     assert "is a " in err and "not a regular file; not read" in err
+
+
+def test_real_paths_by_folder_agree_with_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Discovery resolves a folder once and a file in it by one lstat; every shape of link gives what a full
+    resolution gives: a linked file, a file in a linked folder, `..` after a link, a dangling link, a loop."""
+    from gitops_tools.discovery import RealPaths
+    from gitops_tools.fileio import real_path
+
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "deep" / "a.yaml").write_text("a: 1\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "real" / "deep")
+    (tmp_path / "real" / "file-link.yaml").symlink_to(tmp_path / "real" / "deep" / "a.yaml")
+    (tmp_path / "real" / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "real" / "loop.yaml").symlink_to(tmp_path / "real" / "loop.yaml")
+    monkeypatch.chdir(tmp_path)
+    names = ["linked/a.yaml", "real/file-link.yaml", "linked/../deep/a.yaml", "real/dangling.yaml",
+             "real/loop.yaml", "real/deep/a.yaml", "real/./deep/a.yaml", "real/missing.yaml", "a.yaml"]
+    resolve = RealPaths()
+    for name in [*names, *[str(tmp_path / name) for name in names]]:
+        assert resolve(Path(name)) == real_path(Path(name)), name
+    assert resolve(Path("linked/a.yaml")) == tmp_path.resolve() / "real" / "deep" / "a.yaml"
+
+
+@pytest.mark.parametrize(("resolved", "root", "expected"), [
+    ("/repo/apps/a.yaml", "/repo", "apps/a.yaml"), ("/repo", "/repo", "."), ("/repository/a.yaml", "/repo", "-"),
+    ("/a.yaml", "/", "a.yaml"), ("/repo/./a.yaml", "/repo", "a.yaml"), ("//repo/a.yaml", "//repo", "a.yaml"),
+    ("apps/a.yaml", "apps", "a.yaml"), ("/repo/a.yaml", "/repo/", "a.yaml"), ("/repo/../a.yaml", "/repo", "../a.yaml")])
+def test_relative_posix_by_text_agrees_with_pathlib(resolved: str, root: str, expected: str) -> None:
+    from gitops_tools.discovery import relative_posix
+
+    by_pathlib = Path(resolved).relative_to(root).as_posix() if Path(resolved).is_relative_to(root) else "-"
+    assert relative_posix(resolved, root, "-") == by_pathlib == expected

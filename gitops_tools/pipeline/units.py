@@ -74,7 +74,7 @@ def workspace_files(sources: Sequence[SourceFile], config: Config, repository: P
 
 def _resolved(source: SourceFile) -> Path | None:
     given = source.path or source.named
-    return None if given is None else real_path(given)
+    return source.real or (None if given is None else real_path(given))
 
 
 def _builds(linted: dict[Path, SourceFile],
