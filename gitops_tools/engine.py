@@ -14,7 +14,7 @@ from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, Finding, JsonPath, Location, Policy, Problem, json_pointer
 from gitops_tools.pathmatch import Globs
-from gitops_tools.targets import ResourceType, Workloads, applies_to, instances, target_domain
+from gitops_tools.targets import ResourceType, TargetValue, Workloads, applies_to, target_domain, target_values
 from gitops_tools.validation import SchemaEvaluator
 
 # instance -> (path, detail for the message, something missing?, the validator's own words)
@@ -123,16 +123,23 @@ class Engine:
             content = Content(key, identity, (*prefix, *where), detail)
             yield from self._located(policy_id, detail, document, content.where, content, paths, detail, outer)
         too_deep = False
+        targets: dict[tuple[str, tuple[str, ...], ResourceType], list[TargetValue]] = {}  # per scope, as policies share
         for policy, rtype in self._applicable(instance, paths.relpath):
+            where_key = (policy.targets.scope, policy.targets.containers, rtype)
+            found = targets.get(where_key)
+            if found is None:
+                pod_path = self.workloads.pod_spec_path(rtype)
+                found = targets[where_key] = list(target_values(policy.targets, pod_path, resource))
             try:
-                violations = list(self._violations(policy, self.workloads.pod_spec_path(rtype), resource))
+                violations = self._violations(policy, found)
             except RecursionError:  # nesting under the parser's limit can still exhaust a validator
                 too_deep = too_deep or policy.id not in exempt  # an exempt policy's failure is no news
                 continue
-            absent: Counter[JsonPath] = Counter()
+            absent: Counter[JsonPath] | None = None
             for base, where, detail, missing, text in violations:
                 path = (*prefix, *where)
                 if missing:  # an absence has no content: identify it by its target (the container...) and count
+                    absent = absent if absent is not None else Counter()
                     absent[base] += 1
                     stable, offending = stable_path(document.data, (*prefix, *base)), absent[base]
                 else:
@@ -149,18 +156,20 @@ class Engine:
         exempt, problems = annotation_exemptions(resource, self.known_ids, self.today)
         return exempt, tuple(problems)
 
-    def _violations(self, policy: Policy, pod_path: JsonPath | None,
-                    resource: Any) -> Iterator[tuple[JsonPath, JsonPath, str, bool, str]]:
+    def _violations(self, policy: Policy,
+                    targets: list[TargetValue]) -> list[tuple[JsonPath, JsonPath, str, bool, str]]:
         """Each violation once: its target's path (the container, the pod spec...), its own path, the detail, and
         whether it is about something missing."""
+        found: list[tuple[JsonPath, JsonPath, str, bool, str]] = []
         seen: set[JsonPath] = set()
         evaluate = self._evaluator(policy)
-        for base, instance in instances(policy.targets, pod_path, resource):
-            for relative, detail, missing, text in evaluate(instance):
+        for base, value in targets:
+            for relative, detail, missing, text in evaluate(value):
                 where = (*base, *relative)
                 if where not in seen:
                     seen.add(where)
-                    yield base, where, detail, missing, text
+                    found.append((base, where, detail, missing, text))
+        return found
 
     def _applicable(self, instance: Instance, relpath: str) -> Iterator[tuple[Policy, ResourceType]]:
         """Each policy that looks at the instance, with the instance's type in that policy's domain."""

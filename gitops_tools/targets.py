@@ -9,7 +9,7 @@ from typing import Any
 
 from gitops_tools.model import JsonPath, Targets
 
-Instance = tuple[JsonPath, Any]
+TargetValue = tuple[JsonPath, Any]  # where a policy looks in an object, and what it finds there
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def applies_to(targets: Targets, rtype: ResourceType, workloads: Workloads) -> b
     return not targets.kinds or rtype.matches(targets.kinds)
 
 
-def instances(targets: Targets, pod_path: JsonPath | None, data: dict[str, Any]) -> Iterator[Instance]:
+def target_values(targets: Targets, pod_path: JsonPath | None, data: dict[str, Any]) -> Iterator[TargetValue]:
     """Each (path, value) the policy's schema is applied to; `pod_path` locates a workload's pod spec."""
     if targets.scope == "document" or pod_path is None:
         yield (), data
