@@ -104,7 +104,7 @@ class Classifier:
         data = document.data
         if plan.keys_as_written and isinstance(data, dict) and any(type(key) is bool for key in data):
             data = _keys_as_written(document)
-        if plan.null_is_absent:
+        if plan.null_is_absent and document.null_members:
             data = without_nulls(data)
         found: list[Instance] = []
         items = data.get(plan.lists.items) if plan.lists and plan.lists.kind.match(data.get("kind")) else None

@@ -81,3 +81,11 @@ def test_plain_documents_take_the_fast_way() -> None:
 def test_anything_else_takes_the_general_way(case: str) -> None:
     with pytest.raises(NotPlainError):
         build(CASES[case])
+
+
+@pytest.mark.parametrize(("text", "nulls"), [
+    (CASES["manifest"], False), ("a:\n", True), ("a: {b: [{c: ~}]}\n", True), ("- ~\n- [null]\n", False),
+    (CASES["merge key"], True)])  # aliases: built the general way, which does not say: assumed
+def test_loaded_documents_say_whether_a_member_is_null(text: str, nulls: bool) -> None:
+    """Classification drops null members (`securityContext:` means absent) only from documents that have some."""
+    assert [document.null_members for document in load_bytes(text.encode(), "f.yaml", Limits()).documents] == [nulls]

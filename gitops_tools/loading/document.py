@@ -28,6 +28,7 @@ class Document:
     compose: Callable[[], yaml.Node | None] | None = field(default=None, repr=False)
     # In a document that uses aliases: the tree as first composed, where an alias and its anchor share one node.
     plain: yaml.Node | None = field(default=None, repr=False)
+    null_members: bool = True  # False when the loader knows no mapping member in it is null
 
     def locate_near(self, path: JsonPath) -> Span:
         """`locate`, without composing a second tree for a document that uses aliases: a path through an alias stops

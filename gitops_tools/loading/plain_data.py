@@ -11,7 +11,7 @@ a document that may use one is built the general way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -28,20 +28,27 @@ class NotPlainError(Exception):
     """The document needs the general constructor."""
 
 
+class Built(NamedTuple):
+    data: Any
+    duplicates: Duplicates  # kept only when the whole document built
+    null_members: bool  # whether some mapping member is null (`key:` or `key: ~`): most documents have none
+
+
 class PlainBuilder:
-    """Builds one document at a time for `loader` (a PyYAML safe constructor with our scalar constructors); the
-    duplicate keys it meets are returned with the data, to be kept only when the whole document built."""
+    """Builds one document at a time for `loader` (a PyYAML safe constructor with our scalar constructors)."""
 
     def __init__(self, loader: Any, duplicate_keys: Callable[[yaml.Node], Duplicates]) -> None:
         self._loader = loader
         self._scalars: dict[str, Construct] = {tag: loader.yaml_constructors[tag] for tag in SCALARS}
         self._duplicate_keys = duplicate_keys
+        self._nulls = False
 
-    def build(self, node: yaml.Node) -> tuple[Any, Duplicates]:
+    def build(self, node: yaml.Node) -> Built:
         """The node's data, or NotPlainError (whatever went wrong: the general constructor says it properly)."""
         duplicates: Duplicates = []
+        self._nulls = False
         try:
-            return self._value(node, duplicates), duplicates
+            return Built(self._value(node, duplicates), duplicates, self._nulls)
         except NotPlainError:
             raise
         except Exception as err:  # a bad value or key: the general constructor reports it at its node
@@ -61,7 +68,9 @@ class PlainBuilder:
             for key_node, value_node in node.value:
                 if type(key_node) is not yaml.ScalarNode or key_node.tag == MERGE:  # complex or `<<` merge keys
                     raise NotPlainError
-                mapping[self._value(key_node, duplicates)] = self._value(value_node, duplicates)
+                mapping[self._value(key_node, duplicates)] = value = self._value(value_node, duplicates)
+                if value is None:
+                    self._nulls = True
             if len(mapping) < len(node.value):
                 duplicates.extend(self._duplicate_keys(node))
             return mapping

@@ -178,7 +178,7 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
                 problems.append(_alias_problem(node, size, alias_limit, lines))
                 continue
             try:
-                data = _plain(builder, loader, node) if not may_alias else loader.construct_document(node)
+                data, nulls = (loader.construct_document(node), True) if may_alias else _plain(builder, loader, node)
             except yaml.constructor.ConstructorError as err:  # bad data in one document: the next may be fine
                 problems.append(_marked_problem(err, lines))
                 _reset(loader)
@@ -187,7 +187,7 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
                 with_aliases.add(index)
                 documents.append(Document(path, index, data, lines, compose=_tree_of(alias_trees, index), plain=node))
             else:
-                documents.append(Document(path, index, data, lines, node))
+                documents.append(Document(path, index, data, lines, node, null_members=nulls))
     except yaml.MarkedYAMLError as err:
         problems.append(_marked_problem(err, lines))
     except yaml.reader.ReaderError as err:  # a control character: YAML forbids them anywhere, comments included
@@ -203,17 +203,18 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
     return documents, problems
 
 
-def _plain(builder: PlainBuilder, loader: _Constructor, node: yaml.Node) -> Any:
-    """The document's data the fast way when it is plain, else the general way."""
+def _plain(builder: PlainBuilder, loader: _Constructor, node: yaml.Node) -> tuple[Any, bool]:
+    """The document's data the fast way when it is plain, else the general way; and whether a mapping member in it
+    may be null."""
     try:
-        data, duplicates = builder.build(node)
+        built = builder.build(node)
     except NotPlainError:
         _reset(loader)
-        return loader.construct_document(node)
-    if duplicates:  # finding them built their keys through the loader, which remembers what it built
-        loader.duplicates.extend(duplicates)
+        return loader.construct_document(node), True
+    if built.duplicates:  # finding them built their keys through the loader, which remembers what it built
+        loader.duplicates.extend(built.duplicates)
         _reset(loader)
-    return data
+    return built.data, built.null_members
 
 
 def _reset(loader: _Constructor) -> None:
