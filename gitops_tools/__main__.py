@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from gitops_tools.cli import main
+from gitops_tools.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

@@ -196,6 +196,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             signal.signal(signal.SIGTERM, previous)
 
 
+def run() -> int:
+    """The console script and `python -m gitops_tools`: main() in a process of its own, which ends with it."""
+    code = main()
+    collector.leave_to_exit()
+    return code
+
+
 def _safe_stream(stream: TextIO) -> TextIO:
     """The real stdout/stderr, made to escape characters their encoding lacks instead of crashing."""
     if hasattr(stream, "reconfigure"):

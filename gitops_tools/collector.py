@@ -1,4 +1,4 @@
-"""Python's cyclic garbage collector, paused while one file is loaded and checked.
+"""Python's cyclic garbage collector, paused while one file is loaded and checked, and kept out of a process's exit.
 
 Loading builds large trees of nodes and values that hold no reference cycles. The collector would walk them again
 and again while they grow (60% of the run time on a 5.7 MB `kustomize build` stream); reference counting frees them
@@ -23,3 +23,11 @@ def paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def leave_to_exit() -> None:
+    """At the end of a process's work: what is still alive (modules, classes, the policies) is left to the end of the
+    process. Frozen, it is not walked by the interpreter's last collection, and what sits in reference cycles (every
+    class and function) is not torn down piece by piece: that exit cost about 18 ms of a 170 ms one-file lint. Only
+    for a process of one command: in a longer-lived one, garbage frozen now would never be collected."""
+    gc.freeze()
