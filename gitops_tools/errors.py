@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from gitops_tools.model import Location
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI imports this module before anything else: the model's classes are not needed to start
+    from gitops_tools.model import Location
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
