@@ -171,7 +171,8 @@ def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:
 
 def display_path(path: Path) -> str:
     """How findings name a file: as given, normalised (`./a/../b.yaml` is `b.yaml`), safe to print."""
-    return printable(Path(os.path.normpath(path)).as_posix())
+    text = os.path.normpath(path)
+    return printable(text if os.sep == "/" else Path(text).as_posix())
 
 
 def relative_posix(resolved: str | Path, root: str | Path, fallback: str) -> str:

@@ -61,10 +61,11 @@ def workspace_files(sources: Sequence[SourceFile], config: Config, repository: P
     wanted = dict.fromkeys([placed.file for _, build in builds for placed in build]
                            + [path for members in folders.values() for path in members])
     cwd = Path.cwd()
-    context = [_context_file(path, config, repository, cwd) for path in wanted if path not in linted]
-    context = [source for source in context if not config.exclude.match(source.relpath)]
+    found = [(path, _context_file(path, config, repository, cwd)) for path in wanted if path not in linted]
+    found = [(path, source) for path, source in found if not config.exclude.match(source.relpath)]
+    context = [source for _, source in found]
     keys = {path: source.file for path, source in linted.items()} | {
-        real_path(source.path): source.file for source in context if source.path is not None}
+        _real(path): source.file for path, source in found}
     units = [Unit(_name(k.folder, repository), True, tuple(_member(placed, keys) for placed in build
                                                           if placed.file in keys)) for k, build in builds]
     units += [Unit(_name(folder, repository), False, tuple(Member(keys[path]) for path in members if path in keys))
@@ -122,8 +123,15 @@ class _Neighbours:
         return [path for path in paths if path in self._loose or path in extra]
 
 
+def _real(path: Path) -> Path:
+    """A wanted file's resolved path: its own but for a symbolic link (its folder is resolved already, and only a
+    link costs a walk of every part of the path)."""
+    return real_path(path) if os.path.islink(path) else path
+
+
 def _context_file(path: Path, config: Config, repository: Path, cwd: Path) -> SourceFile:
-    given = Path(os.path.relpath(path, cwd)) if path.is_relative_to(cwd) else path
+    inside = relative_posix(path, cwd, "")
+    given = Path(inside) if inside else path  # relative to the working directory when it lies inside it
     relpath = relative_posix(path, config.root, given.as_posix())
     return source_file(given, path, relpath, repository, False)
 
