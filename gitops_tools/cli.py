@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, Protocol, TextIO
 
 from gitops_tools import __version__, collector
 from gitops_tools.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_USAGE, GitopsToolsError
+
+
+class Command(Protocol):
+    """A subcommand: the `run` of its module in gitops_tools/commands/ (named by the subcommand)."""
+
+    def __call__(self, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int: ...
 
 
 class _UsageError(Exception):
@@ -164,11 +171,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     try:
         with collector.paused():  # importing the package makes long-lived objects, not garbage: no collection
             args = build_parser(out).parse_args(argv)
-            from gitops_tools import commands
-
-        handler = {"lint": commands.run_lint, "rules": commands.run_rules, "explain": commands.run_explain,
-                   "new": commands.run_new, "exemptions": commands.run_exemptions}
-        return handler[args.command](args, out, err, stdin or sys.stdin.buffer)
+            command: Command = importlib.import_module(f"gitops_tools.commands.{args.command}").run
+        return command(args, out, err, stdin or sys.stdin.buffer)
     except _ParserExitError as done:
         return done.status
     except _UsageError as error:

@@ -133,10 +133,20 @@ def domain_files(folder: Path | None = None) -> dict[str, Path]:
 def load_domains(folder: Path | None = None) -> dict[str, Domain]:
     """Every domain, read from its data file. Built-in files are checked against schemas/domain.schema.json by the
     test suite, not on every run."""
+    return parse_domains(read_domain_files(folder))
+
+
+def read_domain_files(folder: Path | None = None) -> dict[str, Any]:
+    """Each domain's data file, parsed, by domain name."""
     import yaml
 
-    return {name: _domain(name, yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader))
+    return {name: yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader)
             for name, path in domain_files(folder).items()}
+
+
+def parse_domains(raw: Mapping[str, Any]) -> dict[str, Domain]:
+    """The domains of their parsed data files (`read_domain_files`)."""
+    return {name: _domain(name, data) for name, data in raw.items()}
 
 
 def check_domain_file(path: Path) -> None:

@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from gitops_tools import collector
 from gitops_tools.aliases import current_config, known_ids
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
 from gitops_tools.discovery import relative_posix, repository_path
+from gitops_tools.domains import parse_domains, with_config_paths
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
@@ -28,7 +29,11 @@ from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_loaded
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.policyset import beyond_pin
+from gitops_tools.resources import BuiltinData, read_builtin_data
 from gitops_tools.targets import Workloads
+
+if TYPE_CHECKING:
+    from gitops_tools.policycache import Cache
 
 __all__ = ["LintOptions", "LintResult", "Progress", "active_policies", "check_file", "lint", "read_source", "touches"]
 
@@ -68,8 +73,9 @@ def _matches(policy_id: str, patterns: Iterable[str]) -> bool:
 def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], options: LintOptions,
          progress: Progress | None = None, stdin: BinaryIO | None = None) -> LintResult:
     config = current_config(config, policies)  # a `policies:` entry under a renamed policy's former id
-    engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.load(),
-                    Classifier.load(config.domains), config.today)
+    data = _builtin_data(options.cache)
+    engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.parse(data.workloads),
+                    Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
     outcomes: list[FileOutcome] = []
     workers = parallel.worker_count(options.jobs, len(run.sources) + len(run.context), parallel.usable_cores())
@@ -98,15 +104,24 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
                         options.tool_links)
 
 
+def _builtin_data(cache: Cache | None) -> BuiltinData:
+    """The domain files and the workload table: from the cache (None: off) when it holds them."""
+    if cache is None:
+        return read_builtin_data()
+    from gitops_tools.policycache import builtin_data
+
+    return builtin_data(read_builtin_data, cache)
+
+
 def _context_records(engine: Engine, config: Config, run: Plan, pool: parallel.Pool,
-                     cache: Path | None) -> Iterable[tuple[ObjectRecord, ...]]:
-    """Each context file's records: from the record cache in the folder `cache` (None: off) when it holds them."""
+                     cache: Cache | None) -> Iterable[tuple[ObjectRecord, ...]]:
+    """Each context file's records: from the record cache (None: off) when it holds them."""
     if cache is None or not run.context:
         return pool.records(run.context)
     from gitops_tools import recordcache
 
-    return recordcache.context_records(run.context, pool.records, recordcache.cache_file(cache, run.root),
-                                       recordcache.signature(engine, config))
+    return recordcache.context_records(run.context, pool.records, recordcache.cache_file(cache.folder, run.root),
+                                       recordcache.signature(engine, config, cache.key))
 
 
 def _with_workspace_findings(engine: Engine, run: Plan, context_records: Iterable[tuple[ObjectRecord, ...]],

@@ -1,10 +1,12 @@
 """The built-in policies, kept on disk between runs: reading and checking the ~60 policy files is a fifth of a one-file
-lint (the pre-commit case), and they only change with the package.
+lint (the pre-commit case), and they only change with the package. The other data files every lint reads (the domain
+files, the workload table) are kept the same way, beside them.
 
 The cache is one pickle per installation in the user's cache folder, valid for one key: the package version, the
 interpreter, and the path, size and modification time (ns) of every file of the package's code and of schemas/.
 A config that extends policy packs gets one pickle per installation and list of packs, whose key also covers every
-file of those packs' folders, so an edited pack policy is read again.
+file of those packs' folders, so an edited pack policy is read again. A run computes the key once (`open_cache`):
+it looks at every file of the package, and the record cache (gitops_tools/recordcache.py) uses it too.
 Anything else (a missing, stale, unreadable or foreign file) means the policies are read from their files as before,
 and the cache is rewritten when it can be; a cache that cannot be written is no error. Only a file the user owns, in
 a folder only the user can write to, is unpickled. GITOPS_TOOLS_NO_CACHE=1 turns it off; GITOPS_TOOLS_CACHE_DIR
@@ -21,18 +23,34 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from gitops_tools import __version__
 from gitops_tools.model import Catalogue, Policy
-from gitops_tools.resources import schema_path
+from gitops_tools.resources import BuiltinData, schema_path
 
 T = TypeVar("T")
 PACKAGE_DIR = Path(__file__).resolve().parent
 STALE_SECONDS = 30 * 24 * 3600  # another installation's cache not rewritten for this long is removed
 # One file per installation (two virtualenvs, or pre-commit's environment and a checkout, each keep their own
 # instead of replacing each other's on every run); the key inside it says whether it is still valid.
-CACHE_NAME = f"builtin-policies-{hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]}.pickle"
+INSTALLATION = hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]
+CACHE_NAME = f"builtin-policies-{INSTALLATION}.pickle"
+DATA_NAME = f"builtin-data-{INSTALLATION}.pickle"
+CACHE_FILES = ("builtin-policies-*.pickle", "builtin-data-*.pickle", "pack-policies-*.pickle")
+
+
+class Cache(NamedTuple):
+    """Where a run's caches are, and the key they must hold their entries under (see `cache_key`)."""
+
+    folder: Path
+    key: str
+
+
+def open_cache(environment: Mapping[str, str], packs: tuple[Path, ...] = ()) -> Cache | None:
+    """The run's cache, for a config extending the policy packs in the folders `packs`; None when it is off."""
+    folder = cache_dir(environment)
+    return None if folder is None else Cache(folder, cache_key(packs))
 
 
 def cache_dir(environment: Mapping[str, str]) -> Path | None:
@@ -53,37 +71,41 @@ def cache_key(packs: tuple[Path, ...] = ()) -> str:
     for top, suffixes in ((PACKAGE_DIR, (".py",)), (schema_path(), None), *((pack, None) for pack in packs)):
         digest.update(f"{top}\0".encode())
         for folder, dirs, names in os.walk(top):
-            dirs.sort()
+            dirs[:] = sorted(name for name in dirs if suffixes is None or name != "__pycache__")  # holds no .py
             for name in sorted(names):
                 if suffixes is None or name.endswith(suffixes):
-                    stat = Path(folder, name).stat()
+                    stat = os.stat(os.path.join(folder, name))  # noqa: PTH116, PTH118 - no Path for each of ~150 files
                     digest.update(f"{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
-def builtin_policies(load: Callable[[], dict[str, Policy]], folder: Path | None) -> dict[str, Policy]:
-    """`load()` (the built-in policies), from the cache in `folder` when it holds them for this key."""
-    return _cached(load, folder, CACHE_NAME, (), dict)
+def builtin_policies(load: Callable[[], dict[str, Policy]], cache: Cache | None) -> dict[str, Policy]:
+    """`load()` (the built-in policies), from the cache when it holds them."""
+    return _cached(load, cache, CACHE_NAME, dict)
 
 
-def pack_catalogue(load: Callable[[], Catalogue], folder: Path | None, packs: tuple[Path, ...]) -> Catalogue:
-    """`load()` (the policies with those of the pack folders `packs`), from the cache in `folder` when it holds them
-    for this key: one file per installation and list of packs, so repositories extending different packs do not
-    replace each other's cache."""
+def builtin_data(load: Callable[[], BuiltinData], cache: Cache | None) -> BuiltinData:
+    """`load()` (the parsed data files every lint reads besides the policies), from the cache when it holds them."""
+    return _cached(load, cache, DATA_NAME, BuiltinData)
+
+
+def pack_catalogue(load: Callable[[], Catalogue], cache: Cache | None, packs: tuple[Path, ...]) -> Catalogue:
+    """`load()` (the policies with those of the pack folders `packs`), from the cache when it holds them (its key
+    covers those packs: see `open_cache`): one file per installation and list of packs, so repositories extending
+    different packs do not replace each other's cache."""
     name = f"pack-policies-{hashlib.sha256(str((PACKAGE_DIR, packs)).encode()).hexdigest()[:16]}.pickle"
-    return _cached(load, folder, name, packs, Catalogue)
+    return _cached(load, cache, name, Catalogue)
 
 
-def _cached(load: Callable[[], T], folder: Path | None, name: str, packs: tuple[Path, ...], kind: type[T]) -> T:
-    if folder is None:
+def _cached(load: Callable[[], T], cache: Cache | None, name: str, kind: type[T]) -> T:
+    if cache is None:
         return load()
-    key = cache_key(packs)
-    cached = read(folder / name, key)
+    cached = read(cache.folder / name, cache.key)
     if isinstance(cached, kind):
         return cached
     loaded = load()
-    if write(folder / name, key, loaded):
-        _prune(folder, name, time.time() - STALE_SECONDS)
+    if write(cache.folder / name, cache.key, loaded):
+        _prune(cache.folder, name, time.time() - STALE_SECONDS)
     return loaded
 
 
@@ -124,7 +146,7 @@ def write(path: Path, key: str, value: object) -> bool:
 def _prune(folder: Path, keep: str, before: float) -> None:
     """Remove the caches (of other installations, or lists of packs) not written since `before` (gone, or rewritten
     when next used): one file per virtualenv or list of packs ever used would otherwise pile up."""
-    for path in (*folder.glob("builtin-policies-*.pickle"), *folder.glob("pack-policies-*.pickle")):
+    for path in (path for pattern in CACHE_FILES for path in folder.glob(pattern)):
         with contextlib.suppress(OSError):
             if path.name != keep and path.stat().st_mtime < before:
                 path.unlink()

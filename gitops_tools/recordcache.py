@@ -25,7 +25,7 @@ from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Engine
 from gitops_tools.model import FilePaths, ObjectRecord
 from gitops_tools.pipeline.evaluate import source_paths
-from gitops_tools.policycache import cache_key, read, write
+from gitops_tools.policycache import read, write
 
 MAX_FILES = 5_000  # files kept per repository; a larger context (a sharded fleet audit) is read without the cache
 RACY_SECONDS = 2
@@ -41,11 +41,11 @@ class Entry(NamedTuple):
     records: Records
 
 
-def signature(engine: Engine, config: Config) -> str:
-    """Changes whenever what a record holds could, for the same file."""
+def signature(engine: Engine, config: Config, key: str) -> str:
+    """Changes whenever what a record holds could, for the same file; `key` is the run's policy cache key."""
     from gitops_tools.pipeline.workspace import collectors
 
-    parts = (cache_key(), sorted(engine.workspace_checks), sorted(collectors(engine)),
+    parts = (key, sorted(engine.workspace_checks), sorted(collectors(engine)),
              sorted((name, globs.patterns) for name, globs in config.domains.items()), repr(config.limits))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 

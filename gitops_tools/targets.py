@@ -45,11 +45,11 @@ class Workloads:
 
     @classmethod
     def load(cls) -> Workloads:
-        import yaml
+        return cls.parse(read_workloads())
 
-        from gitops_tools.resources import schema_path
-
-        raw = yaml.load(schema_path("resources", "workloads.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Workloads:
+        """The table of its parsed file (`read_workloads`)."""
         return cls({key: tuple(path) for key, path in raw.items()})
 
     def pod_spec_path(self, rtype: ResourceType) -> JsonPath | None:
@@ -58,6 +58,14 @@ class Workloads:
         if rtype.group is None:  # no apiVersion: go by kind alone
             return self._by_kind.get(rtype.kind)
         return self._table.get(f"{rtype.group}/{rtype.kind}" if rtype.group else rtype.kind)
+
+
+def read_workloads() -> Any:
+    import yaml
+
+    from gitops_tools.resources import schema_path
+
+    return yaml.load(schema_path("resources", "workloads.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
 
 
 def target_domain(targets: Targets, default: str | None) -> str | None:

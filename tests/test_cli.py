@@ -17,7 +17,7 @@ from conftest import CliRun, FileWriter
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
-from gitops_tools.commands import PROGRESS_MIN_FILES
+from gitops_tools.commands.lint import PROGRESS_MIN_FILES
 from gitops_tools.model import Policy
 
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]

@@ -13,6 +13,7 @@ from gitops_tools import policycache
 from gitops_tools.cli import main
 from gitops_tools.model import Policy
 from gitops_tools.policies import load_policies
+from gitops_tools.resources import BuiltinData, read_builtin_data
 
 CLEAN_AND_NOT = """\
 apiVersion: v1
@@ -20,6 +21,11 @@ kind: Service
 metadata: {name: web}
 spec: {type: NodePort, ports: [{port: 80}]}
 """
+
+
+def cache_in(folder: Path) -> policycache.Cache:
+    """The cache in `folder` under the current key (a run computes it once, when it starts)."""
+    return policycache.Cache(folder, policycache.cache_key())
 
 
 class Loads:
@@ -33,12 +39,27 @@ class Loads:
 
 def test_a_second_run_reads_the_cache_and_gets_the_same_policies(tmp_path: Path) -> None:
     load = Loads()
-    first = policycache.builtin_policies(load, tmp_path)
-    second = policycache.builtin_policies(load, tmp_path)
+    first = policycache.builtin_policies(load, cache_in(tmp_path))
+    second = policycache.builtin_policies(load, cache_in(tmp_path))
     assert load.calls == 1
     assert second == first == load_policies()
     assert list(second) == list(first)
     assert (tmp_path / policycache.CACHE_NAME).stat().st_mode & 0o777 == 0o600
+
+
+def test_the_data_files_are_kept_beside_the_policies(tmp_path: Path) -> None:
+    calls: list[BuiltinData] = []
+
+    def load() -> BuiltinData:
+        calls.append(read_builtin_data())
+        return calls[-1]
+
+    first = policycache.builtin_data(load, cache_in(tmp_path))
+    second = policycache.builtin_data(load, cache_in(tmp_path))
+    assert len(calls) == 1
+    assert second == first == read_builtin_data()
+    assert "kubernetes" in second.domains and "apps/Deployment" in second.workloads
+    assert (tmp_path / policycache.DATA_NAME).stat().st_mode & 0o777 == 0o600
 
 
 def test_each_installation_keeps_its_own_cache_file() -> None:
@@ -54,7 +75,7 @@ def test_writing_the_cache_removes_other_installations_stale_caches(tmp_path: Pa
     month_ago = time.time() - policycache.STALE_SECONDS - 60
     for path in (stale, other):
         os.utime(path, (month_ago, month_ago))
-    policycache.builtin_policies(Loads(), tmp_path)
+    policycache.builtin_policies(Loads(), cache_in(tmp_path))
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         [policycache.CACHE_NAME, fresh.name, other.name])
 
@@ -72,16 +93,16 @@ def test_a_changed_schema_file_invalidates_the_cache(tmp_path: Path, monkeypatch
     assert policycache.cache_key() != changed
     load = Loads()
     folder = tmp_path / "cache"
-    policycache.builtin_policies(load, folder)
+    policycache.builtin_policies(load, cache_in(folder))
     (schemas / "another.yaml").write_text("id: c\n", encoding="utf-8")
-    policycache.builtin_policies(load, folder)
+    policycache.builtin_policies(load, cache_in(folder))
     assert load.calls == 2
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "group-writable", "foreign-key"])
 def test_a_damaged_or_untrusted_cache_is_not_used(tmp_path: Path, damage: str) -> None:
     load = Loads()
-    policycache.builtin_policies(load, tmp_path)
+    policycache.builtin_policies(load, cache_in(tmp_path))
     cache = tmp_path / policycache.CACHE_NAME
     if damage == "corrupt":
         cache.write_bytes(b"not a pickle")
@@ -89,7 +110,7 @@ def test_a_damaged_or_untrusted_cache_is_not_used(tmp_path: Path, damage: str) -
         cache.chmod(0o620)
     else:
         policycache.write(cache, "another key", {})
-    assert policycache.builtin_policies(load, tmp_path) == load_policies()
+    assert policycache.builtin_policies(load, cache_in(tmp_path)) == load_policies()
     assert load.calls == 2
 
 
@@ -97,7 +118,7 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     load = Loads()
-    assert policycache.builtin_policies(load, blocker / "cache") == load_policies()
+    assert policycache.builtin_policies(load, cache_in(blocker / "cache")) == load_policies()
     assert policycache.builtin_policies(load, None) == load_policies()
     assert load.calls == 2
     assert list(tmp_path.iterdir()) == [blocker]

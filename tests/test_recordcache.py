@@ -203,3 +203,31 @@ def test_a_file_alone_reads_no_record_cache(tmp_path: Path) -> None:
                           timeout=60, check=True)
     assert done.stdout.split() == ["1", "False"]  # a Service without the recommended labels
     assert [path.name for path in (tmp_path / "cache").glob("records-*")] == []
+
+
+def test_a_run_computes_the_cache_key_once_and_a_second_reads_the_data_files_from_the_cache(
+        run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key looks at every file of the package: the policies, the built-in data files and the records share the
+    one a run computes when it starts. The data files (domains, workloads) are parsed by the first run only."""
+    from gitops_tools import lint
+
+    keys: list[tuple[Path, ...]] = []
+    key = policycache.cache_key
+
+    def counted(packs: tuple[Path, ...] = ()) -> str:
+        keys.append(packs)
+        return key(packs)
+
+    monkeypatch.setattr(policycache, "cache_key", counted)
+    first = run()
+    assert keys == [()]
+    real_read = lint.read_builtin_data
+
+    def unavailable() -> object:
+        raise AssertionError("parsed the data files although the cache holds them")
+
+    monkeypatch.setattr(lint, "read_builtin_data", unavailable)
+    assert run() == first
+    assert keys == [(), ()]
+    monkeypatch.setattr(lint, "read_builtin_data", real_read)
+    assert run(cache=False) == first

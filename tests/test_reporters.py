@@ -24,7 +24,7 @@ from conftest import CONSOLE_SCRIPT, CliRun, FileWriter, ReadmeSnippet
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
-from gitops_tools.commands import write_report
+from gitops_tools.commands.lint import write_report
 from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.lint import LintResult
 from gitops_tools.model import Finding, Location, Policy, Severity, Targets

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from gitops_tools.model import Severity
 
-if TYPE_CHECKING:  # imported by the runs that shard (gitops_tools/pipeline/shard.py)
-    from gitops_tools.pipeline.shard import Shard
+if TYPE_CHECKING:
+    from gitops_tools.pipeline.shard import Shard  # imported by the runs that shard
+    from gitops_tools.policycache import Cache
 
 
 @dataclass(frozen=True)
@@ -26,4 +27,4 @@ class LintOptions:
     tool_links: bool = False  # the result names the tool's links from the installed metadata (the format asks)
     jobs: int | None = 1  # processes for the per-file phase; None: auto (one per core for a large input)
     shard: Shard | None = None  # lint only this shard's files (and report only findings on them)
-    cache: Path | None = None  # the cache folder for the context files' records (gitops_tools/recordcache.py)
+    cache: Cache | None = None  # for the built-in data and the context files' records (gitops_tools/recordcache.py)
