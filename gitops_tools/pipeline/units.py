@@ -126,7 +126,7 @@ class _Neighbours:
 def _real(path: Path) -> Path:
     """A wanted file's resolved path: its own but for a symbolic link (its folder is resolved already, and only a
     link costs a walk of every part of the path)."""
-    return real_path(path) if os.path.islink(path) else path
+    return real_path(path) if path.is_symlink() else path
 
 
 def _context_file(path: Path, config: Config, repository: Path, cwd: Path) -> SourceFile:
