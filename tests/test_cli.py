@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import CliRun, FileWriter
 
-from gitops_tools import __version__
+from gitops_tools import __version__, arguments
 from gitops_tools.cli import main
 from gitops_tools.commands.lint import PROGRESS_MIN_FILES
 from gitops_tools.model import Policy
@@ -165,6 +165,27 @@ def test_version_and_help_return_0_and_write_to_the_given_stream(run_cli: CliRun
     code, out, err = run_cli(*argv)
     assert (code, err) == (0, "")
     assert says in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["lint", "a.yaml", "b", "--format", "json", "--jobs", "2", "--select", "x,y", "--select", "z"],
+    ["rules", "--check", "--policy-dir", "custom"],
+    ["new", "service", "-o", "out", "--set", "name=web", "--no-git"],
+    ["exemptions", ".", "--format", "json"],
+    ["explain", TAG, "--config", "c.yaml"],
+], ids=lambda argv: argv[0])
+def test_a_command_line_parses_alike_with_its_subcommand_s_parser_alone(argv: list[str]) -> None:
+    """`parse` builds the parser of the subcommand named first only (the one-file lint skips the others'); every
+    subcommand's arguments come out as the parser of all of them makes them."""
+    full = arguments.build_parser(io.StringIO())
+    assert arguments.parse(argv, io.StringIO()) == full.parse_args(argv)
+    assert vars(arguments.parse(argv, io.StringIO()))["command"] == argv[0]
+
+
+def test_top_level_help_lists_every_subcommand_whatever_follows(run_cli: CliRun) -> None:
+    listed = run_cli("--help")[1]
+    assert all(name in listed for name in arguments.COMMANDS)
+    assert run_cli("-h", "lint")[1] == listed
 
 
 def test_lint_without_paths_lints_the_working_directory(run_cli: CliRun, write_files: FileWriter) -> None:
