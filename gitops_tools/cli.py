@@ -32,7 +32,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
-         stdin: BinaryIO | None = None) -> int:
+         stdin: BinaryIO | None = None, *, own_process: bool = False) -> int:
+    """Run the command line `argv` (sys.argv's by default) and return its exit code. `own_process`: the process ends
+    with this call (the console script), so what its start-up makes may be kept from the collector."""
     out, err = stdout or _safe_stream(sys.stdout), stderr or _safe_stream(sys.stderr)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
@@ -40,6 +42,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         with collector.paused():  # importing the package makes long-lived objects, not garbage: no collection
             args = parse(argv, out)
             command: Command = importlib.import_module(f"gitops_tools.commands.{args.command}").run
+            if own_process:  # before the pause ends: its end would let the collector walk all of it at once
+                collector.keep_until_exit()
         return command(args, out, err, stdin or sys.stdin.buffer)
     except ParserExit as done:
         return done.status
@@ -70,8 +74,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 def run() -> int:
     """The console script and `python -m gitops_tools`: main() in a process of its own, which ends with it."""
-    code = main()
-    collector.leave_to_exit()
+    code = main(own_process=True)
+    collector.keep_until_exit()
     return code
 
 

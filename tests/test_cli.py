@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
 import pty
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -195,6 +197,22 @@ def test_lint_without_paths_lints_the_working_directory(run_cli: CliRun, write_f
 
 
 # --- real processes --------------------------------------------------------------------------------------------------
+
+
+def test_only_a_process_of_one_command_keeps_its_objects_from_the_collector(tmp_path: Path) -> None:
+    """The console script (`run`, main(own_process=True)) freezes what its start-up made and, at the end, everything
+    (the exit then neither walks nor tears it down); main() called in a longer-lived process, as here, freezes
+    nothing: garbage frozen there would never be collected."""
+    (tmp_path / "pod.yaml").write_text(CLEAN_POD, encoding="utf-8")
+    before = gc.get_freeze_count()
+    assert main(["lint", str(tmp_path / "pod.yaml")], io.StringIO(), io.StringIO()) == 0
+    assert gc.get_freeze_count() == before
+    probe = ("import gc, io, sys; from gitops_tools.cli import main; "
+             "code = main(sys.argv[1:], io.StringIO(), io.StringIO(), own_process=True); "
+             "print(code, gc.get_freeze_count() > 10_000)")
+    done = subprocess.run([sys.executable, "-c", probe, "lint", "pod.yaml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["0", "True"]
 
 
 def test_process_lints_a_file(run_process: Callable[..., subprocess.CompletedProcess[str]],
