@@ -21,7 +21,6 @@ import os
 import shlex
 import stat
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,8 +43,7 @@ HELM_TEMPLATE = "Helm chart template"
 FOLDER_LINK = "symbolic link to a folder"
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     """A file to lint: `display` is how findings name it, `relpath` is what config globs match.
 
     `problem` is set when discovery already knows the file cannot be read (its findings are that problem)."""
@@ -64,11 +62,10 @@ class SourceFile:
     real: Path | None = None  # the real path (symlinks resolved) of `path` or `named`, computed once here
 
 
-@dataclass(frozen=True)
-class Discovered:
+class Discovered(NamedTuple):
     files: list[SourceFile]
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths (Helm templates...)
-    charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
+    skipped: dict[str, list[str]]  # why -> display paths (Helm templates...)
+    charts: dict[str, str]  # skipped Helm template -> its chart folder (display paths)
 
 
 def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path, stdin_name: str | None = None,

@@ -1,8 +1,8 @@
 """Frozen value types shared by every part of the linter.
 
-Small values are NamedTuples: one is created at start-up in about a tenth of a frozen dataclass's time (whose
-methods are generated and exec'd), and a one-file run pays for every class it imports. Types changed field by field
-with dataclasses.replace, or with defaults that must not be shared, stay frozen dataclasses."""
+Small values, and values made once per run, are NamedTuples: one is created at start-up in about a tenth of a frozen
+dataclass's time (whose methods are generated and exec'd), and a one-file run pays for every class it imports. Types
+changed field by field with dataclasses.replace, or with defaults that must not be shared, stay frozen dataclasses."""
 
 from __future__ import annotations
 
@@ -115,8 +115,7 @@ class Policy:
         return self.targets.domain or PurePath(self.source).parent.name
 
 
-@dataclass(frozen=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     """The policies a run may use: `declared` as their files say (their examples hold for these), `profiled` with the
     profiles and parameters of the config's policy packs put in (what lint, rules and explain use), the built-in
     policy-set pin the packs ask for, and the packs themselves in `extend` order."""
@@ -238,8 +237,7 @@ def _pointer_token(step: object) -> str:
     return text.replace("~", "~0").replace("/", "~1")
 
 
-@dataclass(frozen=True)
-class ToolInfo:
+class ToolInfo(NamedTuple):
     """The linter as reports name it. `homepage` and `rules` (the rule catalogue, one `## <policy-id>` heading per
     rule) are the installed distribution's `[project.urls]`: read only for a run whose format links to them (reading
     package metadata costs about 16 ms, a tenth of a one-file run), else None."""

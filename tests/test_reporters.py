@@ -469,8 +469,8 @@ def test_only_a_format_with_tool_links_has_the_run_read_the_package_metadata(run
                                                                              write_files: FileWriter) -> None:
     """Reading the metadata costs about 16 ms: sarif asks for it (TOOL_LINKS), the others do not and get none."""
     assert [name for name in available_formats() if get_format(name).tool_links] == ["sarif"]
-    assert result_phase.tool(links=False) == replace(result_phase.tool(links=True), homepage=None, rules=None,
-                                                     version=__version__)
+    assert result_phase.tool(links=False) == result_phase.tool(links=True)._replace(homepage=None, rules=None,
+                                                                                    version=__version__)
     write_files({"pod.yaml": POD})
     _, out, _ = run_cli("lint", "--format", "sarif", "--select", SELECT, ".")
     urls = project_urls(importlib.metadata.metadata("gitops-tools"))

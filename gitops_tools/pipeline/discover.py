@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, search_paths
@@ -22,8 +21,7 @@ if TYPE_CHECKING:  # imported by the runs that shard
     from gitops_tools.pipeline.shard import Shard
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What a run reads: the files, and what every later phase needs to know about them."""
 
     root: Path  # the repository root (else the config's folder)
@@ -33,7 +31,7 @@ class Plan:
     changed: dict[str, LineRanges] | None  # with --changed-since: display path -> lines added or modified
     # Read for the workspace checks only, never reported: the other files of the linted files' deployable units
     # (the unchanged ones too, with --changed-since), and the units themselves. Empty without workspace checks.
-    context: list[SourceFile] = field(default_factory=list)
+    context: list[SourceFile]
     units: tuple[Unit, ...] = ()
     other_shards: frozenset[str] = frozenset()  # with --shard: the context files another shard lints (`file` key)
 
@@ -51,7 +49,7 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
         changed = {source.display: changes.lines(source.path) or () for source in sources if source.path}
     owned, others = (sources, []) if options.shard is None else _shard_split(paths, sources, options.shard)
     if not workspace:
-        return Plan(root, owned, discovered.skipped, discovered.charts, changed)
+        return Plan(root, owned, discovered.skipped, discovered.charts, changed, [])
     found = workspace_files(sources, config, root, kustomizations)  # every file's units, whatever the shard
     return Plan(root, owned, discovered.skipped, discovered.charts, changed, [*others, *found.context], found.units,
                 frozenset(source.file or source.relpath for source in others))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.model import Severity
 
@@ -13,8 +12,10 @@ if TYPE_CHECKING:
     from gitops_tools.policycache import Cache
 
 
-@dataclass(frozen=True)
-class LintOptions:
+class LintOptions(NamedTuple):
+    """The run's options. A NamedTuple, as every value made once per run (see gitops_tools/model.py): a one-file lint
+    pays for creating each class it imports, and a frozen dataclass costs about five times as much."""
+
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity_threshold: Severity | None = None

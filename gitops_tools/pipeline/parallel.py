@@ -19,9 +19,8 @@ import gc
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar
 
 from gitops_tools import collector, interrupts
 from gitops_tools.config import Config
@@ -47,8 +46,7 @@ class WorkerStoppedError(RuntimeError):
     """A worker process ended without an answer: a bug or the machine (killed, out of memory), never the input."""
 
 
-@dataclass(frozen=True)
-class _Task:
+class _Task(NamedTuple):
     """What every worker needs, inherited through fork: never pickled."""
 
     engine: Engine
