@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
+from gitops_tools.digest import sha256
 from gitops_tools.model import JsonPath
 
 
@@ -21,12 +21,12 @@ def document_identity(data: Any, index: int) -> str:
 
 def fingerprint(policy_id: str, path: str, identity: str, where: JsonPath, value: Any) -> str:
     text = "\x1f".join((policy_id, path, identity, "/".join(map(str, where)), canonical(value)))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def repeat_fingerprint(first: str, occurrence: int) -> str:
     """The fingerprint of the `occurrence`-th identical finding in a file (the first keeps `first`)."""
-    return hashlib.sha256(f"{first}\x1f{occurrence}".encode()).hexdigest()[:32]
+    return sha256(f"{first}\x1f{occurrence}".encode()).hexdigest()[:32]
 
 
 def canonical(value: Any) -> str:

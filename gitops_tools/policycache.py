@@ -16,7 +16,6 @@ moves it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from gitops_tools import __version__
+from gitops_tools.digest import sha256
 from gitops_tools.model import Catalogue, Policy
 from gitops_tools.resources import BuiltinData, schema_path
 
@@ -34,7 +34,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STALE_SECONDS = 30 * 24 * 3600  # another installation's cache not rewritten for this long is removed
 # One file per installation (two virtualenvs, or pre-commit's environment and a checkout, each keep their own
 # instead of replacing each other's on every run); the key inside it says whether it is still valid.
-INSTALLATION = hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]
+INSTALLATION = sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]
 CACHE_NAME = f"builtin-policies-{INSTALLATION}.pickle"
 DATA_NAME = f"builtin-data-{INSTALLATION}.pickle"
 CACHE_FILES = ("builtin-policies-*.pickle", "builtin-data-*.pickle", "pack-policies-*.pickle")
@@ -67,7 +67,7 @@ def cache_dir(environment: Mapping[str, str]) -> Path | None:
 def cache_key(packs: tuple[Path, ...] = ()) -> str:
     """Changes whenever the package's code, its schemas (policies included), the interpreter or a file of one of the
     policy-pack folders `packs` (in order) do."""
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{sys.implementation.cache_tag}".encode())
+    digest = sha256(f"{__version__}\0{sys.version}\0{sys.implementation.cache_tag}".encode())
     for top, suffixes in ((PACKAGE_DIR, (".py",)), (schema_path(), None), *((pack, None) for pack in packs)):
         digest.update(f"{top}\0".encode())
         for folder, dirs, names in os.walk(top):
@@ -93,7 +93,7 @@ def pack_catalogue(load: Callable[[], Catalogue], cache: Cache | None, packs: tu
     """`load()` (the policies with those of the pack folders `packs`), from the cache when it holds them (its key
     covers those packs: see `open_cache`): one file per installation and list of packs, so repositories extending
     different packs do not replace each other's cache."""
-    name = f"pack-policies-{hashlib.sha256(str((PACKAGE_DIR, packs)).encode()).hexdigest()[:16]}.pickle"
+    name = f"pack-policies-{sha256(str((PACKAGE_DIR, packs)).encode()).hexdigest()[:16]}.pickle"
     return _cached(load, cache, name, Catalogue)
 
 

@@ -13,7 +13,6 @@ context files do, and a damaged, foreign or unwritable cache means the files are
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitops_tools.config import Config
+from gitops_tools.digest import sha256
 from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Engine
 from gitops_tools.model import FilePaths, ObjectRecord
@@ -47,11 +47,11 @@ def signature(engine: Engine, config: Config, key: str) -> str:
 
     parts = (key, sorted(engine.workspace_checks), sorted(collectors(engine)),
              sorted((name, globs.patterns) for name, globs in config.domains.items()), repr(config.limits))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return sha256(repr(parts).encode()).hexdigest()
 
 
 def cache_file(folder: Path, root: Path) -> Path:
-    return folder / f"records-{hashlib.sha256(str(root).encode()).hexdigest()[:16]}.pickle"
+    return folder / f"records-{sha256(str(root).encode()).hexdigest()[:16]}.pickle"
 
 
 def context_records(context: Sequence[SourceFile], read_files: Callable[[Sequence[SourceFile]], Iterable[Records]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_tools import digest
 from gitops_tools.checks import document_checks, workspace_modules
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
@@ -258,3 +260,17 @@ def test_a_run_that_uses_a_feature_imports_its_module(startup_repo: Path, module
     """The other side of the test above: each module is imported when its feature runs (so the test above could
     fail)."""
     assert module in _imported(startup_repo, argv)
+
+
+def test_a_one_file_run_hashes_without_loading_openssl(startup_repo: Path) -> None:
+    """gitops_tools/digest.py takes SHA-256 from CPython's own module: hashlib would load OpenSSL (~3 ms)."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_PROBE, json.dumps(["lint", "crowd/pod.yaml"]),
+                           json.dumps(["_hashlib", "hashlib"])], cwd=startup_repo, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", "\u00e9\udc80".encode("utf-8", "surrogatepass"), bytes(range(256)) * 9])
+def test_digest_is_hashlib_s_sha256(data: bytes) -> None:
+    assert digest.sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()

@@ -8,10 +8,10 @@ findings included), so the N shards' reports together hold every finding of the 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
+from gitops_tools.digest import sha256
 from gitops_tools.errors import ConfigError
 
 SHAPE = re.compile(r"([0-9]+)/([0-9]+)")
@@ -34,7 +34,7 @@ class Shard:
 
     def owns(self, key: str) -> bool:
         """Whether the file at `key` (its path from the repository root) is this shard's."""
-        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+        digest = sha256(key.encode("utf-8", "surrogateescape")).digest()
         return int.from_bytes(digest[:8], "big") % self.total == self.index - 1
 
     def __str__(self) -> str:
