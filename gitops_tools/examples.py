@@ -52,7 +52,7 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
                           Location(policy.source))
     config = Config(root=real_path(folder),
                     limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
-    enabled = {key: replace(p, enabled=True) if p is policy else p for key, p in policies.items()}
+    enabled = {key: p._replace(enabled=True) if p is policy else p for key, p in policies.items()}
     found = lint([str(target or path)], config, enabled, LintOptions()).findings
     # findings name files as in the example's folder (the path fingerprints hash is that, from the folder)
     return [replace(f, location=f.location._replace(path=f.file)) for f in found if f.policy_id == policy.id]

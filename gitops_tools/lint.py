@@ -60,7 +60,7 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
         if not enabled or _matches(policy.id, options.ignore):
             continue
         severity = settings.severity if settings and settings.severity else policy.severity
-        active.append(policy if severity == policy.severity else replace(policy, severity=severity))
+        active.append(policy if severity == policy.severity else policy._replace(severity=severity))
     if not active or (options.select and not any(_matches(policy.id, options.select) for policy in active)):
         raise ConfigError("no selected policy is left to run: check --select, --ignore and the config's settings")
     return active

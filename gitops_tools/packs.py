@@ -116,10 +116,10 @@ def apply_pack(policies: Mapping[str, Policy], pack: Pack) -> dict[str, Policy]:
                 raise ConfigError(f"invalid pack file: {policy_id!r} is both enabled and disabled",
                                   pack.locate(("profile", state, index)))
             current = target(policy_id, ("profile", state, index))
-            result[current] = replace(result[current], enabled=state == "enabled")
+            result[current] = result[current]._replace(enabled=state == "enabled")
     for policy_id, severity in profile.get("severity", {}).items():
         current = target(policy_id, ("profile", "severity", policy_id))
-        result[current] = replace(result[current], severity=Severity.parse(severity))
+        result[current] = result[current]._replace(severity=Severity.parse(severity))
     for policy_id, values in pack.data.get("parameters", {}).items():
         current = target(policy_id, ("parameters", policy_id))
         result[current] = _with_defaults(result[current], values, _below(pack.locate, ("parameters", policy_id)))
@@ -138,7 +138,7 @@ def _with_defaults(policy: Policy, values: Mapping[str, Any], locate: Locate) ->
     configured = with_values(policy, values, locate)
     parameters = tuple(parameter._replace(default=values.get(parameter.name, parameter.default))
                        for parameter in policy.parameters)
-    return replace(configured, parameters=parameters)
+    return configured._replace(parameters=parameters)
 
 
 def with_packs(config: Config, catalogue: Catalogue) -> Config:

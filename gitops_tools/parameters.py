@@ -10,7 +10,6 @@ any schema is compiled.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gitops_tools.errors import ConfigError, PolicyError
@@ -126,4 +125,4 @@ def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Po
     except PolicyError as err:
         raise ConfigError(f"these parameters make the schema of {policy.id!r} unusable: {err.message}",
                           locate((next(iter(values)),))) from err
-    return replace(policy, schema=schema)
+    return policy._replace(schema=schema)

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +63,9 @@ def test_example(tmp_path: Path, policy_id: str, verdict: str, index: int, examp
 
 
 def test_check_examples_reports_a_policy_whose_examples_disagree() -> None:
-    policy = replace(CATALOGUE["container-memory-limit-set"],
-                     examples={"pass": CATALOGUE["container-memory-limit-set"].examples["fail"][:1],
-                               "fail": CATALOGUE["container-memory-limit-set"].examples["pass"][:1]})
+    policy = CATALOGUE["container-memory-limit-set"]._replace(
+        examples={"pass": CATALOGUE["container-memory-limit-set"].examples["fail"][:1],
+                  "fail": CATALOGUE["container-memory-limit-set"].examples["pass"][:1]})
     failures = [str(f) for f in check_examples({policy.id: policy})]
     assert failures == [
         "container-memory-limit-set: pass example 1: gave example.yaml:12:11: container has no memory limit",
@@ -265,7 +264,7 @@ def test_an_example_that_leaves_its_folder_is_refused_before_anything_is_written
     """The meta-schema refuses these when the policy is loaded; the code that writes refuses them again."""
     work = tmp_path / "work"
     work.mkdir()
-    policy = replace(CATALOGUE["container-memory-limit-set"], examples={"pass": [example], "fail": []})
+    policy = CATALOGUE["container-memory-limit-set"]._replace(examples={"pass": [example], "fail": []})
     with pytest.raises(PolicyError) as caught:
         example_findings(policy, CATALOGUE, example, work)
     assert f"example {field} " in caught.value.message
