@@ -87,6 +87,9 @@ class Engine:
                          if p.check not in BUILTIN_SOURCES and p.targets.scope != "workspace"}
         self._any_domain = [self._file_globs[i] for i, domain in self._domains.items() if domain is None]
         self._by_type: dict[tuple[Any, ...], list[tuple[Policy, ResourceType]]] = {}
+        # Policies reporting an external analyser's results: the per-file phase notes which apply to a file, and the
+        # analyse phase runs each tool once over its files (gitops_tools/pipeline/analyse.py).
+        self.analysed = {p.id: p.analyser for p in self.policies.values() if p.analyser is not None}
 
     def sees_unclassified(self, relpath: str) -> bool:
         """Whether a policy looks at every document of this file, those of no domain too."""
@@ -125,6 +128,8 @@ class Engine:
         too_deep = False
         targets: dict[tuple[str, tuple[str, ...], ResourceType], list[TargetValue]] = {}  # per scope, as policies share
         for policy, rtype in self._applicable(instance, paths.relpath):
+            if policy.analyser is not None:  # its findings are the tool's, in the analyse phase
+                continue
             where_key = (policy.targets.scope, policy.targets.containers, rtype)
             found = targets.get(where_key)
             if found is None:
@@ -150,6 +155,14 @@ class Engine:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
             yield from self.problem_findings(paths, [problem])
+
+    def analysed_by(self, found: Iterable[Classified], relpath: str) -> tuple[str, ...]:
+        """The analyser policies that apply to a document of the file (never to an embedded one: a tool reads files)."""
+        if not self.analysed:
+            return ()
+        ids = {policy.id for classified in found if classified.instance.host is None
+               for policy, _ in self._applicable(classified.instance, relpath) if policy.analyser is not None}
+        return tuple(sorted(ids))
 
     def exemptions(self, resource: Any) -> tuple[frozenset[str], tuple[tuple[str, JsonPath, str], ...]]:
         """The policies a resource's annotation exempts it from, and the annotation's problems."""

@@ -33,3 +33,7 @@ class ConfigError(GitopsToolsError):
 
 class PolicyError(GitopsToolsError):
     """A policy file is invalid."""
+
+
+class AnalyserError(GitopsToolsError):
+    """An external analyser a run needs is missing, failed, or ran out of time (gitops_tools/analysers/)."""

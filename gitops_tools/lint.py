@@ -87,6 +87,10 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         if engine.workspace_checks:
             records = _context_records(engine, config, run, pool, options.cache)
             outcomes = _with_workspace_findings(engine, run, records, outcomes)
+    if engine.analysed:
+        from gitops_tools.pipeline.analyse import with_analyser_findings
+
+        outcomes = with_analyser_findings(engine, run.sources, outcomes)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
     # The config's own findings are one file's: identical ones (two expired entries alike) get distinct fingerprints.

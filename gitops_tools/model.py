@@ -75,6 +75,13 @@ class Parameter(NamedTuple):
     description: str
 
 
+class AnalyserRule(NamedTuple):
+    """The rule of an external analyser (gitops_tools/analysers/<tool>.py) whose results a policy reports."""
+
+    tool: str  # the analyser module's name (zizmor)
+    rule: str  # the tool's own name for the rule or audit (template-injection)
+
+
 class PackInfo(NamedTuple):
     """The policy pack a policy comes from (see gitops_tools/packs.py): its `since` is a version of this pack."""
 
@@ -111,6 +118,7 @@ class Policy(NamedTuple):
     since: str | None = None  # the version whose policy set introduced it (custom policies may leave it out)
     aliases: tuple[str, ...] = ()  # former ids of a renamed policy, still accepted wherever an id is named
     pack: PackInfo | None = None  # the policy pack that ships it (None: built-in, or a policy_dirs folder)
+    analyser: AnalyserRule | None = None  # its findings are an external analyser's results for this rule
 
     @property
     def domain(self) -> str:

@@ -15,6 +15,7 @@ from gitops_tools.fileio import real_path
 from gitops_tools.loading.document import Span
 from gitops_tools.model import (
     POD_CONTAINERS,
+    AnalyserRule,
     Category,
     JsonPath,
     Location,
@@ -131,7 +132,7 @@ def read_policy(path: Path, meta: SchemaEvaluator, builtin: bool = False,
     try:
         _check_evaluation(data, schema, builtin)
     except PolicyError as err:
-        line, col, _, _ = document.locate(("check",) if "check" in data else ("schema",))
+        line, col, _, _ = document.locate(next((key,) for key in ("check", "analyser", "schema") if key in data))
         raise PolicyError(err.message, Location(str(path), line, col)) from err
     _check_domain(data, path, document.locate)
     categories = load_categories() if categories is None else categories
@@ -194,8 +195,21 @@ def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
     if (scope == "workspace") != (check in across):
         raise PolicyError(f"scope 'workspace' is for the workspace checks ({', '.join(sorted(across))}), and they "
                           "need it")
+    if "analyser" in data:
+        _check_analyser(data["analyser"]["tool"], scope)
     if not builtin and "schema" in data:
         check_schema(schema)
+
+
+def _check_analyser(tool: str, scope: str) -> None:
+    """An analyser policy names an analyser (a module of gitops_tools/analysers/) and looks at documents: the tool
+    runs over the files holding them."""
+    from gitops_tools.analysers import analyser_names
+
+    if tool not in analyser_names():
+        raise PolicyError(f"unknown analyser {tool!r}; analysers are: {', '.join(analyser_names())}")
+    if scope != "document":
+        raise PolicyError("an analyser's policy has scope 'document': the tool runs over the files of its documents")
 
 
 def _location(path: Path, line: int) -> Location:
@@ -233,4 +247,5 @@ def _build(data: dict[str, Any], source: str, category: Category | None, schema:
         since=data.get("since"),
         aliases=tuple(data.get("aliases", ())),
         pack=pack,
+        analyser=AnalyserRule(data["analyser"]["tool"], data["analyser"]["rule"]) if "analyser" in data else None,
     )

@@ -48,6 +48,7 @@ class FileOutcome:
     suppressions: tuple[suppressions.Suppression, ...] = ()
     patch: bool = False  # a kustomize patch: syntax only
     objects: tuple[ObjectRecord, ...] = ()
+    analysed: tuple[str, ...] = ()  # the analyser policies that apply to it: the analyse phase runs their tools
 
 
 def source_paths(source: SourceFile) -> FilePaths:
@@ -73,7 +74,7 @@ def evaluate_loaded(engine: Engine, loaded: LoadedFile, paths: FilePaths, *, doc
     yaml_text = loaded.text if not loaded.path.endswith(".json") else ""  # JSON has no comments
     marks = suppressions.parse(yaml_text, loaded.lines, loaded.document_lines, engine.today) if yaml_text else []
     return FileOutcome(paths, len(loaded.documents), tuple(findings), tuple(exemptions), tuple(marks), not documents,
-                       _objects(engine, found, paths))
+                       _objects(engine, found, paths), engine.analysed_by(found, paths.relpath))
 
 
 def collect_file(engine: Engine, source: SourceFile, config: Config) -> tuple[ObjectRecord, ...]:
