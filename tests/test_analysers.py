@@ -215,7 +215,7 @@ def _imported_by_a_lint_of(path: Path) -> str:
 
 
 def test_a_tool_that_outlives_its_timeout_is_stopped() -> None:
-    with pytest.raises(AnalyserError, match="did not finish within 0.5 s"):
+    with pytest.raises(AnalyserError, match=r"did not finish within 0\.5 s"):
         _process.run(["sleep", "30"], 0.5)
 
 
