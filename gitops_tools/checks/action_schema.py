@@ -1,0 +1,21 @@
+"""An action's metadata file (action.yml) against SchemaStore's public action schema
+(schemas/vendor/github-action.json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from gitops_tools.checks import _vendored_schema
+from gitops_tools.model import JsonPath
+from gitops_tools.validation import SchemaEvaluator
+
+
+@cache
+def _schema() -> SchemaEvaluator:
+    return _vendored_schema.evaluator("github-action.json")
+
+
+def check(action: Any) -> Iterator[tuple[JsonPath, str]]:
+    yield from _vendored_schema.violations(_schema(), action)

@@ -1,0 +1,20 @@
+"""A GitHub Actions workflow against SchemaStore's public workflow schema (schemas/vendor/github-workflow.json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from gitops_tools.checks import _vendored_schema
+from gitops_tools.model import JsonPath
+from gitops_tools.validation import SchemaEvaluator
+
+
+@cache
+def _schema() -> SchemaEvaluator:
+    return _vendored_schema.evaluator("github-workflow.json")
+
+
+def check(workflow: Any) -> Iterator[tuple[JsonPath, str]]:
+    yield from _vendored_schema.violations(_schema(), workflow)
