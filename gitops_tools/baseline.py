@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -22,7 +23,7 @@ VERSION = 1
 MAX_BASELINE_BYTES = 256 * 1024 * 1024  # about a million findings
 
 
-def write(findings: list[Finding], stream: TextIO) -> None:
+def write(findings: Iterable[Finding], stream: TextIO) -> None:
     entries = sorted(({"fingerprint": f.fingerprint, "policy_id": f.policy_id, "path": f.location.path,
                        "file": f.file, "message": f.message} for f in findings),
                      key=lambda e: (e["path"], e["policy_id"], e["fingerprint"]))
@@ -56,20 +57,33 @@ def read(path: Path) -> Baseline:
     return Baseline(Counter(entry["fingerprint"] for entry in entries), files)
 
 
-def subtract(findings: list[Finding], baseline: Baseline, linted: set[str]) -> tuple[list[Finding], int]:
-    """Findings not in the baseline, and how many baseline entries of the `linted` files were not found (fixed).
+class Subtraction:
+    """A baseline taken from a run's findings, block by block in the order they are reported: each recorded entry
+    matches one finding. Then `fixed` counts the entries of the linted files that matched none."""
 
-    Entries of files this run did not lint (one file, a pre-commit batch, --changed-since) are not "fixed"."""
-    remaining = Counter(baseline.counts)
-    new = []
-    for finding in findings:  # a renamed policy's finding also matches an entry recorded under a former id
-        recorded = next((f for f in (finding.fingerprint, *finding.former_fingerprints) if remaining[f] > 0), None)
-        if recorded is not None:
-            remaining[recorded] -= 1
-        else:
-            new.append(finding)
-    return new, sum(count for fingerprint, count in remaining.items()
-                    if not baseline.files.get(fingerprint) or baseline.files[fingerprint] in linted)
+    def __init__(self, baseline: Baseline) -> None:
+        self._baseline = baseline
+        self._remaining = Counter(baseline.counts)
+
+    def new(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings the baseline does not record (a renamed policy's finding also matches an entry recorded
+        under a former id)."""
+        remaining = self._remaining
+        new = []
+        for finding in findings:
+            recorded = next((f for f in (finding.fingerprint, *finding.former_fingerprints) if remaining[f] > 0), None)
+            if recorded is not None:
+                remaining[recorded] -= 1
+            else:
+                new.append(finding)
+        return new
+
+    def fixed(self, linted: set[str]) -> int:
+        """How many entries of the `linted` files matched no finding. Entries of files this run did not lint (one
+        file, a pre-commit batch, --changed-since) are not "fixed"."""
+        files = self._baseline.files
+        return sum(count for fingerprint, count in self._remaining.items()
+                   if not files.get(fingerprint) or files[fingerprint] in linted)
 
 
 def _reason(err: Exception) -> str:

@@ -25,9 +25,10 @@ from gitops_tools.loading import LoadedFile
 from gitops_tools.model import FilePaths, Finding, LintResult, ObjectRecord, Policy, Problem, Severity, touches
 from gitops_tools.pipeline import filters, parallel, result, workspace
 from gitops_tools.pipeline.discover import Plan, plan
-from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_loaded
+from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
+from gitops_tools.pipeline.spill import Spill, SpillFile
 from gitops_tools.policyset import beyond_pin
 from gitops_tools.resources import BuiltinData, read_builtin_data
 from gitops_tools.targets import Workloads
@@ -77,35 +78,49 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.parse(data.workloads),
                     Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
-    outcomes: list[FileOutcome] = []
-    workers = parallel.worker_count(options.jobs, len(run.sources) + len(run.context), parallel.usable_cores())
-    with parallel.Pool(engine, config, workers) as pool:
+    files = len(run.sources) + len(run.context)
+    spill = SpillFile() if files > options.spill_above else None  # what the run keeps per file goes there
+    outcomes: Spill[FileOutcome] = Spill(spill)
+    records = workspace.Records(spill)
+    documents, noted = 0, list[Analysed]()
+    with parallel.Pool(engine, config, parallel.worker_count(options.jobs, files, parallel.usable_cores())) as pool:
         for done, outcome in enumerate(pool.outcomes(run.sources, stdin), 1):
-            outcomes.append(outcome)
+            documents += outcome.documents
+            records.add(outcome.objects)
+            if outcome.analysed:  # for the analyse phase: which file, and which of its policies an analyser checks
+                noted.append(Analysed(done - 1, outcome.paths, outcome.analysed))
+            outcomes.append(replace(outcome, objects=()) if outcome.objects else outcome)
             if progress is not None:
                 progress(done, len(run.sources))
         if engine.workspace_checks:
-            records = _context_records(engine, config, run, pool, options.cache)
-            outcomes = _with_workspace_findings(engine, run, records, outcomes)
-    if engine.analysed:
-        from gitops_tools.pipeline.analyse import with_analyser_findings
-
-        outcomes = with_analyser_findings(engine, run.sources, outcomes)
+            for found in _context_records(engine, config, run, pool, options.cache):
+                records.add(found, context=bool(found) and found[0].paths.file not in run.other_shards)
+    analysed = _analysed(engine, run, noted)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
-    # The config's own findings are one file's: identical ones (two expired entries alike) get distinct fingerprints.
-    found = filters.unique_fingerprints(list(_config_findings(engine, config, policies, run.root)))
-    if options.shard is not None:  # the config file's own findings are its shard's
-        from gitops_tools.pipeline.shard import shard_key
-
-        found = [finding for finding in found if options.shard.owns(shard_key(finding.repo_path, finding.file))]
-    for outcome in outcomes:
+    findings = filters.RunFindings(chain, spill)
+    findings.add(_config_findings(engine, config, policies, run.root, options))
+    # The workspace phase: each finding joins the outcome of the file it is in, so the same filter chain applies to
+    # it (findings in context files are not reported).
+    cross = workspace.evaluate(engine, workspace.Workspace(records, run.units, workspace.load_cluster_scoped())) \
+        if engine.workspace_checks else {}
+    for index, (source, outcome) in enumerate(zip(run.sources, outcomes, strict=True)):
+        extra = (*cross.get(outcome.paths.display, ()), *analysed.get(index, ()))
         with collector.paused():  # a file's findings and suppressions hold no cycles either
-            found.extend(filters.file_findings(outcome, chain))
-    findings, fixed = filters.run_findings(found, {source.file for source in run.sources}, chain)
+            findings.add(filters.file_findings(replace(outcome, findings=(*outcome.findings, *extra)) if extra
+                                               else outcome, chain), source.display)
+    reported, fixed = findings.result({source.file for source in run.sources})
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
-    return result.build(run, engine, sum(outcome.documents for outcome in outcomes), findings, fixed, fail_on,
-                        options.tool_links)
+    return result.build(run, engine, documents, reported, fixed, fail_on, options.tool_links)
+
+
+def _analysed(engine: Engine, run: Plan, noted: list[Analysed]) -> dict[int, list[Finding]]:
+    """The analyse phase: the findings of the external analysers, by the index of the file (source) each is in."""
+    if not noted:
+        return {}
+    from gitops_tools.pipeline.analyse import analyser_findings
+
+    return analyser_findings(engine, run.sources, noted)
 
 
 def _builtin_data(cache: Cache | None) -> BuiltinData:
@@ -128,21 +143,6 @@ def _context_records(engine: Engine, config: Config, run: Plan, pool: parallel.P
                                        recordcache.signature(engine, config, cache.key))
 
 
-def _with_workspace_findings(engine: Engine, run: Plan, context_records: Iterable[tuple[ObjectRecord, ...]],
-                             outcomes: list[FileOutcome]) -> list[FileOutcome]:
-    """The workspace phase: the linted files' records and their context's; each finding joins the outcome of the
-    file it is in, so the same filter chain applies to it (findings in context files are not reported). The
-    outcomes come back without their records: nothing reads them after this phase."""
-    objects = [record for outcome in outcomes for record in outcome.objects]
-    context: list[ObjectRecord] = []  # files read only for the workspace (another shard's are part of the run)
-    for record in (record for records in context_records for record in records):
-        (objects if record.paths.file in run.other_shards else context).append(record)
-    found = workspace.evaluate(engine, workspace.Workspace(objects, run.units, workspace.load_cluster_scoped(),
-                                                           context))
-    return [replace(outcome, findings=(*outcome.findings, *found.get(outcome.paths.display, ())), objects=())
-            for outcome in outcomes]
-
-
 def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None = None, *,
                documents: bool = True) -> list[Finding]:
     """One file's findings after its exemptions and inline suppressions (which are reported when stale or unknown).
@@ -153,17 +153,27 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
     return filters.file_findings(outcome, chain, (filters.exempted, filters.suppressed))
 
 
-def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy],
-                     root: Path) -> Iterable[Finding]:
-    """A config entry naming a policy that does not exist, or an expired one, is a finding, never silently ignored."""
+def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy], root: Path,
+                     options: LintOptions) -> list[Finding]:
+    """A config entry naming a policy that does not exist, or an expired one, is a finding, never silently ignored.
+
+    They are one file's findings: identical ones (two expired entries alike) get distinct fingerprints. With
+    --shard, they are the config file's shard's."""
     known = set(known_ids(policies))
     found = [(location, Problem("exemption-unknown-policy", f"{policy_id!r} is not a policy id", location.line,
                                 location.col)) for policy_id, location in config.policy_locations.items()
              if policy_id not in known]
     found += [(entry.location, Problem("exemption-expired", f"{entry.what}: {entry.expired}", entry.location.line,
                                        entry.location.col)) for entry in config.expired]
+    findings: list[Finding] = []
     for location, problem in found:
         resolved = real_path(Path(location.path))
         paths = FilePaths(location.path, location.path, relative_posix(resolved, root, location.path),
                           repository_path(location.path, root))
-        yield from engine.problem_findings(paths, [problem])
+        findings += engine.problem_findings(paths, [problem])
+    findings = filters.unique_fingerprints(findings)
+    if options.shard is None:
+        return findings
+    from gitops_tools.pipeline.shard import shard_key
+
+    return [finding for finding in findings if options.shard.owns(shard_key(finding.repo_path, finding.file))]

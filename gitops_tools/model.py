@@ -7,6 +7,7 @@ changed field by field with dataclasses.replace, or with defaults that must not 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, NamedTuple
@@ -267,7 +268,8 @@ class LintResult:
 
     Every finding of a run has a fingerprint of its own: the filter chain makes identical findings distinct."""
 
-    findings: list[Finding] = field(default_factory=list)
+    # In order; a large run's are read back from its temporary file as they are iterated (pipeline/spill.py).
+    findings: Sequence[Finding] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     policies: int = 0  # policies run on documents; file checks (syntax, encoding...) always run besides

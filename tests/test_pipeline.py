@@ -100,11 +100,12 @@ def test_workspace_checks_are_found_by_listing_their_folder() -> None:
 
 
 # Runs in a fresh interpreter inside a real git repository: lints it into a rich result (a changed file, a syntax
-# error, a skipped Helm template, an expired config entry, the tool's links; then standard input, a file outside the
-# repository and a baseline count added), imports every format found by listing, then arms a guard and runs each
-# reporter, and each attachment of its format, on that result. The guard is an audit hook (open, listdir, scandir,
-# every os.* and shutil.* event, subprocesses) plus wrappers of what has no audit event (os.stat, os.lstat, os.getcwd,
-# os.access, os.readlink and the environment, which pathlib and os.path go through too); it records every access.
+# error, a skipped Helm template, an expired config entry, the tool's links; its findings read back from a temporary
+# file as a large run's are; then standard input, a file outside the repository and a baseline count added, in such a
+# file too), imports every format found by listing, then arms a guard and runs each reporter, and each attachment of
+# its format, on that result. The guard is an audit hook (open, listdir, scandir, every os.* and shutil.* event,
+# subprocesses) plus wrappers of what has no audit event (os.stat, os.lstat, os.getcwd, os.access, os.readlink and the
+# environment, which pathlib and os.path go through too); it records every access.
 PURITY_PROBE = r"""
 import io, json, os, sys
 from collections.abc import MutableMapping
@@ -114,15 +115,19 @@ from pathlib import Path
 from gitops_tools.config import find_config, load_config
 from gitops_tools.lint import LintOptions, lint
 from gitops_tools.model import Finding, Location, Severity
+from gitops_tools.pipeline.spill import Spill, SpilledFindings, SpillFile
 from gitops_tools.policies import load_policies
 from gitops_tools.reporters import Style, available_formats, get_format
 
 config = load_config(find_config(Path.cwd()), Path.cwd())
-options = LintOptions(changed_since="HEAD", tool_links=True)
+options = LintOptions(changed_since="HEAD", tool_links=True, spill_above=0)  # findings read back from a file
 result = lint(["."], config, load_policies(), options)
-extra = [Finding("yaml-syntax", Severity.ERROR, "piped", Location("<stdin>", 2, 3), "f" * 32),
-         Finding("yaml-syntax", Severity.WARNING, "outside", Location("../elsewhere.yaml", 1, 1), "e" * 32)]
-result = replace(result, findings=result.findings + extra, fixed=3)
+assert isinstance(result.findings, SpilledFindings)
+extra = (Finding("yaml-syntax", Severity.ERROR, "piped", Location("<stdin>", 2, 3), "f" * 32),
+         Finding("yaml-syntax", Severity.WARNING, "outside", Location("../elsewhere.yaml", 1, 1), "e" * 32))
+blocks = Spill(SpillFile())
+order = [blocks.append(tuple(result.findings)), blocks.append(extra)]
+result = replace(result, findings=SpilledFindings(blocks, order, [len(result.findings), len(extra)]), fixed=3)
 formats = [get_format(name) for name in available_formats()]
 
 armed, touched = False, []

@@ -78,8 +78,10 @@ def test_the_index_holds_every_object_by_identity_kind_and_label_with_its_place(
     monkeypatch.chdir(tmp_path)
     engine = engine_for(policies, *BOTH)
     run = plan(["."], Config(root=tmp_path), LintOptions(), workspace=True)
-    outcomes = [evaluate_file(engine, source, Config(root=tmp_path)) for source in run.sources]
-    index = workspace.Workspace([r for o in outcomes for r in o.objects], run.units, workspace.load_cluster_scoped())
+    records = workspace.Records(None)
+    for source in run.sources:
+        records.add(evaluate_file(engine, source, Config(root=tmp_path)).objects)
+    index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())
     (config_map,) = index.by_id[ObjectId("", "ConfigMap", "shop", "a")]
     assert (config_map.paths.display, config_map.document, config_map.pointer) == ("list.yaml", 0, "/items/0")
     assert config_map.location.line == config_map.span[0] > 1 and config_map.labels == (("team", "web"),)
@@ -256,7 +258,9 @@ def test_a_kustomization_unit_holds_what_kustomize_build_renders(
     engine = engine_for(policies, *BOTH)
     run = plan(["overlays/prod"], Config(root=tmp_path), LintOptions(), workspace=True)
     config = Config(root=tmp_path)
-    records = [r for source in (*run.sources, *run.context) for r in collect_file(engine, source, config)]
+    records = workspace.Records(None)
+    for source in (*run.sources, *run.context):
+        records.add(collect_file(engine, source, config), context=source in run.context)
     index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())
     (placed,) = [placements for unit, placements in index.placements if unit.name == "overlays/prod"]
     ours = sorted((p.id.kind, p.id.namespace or "", p.id.name) for p in placed)

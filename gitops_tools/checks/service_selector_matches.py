@@ -10,7 +10,7 @@ from sys import intern
 from typing import Any
 
 from gitops_tools.model import JsonPath, ObjectRecord
-from gitops_tools.pipeline.workspace import Collected, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
 from gitops_tools.targets import dig
 
 SELECTOR: JsonPath = ("spec", "selector")
@@ -32,50 +32,68 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
+    """Two passes over the units: the pod templates of each scope (kept compact: their label sets, how many, the
+    first few names), then each Service against its scope's templates, reported as it comes."""
     name = __name__.rpartition(".")[2]
-    pods: dict[tuple[str, str], list[tuple[ObjectRecord, frozenset[tuple[str, str]]]]] = {}
-    services = []
+    scopes: dict[tuple[str, str], _Templates] = {}
+    for placement, role, pairs in _facts(workspace, name):
+        if role == "pods":
+            scopes.setdefault(placement.scope, _Templates()).add(placement.record, pairs)
+    if not scopes:
+        return
+    reported: set[ObjectRecord] = set()
+    for placement, role, pairs in _facts(workspace, name):
+        templates = scopes.get(placement.scope)
+        if role != "selector" or templates is None or placement.record in reported or templates.match(pairs):
+            continue
+        reported.add(placement.record)
+        yield Report(placement.record, _detail(pairs, placement.scope, templates), placement.record.fact(name))
+
+
+def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, str, tuple[tuple[str, str], ...]]]:
+    """Each placed object the check collected a fact of, with the fact's role and label pairs."""
     for _, placements in workspace.placements:
         for placement in placements:
             fact = placement.record.fact(name)
-            if fact is None:
-                continue
-            role, pairs = fact.value
-            if role == "pods":
-                pods.setdefault(placement.scope, []).append((placement.record, frozenset(pairs)))
-            else:
-                services.append((placement, fact, frozenset(pairs)))
-    by_label = _by_label(pods)
-    reported: set[ObjectRecord] = set()
-    for placement, fact, selector in services:
-        workloads = pods.get(placement.scope, [])
-        if not workloads or placement.record in reported:
-            continue
-        candidates = min((by_label.get((placement.scope, pair), []) for pair in selector), key=len)
-        if any(selector <= labels for labels in candidates):  # only templates holding the selector's rarest label
-            continue
-        reported.add(placement.record)
-        yield Report(placement.record, _detail(selector, placement.scope, [record for record, _ in workloads]), fact)
+            if fact is not None:
+                role, pairs = fact.value
+                yield placement, role, pairs
 
 
-def _by_label(pods: dict[tuple[str, str], list[tuple[ObjectRecord, frozenset[tuple[str, str]]]]],
-              ) -> dict[tuple[tuple[str, str], tuple[str, str]], list[frozenset[tuple[str, str]]]]:
-    """(scope, label) -> the label sets of the pod templates in that scope that carry the label: a Service is compared
-    with the few templates sharing a label, not with every workload of its namespace."""
-    index: dict[tuple[tuple[str, str], tuple[str, str]], list[frozenset[tuple[str, str]]]] = {}
-    for scope, workloads in pods.items():
-        for _, labels in workloads:
-            for pair in labels:
-                index.setdefault((scope, pair), []).append(labels)
-    return index
+class _Templates:
+    """The pod templates of one scope, as little as the check needs: how many, the first SHOWN by kind and name, and
+    each label set (one tuple of label pairs, shared by templates that are labelled alike) under each of its labels,
+    so a Service is compared only with the templates sharing its rarest label, not with all of them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.shown: list[str] = []
+        self._by_label: dict[tuple[str, str], list[tuple[tuple[str, str], ...]]] = {}
+        self._sets: set[tuple[tuple[str, str], ...]] = set()
+
+    def add(self, record: ObjectRecord, pairs: tuple[tuple[str, str], ...]) -> None:
+        self.count += 1
+        if len(self.shown) < SHOWN:
+            self.shown.append(f"{record.id.kind}/{record.id.name}")
+        if pairs in self._sets:
+            return  # a label set already indexed matches what this one would
+        labels = tuple((intern(key), intern(value)) for key, value in pairs)  # one copy of the labels of all objects
+        self._sets.add(labels)
+        for pair in labels:
+            self._by_label.setdefault(pair, []).append(labels)
+
+    def match(self, selector: tuple[tuple[str, str], ...]) -> bool:
+        """Whether some template holds every label of the selector (label pairs are sorted and unique)."""
+        candidates = min((self._by_label.get(pair, []) for pair in selector), key=len)
+        wanted = set(selector)
+        return any(wanted.issubset(labels) for labels in candidates)
 
 
-def _detail(selector: frozenset[tuple[str, str]], scope: tuple[str, str], workloads: list[ObjectRecord]) -> str:
+def _detail(selector: tuple[tuple[str, str], ...], scope: tuple[str, str], templates: _Templates) -> str:
     wanted = ", ".join(f"{key}={value}" for key, value in sorted(selector))
     where = f"namespace {scope[1]}" if scope[0] == "namespace" else "its namespace"
-    names = ", ".join(f"{record.id.kind}/{record.id.name}" for record in workloads[:SHOWN])
-    more = f" and {len(workloads) - SHOWN} more" if len(workloads) > SHOWN else ""
-    return f"{wanted} matches none of the pod templates in {where} ({names}{more})"
+    more = f" and {templates.count - SHOWN} more" if templates.count > SHOWN else ""
+    return f"{wanted} matches none of the pod templates in {where} ({', '.join(templates.shown)}{more})"
 
 
 def _pairs(labels: Any) -> tuple[tuple[str, str], ...]:

@@ -51,6 +51,15 @@ class FileOutcome:
     analysed: tuple[str, ...] = ()  # the analyser policies that apply to it: the analyse phase runs their tools
 
 
+class Analysed(NamedTuple):
+    """A file the per-file phase noted analyser policies for (FileOutcome.analysed): the index of its source and
+    outcome in the run, its names, and those policies; what the analyse phase (pipeline/analyse.py) needs of it."""
+
+    at: int
+    paths: FilePaths
+    policies: tuple[str, ...]
+
+
 def source_paths(source: SourceFile) -> FilePaths:
     return FilePaths(source.display, source.relpath, source.file or source.relpath, source.repo_path)
 

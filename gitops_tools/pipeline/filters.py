@@ -14,10 +14,12 @@ Then over the whole run, with the config's own findings (whose identical ones al
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import groupby
 from pathlib import Path
 
 from gitops_tools import suppressions
@@ -28,6 +30,7 @@ from gitops_tools.engine import Engine
 from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.model import Finding, LineRanges, Severity, touches
 from gitops_tools.pipeline.evaluate import FileOutcome
+from gitops_tools.pipeline.spill import Spill, SpilledFindings, SpillFile
 
 
 @dataclass(frozen=True)
@@ -102,15 +105,63 @@ def file_findings(outcome: FileOutcome, chain: Chain, steps: tuple[FileStep, ...
     return findings
 
 
-def run_findings(findings: list[Finding], linted: set[str], chain: Chain) -> tuple[list[Finding], int | None]:
-    """5 and 6: the run's findings at or above the threshold, once each, sorted; then those not in the baseline,
-    and how many baseline entries of the `linted` files (by repository path) were not found."""
-    kept = sorted({f for f in findings if f.severity >= chain.threshold}, key=Finding.sort_key)
-    if chain.baseline is None:
-        return kept, None
-    from gitops_tools import baseline  # here, not at the top: only a run with --baseline reads one
+class RunFindings:
+    """5 and 6 over the run's findings, handed over file by file after the per-file steps: those at or above the
+    threshold, once each, sorted; then those not in the baseline.
 
-    return baseline.subtract(kept, baseline.read(chain.baseline), linted)
+    Findings sort by path first, so each path's findings are one block (a Spill entry: on disk in a large run),
+    de-duplicated and sorted on their own (identical findings share their path), and the blocks are put in path
+    order at the end: a large run's findings are never all in memory at once, nor sorted all together."""
+
+    def __init__(self, chain: Chain, file: SpillFile | None) -> None:
+        self._chain = chain
+        self._blocks: Spill[tuple[Finding, ...]] = Spill(file)
+        self._paths: list[str] = []  # each block's path
+        self._sizes = array("q")  # each block's number of findings
+
+    def add(self, findings: Iterable[Finding], display: str = "") -> None:
+        """A file's findings; `display` is its path (the block keeps that string when its findings name it)."""
+        by_path: dict[str, set[Finding]] = {}
+        for finding in findings:
+            if finding.severity >= self._chain.threshold:
+                by_path.setdefault(finding.location.path, set()).add(finding)
+        for path, found in by_path.items():
+            self._keep(display if path == display else path, sorted(found, key=Finding.sort_key))
+
+    def result(self, linted: set[str]) -> tuple[Sequence[Finding], int | None]:
+        """The run's findings in order (a SpilledFindings when the blocks are on disk, else a list), and with a
+        baseline how many of its entries for the `linted` files (by repository path) were not found."""
+        order = self._path_order()
+        fixed = None
+        if self._chain.baseline is not None:
+            from gitops_tools import baseline  # here, not at the top: only a run with --baseline reads one
+
+            subtraction = baseline.Subtraction(baseline.read(self._chain.baseline))
+            kept = ((self._paths[block], subtraction.new(self._blocks[block])) for block in order)
+            order = [self._keep(path, new) for path, new in kept if new]
+            fixed = subtraction.fixed(linted)
+        if self._blocks.file is None:
+            return [finding for block in order for finding in self._blocks[block]], fixed
+        return SpilledFindings(self._blocks, order, [self._sizes[block] for block in order]), fixed
+
+    def _keep(self, path: str, findings: Sequence[Finding]) -> int:
+        """Keeps a block of findings (at least one); returns its index."""
+        self._paths.append(path)
+        self._sizes.append(len(findings))
+        return self._blocks.append(tuple(findings))
+
+    def _path_order(self) -> list[int]:
+        """The blocks in path order, the blocks of one path (a file's and the config's own, when the config file is
+        linted too) merged into one."""
+        order: list[int] = []
+        paths = self._paths
+        for _, same in groupby(sorted(range(len(paths)), key=paths.__getitem__), key=paths.__getitem__):
+            blocks = list(same)
+            if len(blocks) > 1:
+                found = {finding for block in blocks for finding in self._blocks[block]}
+                blocks = [self._keep(paths[blocks[0]], sorted(found, key=Finding.sort_key))]
+            order += blocks
+        return order
 
 
 def unique_fingerprints(findings: list[Finding]) -> list[Finding]:

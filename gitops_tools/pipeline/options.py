@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.model import Severity
+from gitops_tools.pipeline.spill import SPILL_ABOVE_FILES
 
 if TYPE_CHECKING:
     from gitops_tools.pipeline.shard import Shard  # imported by the runs that shard
@@ -29,3 +30,5 @@ class LintOptions(NamedTuple):
     jobs: int | None = 1  # processes for the per-file phase; None: auto (one per core for a large input)
     shard: Shard | None = None  # lint only this shard's files (and report only findings on them)
     cache: Cache | None = None  # for the built-in data and the context files' records (gitops_tools/recordcache.py)
+    # A run of more files (linted and context) keeps what it holds per file in a temporary file (pipeline/spill.py).
+    spill_above: int = SPILL_ABOVE_FILES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_tools.engine import Engine
@@ -9,7 +10,7 @@ from gitops_tools.model import Finding, LintResult, Severity, ToolInfo
 from gitops_tools.pipeline.discover import Plan
 
 
-def build(plan: Plan, engine: Engine, documents: int, findings: list[Finding], fixed: int | None,
+def build(plan: Plan, engine: Engine, documents: int, findings: Sequence[Finding], fixed: int | None,
           fail_on: Severity, tool_links: bool = False) -> LintResult:
     """`tool_links`: the format links to the tool's pages, so the installed package's metadata is read for them."""
     return LintResult(

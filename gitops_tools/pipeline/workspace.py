@@ -12,13 +12,15 @@ units (gitops_tools/pipeline/units.py) and places each object in them as the uni
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
+from itertools import chain
 from typing import Any, NamedTuple, Protocol, cast
 
 from gitops_tools import checks
 from gitops_tools.engine import Content, Engine, Place
 from gitops_tools.model import Fact, Finding, JsonPath, Location, ObjectId, ObjectRecord
+from gitops_tools.pipeline.spill import Spill, SpillFile
 from gitops_tools.pipeline.units import Member, Unit
 
 Collected = tuple[JsonPath, Any]  # where in the object the check's findings point, and the fact (small, picklable)
@@ -56,19 +58,60 @@ class Placement(NamedTuple):
 CLUSTER = ("cluster", "")
 
 
+class Records:
+    """The run's object records, file by file in the order files were read: what the workspace indexes. A file's
+    records are one entry of a Spill (pickled into the run's temporary file in a large run), read when a unit or an
+    index asks for them, so the workspace phase holds about one unit's records at a time.
+
+    Context files (read only for the workspace, never reported) come after the linted files; files another shard
+    lints are context that is reported as any linted file is (`context=False`)."""
+
+    def __init__(self, file: SpillFile | None) -> None:
+        self._entries: Spill[tuple[ObjectRecord, ...]] = Spill(file)
+        self._files: list[str] = []  # each entry's file (FilePaths.file)
+        self._by_file: dict[str, list[int]] = {}  # file -> its entries (two when a link and its target are linted)
+        self.context: set[str] = set()  # the files read only for the workspace
+
+    def add(self, records: tuple[ObjectRecord, ...], *, context: bool = False) -> None:
+        """One file's records (all of one file: they share their FilePaths)."""
+        if not records:
+            return
+        file = records[0].paths.file
+        self._files.append(file)
+        self._by_file.setdefault(file, []).append(self._entries.append(records))
+        if context:
+            self.context.add(file)
+
+    def files(self) -> list[str]:
+        """Every file with records, linted and other shards' files first, then context, each in the order read."""
+        files = list(self._by_file)
+        return [file for file in files if file not in self.context] + [file for file in files if file in self.context]
+
+    def of(self, file: str) -> tuple[ObjectRecord, ...]:
+        entries = self._by_file.get(file, ())
+        if len(entries) == 1:
+            return self._entries[entries[0]]
+        return tuple(record for entry in entries for record in self._entries[entry])
+
+    def __iter__(self) -> Iterator[ObjectRecord]:
+        """Every record, in the order read, those of context files last."""
+        for last in (False, True):
+            for index, file in enumerate(self._files):
+                if (file in self.context) == last:
+                    yield from self._entries[index]
+
+
 class Workspace:
     """Every object of a run, indexed; the units that deploy them."""
 
-    def __init__(self, records: Iterable[ObjectRecord], units: Sequence[Unit], cluster_scoped: frozenset[str],
-                 context: Iterable[ObjectRecord] = ()) -> None:
-        self._context = frozenset(record.paths.file for record in context)  # files read only for the workspace
-        self.objects = (*records, *context)
+    def __init__(self, records: Records, units: Sequence[Unit], cluster_scoped: frozenset[str]) -> None:
+        self.objects = records
         self.units = tuple(units)
         self._cluster_scoped = cluster_scoped
         self._scopes: dict[tuple[str, str], tuple[str, str]] = {}
 
     # The indexes are built when a check first asks for one: a run of 10,000 files holds 50,000 objects, and an
-    # index no active check reads would cost several MiB for nothing.
+    # index no active check reads would cost several MiB for nothing (the built-in checks read `placements`).
     @cached_property
     def by_id(self) -> dict[ObjectId, list[ObjectRecord]]:
         index: dict[ObjectId, list[ObjectRecord]] = {}
@@ -93,24 +136,22 @@ class Workspace:
 
     def reported(self, record: ObjectRecord) -> bool:
         """Whether findings on the record are reported: it is in a linted file, not in one read only as context."""
-        return record.paths.file not in self._context
+        return record.paths.file not in self.objects.context
 
     def cluster_scoped(self, object_id: ObjectId) -> bool:
         key = f"{object_id.group}/{object_id.kind}" if object_id.group else object_id.kind
         return key in self._cluster_scoped
 
-    @cached_property
-    def placements(self) -> tuple[tuple[Unit, tuple[Placement, ...]], ...]:
-        """Each unit with its objects in the order it applies them (file order, then document order). An object
-        of a file no unit holds (standard input without a name) is a unit of its own file."""
-        by_file: dict[str, list[ObjectRecord]] = {}
-        for record in self.objects:
-            by_file.setdefault(record.paths.file, []).append(record)
-        units = list(self.units)
-        held = {member.file for unit in units for member in unit.members}
-        units += [Unit(file, False, (Member(file),)) for file in by_file if file not in held]
-        return tuple((unit, tuple(self._place(record, unit, member) for member in unit.members
-                                  for record in by_file.get(member.file, ()))) for unit in units)
+    @property
+    def placements(self) -> Iterator[tuple[Unit, tuple[Placement, ...]]]:
+        """Each unit with its objects in the order it applies them (file order, then document order), one unit at a
+        time: its files' records are read when it comes (each check that asks reads them again). An object of a
+        file no unit holds (standard input without a name) is a unit of its own file."""
+        held = {member.file for unit in self.units for member in unit.members}
+        alone = (Unit(file, False, (Member(file),)) for file in self.objects.files() if file not in held)
+        for unit in chain(self.units, alone):
+            yield unit, tuple(self._place(record, unit, member) for member in unit.members
+                              for record in self.objects.of(member.file))
 
     def _place(self, record: ObjectRecord, unit: Unit, member: Member) -> Placement:
         written = record.id
