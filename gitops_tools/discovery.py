@@ -156,9 +156,15 @@ def source_file(given: Path, resolved: Path, relpath: str, repository: Path, pat
                 problem: Problem | None = None, *, stdin: bool = False) -> SourceFile:
     """A file to lint (or standard input standing for `given`), its paths computed once from the repository."""
     display = display_path(given)
-    return SourceFile(None if stdin else given, display, relpath, patch, problem, named=given if stdin else None,
-                      file=relative_posix(resolved, repository, relpath),
-                      repo_path=repository_path(display, repository, resolved), real=resolved)
+    file, repo_path = relative_posix(resolved, repository, relpath), repository_path(display, repository, resolved)
+    # Names equal to the display path share its string: a run of 10,000 files keeps them all to its end.
+    return SourceFile(None if stdin else given, display, _same(relpath, display), patch, problem,
+                      named=given if stdin else None, file=_same(file, display),
+                      repo_path=display if repo_path == display else repo_path, real=resolved)
+
+
+def _same(name: str, display: str) -> str:
+    return display if name == display else name
 
 
 def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:

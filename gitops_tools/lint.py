@@ -25,7 +25,7 @@ from gitops_tools.loading import LoadedFile
 from gitops_tools.model import FilePaths, Finding, LintResult, ObjectRecord, Policy, Problem, Severity, touches
 from gitops_tools.pipeline import filters, parallel, result, workspace
 from gitops_tools.pipeline.discover import Plan, plan
-from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded
+from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded, source_paths
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.pipeline.spill import Spill, SpillFile
@@ -84,17 +84,19 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     records = workspace.Records(spill)
     documents, noted = 0, list[Analysed]()
     with parallel.Pool(engine, config, parallel.worker_count(options.jobs, files, parallel.usable_cores())) as pool:
-        for done, outcome in enumerate(pool.outcomes(run.sources, stdin), 1):
+        for done, (source, outcome) in enumerate(zip(run.sources, pool.outcomes(run.sources, stdin), strict=True), 1):
             documents += outcome.documents
-            records.add(outcome.objects)
+            records.add(source_paths(source).file, outcome.objects)
             if outcome.analysed:  # for the analyse phase: which file, and which of its policies an analyser checks
                 noted.append(Analysed(done - 1, outcome.paths, outcome.analysed))
             outcomes.append(replace(outcome, objects=()) if outcome.objects else outcome)
             if progress is not None:
                 progress(done, len(run.sources))
         if engine.workspace_checks:
-            for found in _context_records(engine, config, run, pool, options.cache):
-                records.add(found, context=bool(found) and found[0].paths.file not in run.other_shards)
+            found = _context_records(engine, config, run, pool, options.cache)
+            for source, file in zip(run.context, found, strict=True):
+                key = source_paths(source).file
+                records.add(key, file, context=key not in run.other_shards)
     analysed = _analysed(engine, run, noted)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)

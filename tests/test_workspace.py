@@ -80,7 +80,7 @@ def test_the_index_holds_every_object_by_identity_kind_and_label_with_its_place(
     run = plan(["."], Config(root=tmp_path), LintOptions(), workspace=True)
     records = workspace.Records(None)
     for source in run.sources:
-        records.add(evaluate_file(engine, source, Config(root=tmp_path)).objects)
+        records.add(source.file, evaluate_file(engine, source, Config(root=tmp_path)).objects)
     index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())
     (config_map,) = index.by_id[ObjectId("", "ConfigMap", "shop", "a")]
     assert (config_map.paths.display, config_map.document, config_map.pointer) == ("list.yaml", 0, "/items/0")
@@ -260,7 +260,7 @@ def test_a_kustomization_unit_holds_what_kustomize_build_renders(
     config = Config(root=tmp_path)
     records = workspace.Records(None)
     for source in (*run.sources, *run.context):
-        records.add(collect_file(engine, source, config), context=source in run.context)
+        records.add(source.file, collect_file(engine, source, config), context=source in run.context)
     index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())
     (placed,) = [placements for unit, placements in index.placements if unit.name == "overlays/prod"]
     ours = sorted((p.id.kind, p.id.namespace or "", p.id.name) for p in placed)

@@ -49,10 +49,19 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
         changed = {source.display: changes.lines(source.path) or () for source in sources if source.path}
     owned, others = (sources, []) if options.shard is None else _shard_split(paths, sources, options.shard)
     if not workspace:
-        return Plan(root, owned, discovered.skipped, discovered.charts, changed, [])
+        return Plan(root, _compact(owned, len(owned) > options.spill_above), discovered.skipped, discovered.charts,
+                    changed, [])
     found = workspace_files(sources, config, root, kustomizations)  # every file's units, whatever the shard
-    return Plan(root, owned, discovered.skipped, discovered.charts, changed, [*others, *found.context], found.units,
-                frozenset(source.file or source.relpath for source in others))
+    context = [*others, *found.context]
+    large = len(owned) + len(context) > options.spill_above  # a run that spills (pipeline/spill.py)
+    return Plan(root, _compact(owned, large), discovered.skipped, discovered.charts, changed, _compact(context, large),
+                found.units, frozenset(source.file or source.relpath for source in others))
+
+
+def _compact(sources: list[SourceFile], large: bool) -> list[SourceFile]:
+    """The files of a `large` run without their real paths: discovery and the units have used them, and 10,000 of
+    them would hold 3 MiB to the end of the run."""
+    return [source._replace(real=None) for source in sources] if large else sources
 
 
 def _shard_split(paths: Sequence[str], sources: list[SourceFile],

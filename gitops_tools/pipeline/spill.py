@@ -30,7 +30,7 @@ from gitops_tools.model import Finding
 # outcome, records and findings hold about 7 KiB in memory (14 MiB at 2,000 files) and cost about 0.1 ms to spill
 # and read back.
 SPILL_ABOVE_FILES = 2_000
-WRITE_BUFFER = 1 << 20  # bytes gathered before one write: a value is a few hundred bytes
+WRITE_BUFFER = 1 << 18  # bytes gathered before one write: a value is a few hundred bytes
 Value = TypeVar("Value")
 
 

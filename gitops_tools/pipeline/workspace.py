@@ -69,29 +69,33 @@ class Records:
     def __init__(self, file: SpillFile | None) -> None:
         self._entries: Spill[tuple[ObjectRecord, ...]] = Spill(file)
         self._files: list[str] = []  # each entry's file (FilePaths.file)
-        self._by_file: dict[str, list[int]] = {}  # file -> its entries (two when a link and its target are linted)
+        self._first: dict[str, int] = {}  # file -> its entry
+        self._more: dict[str, list[int]] = {}  # file -> its other entries (none unless two sources name one file)
         self.context: set[str] = set()  # the files read only for the workspace
 
-    def add(self, records: tuple[ObjectRecord, ...], *, context: bool = False) -> None:
-        """One file's records (all of one file: they share their FilePaths)."""
+    def add(self, file: str, records: tuple[ObjectRecord, ...], *, context: bool = False) -> None:
+        """One file's records, by its FilePaths.file (the run's string for it: one copy kept per file)."""
         if not records:
             return
-        file = records[0].paths.file
+        entry = self._entries.append(records)
         self._files.append(file)
-        self._by_file.setdefault(file, []).append(self._entries.append(records))
+        if self._first.setdefault(file, entry) != entry:
+            self._more.setdefault(file, []).append(entry)
         if context:
             self.context.add(file)
 
     def files(self) -> list[str]:
         """Every file with records, linted and other shards' files first, then context, each in the order read."""
-        files = list(self._by_file)
+        files = list(self._first)
         return [file for file in files if file not in self.context] + [file for file in files if file in self.context]
 
     def of(self, file: str) -> tuple[ObjectRecord, ...]:
-        entries = self._by_file.get(file, ())
-        if len(entries) == 1:
-            return self._entries[entries[0]]
-        return tuple(record for entry in entries for record in self._entries[entry])
+        first = self._first.get(file)
+        if first is None:
+            return ()
+        if file not in self._more:
+            return self._entries[first]
+        return tuple(record for entry in (first, *self._more[file]) for record in self._entries[entry])
 
     def __iter__(self) -> Iterator[ObjectRecord]:
         """Every record, in the order read, those of context files last."""
