@@ -28,13 +28,18 @@ from gitops_tools.pipeline.discover import Plan, plan
 from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded, source_paths
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
-from gitops_tools.pipeline.spill import Spill, SpillFile
 from gitops_tools.policyset import beyond_pin
 from gitops_tools.resources import BuiltinData, read_builtin_data
 from gitops_tools.targets import Workloads
 
 if TYPE_CHECKING:
+    from typing import TypeAlias, TypeVar
+
+    from gitops_tools.pipeline.spill import Spill
     from gitops_tools.policycache import Cache
+
+    Value = TypeVar("Value")
+    Kept: TypeAlias = list[Value] | Spill[Value]  # what a run keeps per file (pipeline/spill.py for a large run)
 
 __all__ = ["LintOptions", "LintResult", "Progress", "active_policies", "check_file", "lint", "read_source", "touches"]
 
@@ -79,9 +84,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
                     Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
     files = len(run.sources) + len(run.context)
-    spill = SpillFile() if files > options.spill_above else None  # what the run keeps per file goes there
-    outcomes: Spill[FileOutcome] = Spill(spill)
-    records = workspace.Records(spill)
+    outcomes, entries, blocks = _kept(files > options.spill_above)
+    records = workspace.Records(entries)
     documents, noted = 0, list[Analysed]()
     with parallel.Pool(engine, config, parallel.worker_count(options.jobs, files, parallel.usable_cores())) as pool:
         for done, (source, outcome) in enumerate(zip(run.sources, pool.outcomes(run.sources, stdin), strict=True), 1):
@@ -100,7 +104,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     analysed = _analysed(engine, run, noted)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
-    findings = filters.RunFindings(chain, spill)
+    findings = filters.RunFindings(chain, blocks)
     findings.add(_config_findings(engine, config, policies, run.root, options))
     # The workspace phase: each finding joins the outcome of the file it is in, so the same filter chain applies to
     # it (findings in context files are not reported).
@@ -114,6 +118,17 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     reported, fixed = findings.result({source.file for source in run.sources})
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     return result.build(run, engine, documents, reported, fixed, fail_on, options.tool_links)
+
+
+def _kept(large: bool) -> tuple[Kept[FileOutcome], Kept[tuple[ObjectRecord, ...]], Kept[tuple[Finding, ...]]]:
+    """Where the run keeps each file's outcome, its records and its findings until it needs them again: lists, or
+    for a `large` run Spills, in one temporary file (pipeline/spill.py, imported only then)."""
+    if not large:
+        return [], [], []
+    from gitops_tools.pipeline.spill import Spill, SpillFile
+
+    file = SpillFile()
+    return Spill(file), Spill(file), Spill(file)
 
 
 def _analysed(engine: Engine, run: Plan, noted: list[Analysed]) -> dict[int, list[Finding]]:

@@ -126,8 +126,9 @@ assert isinstance(result.findings, SpilledFindings)
 extra = (Finding("yaml-syntax", Severity.ERROR, "piped", Location("<stdin>", 2, 3), "f" * 32),
          Finding("yaml-syntax", Severity.WARNING, "outside", Location("../elsewhere.yaml", 1, 1), "e" * 32))
 blocks = Spill(SpillFile())
-order = [blocks.append(tuple(result.findings)), blocks.append(extra)]
-result = replace(result, findings=SpilledFindings(blocks, order, [len(result.findings), len(extra)]), fixed=3)
+blocks.append(tuple(result.findings))
+blocks.append(extra)
+result = replace(result, findings=SpilledFindings(blocks, [0, 1], [len(result.findings), len(extra)]), fixed=3)
 formats = [get_format(name) for name in available_formats()]
 
 armed, touched = False, []

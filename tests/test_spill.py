@@ -4,6 +4,7 @@ what a run that keeps them in memory reports, with every option, in every format
 from __future__ import annotations
 
 import io
+import json
 import resource
 import signal
 import subprocess
@@ -158,8 +159,9 @@ def test_spilled_findings_are_a_sequence_equal_to_the_list_of_the_same_findings(
     blocks = Spill(SpillFile())
     sizes = [3, 1, 5]
     findings = [_finding(number) for number in range(sum(sizes))]
-    starts = [0, 3, 4]
-    indexes = [blocks.append(tuple(findings[start:start + size])) for start, size in zip(starts, sizes, strict=True)]
+    for start, size in zip([0, 3, 4], sizes, strict=True):
+        blocks.append(tuple(findings[start:start + size]))
+    indexes = [0, 1, 2]
     spilled = SpilledFindings(blocks, indexes, sizes)
     assert len(spilled) == 9 and list(spilled) == list(spilled) == findings  # read again on each pass
     assert spilled == findings and findings == spilled and spilled != findings[:-1] and spilled != set(findings)
@@ -172,10 +174,24 @@ def test_spilled_findings_are_a_sequence_equal_to_the_list_of_the_same_findings(
     assert list(reordered) == findings[4:] + findings[3:4] + findings[:3]
 
 
-def test_a_spill_in_memory_keeps_its_values_as_they_are() -> None:
-    kept: Spill[list[int]] = Spill(None)
-    value = [1, 2]
-    assert kept.append(value) == 0 and kept[0] is value and list(kept) == [value] and len(kept) == 1
+SPILL_PROBE = """
+import json, sys
+from pathlib import Path
+from gitops_tools.config import Config
+from gitops_tools.lint import LintOptions, lint
+from gitops_tools.policies import load_policies
+result = lint(["pod.yaml"], Config(root=Path.cwd()), load_policies(), LintOptions(spill_above=int(sys.argv[1])))
+print(json.dumps(["gitops_tools.pipeline.spill" in sys.modules, type(result.findings).__name__]))
+"""
+
+
+@pytest.mark.parametrize(("above", "spills"), [(1, [False, "list"]), (0, [True, "SpilledFindings"])])
+def test_a_small_run_does_not_even_import_the_spill(tmp_path: Path, above: int, spills: list[object]) -> None:
+    """A one-file run (pre-commit) pays for every module it imports."""
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", SPILL_PROBE, str(above)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == spills
 
 
 def test_values_are_read_back_whole_before_during_and_after_each_write_of_the_buffer() -> None:

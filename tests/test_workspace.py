@@ -78,7 +78,7 @@ def test_the_index_holds_every_object_by_identity_kind_and_label_with_its_place(
     monkeypatch.chdir(tmp_path)
     engine = engine_for(policies, *BOTH)
     run = plan(["."], Config(root=tmp_path), LintOptions(), workspace=True)
-    records = workspace.Records(None)
+    records = workspace.Records([])
     for source in run.sources:
         records.add(source.file, evaluate_file(engine, source, Config(root=tmp_path)).objects)
     index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())
@@ -258,7 +258,7 @@ def test_a_kustomization_unit_holds_what_kustomize_build_renders(
     engine = engine_for(policies, *BOTH)
     run = plan(["overlays/prod"], Config(root=tmp_path), LintOptions(), workspace=True)
     config = Config(root=tmp_path)
-    records = workspace.Records(None)
+    records = workspace.Records([])
     for source in (*run.sources, *run.context):
         records.add(source.file, collect_file(engine, source, config), context=source in run.context)
     index = workspace.Workspace(records, run.units, workspace.load_cluster_scoped())

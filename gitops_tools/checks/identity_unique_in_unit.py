@@ -10,26 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_tools.model import ObjectId, ObjectRecord
-from gitops_tools.pipeline.workspace import Placement, Report, Workspace
+from gitops_tools.model import ObjectId
+from gitops_tools.pipeline.workspace import RecordKey, Report, Workspace
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
-    reported: set[ObjectRecord] = set()
+    reported: set[RecordKey] = set()
     for unit, placements in workspace.placements:
-        first: dict[ObjectId, Placement] = {}
+        first: dict[ObjectId, RecordKey] = {}  # each identity's first object (a key: a unit may hold thousands)
         for placement in placements:
-            earlier = first.setdefault(placement.id, placement)
-            if earlier.record == placement.record:
+            key = RecordKey.of(placement.record)
+            earlier = first.setdefault(placement.id, key)
+            if earlier == key:
                 continue  # the same object reached twice
-            on, other = placement, earlier
-            if not workspace.reported(placement.record) and workspace.reported(earlier.record):
-                on, other = earlier, placement
-            if on.record in reported:
+            on, other = placement.record, workspace.record(earlier)
+            if not workspace.reported(on) and workspace.reported(other):
+                on, other = other, on
+            if RecordKey.of(on) in reported:
                 continue  # reported for another unit already
-            reported.add(on.record)
+            reported.add(RecordKey.of(on))
             where = "" if unit.name == "." and not unit.kustomization else f" ({_unit(unit.name, unit.kustomization)})"
-            yield Report(on.record, f"{on.id} is also defined at {other.record.location}{where}")
+            yield Report(on, f"{placement.id} is also defined at {other.location}{where}")
 
 
 def _unit(name: str, kustomization: bool) -> str:

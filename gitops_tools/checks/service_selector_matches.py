@@ -10,7 +10,7 @@ from sys import intern
 from typing import Any
 
 from gitops_tools.model import JsonPath, ObjectRecord
-from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
 from gitops_tools.targets import dig
 
 SELECTOR: JsonPath = ("spec", "selector")
@@ -41,12 +41,13 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
             scopes.setdefault(placement.scope, _Templates()).add(placement.record, pairs)
     if not scopes:
         return
-    reported: set[ObjectRecord] = set()
+    reported: set[RecordKey] = set()
     for placement, role, pairs in _facts(workspace, name):
         templates = scopes.get(placement.scope)
-        if role != "selector" or templates is None or placement.record in reported or templates.match(pairs):
+        if role != "selector" or templates is None or RecordKey.of(placement.record) in reported \
+                or templates.match(pairs):
             continue
-        reported.add(placement.record)
+        reported.add(RecordKey.of(placement.record))
         yield Report(placement.record, _detail(pairs, placement.scope, templates), placement.record.fact(name))
 
 

@@ -14,13 +14,13 @@ Then over the whole run, with the config's own findings (whose identical ones al
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_tools import suppressions
 from gitops_tools.aliases import alias_map, current_ids
@@ -30,7 +30,9 @@ from gitops_tools.engine import Engine
 from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.model import Finding, LineRanges, Severity, touches
 from gitops_tools.pipeline.evaluate import FileOutcome
-from gitops_tools.pipeline.spill import Spill, SpilledFindings, SpillFile
+
+if TYPE_CHECKING:
+    from gitops_tools.pipeline.spill import Spill
 
 
 @dataclass(frozen=True)
@@ -109,15 +111,15 @@ class RunFindings:
     """5 and 6 over the run's findings, handed over file by file after the per-file steps: those at or above the
     threshold, once each, sorted; then those not in the baseline.
 
-    Findings sort by path first, so each path's findings are one block (a Spill entry: on disk in a large run),
+    Findings sort by path first, so each path's findings are one block (a list item; in a large run, a Spill's),
     de-duplicated and sorted on their own (identical findings share their path), and the blocks are put in path
     order at the end: a large run's findings are never all in memory at once, nor sorted all together."""
 
-    def __init__(self, chain: Chain, file: SpillFile | None) -> None:
+    def __init__(self, chain: Chain, blocks: list[tuple[Finding, ...]] | Spill[tuple[Finding, ...]]) -> None:
         self._chain = chain
-        self._blocks: Spill[tuple[Finding, ...]] = Spill(file)
+        self._blocks = blocks  # a list, or a Spill in a large run
         self._paths: list[str] = []  # each block's path
-        self._sizes = array("q")  # each block's number of findings
+        self._sizes: list[int] = []  # each block's number of findings
 
     def add(self, findings: Iterable[Finding], display: str = "") -> None:
         """A file's findings; `display` is its path (the block keeps that string when its findings name it)."""
@@ -140,15 +142,18 @@ class RunFindings:
             kept = ((self._paths[block], subtraction.new(self._blocks[block])) for block in order)
             order = [self._keep(path, new) for path, new in kept if new]
             fixed = subtraction.fixed(linted)
-        if self._blocks.file is None:
+        if isinstance(self._blocks, list):
             return [finding for block in order for finding in self._blocks[block]], fixed
+        from gitops_tools.pipeline.spill import SpilledFindings
+
         return SpilledFindings(self._blocks, order, [self._sizes[block] for block in order]), fixed
 
     def _keep(self, path: str, findings: Sequence[Finding]) -> int:
         """Keeps a block of findings (at least one); returns its index."""
         self._paths.append(path)
         self._sizes.append(len(findings))
-        return self._blocks.append(tuple(findings))
+        self._blocks.append(tuple(findings))
+        return len(self._blocks) - 1
 
     def _path_order(self) -> list[int]:
         """The blocks in path order, the blocks of one path (a file's and the config's own, when the config file is

@@ -3,9 +3,9 @@
 A run keeps three things per file until late: the file's unfiltered outcome (its filter chain runs after the
 workspace phase, whose findings join it), its objects' records (the workspace checks read them unit by unit) and its
 findings to report (sorted across files, and read by the reporter). A run of 10,000 files held 90 MiB of them. Above
-SPILL_ABOVE_FILES files, each is pickled into one temporary file as it is produced and unpickled when it is read
-again, so memory holds an offset per value, not the value: the peak no longer grows with the number of files. A
-smaller run keeps them as they are, at no cost (spilling costs about 0.1 ms a file).
+SPILL_ABOVE_FILES files (pipeline/options.py), each is pickled into one temporary file as it is produced and
+unpickled when it is read again, so memory holds two offsets per value, not the value: the peak no longer grows with
+the number of files. A smaller run keeps them in lists, as they are, and does not import this module.
 
 The file never has a name where the platform allows it (Linux: O_TMPFILE; elsewhere it is unlinked as soon as it is
 created, by tempfile.TemporaryFile), so nothing is left behind, whatever ends the run. It is closed when the last
@@ -16,29 +16,24 @@ reads nothing but what this run pickled.
 from __future__ import annotations
 
 import os
-import pickle
-import weakref
-from array import array
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from typing import Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.model import Finding
+from gitops_tools.pipeline.options import SPILL_ABOVE_FILES
 
-# Measured on the 2-core dev machine with the benchmark corpus (about 5 objects and 4 findings per file): a file's
-# outcome, records and findings hold about 7 KiB in memory (14 MiB at 2,000 files) and cost about 0.1 ms to spill
-# and read back.
-SPILL_ABOVE_FILES = 2_000
 WRITE_BUFFER = 1 << 18  # bytes gathered before one write: a value is a few hundred bytes
 Value = TypeVar("Value")
 
 
 class SpillFile:
-    """An unnamed temporary file that byte strings are appended to and read back from by offset (pread: no seek)."""
+    """An unnamed temporary file that values are pickled into, and read back from by offset (pread: no seek)."""
 
     def __init__(self) -> None:
-        import tempfile  # here: only a large run spills, and a one-file run pays for every import
+        import pickle  # here, as the others: only a large run spills, and a one-file run pays for every import
+        import tempfile
+        import weakref
 
         try:
             self._handle = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 - closed by the finalizer below
@@ -46,6 +41,7 @@ class SpillFile:
             raise _unwritable(err) from err
         self._fd = self._handle.fileno()
         weakref.finalize(self, self._handle.close)
+        self._dumps, self._loads = pickle.dumps, pickle.loads
         self._pending = bytearray()  # appended, not written yet
         self._written = 0  # bytes in the file
 
@@ -53,22 +49,24 @@ class SpillFile:
     def size(self) -> int:
         return self._written + len(self._pending)
 
-    def append(self, data: bytes) -> int:
-        """Appends `data`; returns the offset where it ends."""
-        self._pending += data
+    def put(self, value: object) -> tuple[int, int]:
+        """Appends `value`, pickled; returns where it starts and ends in the file."""
+        start = self.size
+        self._pending += self._dumps(value, protocol=5)
         if len(self._pending) >= WRITE_BUFFER:
             self._flush()
-        return self.size
+        return start, self.size
 
-    def read(self, start: int, end: int) -> bytes:
+    def get(self, start: int, end: int) -> Any:
+        """The value that `put` wrote between `start` and `end` (unpickled: this run's own bytes, nobody else's)."""
         if start >= self._written:  # not written yet
-            return bytes(self._pending[start - self._written:end - self._written])
+            return self._loads(self._pending[start - self._written:end - self._written])
         if end > self._written:
             self._flush()
         data = os.pread(self._fd, end - start, start)
         if len(data) != end - start:
             raise RuntimeError(f"the temporary file of this run ends at {start + len(data)}, before {end}")
-        return data
+        return self._loads(data)
 
     def _flush(self) -> None:
         try:
@@ -91,30 +89,24 @@ def _unwritable(err: OSError) -> GitopsToolsError:
 
 
 class Spill(Generic[Value]):
-    """A list that is only appended to: its values held as they are (`file` None), or pickled into `file`."""
+    """A list that is only appended to, its values pickled into `file`: 16 bytes each stay in memory."""
 
-    def __init__(self, file: SpillFile | None) -> None:
+    def __init__(self, file: SpillFile) -> None:
+        from array import array
+
         self.file = file
-        self._held: list[Value] = []
-        self._ends = array("q")  # where each pickled value ends in the file
-        self._starts = array("q")
+        self._starts, self._ends = array("q"), array("q")  # where each value is in the file
 
-    def append(self, value: Value) -> int:
-        """Appends `value`; returns its index."""
-        if self.file is None:
-            self._held.append(value)
-            return len(self._held) - 1
-        self._starts.append(self.file.size)
-        self._ends.append(self.file.append(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
-        return len(self._ends) - 1
+    def append(self, value: Value) -> None:
+        start, end = self.file.put(value)
+        self._starts.append(start)
+        self._ends.append(end)
 
     def __len__(self) -> int:
-        return len(self._held) if self.file is None else len(self._ends)
+        return len(self._ends)
 
     def __getitem__(self, index: int) -> Value:
-        if self.file is None:
-            return self._held[index]
-        value: Value = pickle.loads(self.file.read(self._starts[index], self._ends[index]))  # our own
+        value: Value = self.file.get(self._starts[index], self._ends[index])
         return value
 
     def __iter__(self) -> Iterator[Value]:
@@ -126,6 +118,8 @@ class SpilledFindings(Sequence[Finding]):
     large run's result, never all in memory at once. Equal to any sequence of the same findings."""
 
     def __init__(self, blocks: Spill[tuple[Finding, ...]], order: Sequence[int], sizes: Sequence[int]) -> None:
+        from array import array
+
         self._blocks = blocks
         self._order = array("q", order)  # the blocks, in the order their findings are reported
         self._starts = array("q", [0])  # where each block's findings start in the sequence
@@ -145,6 +139,8 @@ class SpilledFindings(Sequence[Finding]):
     def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
         if isinstance(index, slice):
             return [self[position] for position in range(*index.indices(len(self)))]
+        from bisect import bisect_right
+
         position = index + len(self) if index < 0 else index
         if not 0 <= position < len(self):
             raise IndexError("finding index out of range")

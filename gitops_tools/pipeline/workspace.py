@@ -15,13 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from itertools import chain
-from typing import Any, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from gitops_tools import checks
 from gitops_tools.engine import Content, Engine, Place
 from gitops_tools.model import Fact, Finding, JsonPath, Location, ObjectId, ObjectRecord
-from gitops_tools.pipeline.spill import Spill, SpillFile
 from gitops_tools.pipeline.units import Member, Unit
+
+if TYPE_CHECKING:
+    from gitops_tools.pipeline.spill import Spill
 
 Collected = tuple[JsonPath, Any]  # where in the object the check's findings point, and the fact (small, picklable)
 
@@ -58,16 +60,30 @@ class Placement(NamedTuple):
 CLUSTER = ("cluster", "")
 
 
+class RecordKey(NamedTuple):
+    """Where an object's record is: what a check keeps of each object of a large unit instead of its record (a few
+    dozen bytes, not a kilobyte), reading the record again (Workspace.record) for the few it reports on."""
+
+    file: str
+    display: str
+    document: int
+    pointer: str
+
+    @classmethod
+    def of(cls, record: ObjectRecord) -> RecordKey:
+        return cls(record.paths.file, record.paths.display, record.document, record.pointer)
+
+
 class Records:
     """The run's object records, file by file in the order files were read: what the workspace indexes. A file's
-    records are one entry of a Spill (pickled into the run's temporary file in a large run), read when a unit or an
-    index asks for them, so the workspace phase holds about one unit's records at a time.
+    records are one entry of a list, or of a Spill in a large run (pickled into its temporary file), read when a unit
+    or an index asks for them: a large run's workspace phase holds about one file's records at a time.
 
     Context files (read only for the workspace, never reported) come after the linted files; files another shard
     lints are context that is reported as any linted file is (`context=False`)."""
 
-    def __init__(self, file: SpillFile | None) -> None:
-        self._entries: Spill[tuple[ObjectRecord, ...]] = Spill(file)
+    def __init__(self, entries: list[tuple[ObjectRecord, ...]] | Spill[tuple[ObjectRecord, ...]]) -> None:
+        self._entries = entries  # each file's records: a list, or a Spill in a large run
         self._files: list[str] = []  # each entry's file (FilePaths.file)
         self._first: dict[str, int] = {}  # file -> its entry
         self._more: dict[str, list[int]] = {}  # file -> its other entries (none unless two sources name one file)
@@ -77,7 +93,8 @@ class Records:
         """One file's records, by its FilePaths.file (the run's string for it: one copy kept per file)."""
         if not records:
             return
-        entry = self._entries.append(records)
+        self._entries.append(records)
+        entry = len(self._entries) - 1
         self._files.append(file)
         if self._first.setdefault(file, entry) != entry:
             self._more.setdefault(file, []).append(entry)
@@ -147,15 +164,19 @@ class Workspace:
         return key in self._cluster_scoped
 
     @property
-    def placements(self) -> Iterator[tuple[Unit, tuple[Placement, ...]]]:
-        """Each unit with its objects in the order it applies them (file order, then document order), one unit at a
-        time: its files' records are read when it comes (each check that asks reads them again). An object of a
-        file no unit holds (standard input without a name) is a unit of its own file."""
+    def placements(self) -> Iterator[tuple[Unit, Iterator[Placement]]]:
+        """Each unit with its objects in the order it applies them (file order, then document order), read as they
+        are iterated: a check that keeps no placement holds one file's records at a time (each check that asks reads
+        them again). An object of a file no unit holds (standard input without a name) is a unit of its own file."""
         held = {member.file for unit in self.units for member in unit.members}
         alone = (Unit(file, False, (Member(file),)) for file in self.objects.files() if file not in held)
         for unit in chain(self.units, alone):
-            yield unit, tuple(self._place(record, unit, member) for member in unit.members
-                              for record in self.objects.of(member.file))
+            yield unit, (self._place(record, unit, member) for member in unit.members
+                         for record in self.objects.of(member.file))
+
+    def record(self, key: RecordKey) -> ObjectRecord:
+        """The record a key names, read again."""
+        return next(record for record in self.objects.of(key.file) if RecordKey.of(record) == key)
 
     def _place(self, record: ObjectRecord, unit: Unit, member: Member) -> Placement:
         written = record.id
