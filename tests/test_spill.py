@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from corpus import generate, generate_cross_file
 
 KEPT = 10**9  # never spills
+WORKFLOWS = Path(__file__).parent / "fixtures" / "github-actions" / "bad" / ".github"
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
 EXTRA_FILES = {
     "bad/syntax.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n",
@@ -46,13 +48,14 @@ EXTRA_FILES = {
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A committed repository of generated manifests, files with cross-file findings, files that cannot be checked,
-    suppressions and exemptions; then two files changed and one added since the commit."""
+    suppressions, exemptions and GitHub workflows; then two files changed and one added since the commit."""
     root = tmp_path_factory.mktemp("spill")
     generate(root / "fleet", files=40, seed=3)
     generate_cross_file(root / "cross", 3)
     for name, text in EXTRA_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
+    shutil.copytree(WORKFLOWS, root / ".github")  # findings of an external analyser (zizmor) too
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     for argv in (["add", "--all"], ["commit", "-q", "-m", "base"]):
         subprocess.run([*GIT, *argv], cwd=root, check=True)
@@ -114,6 +117,8 @@ def test_a_spilled_run_reports_what_a_kept_run_reports(repo: Path, policies: dic
     assert on_config == {"exemption-unknown-policy", "suppression-unused"} or options  # both, in an unfiltered run
     cross = {f.policy_id for f in kept.findings} & {"service-selector-matches-pods", "manifest-identity-unique-in-unit"}
     assert cross or "shard" in str(options), "the workspace checks found something to get right"
+    analysed = [f for f in kept.findings if policies[f.policy_id].analyser is not None]
+    assert analysed or "changed_since" in options or "shard" in str(options), "so did the analyser"
 
 
 def test_a_spilled_run_subtracts_a_baseline_as_a_kept_run_does(repo: Path, policies: dict[str, Policy],
