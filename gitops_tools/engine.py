@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
-from gitops_tools.checks import BUILTIN_SOURCES, document_checks
+from gitops_tools.checks import BUILTIN_SOURCES, Violation, document_checks
 from gitops_tools.classification import Classifier, Instance
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
@@ -17,8 +17,9 @@ from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, TargetValue, Workloads, applies_to, target_domain, target_values
 from gitops_tools.validation import SchemaEvaluator
 
-# instance -> (path, detail for the message, something missing?, the validator's own words)
-Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool, str]]]
+# instance -> (path, detail for the message, something missing?, the validator's own words, a character of the text
+# at path that a coded check points at)
+Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool, str, int | None]]]
 MISSING = frozenset({"required", "dependentRequired", "minProperties", "minItems", "contains"})
 NAMES = "{missing}"  # in a policy's message: replaced by the keys each finding's object lacks
 
@@ -124,7 +125,7 @@ class Engine:
         identity = instance.identity
         for policy_id, where, detail in bad_ids:
             content = Content(key, identity, (*prefix, *where), detail)
-            yield from self._located(policy_id, detail, document, content.where, content, paths, detail, outer)
+            yield from self._located(policy_id, detail, document, content.where, content, paths, detail, None, outer)
         too_deep = False
         targets: dict[tuple[str, tuple[str, ...], ResourceType], list[TargetValue]] = {}  # per scope, as policies share
         for policy, rtype in self._applicable(instance, paths.relpath):
@@ -141,7 +142,7 @@ class Engine:
                 too_deep = too_deep or policy.id not in exempt  # an exempt policy's failure is no news
                 continue
             absent: Counter[JsonPath] | None = None
-            for base, where, detail, missing, text in violations:
+            for base, where, detail, missing, text, offset in violations:
                 path = (*prefix, *where)
                 if missing:  # an absence has no content: identify it by its target (the container...) and count
                     absent = absent if absent is not None else Counter()
@@ -150,7 +151,7 @@ class Engine:
                 else:
                     stable, offending = stable_path(document.data, path), shallow(value_at(resource, where))
                 content = Content(key, identity, stable, offending)
-                yield from self._located(policy.id, detail, document, path, content, paths, text, outer)
+                yield from self._located(policy.id, detail, document, path, content, paths, text, offset, outer)
         if too_deep:
             line, col, _, _ = document.locate(prefix)
             problem = Problem("document-too-deep", "nesting is too deep to evaluate", line, col)
@@ -170,18 +171,18 @@ class Engine:
         return exempt, tuple(problems)
 
     def _violations(self, policy: Policy,
-                    targets: list[TargetValue]) -> list[tuple[JsonPath, JsonPath, str, bool, str]]:
+                    targets: list[TargetValue]) -> list[tuple[JsonPath, JsonPath, str, bool, str, int | None]]:
         """Each violation once: its target's path (the container, the pod spec...), its own path, the detail, and
         whether it is about something missing."""
-        found: list[tuple[JsonPath, JsonPath, str, bool, str]] = []
-        seen: set[JsonPath] = set()
+        found: list[tuple[JsonPath, JsonPath, str, bool, str, int | None]] = []
+        seen: set[tuple[JsonPath, int | None]] = set()
         evaluate = self._evaluator(policy)
         for base, value in targets:
-            for relative, detail, missing, text in evaluate(value):
+            for relative, detail, missing, text, offset in evaluate(value):
                 where = (*base, *relative)
-                if where not in seen:
-                    seen.add(where)
-                    found.append((base, where, detail, missing, text))
+                if (where, offset) not in seen:
+                    seen.add((where, offset))
+                    found.append((base, where, detail, missing, text, offset))
         return found
 
     def _applicable(self, instance: Instance, relpath: str) -> Iterator[tuple[Policy, ResourceType]]:
@@ -214,9 +215,11 @@ class Engine:
         return evaluate
 
     def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath, content: Content,
-                 paths: FilePaths, text: str, outer: JsonPath = ()) -> Iterator[Finding]:
-        """`outer`: the path of the text an embedded document was read from (its pointers start there)."""
-        line, col, end_line, end_col = document.locate(where)
+                 paths: FilePaths, text: str, offset: int | None = None, outer: JsonPath = ()) -> Iterator[Finding]:
+        """`offset`: the character of the text at `where` the finding is about; `outer`: the path of the text an
+        embedded document was read from (its pointers start there)."""
+        span = document.locate(where) if offset is None else document.locate_text(where, offset)
+        line, col, end_line, end_col = span
         location = Location(document.path, line, col, end_line, end_col)
         place = Place(paths, document.index, json_pointer((*outer, *where)))
         yield from self.finding(policy_id, detail, location, content, place, text)
@@ -242,21 +245,30 @@ def _compile(policy: Policy) -> Evaluate:
     """(path, detail, whether something is missing) for each violation in an instance."""
     if policy.check is not None:
         check = document_checks()[policy.check]
-        return lambda instance: ((where, detail, False, detail) for where, detail in check(instance))
+        return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
+                                 map(_with_offset, check(instance)))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
 
-    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str]]:
+    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str, int | None]]:
         for violation in validator.violations(instance):
-            yield violation.path, "", violation.keyword in MISSING, violation.message
+            yield violation.path, "", violation.keyword in MISSING, violation.message, None
 
     return _naming(validator) if NAMES in policy.message else evaluate
+
+
+def _with_offset(violation: Violation) -> tuple[JsonPath, str, int | None]:
+    """A check's violation with the character it points at, when it names one."""
+    if len(violation) == 3:
+        return violation
+    where, detail = violation
+    return where, detail, None
 
 
 def _naming(validator: SchemaEvaluator) -> Evaluate:
     """Violations whose detail names the keys missing: one per object, whatever number of keys it lacks (a key
     present with a bad value is named as the key)."""
 
-    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str]]:
+    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str, int | None]]:
         absent: dict[JsonPath, tuple[list[str], list[str]]] = {}
         for violation in validator.violations(instance):
             if violation.missing:
@@ -265,8 +277,8 @@ def _naming(validator: SchemaEvaluator) -> Evaluate:
                 texts.append(violation.message)
             else:
                 key = violation.path[-1] if violation.path else ""
-                yield violation.path, str(key), violation.keyword in MISSING, violation.message
+                yield violation.path, str(key), violation.keyword in MISSING, violation.message, None
         for path, (keys, texts) in absent.items():
-            yield path, ", ".join(dict.fromkeys(keys)), True, "; ".join(dict.fromkeys(texts))
+            yield path, ", ".join(dict.fromkeys(keys)), True, "; ".join(dict.fromkeys(texts)), None
 
     return evaluate

@@ -3,7 +3,8 @@
 A check is one module in this folder, found by listing it (no registry to edit): a module defining `check` is a
 document check, named by its module, that a policy names with `check: <module name>`; it receives each target
 instance (chosen by the policy's `targets`) and yields the paths, relative to that instance, of every violation, each
-with an optional detail appended to the policy's message. A module defining `workspace_check` is a workspace check
+with an optional detail appended to the policy's message, and optionally the offset of the character of the text
+value at that path the violation is about (a PromQL expression's parse error): the finding points there. A module defining `workspace_check` is a workspace check
 (policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
 once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
 it needs (gitops_tools/pipeline/workspace.py has both Protocols).
@@ -20,7 +21,7 @@ from typing import Any
 
 from gitops_tools.model import JsonPath
 
-Violation = tuple[JsonPath, str]
+Violation = tuple[JsonPath, str] | tuple[JsonPath, str, int | None]
 Check = Callable[[Any], Iterator[Violation]]
 
 # Policies whose findings come from the loader or the config rather than from evaluating documents.

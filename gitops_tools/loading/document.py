@@ -44,6 +44,17 @@ class Document:
             return (1, 1, 1, 1)
         return _walk(node, path, self.lines)
 
+    def locate_text(self, path: JsonPath, offset: int) -> Span:
+        """Position of character `offset` of the text value at `path`, where it is written character for character
+        (gitops_tools/loading/scalar_text.py); else the value's span."""
+        from gitops_tools.loading.scalar_text import text_position
+
+        node = self.node_at(path)
+        found = text_position(node, self.lines, offset) if node is not None else None
+        if found is None:
+            return self.locate(path)
+        return (*found, *found)
+
     def tree(self) -> yaml.Node | None:
         """The document's node tree, composed on first use (None when it cannot be)."""
         if self.node is None and self.compose is not None:

@@ -39,6 +39,10 @@ class EmbeddedDocument(Document):
         line, col, end_line, end_col = super().locate(path)
         return line + lines, col + columns, end_line + lines, end_col + columns
 
+    def locate_text(self, path: JsonPath, offset: int) -> Span:
+        """The text value's span: a JSON string's escapes move characters (and it may sit in a folded YAML value)."""
+        return self.locate(path)
+
     def _mapping(self, outer: Document) -> tuple[int, int] | None:
         """(lines, columns) to add to an inner position, or None when the text is no literal block."""
         node = outer.node_at(self.outer_path)
