@@ -4,7 +4,8 @@ A check is one module in this folder, found by listing it (no registry to edit):
 document check, named by its module, that a policy names with `check: <module name>`; it receives each target
 instance (chosen by the policy's `targets`) and yields the paths, relative to that instance, of every violation, each
 with an optional detail appended to the policy's message, and optionally the offset of the character of the text
-value at that path the violation is about (a PromQL expression's parse error): the finding points there. A module defining `workspace_check` is a workspace check
+value at that path the violation is about (a PromQL expression's parse error): the finding points there.
+A module defining `workspace_check` is a workspace check
 (policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
 once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
 it needs (gitops_tools/pipeline/workspace.py has both Protocols).
