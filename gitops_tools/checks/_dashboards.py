@@ -28,13 +28,15 @@ def panels(dashboard: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, dict
                 yield from panels(panel, (*path, "panels", index))
 
 
-def queries(dashboard: Any) -> Iterator[tuple[JsonPath, str]]:
-    """Each panel target's PromQL text (`expr`), with its path."""
+def queries(dashboard: Any, *, instant: bool = True) -> Iterator[tuple[JsonPath, str]]:
+    """Each panel target's PromQL text (`expr`), with its path; without those of instant queries if not `instant`."""
     for path, panel in panels(dashboard):
         targets = panel.get("targets")
         if isinstance(targets, list):
             for index, target in enumerate(targets):
                 expr = target.get("expr") if isinstance(target, dict) else None
+                if not instant and target.get("instant") is True and target.get("range") is not True:
+                    continue
                 if isinstance(expr, str) and expr.strip():
                     yield (*path, "targets", index, "expr"), expr
 
