@@ -31,6 +31,7 @@ multi: sum(
     (("plain",), 5, (1, 13)),
     (("single",), 6, (2, 17)),  # after the written ''
     (("double",), 3, (3, 13)),
+    (("escaped",), 0, (4, 11)),  # before its first escape
     (("literal",), 17, (7, 5)),  # line 2 of the block, its column 3
     (("literal",), 13, (6, 16)),
     (("indented", 0), 18, (11, 19)),  # an indentation indicator: the block's own indentation counts

@@ -40,8 +40,19 @@ class EmbeddedDocument(Document):
         return line + lines, col + columns, end_line + lines, end_col + columns
 
     def locate_text(self, path: JsonPath, offset: int) -> Span:
-        """The text value's span: a JSON string's escapes move characters (and it may sit in a folded YAML value)."""
-        return self.locate(path)
+        """Exact where the JSON string is written character for character in a literal block; else `locate`."""
+        from gitops_tools.loading.scalar_text import text_position
+
+        span = self.locate(path)  # maps the text into the outer file, or finds that it cannot
+        if self.outer is None or self._fallback is not None:
+            return span
+        node = self.node_at(path)
+        found = text_position(node, self.lines, offset) if node is not None else None
+        if found is None:
+            return span
+        lines, columns = self._offset or (0, 0)
+        line, col = found[0] + lines, found[1] + columns
+        return line, col, line, col
 
     def _mapping(self, outer: Document) -> tuple[int, int] | None:
         """(lines, columns) to add to an inner position, or None when the text is no literal block."""

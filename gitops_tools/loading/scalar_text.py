@@ -3,9 +3,9 @@ template) reports a problem at a character of it, and the finding should point t
 
 Exact for the styles whose text is the written text, shifted: a literal block scalar (`|`: the value's line k is the
 written line k after the indicator, right of the block's indentation), and a one-line plain, single-quoted (`''`
-stands for `'`) or double-quoted scalar without escapes. A folded block (`>`), a plain or quoted scalar over several
-lines, or a double-quoted one with backslash escapes, rewrites characters (folding, escapes): there, None, and the
-caller points at the value itself.
+stands for `'`) or double-quoted scalar up to its first escape (a JSON string too). A folded block (`>`), a plain or
+quoted scalar over several lines, or a character after a backslash escape, is moved by folding or escapes: there,
+None, and the caller points at the value itself.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def text_position(node: yaml.Node, lines: LineIndex, offset: int) -> tuple[int, 
         return line, col + offset
     if node.style == "'":
         return line, col + 1 + offset + node.value[:offset].count("'")  # each quote before it is written twice
-    if node.style == '"':
-        written = lines.raw(line)[col:]
-        return (line, col + 1 + offset) if "\\" not in written[:len(node.value) + 1] else None
+    if node.style == '"':  # exact up to the first escape (JSON strings are double-quoted too)
+        written = lines.raw(line)[col - 1:]
+        return (line, col + 1 + offset) if "\\" not in written[:offset + 2] else None
     return None
 
 
