@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from gitops_tools.checks import BUILTIN_SOURCES, Violation, document_checks
+from gitops_tools.checks import BUILTIN_SOURCES, Check, Violation, module
 from gitops_tools.classification import Classifier, Instance
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
@@ -244,7 +244,7 @@ class Engine:
 def _compile(policy: Policy) -> Evaluate:
     """(path, detail, whether something is missing) for each violation in an instance."""
     if policy.check is not None:
-        check = document_checks()[policy.check]
+        check = cast(Check, module(policy.check).check)
         return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
                                  map(_with_offset, check(instance)))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)

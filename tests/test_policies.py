@@ -145,10 +145,10 @@ FILE_ONLY = "scope 'file' is only for the built-in loader and exemption checks"
     ("replacements", "line", "message"),
     [
         pytest.param({SCHEMA: "check: nope\n"}, 8, "unknown check 'nope'; coded checks are: "
-                     "action_schema, env_names_unique",
+                     "action_schema, alert_names_unique",
                      id="unknown-check"),
         pytest.param({SCHEMA: "check: loader\n"}, 8, "unknown check 'loader'; coded checks are: "
-                     "action_schema, env_names_unique",
+                     "action_schema, alert_names_unique",
                      id="loader-check"),
         pytest.param({SCHEMA: "check: exemptions\n"}, 8, "unknown check 'exemptions'", id="exemptions-check"),
         pytest.param({"  scope: document\n  kinds: [ConfigMap]\n": FILE_SCOPE}, 7, FILE_ONLY, id="file-scope-schema"),

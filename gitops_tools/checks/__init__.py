@@ -30,10 +30,24 @@ BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions"})
 
 
 @cache
+def names() -> tuple[str, ...]:
+    """The check modules in this folder, by name (modules starting with `_` are helpers), without importing them."""
+    return tuple(path.stem for path in sorted(Path(__file__).parent.glob("*.py")) if not path.name.startswith("_"))
+
+
+@cache
 def modules() -> tuple[ModuleType, ...]:
-    """Every check module in this folder, by name (modules starting with `_` are helpers)."""
-    return tuple(import_module(f"{__name__}.{path.stem}") for path in sorted(Path(__file__).parent.glob("*.py"))
-                 if not path.name.startswith("_"))
+    """Every check module, imported: for checking policy files, which may name any of them."""
+    return tuple(import_module(f"{__name__}.{name}") for name in names())
+
+
+@cache
+def module(name: str) -> ModuleType:
+    """The one check module a policy names: a run imports only the checks of the policies that apply to what it
+    lints (a Kubernetes run never imports the PromQL and template checks)."""
+    if name not in names():
+        raise LookupError(f"no check module {name!r}")  # policies are checked when loaded: a bug, not user error
+    return import_module(f"{__name__}.{name}")
 
 
 @cache

@@ -193,18 +193,16 @@ class Workspace:
 
 def collectors(engine: Engine) -> dict[str, Collector]:
     """The `collect` steps of the workspace checks the run's active policies name."""
-    found = checks.workspace_modules()
-    return {name: cast(Collector, found[name].collect) for name in engine.workspace_checks
-            if callable(getattr(found[name], "collect", None))}
+    return {name: cast(Collector, checks.module(name).collect) for name in engine.workspace_checks
+            if callable(getattr(checks.module(name), "collect", None))}
 
 
 def evaluate(engine: Engine, workspace: Workspace) -> dict[str, list[Finding]]:
     """The findings of the active workspace checks, by the display path of the file each is in: each joins its
     file's filter chain."""
     found: dict[str, list[Finding]] = {}
-    modules = checks.workspace_modules()
     for name in engine.workspace_checks:
-        check = cast(Check, modules[name].workspace_check)
+        check = cast(Check, checks.module(name).workspace_check)
         policies = [policy for policy in engine.policies.values() if policy.check == name]
         for report in check(workspace):
             for policy in policies:
