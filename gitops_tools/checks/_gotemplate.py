@@ -53,7 +53,7 @@ def template_error(text: str) -> TemplateError | None:
                 return TemplateError("unclosed comment", start)
             position = close + 2
             continue
-        body_start = inside + 1 if text.startswith("- ", inside) else inside
+        body_start = inside + 1 if text[inside:inside + 1] == "-" and text[inside + 1:inside + 2].isspace() else inside
         found = _action(text, body_start)
         if isinstance(found, TemplateError):
             return found
@@ -73,8 +73,8 @@ def _action(text: str, offset: int) -> tuple[int, list[tuple[str, str, int]]] | 
     tokens: list[tuple[str, str, int]] = []
     depth = 0
     while True:
-        if text.startswith(" -}}", offset) or text.startswith("}}", offset):
-            end = offset + (4 if text[offset] == " " else 2)
+        if text.startswith("}}", offset) or (text.startswith("-}}", offset) and text[offset - 1].isspace()):
+            end = offset + (3 if text[offset] == "-" else 2)
             if depth:
                 return TemplateError("unclosed left parenthesis", next(o for k, v, o in reversed(tokens)
                                                                         if v == "("))
