@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_tools.checks import _vendored_schema
 from gitops_tools.model import JsonPath
-from gitops_tools.validation import SchemaEvaluator
+
+if TYPE_CHECKING:
+    from gitops_tools.validation import SchemaEvaluator
 
 
 @cache
 def _schema() -> SchemaEvaluator:
+    """Compiled on the first document (every check module is imported when a run starts; the schema is not read)."""
+    from gitops_tools.checks import _vendored_schema
+
     return _vendored_schema.evaluator("github-action.json")
 
 
 def check(action: Any) -> Iterator[tuple[JsonPath, str]]:
+    from gitops_tools.checks import _vendored_schema
+
     yield from _vendored_schema.violations(_schema(), action)

@@ -5,15 +5,19 @@ when GitHub refuses the run."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
-from gitops_tools.checks._expression import ExpressionError, embedded, parse
 from gitops_tools.model import JsonPath
 
 MAX_NODES = 200_000  # values visited per document at most (a hostile document cannot make this unbounded)
 
 
 def check(document: Any) -> Iterator[tuple[JsonPath, str]]:
+    """Every check module is imported when a run starts: the parser (and its compiled token pattern) only when a
+    document is checked."""
+    from gitops_tools.checks import _expression
+
     stack: list[tuple[JsonPath, Any]] = [((), document)]
     visited = 0
     while stack and visited < MAX_NODES:
@@ -24,7 +28,7 @@ def check(document: Any) -> Iterator[tuple[JsonPath, str]]:
         elif isinstance(value, list):
             stack.extend(((*path, index), item) for index, item in reversed(list(enumerate(value))))
         elif isinstance(value, str):
-            yield from ((path, detail) for detail in _problems(value, _is_condition(path)))
+            yield from ((path, detail) for detail in _problems(_expression, value, _is_condition(path)))
 
 
 def _is_condition(path: JsonPath) -> bool:
@@ -32,19 +36,19 @@ def _is_condition(path: JsonPath) -> bool:
     return len(path) >= 3 and path[-1] == "if" and (path[0] == "jobs" or "steps" in path)
 
 
-def _problems(text: str, condition: bool) -> Iterator[str]:
+def _problems(parser: ModuleType, text: str, condition: bool) -> Iterator[str]:
     if condition and "${{" not in text:
-        yield from _parsed(text, 0)
+        yield from _parsed(parser, text, 0)
         return
-    for inside, expression, start in embedded(text):
+    for inside, expression, start in parser.embedded(text):
         if expression is None:
             yield f"`${{{{` at character {start + 1} is never closed with `}}}}`"
         else:
-            yield from _parsed(expression, inside)
+            yield from _parsed(parser, expression, inside)
 
 
-def _parsed(expression: str, offset: int) -> Iterator[str]:
+def _parsed(parser: ModuleType, expression: str, offset: int) -> Iterator[str]:
     try:
-        parse(expression)
-    except ExpressionError as error:
+        parser.parse(expression)
+    except parser.ExpressionError as error:
         yield f"{error.message} at character {offset + error.offset + 1} of the value"
