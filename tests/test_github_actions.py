@@ -31,6 +31,16 @@ BAD = [
     (".github/workflows/deploy.yml", 14, 9, "expressions-well-formed"),
     (".github/workflows/deploy.yml", 16, 9, "expressions-well-formed"),
     (".github/workflows/deploy.yml", 17, 3, "workflow-structure-valid"),
+    (".github/workflows/release.yml", 4, 3, "workflow-trigger-not-dangerous"),
+    (".github/workflows/release.yml", 9, 9, "bot-conditions-not-spoofable"),
+    (".github/workflows/release.yml", 12, 5, "insecure-commands-disabled"),
+    (".github/workflows/release.yml", 16, 7, "container-credentials-not-hardcoded"),
+    (".github/workflows/release.yml", 21, 9, "container-images-pinned"),
+    (".github/workflows/release.yml", 23, 9, "release-cache-not-poisonable"),
+    (".github/workflows/release.yml", 26, 9, "github-env-writes-safe"),
+    (".github/workflows/release.yml", 26, 32, "run-no-expression-injection"),
+    (".github/workflows/release.yml", 29, 24, "secrets-not-all-exposed"),
+    (".github/workflows/release.yml", 30, 21, "secrets-stay-redacted"),
 ]
 
 
