@@ -17,7 +17,7 @@ from gitops_tools.model import Policy
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "github-actions"
 BAD = [
-    (".github/actions/setup/action.yml", 3, 1, "action-structure-valid"),
+    (".github/actions/setup/action.yml", 6, 7, "action-structure-valid"),
     (".github/workflows/ci.yml", 1, 1, "workflow-permissions-least-privilege"),
     (".github/workflows/ci.yml", 3, 3, "workflow-trigger-not-dangerous"),
     (".github/workflows/ci.yml", 6, 3, "job-timeout-set"),
@@ -105,3 +105,12 @@ def test_the_vendored_schemas_are_the_recorded_ones() -> None:
     for name, digest in recorded.items():
         assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
     assert "Apache License" in (vendor / "github-workflow-action.LICENSE").read_text(encoding="utf-8")
+
+
+def test_a_structure_error_names_what_the_closest_branch_lacks(policies: dict[str, Policy]) -> None:
+    """The schema's oneOf (steps or a reusable workflow call) says only that no branch matched: the message is the
+    closest branch's."""
+    result = lint([str(FIXTURES / "bad")], Config(root=FIXTURES / "bad"), policies,
+                  LintOptions(select=("workflow-structure-valid",)))
+    assert [(f.location.line, f.message, f.pointer) for f in result.findings] == [
+        (17, 'invalid workflow: "runs-on" is a required property', "/jobs/notify")]

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitops_tools.model import JsonPath
 
-if TYPE_CHECKING:
-    from gitops_tools.validation import SchemaEvaluator
-
 
 @cache
-def _schema() -> SchemaEvaluator:
-    """Compiled on the first document (every check module is imported when a run starts; the schema is not read)."""
+def _schema() -> Any:
+    """Compiled on the first document (every check module is imported when a run starts; the schema is not read
+    then)."""
     from gitops_tools.checks import _vendored_schema
 
     return _vendored_schema.evaluator("github-workflow.json")
