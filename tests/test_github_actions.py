@@ -28,8 +28,8 @@ BAD = [
     (".github/workflows/ci.yml", 16, 3, "workflow-permissions-least-privilege"),
     (".github/workflows/ci.yml", 17, 11, "reusable-workflow-secrets-explicit"),
     (".github/workflows/deploy.yml", 1, 1, "workflow-deploy-concurrency-set"),
-    (".github/workflows/deploy.yml", 14, 9, "expressions-well-formed"),
-    (".github/workflows/deploy.yml", 16, 9, "expressions-well-formed"),
+    (".github/workflows/deploy.yml", 14, 31, "expressions-well-formed"),
+    (".github/workflows/deploy.yml", 16, 30, "expressions-well-formed"),
     (".github/workflows/deploy.yml", 17, 3, "workflow-structure-valid"),
     (".github/workflows/release.yml", 4, 3, "workflow-trigger-not-dangerous"),
     (".github/workflows/release.yml", 9, 9, "bot-conditions-not-spoofable"),
@@ -114,3 +114,15 @@ def test_a_structure_error_names_what_the_closest_branch_lacks(policies: dict[st
                   LintOptions(select=("workflow-structure-valid",)))
     assert [(f.location.line, f.message, f.pointer) for f in result.findings] == [
         (17, 'invalid workflow: "runs-on" is a required property', "/jobs/notify")]
+
+
+def test_an_expression_error_in_a_block_script_points_at_its_character(tmp_path: Path,
+                                                                       policies: dict[str, Policy]) -> None:
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n"
+                        "    steps:\n      - run: |\n          make build\n          echo \"${{ github.sha ==\"\n",
+                        encoding="utf-8")
+    result = lint([str(workflow)], Config(root=tmp_path), policies, LintOptions(select=("expressions-well-formed",)))
+    assert [(f.location.line, f.location.col) for f in result.findings] == [(10, 17)]
+    assert workflow.read_text(encoding="utf-8").splitlines()[9][16:19] == "${{"  # the unclosed one
