@@ -1,4 +1,5 @@
-"""Deterministic benchmark corpus: realistic multi-document Kubernetes manifests, some clean, some not.
+"""Deterministic benchmark corpus: realistic multi-document Kubernetes manifests, some clean, some not, and one file
+in MONITORING_EVERY a Prometheus rule file, a PrometheusRule or a Grafana dashboard (JSON).
 
     python benchmarks/corpus.py OUTDIR [--files 1000] [--seed 7]
 """
@@ -241,6 +242,86 @@ def render_file(rng: random.Random, number: int) -> str:
     return "---\n".join(part.format(**values) for part in parts)
 
 
+MONITORING_EVERY = 50
+RULES = """\
+groups:
+  - name: {name}.recording
+    rules:
+      - record: job:http_requests:rate5m
+        expr: sum by (job) (rate(http_requests_total{{job="{name}"}}[5m]))
+      - record: job:http_request_errors:ratio_rate5m
+        expr: |
+          sum by (job) (rate(http_requests_total{{job="{name}",code=~"5.."}}[5m]))
+          /
+          sum by (job) (rate(http_requests_total{{job="{name}"}}[5m]))
+  - name: {name}.alerts
+    rules:
+      - alert: {alert}ErrorRateHigh
+        expr: job:http_request_errors:ratio_rate5m{{job="{name}"}} > 0.05
+        for: 10m
+        labels: {{severity: {severity}, team: {team}}}
+        annotations:
+          summary: "{{{{ $labels.job }}}} fails {{{{ $value | humanizePercentage }}}} of its requests"
+          description: More than 5% of requests to {name} failed over the last 10 minutes.
+{runbook}
+      - alert: {alert}MemoryGrowing
+        expr: {memory} > 0
+        for: 30m
+        labels: {{severity: warning, team: {team}}}
+        annotations:
+          summary: "{{{{ $labels.pod }}}} keeps growing"
+          description: Memory use has grown for 30 minutes.
+          runbook_url: https://runbooks.example.com/{name}/memory
+"""
+PROMETHEUS_RULE = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: {name}
+  namespace: {team}
+spec:
+{rules}"""
+DASHBOARD = """\
+{{
+  "uid": "{name}",
+  "title": "{name}",
+  "schemaVersion": 39,
+  "templating": {{"list": [{{"name": "datasource", "type": "datasource", "query": "prometheus"}}]}},
+  "panels": [
+    {{"type": "row", "title": "Traffic", "panels": []}},
+    {{"type": "timeseries", "title": "Requests per second", "fieldConfig": {{"defaults": {{"unit": "reqps"}}}},
+     "datasource": {{"type": "prometheus", "uid": "${{datasource}}"}},
+     "targets": [{{"refId": "A", "expr": "sum by (code) (rate(http_requests_total{{job=\\"{name}\\"}}[{range}]))"}}]}},
+    {{"type": "stat", "title": "Error ratio", "fieldConfig": {{"defaults": {{"unit": "percentunit"}}}},
+     "datasource": {{"type": "prometheus", "uid": "${{datasource}}"}},
+     "targets": [{{"refId": "A", "expr": "job:http_request_errors:ratio_rate5m{{job=\\"{name}\\"}}"}}]}}
+  ]
+}}
+"""
+
+
+def render_monitoring(rng: random.Random, number: int) -> tuple[str, str]:
+    """(file suffix, text) of a monitoring file: a rule file, a PrometheusRule or a dashboard, by turns; some with a
+    mistake (a severity no route knows, no runbook, a rate of a gauge, a fixed rate range)."""
+    name = f"{rng.choice(WORDS)}-{number}"
+    values = {
+        "name": name, "team": rng.choice(TEAMS), "alert": name.title().replace("-", ""),
+        "severity": rng.choice(["warning", "critical", "critical", "page"]),
+        "runbook": ("          runbook_url: https://runbooks.example.com/" + name if rng.random() < 0.8 else ""),
+        "memory": rng.choice(["deriv(process_resident_memory_bytes[30m])"] * 3
+                             + ["rate(process_resident_memory_bytes[30m])"]),
+        "range": rng.choice(["$__rate_interval"] * 3 + ["5m"]),
+    }
+    turn = number // MONITORING_EVERY % 3
+    rules = RULES.format(**values)
+    if turn == 0:
+        return ".rules.yaml", rules
+    if turn == 1:
+        return ".yaml", PROMETHEUS_RULE.format(rules="".join(f"  {line}\n" if line else "\n"
+                                                             for line in rules.splitlines()), **values)
+    return ".json", DASHBOARD.format(**values)
+
+
 SHARED_LABELS = """\
 apiVersion: v1
 kind: ConfigMap
@@ -299,12 +380,17 @@ def generate_cross_file(out: Path, groups: int) -> list[Path]:
 
 
 def generate(out: Path, files: int = 1000, seed: int = 7) -> list[Path]:
-    rng = random.Random(seed)
+    rng, monitoring = random.Random(seed), random.Random(seed + 1)
     paths = []
     for number in range(files):
-        path = out / f"team-{number % 20:02d}" / f"service-{number:04d}.yaml"
+        suffix, text = ".yaml", ""
+        if number % MONITORING_EVERY == MONITORING_EVERY - 1:
+            suffix, text = render_monitoring(monitoring, number)
+        else:
+            text = render_file(rng, number)
+        path = out / f"team-{number % 20:02d}" / f"service-{number:04d}{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_file(rng, number), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
 

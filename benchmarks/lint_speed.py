@@ -26,6 +26,7 @@ Exit status 0 whatever the figures (a noisy machine is no build failure); with -
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -85,7 +86,9 @@ def interleaved(commands: list[list[str]], runs: int) -> list[list[Run]]:
 
 
 def corpus(files: int) -> Path:
-    folder = BENCH / f"corpus-{files}"
+    """The corpus of `files` files, made again whenever benchmarks/corpus.py changes (its digest names the folder)."""
+    version = hashlib.sha256((HERE / "corpus.py").read_bytes()).hexdigest()[:12]
+    folder = BENCH / f"corpus-{files}-{version}"
     if not (folder / ".complete").exists():
         generate(folder, files)
         (folder / ".complete").touch()
