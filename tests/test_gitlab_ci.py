@@ -1,0 +1,73 @@
+"""The gitlab-ci domain: a realistic good repository lints clean, a bad one gets every policy of the domain at its
+exact line; `!reference` tags pass the structure check where GitLab allows them; the vendored schema is the one
+recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from gitops_tools.config import Config
+from gitops_tools.lint import LintOptions, lint
+from gitops_tools.model import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "gitlab-ci"
+BAD = [
+    (".gitlab-ci.yml", 3, 5, "gitlab-ci-include-pinned"),  # project: without ref
+    (".gitlab-ci.yml", 5, 5, "gitlab-ci-include-pinned"),  # remote: at a branch
+    (".gitlab-ci.yml", 9, 1, "gitlab-ci-image-pinned"),  # image: python:latest
+    (".gitlab-ci.yml", 13, 14, "gitlab-ci-image-pinned"),  # services: [postgres]
+    (".gitlab-ci.yml", 16, 3, "gitlab-ci-structure-valid"),  # when: allways
+    (".gitlab/ci/deploy.yml", 4, 5, "gitlab-ci-image-pinned"),  # image: name: without a tag
+    (".gitlab/ci/deploy.yml", 6, 7, "gitlab-ci-script-no-secret-echo"),
+]
+
+
+def _lint(folder: Path, policies: dict[str, Policy]) -> list[tuple[str, int, int, str]]:
+    result = lint([str(folder)], Config(root=folder), policies, LintOptions())
+    return [(Path(f.location.path).relative_to(folder).as_posix(), f.location.line, f.location.col, f.policy_id)
+            for f in result.findings]
+
+
+def test_the_good_repository_lints_clean(policies: dict[str, Policy]) -> None:
+    assert _lint(FIXTURES / "good", policies) == []
+
+
+def test_the_bad_repository_has_every_finding_at_its_line(policies: dict[str, Policy]) -> None:
+    assert _lint(FIXTURES / "bad", policies) == BAD
+
+
+def test_every_gitlab_ci_policy_fires_in_the_bad_repository(policies: dict[str, Policy]) -> None:
+    domain = {p.id for p in policies.values() if p.domain == "gitlab-ci"}
+    assert {policy_id for *_, policy_id in BAD} == domain
+
+
+def test_structure_messages_are_the_closest_branchs(policies: dict[str, Policy]) -> None:
+    result = lint([str(FIXTURES / "bad")], Config(root=FIXTURES / "bad"), policies,
+                  LintOptions(select=("gitlab-ci-structure-valid",)))
+    assert [f.message for f in result.findings] == [
+        'invalid GitLab CI configuration: "allways" is not one of "on_success", "on_failure" or 4 other candidates']
+
+
+def test_a_reference_tag_reads_as_the_list_it_names(tmp_path: Path, policies: dict[str, Policy]) -> None:
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        ".setup:\n  script: [make deps]\n  rules: [{if: $CI_COMMIT_TAG}]\n"
+        "test:\n  image: python:3.12.12-bookworm\n  script:\n    - !reference [.setup, script]\n    - make test\n"
+        "  rules:\n    - !reference [.setup, rules]\n"
+        "bad:\n  image: python:3.12.12-bookworm\n  script: !reference {job: .setup}\n", encoding="utf-8")
+    assert _lint(tmp_path, policies) == [(".gitlab-ci.yml", 13, 3, "gitlab-ci-structure-valid")]
+
+
+def test_a_file_outside_the_domain_paths_is_not_a_pipeline(tmp_path: Path, policies: dict[str, Policy]) -> None:
+    (tmp_path / "ci.yml").write_text("test:\n  image: python:latest\n  script: [make test]\n", encoding="utf-8")
+    assert _lint(tmp_path, policies) == []
+
+
+def test_the_vendored_schema_is_the_recorded_one() -> None:
+    source = (ROOT / "schemas" / "vendor" / "gitlab-ci.SOURCE").read_text(encoding="utf-8")
+    recorded = dict((name, digest) for digest, name in re.findall(r"([0-9a-f]{64})\s+(\S+\.json)", source))
+    assert recorded == {"gitlab-ci.json": hashlib.sha256(
+        (ROOT / "schemas" / "vendor" / "gitlab-ci.json").read_bytes()).hexdigest()}
+    assert "MIT" in source and (ROOT / "schemas" / "vendor" / "gitlab-ci.LICENSE").is_file()
