@@ -214,7 +214,7 @@ def test_a_policy_naming_an_unknown_domain_is_an_error_at_its_position(run_cli: 
     code, out, err = run_cli("lint", "--policy-dir", "mine", "a.yaml")
     assert (code, out) == (2, "")
     assert err.startswith("gitops-tools: error: mine/workflow-permissions-set.yaml:7:3: unknown domain 'github'; "
-                          "domains: core, github-actions, kubernetes, monitoring")
+                          "domains: core, github-actions, gitlab-ci, kubernetes, monitoring")
 
 
 def test_config_domains_map_more_files_to_a_domain(run_cli: CliRun, write_files: FileWriter) -> None:
@@ -263,7 +263,7 @@ def test_domain_accepts_every_domain(run_cli: CliRun, write_files: FileWriter, d
 def test_domain_refuses_a_name_that_is_no_domain(run_cli: CliRun) -> None:
     code, out, err = run_cli("lint", "--domain", "k8s", ".")
     assert (code, out) == (2, "")
-    assert "--domain 'k8s' is no domain; domains: core, github-actions, kubernetes, monitoring" in err
+    assert "--domain 'k8s' is no domain; domains: core, github-actions, gitlab-ci, kubernetes, monitoring" in err
 
 
 HELM_DOMAIN = """\
