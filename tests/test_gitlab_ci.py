@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from pathlib import Path
+
+from conftest import ToolFinder
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
@@ -71,3 +74,28 @@ def test_the_vendored_schema_is_the_recorded_one() -> None:
     assert recorded == {"gitlab-ci.json": hashlib.sha256(
         (ROOT / "schemas" / "vendor" / "gitlab-ci.json").read_bytes()).hexdigest()}
     assert "MIT" in source and (ROOT / "schemas" / "vendor" / "gitlab-ci.LICENSE").is_file()
+
+
+def _check_jsonschema(path: Path, checker: str) -> bool:
+    """check-jsonschema's verdict on one file, with GitLab's schema and its `!reference` transform, as its
+    check-gitlab-ci hook runs it."""
+    done = subprocess.run([checker, "--builtin-schema", "vendor.gitlab-ci", "--data-transform", "gitlab-ci",
+                           "--regex-variant", "nonunicode", str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return done.returncode == 0
+
+
+def test_structure_verdicts_agree_with_check_jsonschema(policies: dict[str, Policy],
+                                                        external_tool: ToolFinder) -> None:
+    """Differential: every fixture file is valid for gitlab-ci-structure-valid exactly when check-jsonschema (the
+    peer that vendors the same schema) says so."""
+    checker = external_tool("check-jsonschema")
+    files = sorted(p for p in FIXTURES.rglob("*.yml") if p.is_file())
+    ours = {}
+    for path in files:
+        result = lint([str(path)], Config(root=path.parent), policies,
+                      LintOptions(select=("gitlab-ci-structure-valid",)))
+        ours[path.relative_to(FIXTURES).as_posix()] = not result.findings
+    theirs = {path.relative_to(FIXTURES).as_posix(): _check_jsonschema(path, checker) for path in files}
+    assert ours == theirs
+    assert sorted(ours.values()) == [False, True, True, True]  # the bad .gitlab-ci.yml is the invalid one
