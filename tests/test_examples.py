@@ -28,7 +28,7 @@ def test_demo_prints_the_sample_findings_and_succeeds(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     finding_lines = [line for line in done.stdout.splitlines() if line.startswith("examples/shop/")]
     assert [line.split("] ", 1)[0] + "]" for line in finding_lines] == EXPECTED
-    assert "Found 5 findings: 4 errors, 1 warning (6 files, 8 documents, 88 policies)." in done.stdout
+    assert "Found 5 findings: 4 errors, 1 warning (6 files, 8 documents, 95 policies)." in done.stdout
     assert "container-env-secret-not-literal: Secret-looking" in done.stdout
     assert "Created .demo/demo-api from scaffold service" in done.stdout
     assert "$ gitops-tools lint .demo/demo-api\nNo findings (" in done.stdout
