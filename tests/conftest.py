@@ -235,3 +235,24 @@ def readme_snippet() -> ReadmeSnippet:
         raise AssertionError(f"README.md section {section!r} has no snippet starting with '# {name}'")
 
     return find
+
+
+FixtureLint = Callable[[str], LintResult]
+
+
+def fixture_repo_lint(fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                      policies: dict[str, Policy]) -> FixtureLint:
+    """Lints a copy of the fixture repository `fixtures/<name>` from inside it, so findings name files as the repository
+    does."""
+
+    def run(name: str) -> LintResult:
+        shutil.copytree(fixtures / name, tmp_path / name)
+        monkeypatch.chdir(tmp_path / name)
+        return lint(["."], Config(root=tmp_path / name), policies, LintOptions())
+
+    return run
+
+
+def sorted_spots(result: LintResult) -> list[Spot]:
+    """Each finding as (path, line, column, policy id), sorted."""
+    return sorted((f.location.path, f.location.line, f.location.col, f.policy_id) for f in result.findings)

@@ -9,15 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliRun
+from conftest import CliRun, FixtureLint, fixture_repo_lint, sorted_spots
 
-from gitops_tools.config import Config
-from gitops_tools.lint import lint
 from gitops_tools.model import LintResult, Policy
-from gitops_tools.pipeline.options import LintOptions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "monitoring"
-Spot = tuple[str, int, int, str]
 
 BAD = [
     ("dashboards/api.json", 1, 1, "dashboard-uid-and-title-set"),
@@ -55,28 +51,18 @@ BAD = [
 
 
 @pytest.fixture
-def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 policies: dict[str, Policy]) -> Callable[[str], LintResult]:
-    def run(name: str) -> LintResult:
-        shutil.copytree(FIXTURES / name, tmp_path / name)
-        monkeypatch.chdir(tmp_path / name)
-        return lint(["."], Config(root=tmp_path / name), policies, LintOptions())
-
-    return run
-
-
-def _spots(result: LintResult) -> list[Spot]:
-    return sorted((f.location.path, f.location.line, f.location.col, f.policy_id) for f in result.findings)
+def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy]) -> FixtureLint:
+    return fixture_repo_lint(FIXTURES, tmp_path, monkeypatch, policies)
 
 
 def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:
     result = lint_fixture("good")
-    assert _spots(result) == []
+    assert sorted_spots(result) == []
     assert (result.files, result.documents) == (5, 6)
 
 
 def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[[str], LintResult]) -> None:
-    assert _spots(lint_fixture("bad")) == sorted(BAD)
+    assert sorted_spots(lint_fixture("bad")) == sorted(BAD)
 
 
 def test_a_parse_error_carries_the_parsers_message(lint_fixture: Callable[[str], LintResult]) -> None:
