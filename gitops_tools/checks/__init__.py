@@ -62,3 +62,21 @@ def workspace_modules() -> dict[str, ModuleType]:
     """The workspace checks, by the name policies use: their module's."""
     return {module.__name__.rpartition(".")[2]: module for module in modules()
             if callable(getattr(module, "workspace_check", None))}
+
+
+def vendored_schema_check(schema_file: str) -> Check:
+    """A document check against the public schema schemas/vendor/<schema_file> (a workflow, an action, a GitLab CI
+    file): the schema is read and compiled on the first document it sees, so a run without one never pays for it."""
+
+    @cache
+    def validator() -> Any:
+        from gitops_tools.checks import _vendored_schema
+
+        return _vendored_schema.evaluator(schema_file)
+
+    def check(document: Any) -> Iterator[Violation]:
+        from gitops_tools.checks import _vendored_schema
+
+        yield from _vendored_schema.violations(validator(), document)
+
+    return check
