@@ -256,3 +256,10 @@ def fixture_repo_lint(fixtures: Path, tmp_path: Path, monkeypatch: pytest.Monkey
 def sorted_spots(result: LintResult) -> list[Spot]:
     """Each finding as (path, line, column, policy id), sorted."""
     return sorted((f.location.path, f.location.line, f.location.col, f.policy_id) for f in result.findings)
+
+
+def folder_spots(folder: Path, policies: dict[str, Policy]) -> list[Spot]:
+    """Each finding of linting `folder` in place, as (path from the folder, line, column, policy id), as reported."""
+    result = lint([str(folder)], Config(root=folder), policies, LintOptions())
+    return [(Path(f.location.path).relative_to(folder).as_posix(), f.location.line, f.location.col, f.policy_id)
+            for f in result.findings]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import folder_spots
 
 from gitops_tools.checks._expression import ExpressionError, parse
 from gitops_tools.config import Config
@@ -44,18 +45,12 @@ BAD = [
 ]
 
 
-def _lint(folder: Path, policies: dict[str, Policy]) -> list[tuple[str, int, int, str]]:
-    result = lint([str(folder)], Config(root=folder), policies, LintOptions())
-    return [(Path(f.location.path).relative_to(folder).as_posix(), f.location.line, f.location.col, f.policy_id)
-            for f in result.findings]
-
-
 def test_the_good_repository_lints_clean(policies: dict[str, Policy]) -> None:
-    assert _lint(FIXTURES / "good", policies) == []
+    assert folder_spots(FIXTURES / "good", policies) == []
 
 
 def test_the_bad_repository_has_every_finding_at_its_line(policies: dict[str, Policy]) -> None:
-    assert _lint(FIXTURES / "bad", policies) == BAD
+    assert folder_spots(FIXTURES / "bad", policies) == BAD
 
 
 def test_every_github_actions_policy_fires_in_the_bad_repository(policies: dict[str, Policy]) -> None:

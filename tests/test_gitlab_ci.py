@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import ToolFinder
+from conftest import ToolFinder, folder_spots
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
@@ -28,18 +28,12 @@ BAD = [
 ]
 
 
-def _lint(folder: Path, policies: dict[str, Policy]) -> list[tuple[str, int, int, str]]:
-    result = lint([str(folder)], Config(root=folder), policies, LintOptions())
-    return [(Path(f.location.path).relative_to(folder).as_posix(), f.location.line, f.location.col, f.policy_id)
-            for f in result.findings]
-
-
 def test_the_good_repository_lints_clean(policies: dict[str, Policy]) -> None:
-    assert _lint(FIXTURES / "good", policies) == []
+    assert folder_spots(FIXTURES / "good", policies) == []
 
 
 def test_the_bad_repository_has_every_finding_at_its_line(policies: dict[str, Policy]) -> None:
-    assert _lint(FIXTURES / "bad", policies) == BAD
+    assert folder_spots(FIXTURES / "bad", policies) == BAD
 
 
 def test_every_gitlab_ci_policy_fires_in_the_bad_repository(policies: dict[str, Policy]) -> None:
@@ -60,12 +54,12 @@ def test_a_reference_tag_reads_as_the_list_it_names(tmp_path: Path, policies: di
         "test:\n  image: python:3.12.12-bookworm\n  script:\n    - !reference [.setup, script]\n    - make test\n"
         "  rules:\n    - !reference [.setup, rules]\n"
         "bad:\n  image: python:3.12.12-bookworm\n  script: !reference {job: .setup}\n", encoding="utf-8")
-    assert _lint(tmp_path, policies) == [(".gitlab-ci.yml", 13, 3, "gitlab-ci-structure-valid")]
+    assert folder_spots(tmp_path, policies) == [(".gitlab-ci.yml", 13, 3, "gitlab-ci-structure-valid")]
 
 
 def test_a_file_outside_the_domain_paths_is_not_a_pipeline(tmp_path: Path, policies: dict[str, Policy]) -> None:
     (tmp_path / "ci.yml").write_text("test:\n  image: python:latest\n  script: [make test]\n", encoding="utf-8")
-    assert _lint(tmp_path, policies) == []
+    assert folder_spots(tmp_path, policies) == []
 
 
 def test_the_vendored_schema_is_the_recorded_one() -> None:
