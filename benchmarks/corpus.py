@@ -1,5 +1,6 @@
-"""Deterministic benchmark corpus: realistic multi-document Kubernetes manifests, some clean, some not, and one file
-in MONITORING_EVERY a Prometheus rule file, a PrometheusRule or a Grafana dashboard (JSON).
+"""Deterministic benchmark corpus: realistic multi-document Kubernetes manifests, some clean, some not; one file in
+MONITORING_EVERY a Prometheus rule file, a PrometheusRule or a Grafana dashboard (JSON), and one in PIPELINE_EVERY a
+service's CI pipeline (a GitHub Actions workflow or a .gitlab-ci.yml), each with the odd mistake.
 
     python benchmarks/corpus.py OUTDIR [--files 1000] [--seed 7]
 """
@@ -322,6 +323,108 @@ def render_monitoring(rng: random.Random, number: int) -> tuple[str, str]:
     return ".json", DASHBOARD.format(**values)
 
 
+PIPELINE_EVERY = 50
+WORKFLOW = """\
+name: ci
+on:
+  pull_request:
+    branches: [main]
+  push:
+    branches: [main]
+permissions: {permissions}
+concurrency:
+  group: ci-${{{{ github.ref }}}}
+  cancel-in-progress: true
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+{timeout}    permissions:
+      contents: read
+    steps:
+      - uses: actions/checkout@{checkout}
+        with:
+          persist-credentials: false
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
+        with:
+          python-version: "3.12"
+      - name: test
+        run: |
+          make venv
+          make test
+      - name: greet
+        run: echo "Testing {greeting}"
+        env:
+          TITLE: ${{{{ github.event.pull_request.title }}}}
+  build:
+    needs: [test]
+    if: github.ref == 'refs/heads/main'
+    runs-on: ubuntu-24.04
+    timeout-minutes: 20
+    permissions:
+      contents: read
+      packages: write
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - run: docker build -t ghcr.io/{team}/{name}:${{{{ github.sha }}}} .
+"""
+GITLAB_CI = """\
+include:
+  - local: .gitlab/ci/build.yml
+  - project: platform/ci-templates
+    ref: {ref}
+    file: /lint.yml
+
+stages: [test, build]
+
+variables:
+  IMAGE: $CI_REGISTRY_IMAGE/{name}
+
+default:
+  image: python:{python}
+  interruptible: true
+
+.test-rules:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+
+test:
+  stage: test
+  rules:
+    - !reference [.test-rules, rules]
+  script:
+    - make venv
+    - make test
+
+build:
+  stage: build
+  image: docker:27.3.1
+  script:
+    - docker build -t "$IMAGE:$CI_COMMIT_SHA" .
+    - {push}
+"""
+
+
+def render_pipeline(rng: random.Random, number: int) -> tuple[str, str]:
+    """(path below the team folder, text) of a service's pipeline: a GitHub Actions workflow or a .gitlab-ci.yml, by
+    turns; some with a mistake (no job timeout, write-all, an action by tag, a title in `run:`, `:latest`, a branch
+    include, a token echoed)."""
+    name = f"{rng.choice(WORDS)}-{number}"
+    if number // PIPELINE_EVERY % 2 == 0:
+        return f"{name}/.github/workflows/ci.yml", WORKFLOW.format(
+            name=name, team=rng.choice(TEAMS),
+            permissions=rng.choice(["{}"] * 5 + ["write-all"]),
+            timeout=rng.choice(["    timeout-minutes: 15\n"] * 3 + [""]),
+            checkout=rng.choice(["11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"] * 3 + ["v4"]),
+            greeting=rng.choice(["$TITLE"] * 5 + ["${{ github.event.pull_request.title }}"]))
+    return f"{name}/.gitlab-ci.yml", GITLAB_CI.format(
+        name=name, ref=rng.choice(["6f1c2ab9d0e4f8a7b3c5d2e1f0a9b8c7d6e5f4a3"] * 3 + ["main"]),
+        python=rng.choice(["3.12.12-bookworm"] * 3 + ["latest"]),
+        push=rng.choice(['docker push "$IMAGE:$CI_COMMIT_SHA"'] * 5 + ['echo "$CI_REGISTRY_PASSWORD"']))
+
+
 SHARED_LABELS = """\
 apiVersion: v1
 kind: ConfigMap
@@ -380,15 +483,18 @@ def generate_cross_file(out: Path, groups: int) -> list[Path]:
 
 
 def generate(out: Path, files: int = 1000, seed: int = 7) -> list[Path]:
-    rng, monitoring = random.Random(seed), random.Random(seed + 1)
+    rng, monitoring, pipelines = random.Random(seed), random.Random(seed + 1), random.Random(seed + 2)
     paths = []
     for number in range(files):
-        suffix, text = ".yaml", ""
+        name = f"service-{number:04d}.yaml"
         if number % MONITORING_EVERY == MONITORING_EVERY - 1:
             suffix, text = render_monitoring(monitoring, number)
+            name = f"service-{number:04d}{suffix}"
+        elif number % PIPELINE_EVERY == PIPELINE_EVERY // 2:
+            name, text = render_pipeline(pipelines, number)
         else:
             text = render_file(rng, number)
-        path = out / f"team-{number % 20:02d}" / f"service-{number:04d}{suffix}"
+        path = out / f"team-{number % 20:02d}" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         paths.append(path)
