@@ -4,7 +4,6 @@ suppression, an exemption annotation, a config `policies:` entry, --select/--ign
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
 from gitops_tools.config import Config
 from gitops_tools.errors import ConfigError
@@ -45,4 +44,4 @@ def current_config(config: Config, policies: Mapping[str, Policy]) -> Config:
                               "configured too: keep one entry, under the current id",
                               config.policy_locations.get(policy_id))
         settings[current] = entry
-    return replace(config, policies=settings)
+    return config._replace(policies=settings)

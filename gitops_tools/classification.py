@@ -10,7 +10,6 @@ rules look at), remembered for the run.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from gitops_tools.domains import Domain, Embedding, Lists, Rule, load_domains, with_config_paths
@@ -183,7 +182,7 @@ class Classifier:
 def _rtype(own: ResourceType, kind: str | None, kinds_only: bool) -> ResourceType:
     if kind is not None:
         return ResourceType(None, kind, kinds_only)
-    return replace(own, config=True) if kinds_only else own
+    return own._replace(config=True) if kinds_only else own
 
 
 def _extract(host: Instance, embedding: Embedding) -> Iterator[Instance]:

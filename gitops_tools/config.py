@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.exemptions import ConfigExemption
@@ -30,37 +29,59 @@ def _nowhere(where: JsonPath) -> Location:
     return Location("")
 
 
-@dataclass(frozen=True)
-class PolicySettings:
+NO_GLOBS = Globs(())
+
+
+class PolicySettings(NamedTuple):
+    """A policy's `policies.<id>` entry. Read-only, like every config value (the shared defaults are never
+    changed)."""
+
     enabled: bool | None = None
     severity: Severity | None = None
-    exclude: Globs = field(default_factory=lambda: Globs(()))
-    parameters: dict[str, Any] = field(default_factory=dict)  # checked against the policy's declared types later
-    locate_parameter: Callable[[JsonPath], Location] = field(default=_nowhere, compare=False)  # path below `parameters`
+    exclude: Globs = NO_GLOBS
+    parameters: dict[str, Any] = {}  # noqa: RUF012  checked against the policy's declared types later
+    locate_parameter: Callable[[JsonPath], Location] = _nowhere  # path below `parameters`
 
 
-@dataclass(frozen=True)
 class Config:
-    root: Path
-    path: Path | None = None
-    policy_dirs: tuple[Path, ...] = ()
-    exclude: Globs = field(default_factory=lambda: Globs(()))
-    severity_threshold: Severity | None = None
-    fail_on: Severity | None = None
-    limits: Limits = field(default_factory=Limits)
-    policies: dict[str, PolicySettings] = field(default_factory=dict)
-    policy_locations: dict[str, Location] = field(default_factory=dict)
-    today: date = field(default_factory=date.today)  # when exemptions expire: one date for the whole run
-    exemptions: tuple[ConfigExemption, ...] = ()  # every exempting entry, expired ones included (they do not apply)
-    policy_set: str | None = None  # the pinned policy-set version: newer policies do not run
-    packs: tuple[PackRef, ...] = ()  # the policy packs `extend` names, in order (later ones win)
-    pack_pins: dict[str, str] = field(default_factory=dict)  # pack name -> the pin of its policies (`extend`)
+    """The config as a run uses it; read-only (`_replace` makes a changed copy). A plain class, not a dataclass:
+    see gitops_tools/model.py."""
+
+    __slots__ = ("domains", "exclude", "exemptions", "fail_on", "limits", "pack_pins", "packs", "path",
+                 "policies", "policy_dirs", "policy_locations", "policy_set", "root", "severity_threshold", "today")
+
+    def __init__(self, root: Path, path: Path | None = None, policy_dirs: tuple[Path, ...] = (), *,
+                 exclude: Globs = NO_GLOBS, severity_threshold: Severity | None = None,
+                 fail_on: Severity | None = None, limits: Limits | None = None,
+                 policies: dict[str, PolicySettings] | None = None,
+                 policy_locations: dict[str, Location] | None = None, today: date | None = None,
+                 exemptions: tuple[ConfigExemption, ...] = (), policy_set: str | None = None,
+                 packs: tuple[PackRef, ...] = (), pack_pins: dict[str, str] | None = None,
+                 domains: dict[str, Globs] | None = None) -> None:
+        self.root = root
+        self.path = path
+        self.policy_dirs = policy_dirs
+        self.exclude = exclude
+        self.severity_threshold = severity_threshold
+        self.fail_on = fail_on
+        self.limits = Limits() if limits is None else limits
+        self.policies = {} if policies is None else policies
+        self.policy_locations = {} if policy_locations is None else policy_locations
+        self.today = date.today() if today is None else today  # when exemptions expire: one date for the whole run
+        self.exemptions = exemptions  # every exempting entry, expired ones included (they do not apply)
+        self.policy_set = policy_set  # the pinned policy-set version: newer policies do not run
+        self.packs = packs  # the policy packs `extend` names, in order (later ones win)
+        self.pack_pins = {} if pack_pins is None else pack_pins  # pack name -> the pin of its policies (`extend`)
+        self.domains = {} if domains is None else domains  # domain -> more files of it (the config's globs)
+
+    def _replace(self, **changes: Any) -> Config:
+        """A copy with `changes`."""
+        return Config(**{name: getattr(self, name) for name in self.__slots__} | changes)
 
     def pin_for(self, policy: Policy) -> str | None:
         """The pin that decides whether `policy` runs: a pack's policy is pinned by its `extend` entry (its `since`
         is a version of the pack), any other by `policy_set`."""
         return self.policy_set if policy.pack is None else self.pack_pins.get(policy.pack.name)
-    domains: dict[str, Globs] = field(default_factory=dict)  # domain -> more files of it (the config's globs)
 
     @property
     def expired(self) -> tuple[ConfigExemption, ...]:
@@ -149,7 +170,7 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         exclude=exemptions.globs((), data.get("exclude", ()), ("exclude",)),
         severity_threshold=Severity.parse(threshold) if threshold else None,
         fail_on=Severity.parse(fail_on) if fail_on else None,
-        limits=Limits(max_file_bytes=data.get("max_file_bytes", Limits.max_file_bytes)),
+        limits=Limits(max_file_bytes=data.get("max_file_bytes", Limits().max_file_bytes)),
         policies={policy_id: _settings(policy_id, value, exemptions) for policy_id, value in settings.items()},
         policy_locations={policy_id: Location(str(path), *locate(("policies", policy_id)))
                           for policy_id in data.get("policies", {})},

@@ -14,7 +14,7 @@ import os
 import posixpath
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +51,11 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
         raise PolicyError(f"example lint folder {spec['lint']!r} is not a folder the example writes",
                           Location(policy.source))
     config = Config(root=real_path(folder),
-                    limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits.max_file_bytes)))
+                    limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits().max_file_bytes)))
     enabled = {key: p._replace(enabled=True) if p is policy else p for key, p in policies.items()}
     found = lint([str(target or path)], config, enabled, LintOptions()).findings
     # findings name files as in the example's folder (the path fingerprints hash is that, from the folder)
-    return [replace(f, location=f.location._replace(path=f.file)) for f in found if f.policy_id == policy.id]
+    return [f._replace(location=f.location._replace(path=f.file)) for f in found if f.policy_id == policy.id]
 
 
 def _write(spec: dict[str, Any], folder: Path, source: str) -> Path:

@@ -7,7 +7,6 @@ discover -> load -> classify -> evaluate (per document) -> workspace -> filters 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -93,7 +92,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
             records.add(source_paths(source).file, outcome.objects)
             if outcome.analysed:  # for the analyse phase: which file, and which of its policies an analyser checks
                 noted.append(Analysed(done - 1, outcome.paths, outcome.analysed))
-            outcomes.append(replace(outcome, objects=()) if outcome.objects else outcome)
+            outcomes.append(outcome._replace(objects=()) if outcome.objects else outcome)
             if progress is not None:
                 progress(done, len(run.sources))
         if engine.workspace_checks:
@@ -113,7 +112,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     for index, (source, outcome) in enumerate(zip(run.sources, outcomes, strict=True)):
         extra = (*cross.get(outcome.paths.display, ()), *analysed.get(index, ()))
         with collector.paused():  # a file's findings and suppressions hold no cycles either
-            findings.add(filters.file_findings(replace(outcome, findings=(*outcome.findings, *extra)) if extra
+            findings.add(filters.file_findings(outcome._replace(findings=(*outcome.findings, *extra)) if extra
                                                else outcome, chain), source.display)
     reported, fixed = findings.result({source.file for source in run.sources})
     fail_on = options.fail_on or config.fail_on or Severity.WARNING

@@ -1,14 +1,13 @@
 """Frozen value types shared by every part of the linter.
 
-Small values, and values made once per run, are NamedTuples: one is created at start-up in about a tenth of a frozen
-dataclass's time (whose methods are generated and exec'd), and a one-file run pays for every class it imports. Types
-changed field by field with dataclasses.replace, or with defaults that must not be shared, stay frozen dataclasses."""
+Values are NamedTuples (changed field by field with `_replace`), and the one mutable-looking record, LintResult, a
+plain class with slots: a NamedTuple class is made in about a tenth of a dataclass's time (whose methods are
+generated and exec'd), and the modules of a one-file run import no `dataclasses` (with `inspect`, about 10 ms)."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
@@ -200,8 +199,7 @@ class ObjectRecord(NamedTuple):
         return Location(self.paths.display, *self.span)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     policy_id: str
     severity: Severity
     message: str
@@ -216,7 +214,7 @@ class Finding:
     pointer: str | None = None
     detail: str = ""
     # The fingerprint under each former id of a renamed policy: baselines written before the rename still match.
-    former_fingerprints: tuple[str, ...] = field(default=(), compare=False)
+    former_fingerprints: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str, int, int, str]:
         loc = self.location
@@ -261,30 +259,42 @@ class ToolInfo(NamedTuple):
     rules: str | None = None
 
 
-@dataclass
 class LintResult:
     """What a run found, plus what reporters need to describe it (the rules, the repository root, the working
     directory, the tool): reporters read nothing else, never the filesystem, the environment or package metadata.
 
     Every finding of a run has a fingerprint of its own: the filter chain makes identical findings distinct."""
 
-    # In order; a large run's are read back from its temporary file as they are iterated (pipeline/spill.py).
-    findings: Sequence[Finding] = field(default_factory=list)
-    files: int = 0
-    documents: int = 0
-    policies: int = 0  # policies run on documents; file checks (syntax, encoding...) always run besides
-    fail_on: Severity = Severity.WARNING
-    rules: dict[str, Policy] = field(default_factory=dict)  # every active policy, by id
-    root: Path = field(default_factory=Path.cwd)  # the repository root CI formats name files from
-    cwd: Path = field(default_factory=Path.cwd)  # the working directory of the run: display paths start there
-    # With --changed-since: for each linted file (by its display path), the (first, last) line ranges added or
-    # modified since the base; reporters with caps (github) put findings on those lines first.
-    changed_lines: dict[str, LineRanges] | None = None
-    fixed: int | None = None  # with --baseline: baseline findings no longer found
-    paths: list[str] = field(default_factory=list)  # every linted file by its display path (junit lists them all)
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # why -> display paths of files not linted
-    charts: dict[str, str] = field(default_factory=dict)  # skipped Helm template -> its chart folder (display paths)
-    tool: ToolInfo = field(default_factory=ToolInfo)  # the linter's name, version and links, as reports name it
+    __slots__ = ("changed_lines", "charts", "cwd", "documents", "fail_on", "files", "findings", "fixed", "paths",
+                 "policies", "root", "rules", "skipped", "tool")
+
+    def __init__(self, *, findings: Sequence[Finding] = (), files: int = 0, documents: int = 0, policies: int = 0,
+                 fail_on: Severity = Severity.WARNING, rules: dict[str, Policy] | None = None,
+                 root: Path | None = None, cwd: Path | None = None,
+                 changed_lines: dict[str, LineRanges] | None = None, fixed: int | None = None,
+                 paths: list[str] | None = None, skipped: dict[str, list[str]] | None = None,
+                 charts: dict[str, str] | None = None, tool: ToolInfo | None = None) -> None:
+        # In order; a large run's are read back from its temporary file as they are iterated (pipeline/spill.py).
+        self.findings = findings
+        self.files = files
+        self.documents = documents
+        self.policies = policies  # policies run on documents; file checks (syntax, encoding...) always run besides
+        self.fail_on = fail_on
+        self.rules = {} if rules is None else rules  # every active policy, by id
+        self.root = Path.cwd() if root is None else root  # the repository root CI formats name files from
+        self.cwd = Path.cwd() if cwd is None else cwd  # the working directory of the run: display paths start there
+        # With --changed-since: for each linted file (by its display path), the (first, last) line ranges added or
+        # modified since the base; reporters with caps (github) put findings on those lines first.
+        self.changed_lines = changed_lines
+        self.fixed = fixed  # with --baseline: baseline findings no longer found
+        self.paths = [] if paths is None else paths  # every linted file by its display path (junit lists them all)
+        self.skipped = {} if skipped is None else skipped  # why -> display paths of files not linted
+        self.charts = {} if charts is None else charts  # skipped Helm template -> its chart folder (display paths)
+        self.tool = ToolInfo() if tool is None else tool  # the linter's name, version and links, as reports name it
+
+    def _replace(self, **changes: Any) -> LintResult:
+        """A copy with `changes`."""
+        return LintResult(**{name: getattr(self, name) for name in self.__slots__} | changes)
 
     @property
     def failed(self) -> bool:

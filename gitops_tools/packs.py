@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -158,4 +158,4 @@ def with_packs(config: Config, catalogue: Catalogue) -> Config:
             raise ConfigError(f"invalid config: extend: policy_set {ref.pin} is newer than the pack, {info}",
                               ref.pin_location)
         pins[info.name] = ref.pin
-    return replace(config, policy_set=config.policy_set or catalogue.policy_set, pack_pins=pins)
+    return config._replace(policy_set=config.policy_set or catalogue.policy_set, pack_pins=pins)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from gitops_tools.expiry import expiry_problem
 from gitops_tools.loading.lines import LineIndex
@@ -31,15 +31,14 @@ _COMMENT = re.compile(
 )
 
 
-@dataclass
-class Suppression:
+class Suppression(NamedTuple):
     scope: str
     ids: tuple[str, ...]
     line: int  # where the comment is
     col: int
     first: int  # lines it covers
     last: int
-    used: set[str] = field(default_factory=set)
+    used: set[str]  # the policies whose findings it suppressed in this run (filled by the filter chain)
     reason: str = ""
     expires: str | None = None  # as written
     expired: str | None = None  # why it no longer suppresses (its date passed or cannot be read), else None
@@ -69,7 +68,7 @@ def parse(text: str, lines: LineIndex, documents: Callable[[], Sequence[tuple[in
         first, last = _span(match["scope"], number, spans or ())
         reason, expires = _reason(match["reason"] or "")
         expired = None if expires is None else expiry_problem(expires, today or date.today())
-        found.append(Suppression(match["scope"], ids, number, match.start() + 1, first, last, reason=reason,
+        found.append(Suppression(match["scope"], ids, number, match.start() + 1, first, last, set(), reason=reason,
                                  expires=expires, expired=expired))
     return found
 

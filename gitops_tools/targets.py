@@ -4,16 +4,14 @@ inside a Kubernetes object the object itself, each pod spec, or each container."
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_tools.model import JsonPath, Targets
 
 TargetValue = tuple[JsonPath, Any]  # where a policy looks in an object, and what it finds there
 
 
-@dataclass(frozen=True)
-class ResourceType:
+class ResourceType(NamedTuple):
     """A Kubernetes object's API group ('' for core, None when it has no apiVersion) and kind (None when it has no
     usable kind), and whether it is a component's configuration file rather than a resource."""
 

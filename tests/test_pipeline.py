@@ -109,7 +109,6 @@ def test_workspace_checks_are_found_by_listing_their_folder() -> None:
 PURITY_PROBE = r"""
 import io, json, os, sys
 from collections.abc import MutableMapping
-from dataclasses import replace
 from pathlib import Path
 
 from gitops_tools.config import find_config, load_config
@@ -128,7 +127,7 @@ extra = (Finding("yaml-syntax", Severity.ERROR, "piped", Location("<stdin>", 2, 
 blocks = Spill(SpillFile())
 blocks.append(tuple(result.findings))
 blocks.append(extra)
-result = replace(result, findings=SpilledFindings(blocks, [0, 1], [len(result.findings), len(extra)]), fixed=3)
+result = result._replace(findings=SpilledFindings(blocks, [0, 1], [len(result.findings), len(extra)]), fixed=3)
 formats = [get_format(name) for name in available_formats()]
 
 armed, touched = False, []

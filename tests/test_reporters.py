@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -72,7 +71,7 @@ def test_text_golden() -> None:
 
 
 def test_skipped_files_are_counted_in_text_and_listed_in_json() -> None:
-    skipped = replace(EMPTY, skipped={"Helm chart template": ["chart/templates/a.yaml", "chart/templates/b.yaml"]})
+    skipped = EMPTY._replace(skipped={"Helm chart template": ["chart/templates/a.yaml", "chart/templates/b.yaml"]})
     assert render("text", skipped) == (
         "No findings (1 file, 1 document, 1 policy).\n"
         "Skipped 2 Helm chart templates: not YAML until rendered; lint the rendered chart: "
@@ -228,7 +227,7 @@ def valid_report(text: str) -> dict[str, Any]:
     return document
 
 
-CHARTED = replace(EMPTY, skipped={"Helm chart template": ["chart/templates/a.yaml"]},
+CHARTED = EMPTY._replace(skipped={"Helm chart template": ["chart/templates/a.yaml"]},
                   charts={"chart/templates/a.yaml": "chart"})
 
 
@@ -343,7 +342,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LintResult:
     """RESULT with its rules and linted files, run from the root of a repository at tmp_path; the tool as the result
     phase describes it for a format with TOOL_LINKS (from the installed package's metadata)."""
     monkeypatch.chdir(tmp_path)
-    return replace(RESULT, rules=RULES, root=tmp_path, cwd=tmp_path, paths=LINTED, files=len(LINTED),
+    return RESULT._replace(rules=RULES, root=tmp_path, cwd=tmp_path, paths=LINTED, files=len(LINTED),
                    tool=result_phase.tool(links=True))
 
 
@@ -360,7 +359,7 @@ def test_ci_format_golden(repo: LintResult, name: str, golden_file: str) -> None
 
 @pytest.mark.parametrize("name", ["sarif", "github", "gitlab", "junit"])
 def test_ci_formats_are_deterministic_and_ignore_colour(repo: LintResult, name: str) -> None:
-    assert render(name, repo, color=True) == render(name, repo) == render(name, replace(repo))
+    assert render(name, repo, color=True) == render(name, repo) == render(name, repo._replace())
 
 
 # --- sarif ---
@@ -445,7 +444,7 @@ def test_sarif_tool_links_follow_the_metadata_of_a_fork(repo: LintResult, monkey
     fork["Project-URL"] = "homepage, https://git.example.org/platform/gitops-tools"
     fork["Project-URL"] = "Rules, https://docs.example.org/gitops-tools/rules.html"
     monkeypatch.setattr(importlib.metadata, "metadata", lambda name: fork)
-    forked = replace(repo, tool=result_phase.tool(links=True))  # the result phase reads the metadata, once
+    forked = repo._replace(tool=result_phase.tool(links=True))  # the result phase reads the metadata, once
     driver = valid_sarif(render("sarif", forked))["runs"][0]["tool"]["driver"]
     assert (driver["version"], driver["informationUri"]) == ("9.8.7", "https://git.example.org/platform/gitops-tools")
     rules = "https://docs.example.org/gitops-tools/rules.html"
@@ -458,7 +457,7 @@ def test_sarif_without_package_metadata_leaves_the_links_out(repo: LintResult, m
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "metadata", missing)
-    bare = replace(repo, tool=result_phase.tool(links=True))
+    bare = repo._replace(tool=result_phase.tool(links=True))
     driver = valid_sarif(render("sarif", bare))["runs"][0]["tool"]["driver"]
     assert (driver["version"], "informationUri" in driver) == (__version__, False)
     assert not any("helpUri" in rule for rule in driver["rules"])
@@ -556,7 +555,7 @@ def test_sarif_regions(location: Location, region: tuple[int, int, int, int]) ->
 def test_github_escapes_data_and_properties(repo: LintResult) -> None:
     finding = Finding("yaml-syntax", Severity.ERROR, "100% broken:\r\nline two, really", Location("we:ird,d/a%.yaml"))
     policy = rule("yaml-syntax", Severity.ERROR, "Title: with, punctuation 50%")
-    out = render("github", replace(repo, findings=[finding], rules={"yaml-syntax": policy}))
+    out = render("github", repo._replace(findings=[finding], rules={"yaml-syntax": policy}))
     assert out.splitlines()[0] == (
         "::error file=we%3Aird%2Cd/a%25.yaml,line=1,col=1,endLine=1,endColumn=1,"
         "title=[yaml-syntax] Title%3A with%2C punctuation 50%25::100%25 broken:%0D%0Aline two, really")
@@ -564,12 +563,12 @@ def test_github_escapes_data_and_properties(repo: LintResult) -> None:
 
 def test_github_annotation_for_stdin_has_no_file(repo: LintResult) -> None:
     finding = Finding("yaml-syntax", Severity.INFO, "bad", Location("<stdin>", 2, 3))
-    out = render("github", replace(repo, findings=[finding]))
+    out = render("github", repo._replace(findings=[finding]))
     assert out.splitlines()[0] == "::notice title=[yaml-syntax] Files are valid YAML::<stdin>:2:3: bad"
 
 
 def test_github_puts_findings_on_changed_lines_first(repo: LintResult) -> None:
-    result = replace(repo, changed_lines={"worker.json": ((13, 20),), "values.yaml": ((1, 1),),
+    result = repo._replace(changed_lines={"worker.json": ((13, 20),), "values.yaml": ((1, 1),),
                                           "deploy/web.yaml": ((5, 5),)})  # 3:1-6:1 ends before line 6
     annotations = [line.split(" ")[1].split(",")[:2] for line in render("github", result).splitlines()[:4]]
     assert annotations == [["file=deploy/web.yaml", "line=3"], ["file=worker.json", "line=12"],
@@ -578,9 +577,9 @@ def test_github_puts_findings_on_changed_lines_first(repo: LintResult) -> None:
 
 def test_github_says_when_annotations_are_capped(repo: LintResult) -> None:
     findings = [Finding("yaml-syntax", Severity.ERROR, "bad", Location(f"f{n:02d}.yaml")) for n in range(11)]
-    assert render("github", replace(repo, findings=findings)).splitlines()[-1] == (
+    assert render("github", repo._replace(findings=findings)).splitlines()[-1] == (
         "GitHub annotates the first 10 errors, warnings and notices of a step; the log above lists all 11 findings.")
-    assert "annotates" not in render("github", replace(repo, findings=findings[:10]))
+    assert "annotates" not in render("github", repo._replace(findings=findings[:10]))
 
 
 STEP_SUMMARY = """\
@@ -645,7 +644,7 @@ def test_github_step_summary_escapes_cells_and_caps_the_table(repo: LintResult, 
     many = [Finding("yaml-syntax", Severity.WARNING, "bad", Location(f"f{n:03d}.yaml")) for n in range(204)]
     changed = {"f203.yaml": ((1, 1),)}
     report_in({"GITHUB_STEP_SUMMARY": str(summary_file)},
-              replace(repo, findings=[odd, *many], changed_lines=changed, fixed=3))
+              repo._replace(findings=[odd, *many], changed_lines=changed, fixed=3))
     lines = summary_file.read_text(encoding="utf-8").splitlines()
     rows = [line for line in lines if line.startswith(("| error |", "| warning |"))][2:]
     assert len(rows) == 200
@@ -732,7 +731,7 @@ def test_junit_has_a_testcase_per_linted_file(repo: LintResult) -> None:
 
 
 def test_junit_without_the_file_list_has_one_testcase_for_the_clean_files() -> None:
-    suite = junit(replace(RESULT, files=5))
+    suite = junit(RESULT._replace(files=5))
     assert [case.get("name") for case in suite] == ["deploy/web.yaml", "values.yaml", "worker.json",
                                                     "all other files (2)"]
     assert (suite.get("tests"), suite.get("failures"), suite[-1].find("failure")) == ("4", "3", None)
@@ -748,7 +747,7 @@ def test_junit_escapes_what_xml_cannot_hold() -> None:
 
 
 def test_junit_without_findings() -> None:
-    suite = junit(replace(EMPTY, paths=["a.yaml"]))
+    suite = junit(EMPTY._replace(paths=["a.yaml"]))
     assert (suite.get("tests"), suite.get("failures"), [case.get("name") for case in suite]) == ("1", "0", ["a.yaml"])
 
 
@@ -1030,7 +1029,7 @@ ODD = LintResult(findings=[
 @pytest.mark.parametrize("result", [RESULT, EMPTY, CHARTED, ODD, LintResult()],
                          ids=["findings", "empty", "charted", "odd-text", "nothing"])
 def test_json_formats_write_exactly_what_json_dump_writes(repo: LintResult, name: str, result: LintResult) -> None:
-    result = replace(result, root=repo.root, cwd=repo.cwd, tool=repo.tool)
+    result = result._replace(root=repo.root, cwd=repo.cwd, tool=repo.tool)
     text = render(name, result)
     assert text == json.dumps(json.loads(text), indent=2) + "\n"
     assert len(findings_in(name, json.loads(text))) == len(result.findings)

@@ -8,7 +8,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -104,7 +103,7 @@ def test_a_file_outcome_is_frozen_and_picklable_and_keeps_no_document(
     with pytest.raises(AttributeError):
         outcome.findings = ()  # type: ignore[misc]
     assert all(isinstance(value, (tuple, int, bool, str, type(outcome.paths)))
-               for value in (getattr(outcome, field.name) for field in fields(outcome)))
+               for value in (getattr(outcome, name) for name in outcome._fields))
     (record,) = outcome.objects
     assert record.fact("service_selector_matches") is not None and len(pickle.dumps(record)) < 1000
 

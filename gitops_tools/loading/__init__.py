@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from gitops_tools.errors import ConfigError, GitopsToolsError
 from gitops_tools.fileio import read_user_file
@@ -16,19 +16,24 @@ BINARY_SNIFF_BYTES = 8192
 USER_FILE_BYTES = 4 * 1024 * 1024  # a config, policy or answers file is small; /dev/zero is not
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     max_file_bytes: int = 10 * 1024 * 1024
     alias_limit: int = 100_000
 
 
-@dataclass
 class LoadedFile:
-    path: str
-    documents: list[Document] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    text: str = ""  # kept for inline suppression comments
-    lines: LineIndex = field(default_factory=lambda: LineIndex(""))
+    """A file's documents, or the problems that kept them from loading. (A plain class, not a dataclass: see
+    gitops_tools/model.py.)"""
+
+    __slots__ = ("documents", "lines", "path", "problems", "text")
+
+    def __init__(self, path: str, documents: list[Document] | None = None, problems: list[Problem] | None = None,
+                 text: str = "", lines: LineIndex | None = None) -> None:
+        self.path = path
+        self.documents = [] if documents is None else documents
+        self.problems = [] if problems is None else problems
+        self.text = text  # kept for inline suppression comments
+        self.lines = LineIndex("") if lines is None else lines
 
     def document_lines(self) -> list[tuple[int, int]]:
         """Consecutive (first, last) line ranges, one per document; comments above a document belong to it."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -16,19 +15,27 @@ STR_TAG = "tag:yaml.org,2002:str"
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
-@dataclass
 class Document:
-    """One YAML/JSON document. Positions are computed only when a finding needs one."""
+    """One YAML/JSON document. Positions are computed only when a finding needs one. (A plain class, not a
+    dataclass: see gitops_tools/model.py.)"""
 
-    path: str
-    index: int
-    data: Any
-    lines: LineIndex
-    node: yaml.Node | None = None
-    compose: Callable[[], yaml.Node | None] | None = field(default=None, repr=False)
-    # In a document that uses aliases: the tree as first composed, where an alias and its anchor share one node.
-    plain: yaml.Node | None = field(default=None, repr=False)
-    null_members: bool = True  # False when the loader knows no mapping member in it is null
+    __slots__ = ("compose", "data", "index", "lines", "node", "null_members", "path", "plain")
+
+    def __init__(self, path: str, index: int, data: Any, lines: LineIndex, node: yaml.Node | None = None, *,
+                 compose: Callable[[], yaml.Node | None] | None = None, plain: yaml.Node | None = None,
+                 null_members: bool = True) -> None:
+        self.path = path
+        self.index = index
+        self.data = data
+        self.lines = lines
+        self.node = node
+        self.compose = compose
+        # In a document that uses aliases: the tree as first composed, where an alias and its anchor share one node.
+        self.plain = plain
+        self.null_members = null_members  # False when the loader knows no mapping member in it is null
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r}, {self.index}, {self.data!r})"
 
     def locate_near(self, path: JsonPath) -> Span:
         """`locate`, without composing a second tree for a document that uses aliases: a path through an alias stops

@@ -8,7 +8,8 @@ escapes and folding move characters around, so every position inside is the text
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 
@@ -17,14 +18,19 @@ from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import JsonPath
 
 
-@dataclass
 class EmbeddedDocument(Document):
     """A document parsed from a text at `outer_path` in `outer`: `locate` answers in the outer file."""
 
-    outer: Document | None = field(default=None, repr=False)
-    outer_path: JsonPath = ()
-    _offset: tuple[int, int] | None = field(default=None, repr=False)  # (lines, columns) added to a position
-    _fallback: Span | None = field(default=None, repr=False)  # when positions cannot be mapped exactly
+    __slots__ = ("_fallback", "_offset", "outer", "outer_path")
+
+    def __init__(self, path: str, index: int, data: Any, lines: LineIndex, *,
+                 compose: Callable[[], yaml.Node | None] | None = None, outer: Document | None = None,
+                 outer_path: JsonPath = ()) -> None:
+        super().__init__(path, index, data, lines, compose=compose)
+        self.outer = outer
+        self.outer_path = outer_path
+        self._offset: tuple[int, int] | None = None  # (lines, columns) added to a position
+        self._fallback: Span | None = None  # when positions cannot be mapped exactly
 
     def locate(self, path: JsonPath) -> Span:
         if self.outer is None:

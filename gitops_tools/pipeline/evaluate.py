@@ -8,7 +8,6 @@ so do the file's object records when the run has workspace checks (the documents
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
 from gitops_tools import suppressions
@@ -36,8 +35,7 @@ class Exemption(NamedTuple):
                 and (pointer == self.pointer or pointer.startswith(self.pointer + "/")))
 
 
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
+class FileOutcome(NamedTuple):
     """One file's unfiltered findings, what the filter chain needs to filter them, and its objects' records for
     the workspace phase (none when the run has no workspace check)."""
 

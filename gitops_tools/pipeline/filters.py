@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import groupby
 from pathlib import Path
@@ -35,16 +34,18 @@ if TYPE_CHECKING:
     from gitops_tools.pipeline.spill import Spill
 
 
-@dataclass(frozen=True)
 class Chain:
-    """What the steps filter by: the run's engine (active policies), config and options."""
+    """What the steps filter by: the run's engine (active policies), config and options. Read-only. (A plain class,
+    not a dataclass: see gitops_tools/model.py.)"""
 
-    engine: Engine
-    config: Config | None = None  # None: no config excludes (checking one loaded file on its own)
-    changed: dict[str, LineRanges] | None = None  # display path -> changed lines, with --changed-since
-    diff_lines: bool = False
-    threshold: Severity = Severity.INFO
-    baseline: Path | None = None
+    def __init__(self, engine: Engine, config: Config | None = None, changed: dict[str, LineRanges] | None = None,
+                 diff_lines: bool = False, threshold: Severity = Severity.INFO, baseline: Path | None = None) -> None:
+        self.engine = engine
+        self.config = config  # None: no config excludes (checking one loaded file on its own)
+        self.changed = changed  # display path -> changed lines, with --changed-since
+        self.diff_lines = diff_lines
+        self.threshold = threshold
+        self.baseline = baseline
 
     @cached_property
     def aliases(self) -> dict[str, str]:
@@ -70,7 +71,7 @@ def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> l
     if outcome.suppressions:
         engine = chain.engine
         aliases = chain.aliases  # fresh copies: the outcome is left as it was
-        marks = [replace(mark, ids=tuple(dict.fromkeys(aliases.get(i, i) for i in mark.ids)), used=set())
+        marks = [mark._replace(ids=tuple(dict.fromkeys(aliases.get(i, i) for i in mark.ids)), used=set())
                  for mark in outcome.suppressions]
         findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
         stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale
@@ -180,7 +181,7 @@ def unique_fingerprints(findings: list[Finding]) -> list[Finding]:
         seen[finding.fingerprint] += 1
         if seen[finding.fingerprint] > 1:
             count = seen[finding.fingerprint]
-            finding = replace(finding, fingerprint=repeat_fingerprint(finding.fingerprint, count),
+            finding = finding._replace(fingerprint=repeat_fingerprint(finding.fingerprint, count),
                               former_fingerprints=tuple(repeat_fingerprint(f, count)
                                                         for f in finding.former_fingerprints))
         unique.append(finding)
