@@ -234,7 +234,8 @@ def test_config_domains_map_more_files_to_a_domain(run_cli: CliRun, write_files:
 
 
 @pytest.mark.parametrize(("text", "message", "line", "col"), [
-    ("domains:\n  github:\n    paths: [ci/*.yml]\n", "domains: unknown domain 'github'; domains: core, ", 2, 3),
+    ("domains:\n  github:\n    paths: [ci/*.yml]\n", "domains: unknown domain 'github'; domains: backstage, core, ",
+     2, 3),
     ("domains:\n  github-actions:\n    globs: [ci/*.yml]\n", "invalid config: domains.github-actions:", 2, 3),
     ("domains:\n  github-actions:\n    paths: []\n", "invalid config: domains.github-actions.paths:", 3, 5),
 ])

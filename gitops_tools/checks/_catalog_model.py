@@ -1,0 +1,76 @@
+"""Backstage's catalog model as JSON Schemas (schemas/vendor/backstage-catalog/, vendored unchanged): the envelope
+every entity has, the Entity schema, and one schema per kind, which name each other by relative `$id`s (`Entity`,
+`EntityMeta`, `common#relation`). They are put in one registry under a base URI of ours, so every `$ref` resolves
+inside it and nothing is ever fetched.
+
+Which kind schema an entity gets is read from the schemas themselves (each says its `apiVersion` and `kind` values),
+as Backstage's catalog chooses it: an entity whose envelope is valid is checked against the schema of its kind."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from gitops_tools.model import JsonPath
+from gitops_tools.resources import schema_path
+
+BASE_URI = "https://gitops-tools.dev/vendor/backstage-catalog/"
+CATALOG_GROUP = "backstage.io/"  # apiVersions of the catalog model's own kinds
+
+
+class CatalogModel(NamedTuple):
+    """The compiled validators: the envelope, the plain Entity (for kinds outside the model), and each kind's, by
+    (apiVersion, kind)."""
+
+    envelope: Any
+    entity: Any
+    kinds: dict[tuple[str, str], Any]
+
+
+def folder() -> Path:
+    return schema_path("vendor", "backstage-catalog")
+
+
+def load() -> CatalogModel:
+    """Reads and compiles every schema of the folder (about 30 ms; once per process, on the first entity)."""
+    import jsonschema_rs
+
+    schemas = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder().rglob("*.schema.json"))]
+    registry = jsonschema_rs.Registry([(BASE_URI + schema["$id"], schema) for schema in schemas],
+                                      draft=jsonschema_rs.Draft7)
+
+    def compiled(schema_id: str) -> Any:
+        return jsonschema_rs.Draft7Validator({"$ref": BASE_URI + schema_id}, registry=registry, offline=True,
+                                             pattern_options=jsonschema_rs.RegexOptions())
+
+    kinds = {key: compiled(schema["$id"]) for schema in schemas for key in _kind_keys(schema)}
+    return CatalogModel(compiled("EntityEnvelope"), compiled("Entity"), kinds)
+
+
+def _kind_keys(schema: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The (apiVersion, kind) pairs a kind schema is for: the enums of its own part (`allOf: [Entity, {...}]`)."""
+    for part in schema.get("allOf", ()):
+        properties = part.get("properties", {}) if isinstance(part, dict) else {}
+        versions = properties.get("apiVersion", {}).get("enum", ())
+        for kind in properties.get("kind", {}).get("enum", ()):
+            for version in versions:
+                yield version, kind
+
+
+def validator_for(model: CatalogModel, entity: dict[str, Any]) -> tuple[Any, tuple[JsonPath, str] | None]:
+    """The validator the entity's envelope asks for, and, when its apiVersion is the catalog model's but names no
+    kind of it (a misspelt kind, a Template under backstage.io), the field that is wrong and why."""
+    api_version, kind = entity.get("apiVersion"), entity.get("kind")
+    found = model.kinds.get((api_version, kind)) if isinstance(api_version, str) and isinstance(kind, str) else None
+    if found is not None:
+        return found, None
+    if isinstance(api_version, str) and api_version.startswith(CATALOG_GROUP):
+        known = sorted({k for version, k in model.kinds if version == api_version})
+        if known:
+            return model.entity, (("kind",), f"{kind!r} is no kind of {api_version} (one of {', '.join(known)})")
+        versions = sorted({version for version, k in model.kinds if k == kind}) or sorted({v for v, _ in model.kinds})
+        return model.entity, (("apiVersion",),
+                              f"{api_version!r} is no apiVersion of the catalog model (one of {', '.join(versions)})")
+    return model.entity, None
