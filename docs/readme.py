@@ -7,6 +7,10 @@ A block sits between `<!-- generated: NAME by SOURCE -->` and `<!-- end: NAME --
 output of examples/demo.py, which `make demo` runs) and `tests` (the suite's size, from pytest's own collection).
 Measurements are written by the script that takes them: `suite-time` by benchmarks/suite_time.py (it runs
 `make test`), `bench` by `benchmarks/lint_speed.py --readme` (`make bench`). tests/test_docs.py checks every block.
+
+It also refreshes the output shown under each `$ command` of README's other console examples (a policy count, a
+list of findings) by running the command as tests/test_docs.py does; what varies between runs (a new repository's
+commit id, the scratch home) is left as written when only that differs.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -65,6 +72,91 @@ def demo_block(output: str) -> str:
 def normalise_demo(block: str) -> str:
     """A demo block with what changes from run to run (the new repository's commit id) blanked."""
     return COMMIT.sub("<commit>", block)
+
+
+def console_examples(text: str) -> list[tuple[str, str, int, int]]:
+    """(command, shown output, start, end of that output in `text`) of every console example that shows output,
+    outside the generated blocks."""
+    hidden = [(m.start(), m.end()) for m in BLOCK.finditer(text)]
+    found = []
+    for block in re.finditer(r"^( *)```console\n(.*?)^\1```$", text, flags=re.MULTILINE | re.DOTALL):
+        if any(start <= block.start() < end for start, end in hidden):
+            continue
+        indent, body_start = block[1], block.start(2)
+        commands = list(re.finditer(rf"^{indent}\$ (.*)\n", block[2], flags=re.MULTILINE))
+        for number, command in enumerate(commands):
+            end = commands[number + 1].start() if number + 1 < len(commands) else len(block[2])
+            shown = "\n".join(line.removeprefix(indent) for line in block[2][command.end():end].splitlines())
+            if shown.strip():
+                found.append((command[1], shown, body_start + command.end(), body_start + end))
+    return found
+
+
+def run_console(command: str, home: Path) -> str:
+    """What `command` prints, run from the checkout in a shell as a reader would, with `home` as `~`; a traceback
+    is a failure."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GITHUB_", "GITOPS_TOOLS", "GIT_"))} | {
+        "HOME": str(home), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    if "Traceback" in done.stderr:
+        raise SystemExit(f"`{command}` failed with a traceback:\n{done.stderr}")
+    return done.stdout.replace(str(home), "/home/me")
+
+
+def normalise_console(text: str) -> str:
+    return COMMIT.sub("<commit>", text).rstrip("\n")
+
+
+def refresh_console(text: str, home: Path) -> str:
+    """`text` with each console example's output replaced by the real one, where more than a commit id differs."""
+    for command, shown, start, end in reversed(console_examples(text)):
+        indent = text[text.rfind("\n", 0, start - 1) + 1:start - 1].partition("$")[0]
+        real = run_console(command, home)
+        if normalise_console(real) != normalise_console(shown):
+            text = text[:start] + "".join(f"{indent}{line}\n" if line else "\n"
+                                          for line in real.rstrip("\n").splitlines()) + text[end:]
+    return text
+
+
+SHOP_IMAGE_TAG = "cd examples/shop && gitops-tools lint --format {} --select container-image-tag-not-latest ."
+JSON_EXAMPLES: dict[str, tuple[str, Callable[[Any], Any]]] = {  # section -> (command, the excerpt README shows)
+    "### `json`: for scripts": ("gitops-tools lint --format json examples/shop",
+                                lambda doc: {**{key: doc[key] for key in ("version", "tool", "summary")},
+                                             "findings": doc["findings"][:1]}),
+    "### `sarif`: GitHub code scanning": (SHOP_IMAGE_TAG.format("sarif"), lambda doc: doc["runs"][0]["results"][0]),
+    "### `gitlab`: GitLab Code Quality": (SHOP_IMAGE_TAG.format("gitlab"), lambda doc: doc),
+}
+POLICY_COUNT = re.compile(r'(?<="policies": )\d+')
+
+
+def json_example(text: str, section: str) -> tuple[str, int, int]:
+    """The JSON example of README's `section` (hand-formatted, so only its policy count is refreshed) and its span."""
+    start = text.index(f"\n{section}\n")
+    end = text.find("\n### ", start + 1)
+    found = re.search(r"^```json\n(.*?)^```$", text[start:end], flags=re.MULTILINE | re.DOTALL)
+    if found is None:
+        raise SystemExit(f"README's {section} has no JSON example")
+    return found[1], start + found.start(1), start + found.end(1)
+
+
+def json_excerpt(section: str, home: Path) -> Any:
+    command, excerpt = JSON_EXAMPLES[section]
+    return excerpt(json.loads(run_console(command, home)))
+
+
+def refresh_json(text: str, home: Path) -> str:
+    """`text` with each JSON example's policy count the real one; any other difference must be edited by hand."""
+    for section in JSON_EXAMPLES:
+        shown, start, end = json_example(text, section)
+        real = json_excerpt(section, home)
+        count = real.get("summary", {}).get("policies") if isinstance(real, dict) else None
+        fresh = shown if count is None else POLICY_COUNT.sub(str(count), shown)
+        if json.loads(fresh) != real:
+            raise SystemExit(f"README's {section} example is stale beyond its policy count: edit it by hand")
+        text = text[:start] + fresh + text[end:]
+    return text
 
 
 def test_counts() -> Counter[str]:
@@ -126,8 +218,14 @@ def main() -> int:
                  if name not in current or normalise_demo(current[name][1]) != normalise_demo(body)]
         print(f"stale README blocks: {', '.join(stale)} (run `make docs`)" if stale else "README blocks are fresh")
         return 1 if stale else 0
+    current = blocks(text)
     for name, body in fresh.items():
-        text = replace_block(text, name, body)
+        if name not in current or normalise_demo(current[name][1]) != normalise_demo(body):
+            text = replace_block(text, name, body)
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch) / "home"
+        home.mkdir()
+        text = refresh_json(refresh_console(text, home), home)
     README.write_text(text, encoding="utf-8")
     return 0
 

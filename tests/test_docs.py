@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
-from conftest import CONSOLE_SCRIPT
 
 from gitops_tools.model import Policy
 from gitops_tools.reporters import available_formats
@@ -121,61 +117,36 @@ def test_readme_suite_time_is_a_measurement_by_its_script() -> None:
         f"README's suite-time block is not benchmarks/suite_time.py's output: run it (it runs make test)\n{body}")
 
 
-def _console_examples() -> list[tuple[str, str]]:
-    """(command, output) of every README console example that shows output, outside the generated blocks."""
-    text = re.sub(r"<!-- generated: .*?<!-- end: [a-z-]+ -->", "", README, flags=re.DOTALL)
-    found = []
-    for indent, block in re.findall(r"^( *)```console\n(.*?)^\1```$", text, flags=re.MULTILINE | re.DOTALL):
-        lines = [line.removeprefix(indent) for line in block.splitlines()]
-        for chunk in re.split(r"^\$ ", "\n".join(lines), flags=re.MULTILINE)[1:]:
-            command, _, output = chunk.partition("\n")
-            if output.strip():
-                found.append((command, output))
-    return found
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(("command", "shown"), [pytest.param(*example, id=example[0][:70])
-                                                for example in _console_examples()])
+@pytest.mark.parametrize(("command", "shown"), [pytest.param(command, shown, id=command[:70])
+                                                for command, shown, *_ in GENERATOR.console_examples(README)])
 def test_readme_console_examples_print_what_they_show(tmp_path: Path, command: str, shown: str) -> None:
     """Run from the checkout in a shell, as written; `~` is a scratch home shown as /home/me, commit ids vary."""
     home = tmp_path / "home"
     home.mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("GITHUB_", "GITOPS_TOOLS", "GIT_"))} | {
-        "HOME": str(home), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
-    assert "Traceback" not in done.stderr, done.stderr
-
-    def normal(text: str) -> str:
-        return GENERATOR.COMMIT.sub("<commit>", text.replace(str(home), "/home/me"))
-
-    assert normal(done.stdout).rstrip("\n") == normal(shown).rstrip("\n"), (
-        f"README shows another output for `{command}`")
+    assert GENERATOR.normalise_console(GENERATOR.run_console(command, home)) == GENERATOR.normalise_console(shown), (
+        f"README shows another output for `{command}` (`make docs` refreshes it)")
 
 
-SHOP_IMAGE_TAG = "cd examples/shop && gitops-tools lint --format {} --select container-image-tag-not-latest ."
+def test_console_examples_are_found_with_their_places() -> None:
+    """The refresher rewrites exactly the output under each command: the spans it finds hold that output."""
+    examples = GENERATOR.console_examples(README)
+    assert len(examples) >= 10
+    for command, shown, start, end in examples:
+        assert [line.strip() for line in README[start:end].splitlines()] == [
+            line.strip() for line in shown.splitlines()], command
+        assert f"$ {command}\n" in README[:start][-len(command) - 200:]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("section", "command", "excerpt"), [
-    pytest.param("### `json`: for scripts", "gitops-tools lint --format json examples/shop",
-                 lambda doc: {**{key: doc[key] for key in ("version", "tool", "summary")},
-                              "findings": doc["findings"][:1]}, id="json"),
-    pytest.param("### `sarif`: GitHub code scanning", SHOP_IMAGE_TAG.format("sarif"),
-                 lambda doc: doc["runs"][0]["results"][0], id="sarif"),
-    pytest.param("### `gitlab`: GitLab Code Quality", SHOP_IMAGE_TAG.format("gitlab"), lambda doc: doc, id="gitlab"),
-])
-def test_readme_json_examples_are_excerpts_of_the_real_output(section: str, command: str,
-                                                              excerpt: Callable[[Any], Any]) -> None:
+@pytest.mark.parametrize("section", list(GENERATOR.JSON_EXAMPLES))
+def test_readme_json_examples_are_excerpts_of_the_real_output(tmp_path: Path, section: str) -> None:
     """Each format's JSON example is (an excerpt of) what the command its section names prints."""
-    text = README.split(f"\n{section}\n", 1)[1].split("\n### ", 1)[0]
-    assert f"`{command}`" in text, f"README's {section} does not name the command its example comes from"
-    (shown,) = re.findall(r"^```json\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
-    done = subprocess.run(["bash", "-c", command.replace("gitops-tools", str(CONSOLE_SCRIPT))], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert json.loads(shown) == excerpt(json.loads(done.stdout)), f"README's {section} example is stale"
+    command, _ = GENERATOR.JSON_EXAMPLES[section]
+    shown, start, _ = GENERATOR.json_example(README, section)
+    assert f"`{command}`" in README[README.index(f"\n{section}\n"):start], (
+        f"README's {section} does not name the command its example comes from")
+    assert json.loads(shown) == GENERATOR.json_excerpt(section, tmp_path), f"README's {section} example is stale"
 
 
 def test_readme_performance_table_states_the_benchmark_s_targets_and_sizes() -> None:
