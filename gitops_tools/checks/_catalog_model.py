@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from gitops_tools.model import JsonPath
 from gitops_tools.resources import schema_path
@@ -20,13 +20,24 @@ BASE_URI = "https://gitops-tools.dev/vendor/backstage-catalog/"
 CATALOG_GROUP = "backstage.io/"  # apiVersions of the catalog model's own kinds
 
 
-class CatalogModel(NamedTuple):
-    """The compiled validators: the envelope, the plain Entity (for kinds outside the model), and each kind's, by
-    (apiVersion, kind)."""
+class CatalogModel:
+    """The registry of the catalog model's schemas and which kind schema serves which (apiVersion, kind); each
+    validator is compiled when an entity first needs it (a repository of Components never compiles the User
+    schema)."""
 
-    envelope: Any
-    entity: Any
-    kinds: dict[tuple[str, str], Any]
+    def __init__(self, registry: Any, kinds: dict[tuple[str, str], str]) -> None:
+        self.registry, self.kinds = registry, kinds
+        self._compiled: dict[str, Any] = {}
+
+    def validator(self, schema_id: str) -> Any:
+        found = self._compiled.get(schema_id)
+        if found is None:
+            import jsonschema_rs
+
+            found = jsonschema_rs.Draft7Validator({"$ref": BASE_URI + schema_id}, registry=self.registry,
+                                                  offline=True, pattern_options=jsonschema_rs.RegexOptions())
+            self._compiled[schema_id] = found
+        return found
 
 
 def folder() -> Path:
@@ -34,19 +45,13 @@ def folder() -> Path:
 
 
 def load() -> CatalogModel:
-    """Reads and compiles every schema of the folder (about 30 ms; once per process, on the first entity)."""
+    """Reads every schema of the folder into one registry (once per process, on the first entity)."""
     import jsonschema_rs
 
     schemas = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder().rglob("*.schema.json"))]
     registry = jsonschema_rs.Registry([(BASE_URI + schema["$id"], schema) for schema in schemas],
                                       draft=jsonschema_rs.Draft7)
-
-    def compiled(schema_id: str) -> Any:
-        return jsonschema_rs.Draft7Validator({"$ref": BASE_URI + schema_id}, registry=registry, offline=True,
-                                             pattern_options=jsonschema_rs.RegexOptions())
-
-    kinds = {key: compiled(schema["$id"]) for schema in schemas for key in _kind_keys(schema)}
-    return CatalogModel(compiled("EntityEnvelope"), compiled("Entity"), kinds)
+    return CatalogModel(registry, {key: schema["$id"] for schema in schemas for key in _kind_keys(schema)})
 
 
 def _kind_keys(schema: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -65,12 +70,13 @@ def validator_for(model: CatalogModel, entity: dict[str, Any]) -> tuple[Any, tup
     api_version, kind = entity.get("apiVersion"), entity.get("kind")
     found = model.kinds.get((api_version, kind)) if isinstance(api_version, str) and isinstance(kind, str) else None
     if found is not None:
-        return found, None
+        return model.validator(found), None
+    entity_schema = model.validator("Entity")
     if isinstance(api_version, str) and api_version.startswith(CATALOG_GROUP):
         known = sorted({k for version, k in model.kinds if version == api_version})
         if known:
-            return model.entity, (("kind",), f"{kind!r} is no kind of {api_version} (one of {', '.join(known)})")
+            return entity_schema, (("kind",), f"{kind!r} is no kind of {api_version} (one of {', '.join(known)})")
         versions = sorted({version for version, k in model.kinds if k == kind}) or sorted({v for v, _ in model.kinds})
-        return model.entity, (("apiVersion",),
+        return entity_schema, (("apiVersion",),
                               f"{api_version!r} is no apiVersion of the catalog model (one of {', '.join(versions)})")
-    return model.entity, None
+    return entity_schema, None

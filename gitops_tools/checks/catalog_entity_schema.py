@@ -27,7 +27,7 @@ def check(entity: Any) -> Iterator[Violation]:
 
     model = _model()
     entity = _placeholders_as_text(entity)
-    envelope = list(_vendored_schema.violations(model.envelope, entity))
+    envelope = list(_vendored_schema.violations(model.validator("EntityEnvelope"), entity))
     if envelope or not isinstance(entity, dict):
         yield from envelope
         return
