@@ -39,6 +39,8 @@ BAD = [
     ("catalog/shop.yaml", 3, 1, "catalog-entity-structure-valid"),  # kind: Sytem
     ("catalog/shop.yaml", 13, 3, "catalog-entity-name-valid"),  # namespace: Shop
     ("catalog/shop.yaml", 18, 14, "catalog-references-well-formed"),  # memberOf: [user:...]
+    ("templates/service/template.yaml", 8, 3, "catalog-owner-reference-valid"),  # platform team
+    ("templates/service/template.yaml", 10, 7, "catalog-entity-structure-valid"),  # a step without `action`
 ]
 COMPONENT = ("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders-api\n"
              "spec:\n  type: service\n  lifecycle: production\n  owner: team-orders\n  system: shop\n")
@@ -103,7 +105,7 @@ def test_the_vendored_catalog_model_is_the_recorded_one() -> None:
     folder = VENDOR / "backstage-catalog"
     assert recorded == {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
                         for path in folder.rglob("*.json")}
-    assert "Apache License 2.0" in source and "1.10.3" in source
+    assert "Apache License 2.0" in source and "catalog-model 1.10.3" in source and "scaffolder-common 2.4.0" in source
     assert "Apache License" in (VENDOR / "backstage-catalog.LICENSE").read_text(encoding="utf-8")
 
 
@@ -136,9 +138,14 @@ def _entities() -> list[tuple[str, dict[str, Any]]]:
     for verdict in ("pass", "fail"):
         for index, example in enumerate(policy["examples"][verdict]):
             found.append((f"example-{verdict}-{index}", yaml.safe_load(example["text"])))
-    kinds = {path.name.split(".")[0] for path in (VENDOR / "backstage-catalog" / "kinds").glob("*.json")}
+    kinds = _kind_schemas()
     return [(name, _substituted(entity, FIXTURES / name.split("/")[0])) for name, entity in found
             if isinstance(entity, dict) and entity.get("kind") in kinds]
+
+
+def _kind_schemas() -> dict[str, str]:
+    """Each kind's schema file, by kind (`Template` -> `Template.v1beta3.schema.json`)."""
+    return {path.name.split(".")[0]: path.name for path in (VENDOR / "backstage-catalog" / "kinds").glob("*.json")}
 
 
 def _substituted(entity: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -162,7 +169,7 @@ def _schemas(tmp_path: Path) -> Path:
 def test_structure_verdicts_agree_with_check_jsonschema(tmp_path: Path, policies: dict[str, Policy],
                                                         external_tool: ToolFinder) -> None:
     checker = external_tool("check-jsonschema")
-    schemas = _schemas(tmp_path)
+    schemas, kinds = _schemas(tmp_path), _kind_schemas()
     ours, theirs = {}, {}
     for number, (name, entity) in enumerate(_entities()):
         folder = tmp_path / str(number)
@@ -171,11 +178,12 @@ def test_structure_verdicts_agree_with_check_jsonschema(tmp_path: Path, policies
         result = lint([str(folder)], Config(root=folder), policies,
                       LintOptions(select=("catalog-entity-structure-valid",)))
         ours[name] = not result.findings
-        schema = f"{entity['kind']}.v1alpha1.schema.json"
-        done = subprocess.run([checker, "--schemafile", schema, str(folder / "catalog-info.yaml")], cwd=schemas,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run([checker, "--schemafile", kinds[entity["kind"]], str(folder / "catalog-info.yaml")],
+                              cwd=schemas, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode in (0, 1), done.stdout + done.stderr
         theirs[name] = done.returncode == 0
     assert ours == theirs
-    assert sorted(ours.values()).count(False) == 2  # the bad Component and the structure policy's failing example
-    assert len(ours) == 14
+    # invalid: the bad Component and Template, and the structure policy's failing Component and Template examples
+    assert sorted(name for name, valid in ours.items() if not valid) == [
+        "bad/catalog-info.yaml#0", "bad/templates/service/template.yaml#0", "example-fail-0", "example-fail-2"]
+    assert len(ours) == 17

@@ -1,7 +1,7 @@
 """Backstage's catalog model as JSON Schemas (schemas/vendor/backstage-catalog/, vendored unchanged): the envelope
-every entity has, the Entity schema, and one schema per kind, which name each other by relative `$id`s (`Entity`,
-`EntityMeta`, `common#relation`). They are put in one registry under a base URI of ours, so every `$ref` resolves
-inside it and nothing is ever fetched.
+every entity has, the Entity schema, and one schema per kind (the scaffolder's Template among them), which name
+each other by relative `$id`s (`Entity`, `EntityMeta`, `common#relation`). They are put in one registry under a
+base URI of ours, so every `$ref` resolves inside it and nothing is ever fetched.
 
 Which kind schema an entity gets is read from the schemas themselves (each says its `apiVersion` and `kind` values),
 as Backstage's catalog chooses it: an entity whose envelope is valid is checked against the schema of its kind."""
@@ -17,7 +17,6 @@ from gitops_tools.model import JsonPath
 from gitops_tools.resources import schema_path
 
 BASE_URI = "https://gitops-tools.dev/vendor/backstage-catalog/"
-CATALOG_GROUP = "backstage.io/"  # apiVersions of the catalog model's own kinds
 
 
 class CatalogModel:
@@ -66,13 +65,16 @@ def _kind_keys(schema: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def validator_for(model: CatalogModel, entity: dict[str, Any]) -> tuple[Any, tuple[JsonPath, str] | None]:
     """The validator the entity's envelope asks for, and, when its apiVersion is the catalog model's but names no
-    kind of it (a misspelt kind, a Template under backstage.io), the field that is wrong and why."""
+    kind of it (a misspelt kind, a Template under backstage.io), the field that is wrong and why. The model's API
+    groups (backstage.io, scaffolder.backstage.io) are those of its kind schemas: another group is a platform's
+    own, checked against the Entity schema alone."""
     api_version, kind = entity.get("apiVersion"), entity.get("kind")
     found = model.kinds.get((api_version, kind)) if isinstance(api_version, str) and isinstance(kind, str) else None
     if found is not None:
         return model.validator(found), None
     entity_schema = model.validator("Entity")
-    if isinstance(api_version, str) and api_version.startswith(CATALOG_GROUP):
+    groups = {version.rpartition("/")[0] for version, _ in model.kinds}
+    if isinstance(api_version, str) and api_version.rpartition("/")[0] in groups:
         known = sorted({k for version, k in model.kinds if version == api_version})
         if known:
             return entity_schema, (("kind",), f"{kind!r} is no kind of {api_version} (one of {', '.join(known)})")

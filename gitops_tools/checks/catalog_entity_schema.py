@@ -1,7 +1,7 @@
 """A Backstage catalog entity against the catalog model's own schemas (schemas/vendor/backstage-catalog/): first the
 envelope (apiVersion, kind, metadata.name), as the catalog does; with a valid envelope, the schema of its kind (which
-includes the Entity and metadata schemas). An apiVersion outside backstage.io (a custom kind of a platform's own)
-is checked against the Entity schema alone.
+includes the Entity and metadata schemas). An apiVersion outside the model's groups (backstage.io,
+scaffolder.backstage.io), a platform's own kind, is checked against the Entity schema alone.
 
 Backstage substitutes placeholders (`definition: {$text: ./openapi.yaml}`, `$json`, `$yaml`) before it validates,
 with the content of the file they name, which a lint does not read: a placeholder reads as text here."""
