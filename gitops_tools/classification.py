@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from gitops_tools.domains import Domain, Embedding, Lists, Rule, load_domains, with_config_paths
+from gitops_tools.domains import Domain, Embedding, FileParsers, Lists, Rule, load_domains, with_config_paths
 from gitops_tools.fingerprint import document_identity
 from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, JsonPath, json_pointer
@@ -70,6 +70,10 @@ class Classifier:
         self.domains = dict(sorted(domains.items()))
         self.default = next((name for name, domain in self.domains.items() if domain.default), None)
         self._rules = [rule for domain in self.domains.values() for rule in domain.rules]
+        # Each rule's parser: a domain that reads files of its own (`files`) classifies only what its parser read,
+        # and only it classifies those documents; None for YAML and JSON.
+        self._parsers = tuple(self.domains[rule.domain].files for rule in self._rules)
+        self.file_parsers = FileParsers(self.domains)
         self._fields = tuple(sorted({name for rule in self._rules if rule.match for name, _ in rule.match.fields}))
         self._keys = frozenset(key for rule in self._rules if rule.match for key in (*rule.match.keys,
                                                                                      *rule.match.absent))
@@ -90,10 +94,12 @@ class Classifier:
         """The built-in domains, with a config's `domains:` globs."""
         return cls(with_config_paths(load_domains(), extra_paths or {}))
 
-    def file_rules(self, paths: FilePaths) -> tuple[bool, ...]:
-        """For each rule, whether the file's path allows it (True for a rule that does not look at paths)."""
-        return tuple(rule.paths is None or rule.paths.match(paths.relpath if rule.from_config else paths.file)
-                     for rule in self._rules)
+    def file_rules(self, paths: FilePaths, parser: str | None = None) -> tuple[bool, ...]:
+        """For each rule, whether the file allows it: its path (True for a rule that does not look at paths), and
+        the parser that read it (`parser`, None for YAML and JSON) is its domain's."""
+        return tuple((rule.paths is None or rule.paths.match(paths.relpath if rule.from_config else paths.file))
+                     and (files.parser if files else None) == parser
+                     for rule, files in zip(self._rules, self._parsers, strict=True))
 
     def classify(self, document: Document, allowed: tuple[bool, ...], *,
                  unclassified: bool = False) -> list[Instance]:

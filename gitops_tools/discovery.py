@@ -1,4 +1,6 @@
-"""Which files a lint run reads: YAML and JSON under the given paths, minus what is ignored or excluded.
+"""Which files a lint run reads: YAML and JSON under the given paths, and the files a domain reads with a parser
+of its own by their name (a Dockerfile: the domains' `files`), minus what is ignored or excluded. A file named on
+the command line is read whatever its name: as YAML or JSON unless a domain's parser reads files of that name.
 
 Skipped everywhere: vendored and tool folders, anything the config excludes, and, inside a git work tree, what git
 ignores (the files of submodules and nested repositories are linted). Helm chart templates are not YAML until
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitops_tools.display import printable
+from gitops_tools.domains import FileParsers
 from gitops_tools.errors import GitopsToolsError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
@@ -60,6 +63,7 @@ class SourceFile(NamedTuple):
     file: str = ""
     repo_path: str | None = None
     real: Path | None = None  # the real path (symlinks resolved) of `path` or `named`, computed once here
+    parser: str | None = None  # the parser that reads it (gitops_tools/loading/parsers/), None for YAML and JSON
 
 
 class Discovered(NamedTuple):
@@ -69,11 +73,13 @@ class Discovered(NamedTuple):
 
 
 def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path, stdin_name: str | None = None,
-             kustomizations: Kustomizations | None = None) -> Discovered:
+             kustomizations: Kustomizations | None = None, parsers: FileParsers | None = None) -> Discovered:
     """The files to lint under `paths`. `root` is what config globs are relative to; only kustomizations inside
     `repository` mark files as patches (one outside it must not turn linted files into unchecked patches).
     `stdin_name` is the file standard input stands for, if `-` is among the paths; `kustomizations` keeps the
-    kustomizations read for the run's later use (the workspace's deployable units)."""
+    kustomizations read for the run's later use (the workspace's deployable units); `parsers` say which other files
+    the domains read (none: YAML and JSON only)."""
+    parsers = parsers or FileParsers()
     kustomizations = kustomizations or Kustomizations(repository)
     resolve = RealPaths()
     found: dict[Path, tuple[Path, Problem | None]] = {}  # real path -> (as given, problem found while walking)
@@ -87,7 +93,7 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
         path = Path(given)
         if not _exists(path):
             raise GitopsToolsError(f"path not found: {printable(given)}")
-        walked = _walk(path, skipped) if _is_dir(path) else [(path, None)]
+        walked = _walk(path, skipped, parsers) if _is_dir(path) else [(path, None)]
         for candidate, problem in walked:
             if not _template_skipped(candidate, skipped, charts):
                 found.setdefault(resolve(candidate), (candidate, problem))
@@ -95,11 +101,12 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
     named = None if stdin_name is None else Path(stdin_name)
     files = []
     if stdin and (named is None or not _template_skipped(named, skipped, charts)):
-        files = _stdin(named, root, exclude, repository, found, kustomizations)
+        files = _stdin(named, root, exclude, repository, found, kustomizations, parsers)
     for resolved, (given_path, problem) in found.items():
         relpath = relative_posix(resolved, root, given_path.as_posix())
         if not exclude.match(relpath):
-            files.append(source_file(given_path, resolved, relpath, repository, resolved in patches, problem))
+            files.append(source_file(given_path, resolved, relpath, repository, resolved in patches, problem,
+                                     parser=parser_of(given_path.name, parsers)))
     return Discovered(files, skipped, charts)
 
 
@@ -136,8 +143,13 @@ def _template_skipped(path: Path, skipped: dict[str, list[str]], charts: dict[st
     return True
 
 
+def parser_of(name: str, parsers: FileParsers) -> str | None:
+    """The parser of a file named `name`: none for YAML and JSON (by the suffix), else the domains' (or none)."""
+    return None if Path(name).suffix in LINTED_SUFFIXES else parsers.parser(name)
+
+
 def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path, found: Collection[Path],
-           kustomizations: Kustomizations) -> list[SourceFile]:
+           kustomizations: Kustomizations, parsers: FileParsers) -> list[SourceFile]:
     """Standard input: `<stdin>`, or the file `named` as it would be linted (nothing if the config excludes it)."""
     if named is None:
         return [SourceFile(None, STDIN_DISPLAY, STDIN_DISPLAY, file=STDIN_DISPLAY)]
@@ -149,18 +161,18 @@ def _stdin(named: Path | None, root: Path, exclude: Globs, repository: Path, fou
     if exclude.match(relpath):
         return []
     patch = resolved in patch_files([resolved], repository, kustomizations)
-    return [source_file(named, resolved, relpath, repository, patch, stdin=True)]
+    return [source_file(named, resolved, relpath, repository, patch, stdin=True, parser=parser_of(named.name, parsers))]
 
 
 def source_file(given: Path, resolved: Path, relpath: str, repository: Path, patch: bool,
-                problem: Problem | None = None, *, stdin: bool = False) -> SourceFile:
+                problem: Problem | None = None, *, stdin: bool = False, parser: str | None = None) -> SourceFile:
     """A file to lint (or standard input standing for `given`), its paths computed once from the repository."""
     display = display_path(given)
     file, repo_path = relative_posix(resolved, repository, relpath), repository_path(display, repository, resolved)
     # Names equal to the display path share its string: a run of 10,000 files keeps them all to its end.
     return SourceFile(None if stdin else given, display, _same(relpath, display), patch, problem,
                       named=given if stdin else None, file=_same(file, display),
-                      repo_path=display if repo_path == display else repo_path, real=resolved)
+                      repo_path=display if repo_path == display else repo_path, real=resolved, parser=parser)
 
 
 def _same(name: str, display: str) -> str:
@@ -257,8 +269,9 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _walk(top: Path, skipped: dict[str, list[str]]) -> Iterator[tuple[Path, Problem | None]]:
-    """Each YAML/JSON file under `top`, with the problem that keeps it from being read, if discovery sees one.
+def _walk(top: Path, skipped: dict[str, list[str]], parsers: FileParsers) -> Iterator[tuple[Path, Problem | None]]:
+    """Each YAML/JSON file under `top` (and each file a domain's parser reads), with the problem that keeps it from
+    being read, if discovery sees one.
 
     Links to folders are not followed (they may loop, or lead anywhere); each is counted in `skipped`."""
     listing = _git_files(top)
@@ -272,7 +285,7 @@ def _walk(top: Path, skipped: dict[str, list[str]]) -> Iterator[tuple[Path, Prob
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
             path = Path(folder, name)
-            if path.suffix not in LINTED_SUFFIXES:
+            if path.suffix not in LINTED_SUFFIXES and not (parsers and parsers.parser(name)):
                 continue
             if listing is None or listing.allows(path.relative_to(top).as_posix()) or _special(path):
                 yield path, _outside(path, boundary)

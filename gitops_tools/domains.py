@@ -111,19 +111,48 @@ class Lists:
         self.kind, self.items = kind, items
 
 
+class Files:
+    """Files no YAML or JSON that a domain reads: those whose name matches `names`, read by the parser module
+    `parser` of gitops_tools/loading/parsers/."""
+
+    __slots__ = ("names", "parser")
+
+    def __init__(self, names: Pattern, parser: str) -> None:
+        self.names, self.parser = names, parser
+
+
 class Domain:
     """A domain (a folder of schemas/policies/ with a domain.yaml): which documents are its own (`rules`, documents
-    `embedded` in others', the items of `lists`) and how one is named (`identity`)."""
+    `embedded` in others', the items of `lists`, and the documents its parser reads of the `files` it names) and how
+    one is named (`identity`)."""
 
-    __slots__ = ("default", "description", "embedded", "identity", "keys_as_written", "lists", "name",
+    __slots__ = ("default", "description", "embedded", "files", "identity", "keys_as_written", "lists", "name",
                  "null_is_absent", "rules")
 
     def __init__(self, name: str, description: str, *, default: bool = False, null_is_absent: bool = False,
                  keys_as_written: bool = False, identity: tuple[str, ...] = (), lists: Lists | None = None,
-                 rules: tuple[Rule, ...] = (), embedded: tuple[Embedding, ...] = ()) -> None:
+                 rules: tuple[Rule, ...] = (), embedded: tuple[Embedding, ...] = (),
+                 files: Files | None = None) -> None:
         self.name, self.description, self.default, self.null_is_absent = name, description, default, null_is_absent
         self.keys_as_written, self.identity, self.lists = keys_as_written, identity, lists
-        self.rules, self.embedded = rules, embedded
+        self.rules, self.embedded, self.files = rules, embedded, files
+
+
+class FileParsers:
+    """Which parser reads a file by its name, from every domain's `files` (the first domain, by name, that names
+    it): what discovery asks of each file that is no YAML or JSON. Empty when no domain reads such files."""
+
+    __slots__ = ("_files",)
+
+    def __init__(self, domains: Mapping[str, Domain] | None = None) -> None:
+        self._files = tuple(domain.files for _, domain in sorted((domains or {}).items()) if domain.files)
+
+    def parser(self, name: str) -> str | None:
+        """The parser of a file named `name` (its last path component), or None when it is none of these files."""
+        return next((files.parser for files in self._files if files.names.match(name)), None)
+
+    def __bool__(self) -> bool:
+        return bool(self._files)
 
 
 def domain_files(folder: Path | None = None) -> dict[str, Path]:
@@ -170,6 +199,13 @@ def check_domain_file(path: Path) -> None:
             where = ("embedded", index, "in", "domain")
             raise PolicyError(f"unknown domain {embedding['in']['domain']!r}; domains: {', '.join(sorted(known))}",
                               Location(str(path), *document.locate(where)[:2]))
+    parser = document.data.get("files", {}).get("parser")
+    if parser is not None:
+        from gitops_tools.loading.parsers import parser_names
+
+        if parser not in parser_names():
+            raise PolicyError(f"unknown parser {parser!r}; parsers: {', '.join(parser_names())}",
+                              Location(str(path), *document.locate(("files", "parser"))[:2]))
 
 
 def with_config_paths(domains: Mapping[str, Domain], extra: Mapping[str, Globs]) -> dict[str, Domain]:
@@ -185,7 +221,7 @@ def with_config_paths(domains: Mapping[str, Domain], extra: Mapping[str, Globs])
         result[name] = Domain(domain.name, domain.description, default=domain.default,
                               null_is_absent=domain.null_is_absent, keys_as_written=domain.keys_as_written,
                               identity=domain.identity, lists=domain.lists, rules=(rule, *domain.rules),
-                              embedded=domain.embedded)
+                              embedded=domain.embedded, files=domain.files)
     return result
 
 
@@ -202,6 +238,7 @@ def _domain(name: str, raw: dict[str, Any]) -> Domain:
         lists=Lists(Pattern(_globs(lists["kind"])), lists["items"]) if lists else None,
         rules=tuple(_rule(name, entry) for entry in raw.get("documents", ())),
         embedded=tuple(_embedding(name, entry) for entry in raw.get("embedded", ())),
+        files=Files(Pattern(raw["files"]["names"]), raw["files"]["parser"]) if "files" in raw else None,
     )
 
 

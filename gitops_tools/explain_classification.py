@@ -43,7 +43,7 @@ def explain(paths: Sequence[str], config: Config, options: LintOptions,
             stdin: BinaryIO | None = None) -> list[Explained]:
     classifier = Classifier.load(config.domains)
     found: list[Explained] = []
-    for source in plan(paths, config, options).sources:
+    for source in plan(paths, config, options, parsers=classifier.file_parsers).sources:
         if source.patch:
             found.append(Explained(Location(source.display), None, "", "", (), PATCH))
             continue
@@ -55,7 +55,7 @@ def explain(paths: Sequence[str], config: Config, options: LintOptions,
             found.append(Explained(Location(source.display, line, col), None, "", "", (), why))
             continue
         file = source_paths(source)
-        allowed = classifier.file_rules(file)
+        allowed = classifier.file_rules(file, loaded.parser)
         for document in loaded.documents:
             for instance in classifier.classify(document, allowed, unclassified=True):
                 found.append(_explained(instance, file, classifier))

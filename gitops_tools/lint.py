@@ -81,7 +81,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     data = _builtin_data(options.cache)
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.parse(data.workloads),
                     Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
-    run = plan(paths, config, options, workspace=bool(engine.workspace_checks))
+    run = plan(paths, config, options, workspace=bool(engine.workspace_checks), parsers=engine.classifier.file_parsers)
     files = len(run.sources) + len(run.context)
     outcomes, entries, blocks = _kept(files > options.spill_above)
     records = workspace.Records(entries)

@@ -225,6 +225,9 @@ LAZY = {
     "gitops_tools.baseline": ["lint", "--baseline", "baseline.json", "alone/pod.yaml"],
     "gitops_tools.loading.json_text": ["lint", "json/pod.json"],
     "gitops_tools.pipeline.shard": ["lint", "--shard", "1/2", "alone/pod.yaml"],
+    "gitops_tools.loading.parsers": ["lint", "docker/Dockerfile"],  # a domain's own parser: only for its files
+    "gitops_tools.loading.parsers.dockerfile": ["lint", "docker/Dockerfile"],
+    "gitops_tools.checks.final_user": ["lint", "docker/Dockerfile"],
 }
 IMPORT_PROBE = ("import io, json, sys; from gitops_tools.cli import main; "
                 "main(json.loads(sys.argv[1]), io.StringIO()); "
@@ -245,7 +248,7 @@ def startup_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("startup")
     files = {"alone/pod.yaml": LATEST, "json/pod.json": json.dumps({"kind": "ConfigMap", "apiVersion": "v1"}),
              "crowd/pod.yaml": LATEST, "crowd/other.yaml": LATEST.replace("name: web", "name: other"),
-             "baseline.json": '{"version": 1, "findings": []}\n'}
+             "baseline.json": '{"version": 1, "findings": []}\n', "docker/Dockerfile": "FROM scratch\nUSER 1\n"}
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text, encoding="utf-8")

@@ -122,10 +122,24 @@ def test_there_is_one_hook_per_policy_domain(policies: dict[str, Policy]) -> Non
         ".pre-commit-hooks.yaml and the folders of schemas/policies/ disagree: one hook per domain but core")
 
 
+def _file_types() -> dict[str, list[str]]:
+    """Each hook's pre-commit file types: YAML and JSON, or, for a domain that reads other files by name with a
+    parser of its own (domain.yaml `files`), that parser's (pre-commit's tag and our parser share the name);
+    the hook of every domain takes them all."""
+    parsers = {}
+    for path in sorted((ROOT / "schemas" / "policies").glob(f"*/{DOMAIN_FILE}")):
+        files = yaml.safe_load(path.read_text(encoding="utf-8")).get("files")
+        if files:
+            parsers[f"gitops-tools-{path.parent.name}"] = files["parser"]
+    return {hook_id: [parsers[hook_id]] if hook_id in parsers else
+            ["yaml", "json", *parsers.values()] if hook_id == "gitops-tools-lint" else ["yaml", "json"]
+            for hook_id in HOOK_IDS}
+
+
 @pytest.mark.parametrize("hook", HOOKS, ids=HOOK_IDS)
-def test_every_hook_takes_yaml_and_json_in_parallel(hook: dict[str, object]) -> None:
+def test_every_hook_takes_its_domains_files_in_parallel(hook: dict[str, object]) -> None:
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["yaml", "json"]
+    assert hook["types_or"] == _file_types()[str(hook["id"])]
     assert hook["require_serial"] is False
     assert hook["minimum_pre_commit_version"] == "2.9.0"  # types_or; nothing else used needs more
     assert set(hook) == {"id", "name", "description", "entry", "language", "types_or", "require_serial",

@@ -25,15 +25,16 @@ class LoadedFile:
     """A file's documents, or the problems that kept them from loading. (A plain class, not a dataclass: see
     gitops_tools/model.py.)"""
 
-    __slots__ = ("documents", "lines", "path", "problems", "text")
+    __slots__ = ("documents", "lines", "parser", "path", "problems", "text")
 
     def __init__(self, path: str, documents: list[Document] | None = None, problems: list[Problem] | None = None,
-                 text: str = "", lines: LineIndex | None = None) -> None:
+                 text: str = "", lines: LineIndex | None = None, parser: str | None = None) -> None:
         self.path = path
         self.documents = [] if documents is None else documents
         self.problems = [] if problems is None else problems
         self.text = text  # kept for inline suppression comments
         self.lines = LineIndex("") if lines is None else lines
+        self.parser = parser  # the parser of gitops_tools/loading/parsers/ that read it (None: YAML or JSON)
 
     def document_lines(self) -> list[tuple[int, int]]:
         """Consecutive (first, last) line ranges, one per document; comments above a document belong to it."""
@@ -46,8 +47,10 @@ class LoadedFile:
         return spans
 
 
-def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) -> LoadedFile:
-    """Decode and parse `raw`; every way it can be unusable becomes a Problem, not an exception."""
+def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False,
+               parser: str | None = None) -> LoadedFile:
+    """Decode and parse `raw` as YAML, JSON, or with the `parser` of gitops_tools/loading/parsers/ (imported only
+    then); every way it can be unusable becomes a Problem, not an exception."""
     text_or_problem = _decode(raw, limits)
     if isinstance(text_or_problem, Problem):
         return LoadedFile(path, problems=[text_or_problem])
@@ -55,6 +58,11 @@ def load_bytes(raw: bytes, path: str, limits: Limits, *, is_json: bool = False) 
     if not text.strip():
         return LoadedFile(path, problems=[Problem("file-empty", "")])
     lines = LineIndex(text)
+    if parser is not None:
+        from gitops_tools.loading.parsers import parser as parser_module
+
+        parsed = parser_module(parser).parse(text, lines, path)
+        return LoadedFile(path, *parsed, text=text, lines=lines, parser=parser)
     if is_json:
         from gitops_tools.loading.json_text import load_json
 

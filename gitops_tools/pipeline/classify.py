@@ -15,7 +15,7 @@ def classify(loaded: LoadedFile, engine: Engine, paths: FilePaths, *, documents:
     if not documents or not loaded.documents:
         return []
     classifier = engine.classifier
-    allowed = classifier.file_rules(paths)
+    allowed = classifier.file_rules(paths, loaded.parser)
     unclassified = engine.sees_unclassified(paths.relpath)
     found = []
     for document in loaded.documents:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, search_paths
+from gitops_tools.domains import FileParsers
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import Changes, changes_since, repository_root
@@ -36,12 +37,14 @@ class Plan(NamedTuple):
     other_shards: frozenset[str] = frozenset()  # with --shard: the context files another shard lints (`file` key)
 
 
-def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False) -> Plan:
-    """The run's files; with `workspace` (the run has workspace checks), their deployable units and context too."""
+def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False,
+         parsers: FileParsers | None = None) -> Plan:
+    """The run's files; with `workspace` (the run has workspace checks), their deployable units and context too.
+    `parsers`: the files besides YAML and JSON the domains read (a Dockerfile), by name."""
     _check_stdin_filename(paths, options.stdin_filename)
     root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
     kustomizations = Kustomizations(root)
-    discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename, kustomizations)
+    discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename, kustomizations, parsers)
     sources, changed = discovered.files, None
     changes = _changes(paths, sources, options)
     if changes is not None:

@@ -21,7 +21,7 @@ def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = Non
         if stdin is None:
             raise ConfigError("'-' (stdin) was given but no input stream is available")
         is_json = source.display.endswith(".json")  # named by --stdin-filename, stdin is read as that file would be
-        return load_bytes(stdin.read(limit + 1), source.display, config.limits, is_json=is_json)
+        return load_bytes(stdin.read(limit + 1), source.display, config.limits, is_json=is_json, parser=source.parser)
     try:
         raw = read_regular(source.path, limit)
     except FileTooLargeError as err:
@@ -31,4 +31,5 @@ def read_source(source: SourceFile, config: Config, stdin: BinaryIO | None = Non
         return LoadedFile(source.display, problems=[Problem("file-not-regular", detail)])
     except OSError as err:
         return LoadedFile(source.display, problems=[Problem("file-unreadable", err.strerror or str(err))])
-    return load_bytes(raw, source.display, config.limits, is_json=source.display.endswith(".json"))
+    return load_bytes(raw, source.display, config.limits, is_json=source.display.endswith(".json"),
+                      parser=source.parser)

@@ -1,0 +1,90 @@
+"""The dockerfile domain on realistic repositories (tests/fixtures/dockerfile): Dockerfiles, a Containerfile and a
+`*.Dockerfile` found by their names and read by our parser. The good repository lints clean; the bad one gives
+each expected finding at its exact line and column."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import CliRun, FixtureLint, fixture_repo_lint, sorted_spots
+
+from gitops_tools.model import LintResult, Policy
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dockerfile"
+
+BAD = [
+    ("Dockerfile", 1, 6, "dockerfile-base-image-pinned-by-digest"),  # python:3.12-slim, the builder
+    ("Dockerfile", 6, 1, "dockerfile-user-non-root-numeric"),  # the final stage sets no USER
+    ("Dockerfile", 6, 6, "dockerfile-base-image-pinned-by-digest"),
+    ("Dockerfile", 8, 1, "dockerfile-add-no-remote-url"),
+    ("broken/Dockerfile", 3, 1, "dockerfile-syntax"),  # COPPY
+    ("worker/Dockerfile", 2, 6, "dockerfile-base-image-pinned-by-digest"),  # ${GO_IMAGE}: an ARG without default
+    ("worker/Dockerfile", 4, 6, "dockerfile-base-image-pinned-by-digest"),  # distroless by tag
+    ("worker/Dockerfile", 6, 6, "dockerfile-user-non-root-numeric"),  # USER nonroot: a name
+    ("worker/Dockerfile.debug", 4, 6, "dockerfile-user-non-root-numeric"),  # USER 0 last
+]
+
+
+@pytest.fixture
+def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy]) -> FixtureLint:
+    return fixture_repo_lint(FIXTURES, tmp_path, monkeypatch, policies)
+
+
+def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:
+    result = lint_fixture("good")
+    assert sorted_spots(result) == []
+    assert (result.files, result.documents) == (3, 3)  # Dockerfile, worker/Containerfile, tools/ci.Dockerfile
+
+
+def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[[str], LintResult]) -> None:
+    assert sorted_spots(lint_fixture("bad")) == sorted(BAD)
+
+
+def test_dockerfiles_are_classified_by_name_and_read_by_their_parser(tmp_path: Path, run_cli: CliRun) -> None:
+    shutil.copytree(FIXTURES / "good", tmp_path / "good")
+    code, out, _ = run_cli("lint", "--explain-classification", "good")
+    assert code == 0
+    assert out.count("a Dockerfile (by name, read by the dockerfile parser)") == 3
+    assert "kubernetes" not in out
+
+
+def test_a_yaml_file_named_like_a_dockerfile_is_yaml(tmp_path: Path, run_cli: CliRun) -> None:
+    """The suffix decides first: Dockerfile.yaml is YAML, and no Dockerfile policy sees it."""
+    (tmp_path / "Dockerfile.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+                                              encoding="utf-8")
+    code, out, _ = run_cli("lint", "--explain-classification", "Dockerfile.yaml")
+    assert code == 0
+    assert "kubernetes" in out and "dockerfile" not in out
+
+
+def test_other_files_are_not_linted_and_a_named_one_is_read_by_its_name(tmp_path: Path, run_cli: CliRun) -> None:
+    (tmp_path / "Makefile").write_text("all:\n\ttrue\n", encoding="utf-8")
+    (tmp_path / "app.Dockerfile").write_text("FROM python:3.12\nUSER 10001\n", encoding="utf-8")
+    code, out, _ = run_cli("lint", ".")
+    assert code == 1
+    assert out.splitlines() == [
+        "app.Dockerfile:1:6: error [dockerfile-base-image-pinned-by-digest] the base image is not pinned by digest: "
+        "python:3.12", "Found 1 finding: 1 error (1 file, 1 document, 99 policies)."]
+
+
+def test_stdin_named_as_a_dockerfile_is_read_as_one(tmp_path: Path, run_cli: CliRun,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"FROM scratch\nUSER root\n")))
+    code, out, _ = run_cli("lint", "--stdin-filename", "svc/Dockerfile", "-")
+    assert code == 1
+    assert out.splitlines()[0] == ("svc/Dockerfile:2:6: error [dockerfile-user-non-root-numeric] the image does not "
+                                   "run as a numeric non-root USER: USER root is root")
+
+
+def test_inline_suppressions_work_in_dockerfiles(tmp_path: Path, run_cli: CliRun) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM scratch\n# gitops-tools: disable-next-line dockerfile-user-non-root-numeric -- a debug image\n"
+        "USER 0\n", encoding="utf-8")
+    code, out, _ = run_cli("lint", "Dockerfile")
+    assert (code, out.splitlines()[-1][:11]) == (0, "No findings")
