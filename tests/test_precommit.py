@@ -87,7 +87,13 @@ BAD = GOOD.replace("  name: web\n", "  name: web-debug\n", 1).replace("web:1.4.2
     "            privileged: true\n            allowPrivilegeEscalation: false")
 BROKEN = "kind: ConfigMap\ndata: {a: [1, 2}\n"  # a file check (yaml-syntax): every hook reports it
 NOTES = "# Notes\n\nkey: [not yaml, and not a YAML file either\n"  # types_or keeps it from the hooks
-FILES = {"good.yaml": GOOD, "bad.yaml": BAD, "broken.yaml": BROKEN, "notes.md": NOTES}
+# Dockerfiles go to the hooks that take pre-commit's `dockerfile` type (the dockerfile hook and the hook of every
+# domain): one on a tag, one pinned by digest.
+BAD_DOCKERFILE = "FROM python:3.12-slim\nUSER 10001\n"
+GOOD_DOCKERFILE = ("FROM python:3.12.12-slim-bookworm"
+                   "@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c\nUSER 10001\n")
+FILES = {"good.yaml": GOOD, "bad.yaml": BAD, "broken.yaml": BROKEN, "notes.md": NOTES, "Dockerfile": BAD_DOCKERFILE,
+         "good.Dockerfile": GOOD_DOCKERFILE}
 
 
 def _spot(text: str, needle: str) -> tuple[int, int]:
@@ -104,9 +110,15 @@ def _expected(hook_id: str) -> tuple[list[str], list[str]]:
     kubernetes = [f"bad.yaml:{privileged[0]}:{privileged[1]}: error [container-not-privileged]",
                   f"bad.yaml:{latest[0]}:{latest[1]}: error [container-image-tag-not-latest]"]
     files = [f"broken.yaml:{syntax[0]}:{syntax[1]}: error [yaml-syntax]"]
-    if hook_id in {"gitops-tools-lint", "gitops-tools-kubernetes"}:
-        return kubernetes + files, []
-    return files, ["[container-not-privileged]", "[container-image-tag-not-latest]"]
+    dockerfile = ["Dockerfile:1:6: error [dockerfile-base-image-pinned-by-digest]"]
+    if hook_id == "gitops-tools-lint":
+        return kubernetes + files + dockerfile, []
+    if hook_id == "gitops-tools-dockerfile":  # given the Dockerfile alone
+        return dockerfile, ["[container-not-privileged]", "[yaml-syntax]"]
+    if hook_id == "gitops-tools-kubernetes":
+        return kubernetes + files, ["[dockerfile-base-image-pinned-by-digest]"]
+    return files, ["[container-not-privileged]", "[container-image-tag-not-latest]",
+                   "[dockerfile-base-image-pinned-by-digest]"]
 
 
 def test_there_is_one_hook_per_policy_domain(policies: dict[str, Policy]) -> None:
@@ -257,11 +269,11 @@ def _assert_findings(out: str, hook_id: str) -> None:
 def test_every_hook_fails_bad_files_at_their_findings_and_passes_the_good_one(
         project: Path, hook_env: dict[str, str], hook_id: str) -> None:
     run = [*PRE_COMMIT, "run", hook_id, "--files"]
-    code, out = _run(hook_env, project, *run, "bad.yaml", "broken.yaml")
+    code, out = _run(hook_env, project, *run, "bad.yaml", "broken.yaml", "Dockerfile")
     assert code == 1, out
     assert f"- hook id: {hook_id}\n- exit code: 1" in out  # the hook's own code: findings (2: usage, 3: a crash)
     _assert_findings(out, hook_id)
-    code, out = _run(hook_env, project, *run, "good.yaml", "notes.md")
+    code, out = _run(hook_env, project, *run, "good.yaml", "notes.md", "good.Dockerfile")
     assert code == 0, out
     assert "Passed" in out
 
