@@ -65,9 +65,10 @@ def test_other_files_are_not_linted_and_a_named_one_is_read_by_its_name(tmp_path
     (tmp_path / "app.Dockerfile").write_text("FROM python:3.12\nUSER 10001\n", encoding="utf-8")
     code, out, _ = run_cli("lint", ".")
     assert code == 1
-    assert out.splitlines() == [
-        "app.Dockerfile:1:6: error [dockerfile-base-image-pinned-by-digest] the base image is not pinned by digest: "
-        "python:3.12", "Found 1 finding: 1 error (1 file, 1 document, 99 policies)."]
+    first, summary = out.splitlines()
+    assert first == ("app.Dockerfile:1:6: error [dockerfile-base-image-pinned-by-digest] the base image is not pinned "
+                     "by digest: python:3.12")
+    assert summary.startswith("Found 1 finding: 1 error (1 file, 1 document, ")
 
 
 def test_stdin_named_as_a_dockerfile_is_read_as_one(tmp_path: Path, run_cli: CliRun,
