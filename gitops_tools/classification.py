@@ -95,9 +95,11 @@ class Classifier:
         return cls(with_config_paths(load_domains(), extra_paths or {}))
 
     def file_rules(self, paths: FilePaths, parser: str | None = None) -> tuple[bool, ...]:
-        """For each rule, whether the file allows it: its path (True for a rule that does not look at paths), and
-        the parser that read it (`parser`, None for YAML and JSON) is its domain's."""
-        return tuple((rule.paths is None or rule.paths.match(paths.relpath if rule.from_config else paths.file))
+        """For each rule, whether the file allows it: its path (True for a rule that does not look at paths; for a
+        reference's rule, whether a document of the run names the file), and the parser that read it (`parser`, None
+        for YAML and JSON) is its domain's."""
+        return tuple((rule.key in paths.referenced if rule.referenced
+                      else rule.paths is None or rule.paths.match(paths.relpath if rule.from_config else paths.file))
                      and (files.parser if files else None) == parser
                      for rule, files in zip(self._rules, self._parsers, strict=True))
 

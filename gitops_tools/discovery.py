@@ -64,6 +64,10 @@ class SourceFile(NamedTuple):
     repo_path: str | None = None
     real: Path | None = None  # the real path (symlinks resolved) of `path` or `named`, computed once here
     parser: str | None = None  # the parser that reads it (gitops_tools/loading/parsers/), None for YAML and JSON
+    # From the references pre-pass (pipeline/references.py): the reference rules naming the file (`domain/name`), and
+    # the problems of the references it makes (an include naming no file).
+    referenced: tuple[str, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
 
 class Discovered(NamedTuple):

@@ -80,13 +80,32 @@ class Rule:
     repository root (a config's globs: from the config's folder, `from_config`); `kind` is the kind a matching
     document has here (default: its own); `identity` None means the domain's."""
 
-    __slots__ = ("domain", "from_config", "identity", "kind", "kinds_only", "match", "name", "paths", "why")
+    __slots__ = ("domain", "from_config", "identity", "kind", "kinds_only", "match", "name", "paths", "referenced",
+                 "why")
 
     def __init__(self, domain: str, name: str, why: str, paths: Globs | None = None, match: Match | None = None,
                  kind: str | None = None, kinds_only: bool = False, identity: tuple[str, ...] | None = None, *,
-                 from_config: bool = False) -> None:
+                 from_config: bool = False, referenced: bool = False) -> None:
         self.domain, self.name, self.why, self.paths, self.match = domain, name, why, paths, match
         self.kind, self.kinds_only, self.identity, self.from_config = kind, kinds_only, identity, from_config
+        self.referenced = referenced  # a reference's rule: it holds for the files the run's documents refer to
+
+    @property
+    def key(self) -> str:
+        """How FilePaths.referenced names the rule: `domain/name`."""
+        return f"{self.domain}/{self.name}"
+
+
+class Reference:
+    """Files a document of `domain` names (a pipeline's local includes): the texts at `at` (one glob per key), less
+    those matching `skip`, are paths from the repository root; `roots` are read even when not linted; `policy`
+    reports a reference naming no file of the repository. Its `rule` classifies the files found."""
+
+    __slots__ = ("at", "policy", "roots", "rule", "skip")
+
+    def __init__(self, rule: Rule, at: tuple[tuple[Pattern, ...], ...], skip: Pattern, roots: tuple[str, ...],
+                 policy: str) -> None:
+        self.rule, self.at, self.skip, self.roots, self.policy = rule, at, skip, roots, policy
 
 
 class Embedding:
@@ -127,15 +146,15 @@ class Domain:
     one is named (`identity`)."""
 
     __slots__ = ("default", "description", "embedded", "files", "identity", "keys_as_written", "lists", "name",
-                 "null_is_absent", "rules")
+                 "null_is_absent", "references", "rules")
 
     def __init__(self, name: str, description: str, *, default: bool = False, null_is_absent: bool = False,
                  keys_as_written: bool = False, identity: tuple[str, ...] = (), lists: Lists | None = None,
                  rules: tuple[Rule, ...] = (), embedded: tuple[Embedding, ...] = (),
-                 files: Files | None = None) -> None:
+                 files: Files | None = None, references: tuple[Reference, ...] = ()) -> None:
         self.name, self.description, self.default, self.null_is_absent = name, description, default, null_is_absent
         self.keys_as_written, self.identity, self.lists = keys_as_written, identity, lists
-        self.rules, self.embedded, self.files = rules, embedded, files
+        self.rules, self.embedded, self.files, self.references = rules, embedded, files, references
 
 
 class FileParsers:
@@ -221,13 +240,14 @@ def with_config_paths(domains: Mapping[str, Domain], extra: Mapping[str, Globs])
         result[name] = Domain(domain.name, domain.description, default=domain.default,
                               null_is_absent=domain.null_is_absent, keys_as_written=domain.keys_as_written,
                               identity=domain.identity, lists=domain.lists, rules=(rule, *domain.rules),
-                              embedded=domain.embedded, files=domain.files)
+                              embedded=domain.embedded, files=domain.files, references=domain.references)
     return result
 
 
 def _domain(name: str, raw: dict[str, Any]) -> Domain:
     lists = raw.get("lists")
     identity = tuple(raw.get("identity", ()))
+    references = tuple(_reference(name, entry) for entry in raw.get("references", ()))
     return Domain(
         name=name,
         description=raw["description"],
@@ -236,9 +256,10 @@ def _domain(name: str, raw: dict[str, Any]) -> Domain:
         keys_as_written=raw.get("keys_as_written", False),
         identity=identity,
         lists=Lists(Pattern(_globs(lists["kind"])), lists["items"]) if lists else None,
-        rules=tuple(_rule(name, entry) for entry in raw.get("documents", ())),
+        rules=(*(_rule(name, entry) for entry in raw.get("documents", ())), *(ref.rule for ref in references)),
         embedded=tuple(_embedding(name, entry) for entry in raw.get("embedded", ())),
         files=Files(Pattern(raw["files"]["names"]), raw["files"]["parser"]) if "files" in raw else None,
+        references=references,
     )
 
 
@@ -246,6 +267,12 @@ def _rule(domain: str, raw: dict[str, Any]) -> Rule:
     paths = raw.get("paths")
     return Rule(domain, raw["name"], raw["why"], Globs(paths) if paths else None, _match(raw.get("match")),
                 raw.get("kind"), raw.get("kinds_only", False), _identity(raw))
+
+
+def _reference(domain: str, raw: dict[str, Any]) -> Reference:
+    rule = Rule(domain, raw["name"], raw["why"], kind=raw.get("kind"), referenced=True)
+    at = tuple(tuple(Pattern((step,)) for step in path) for path in raw["at"])
+    return Reference(rule, at, Pattern(_globs(raw.get("except", []))), tuple(raw.get("roots", ())), raw["policy"])
 
 
 def _embedding(domain: str, raw: dict[str, Any]) -> Embedding:

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, cast
 
 from gitops_tools.checks import BUILTIN_SOURCES, Check, Violation, module
 from gitops_tools.classification import Classifier, Instance
+from gitops_tools.domains import Domain
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading.document import Document
@@ -91,6 +92,14 @@ class Engine:
         # Policies reporting an external analyser's results: the per-file phase notes which apply to a file, and the
         # analyse phase runs each tool once over its files (gitops_tools/pipeline/analyse.py).
         self.analysed = {p.id: p.analyser for p in self.policies.values() if p.analyser is not None}
+
+    def referencing(self) -> tuple[Domain, ...]:
+        """The domains with references (a pipeline's includes) and an active policy: the discover phase follows
+        their references (pipeline/references.py); a run that lints none of their documents reads only their
+        roots, if the repository has them."""
+        active = {policy.domain for policy in self.policies.values()}
+        return tuple(domain for name, domain in self.classifier.domains.items()
+                     if domain.references and name in active)
 
     def sees_unclassified(self, relpath: str) -> bool:
         """Whether a policy looks at every document of this file, those of no domain too."""

@@ -43,7 +43,8 @@ def explain(paths: Sequence[str], config: Config, options: LintOptions,
             stdin: BinaryIO | None = None) -> list[Explained]:
     classifier = Classifier.load(config.domains)
     found: list[Explained] = []
-    for source in plan(paths, config, options, parsers=classifier.file_parsers).sources:
+    referencing = [domain for domain in classifier.domains.values() if domain.references]
+    for source in plan(paths, config, options, parsers=classifier.file_parsers, references=referencing).sources:
         if source.patch:
             found.append(Explained(Location(source.display), None, "", "", (), PATCH))
             continue
@@ -82,7 +83,7 @@ def _why(membership: Membership, instance: Instance, file: FilePaths) -> str:
 
 
 def _evidence(rule: Rule, data: Any, file: FilePaths) -> str:
-    parts = []
+    parts = ["a document the run reads names it (the domain's `references`)"] if rule.referenced else []
     if rule.paths is not None:
         path = file.relpath if rule.from_config else file.file
         glob = next((pattern for pattern in rule.paths.patterns if Globs((pattern,)).match(path)), "")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from gitops_tools import collector
 from gitops_tools.aliases import current_config, known_ids
+from gitops_tools.checks import REFERENCES
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
 from gitops_tools.discovery import relative_posix, repository_path
@@ -50,7 +51,8 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
 
     Policies newer than the config's `policy_set` pin (a pack's policies: than their `extend` entry's pin) do not run.
     `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size, duplicate keys,
-    stale suppressions...) stay on unless disabled or ignored by name.
+    stale suppressions...) stay on unless disabled or ignored by name. A domain's references policy (an include
+    naming no file) is about its documents: `--select` and `--domain` narrow it.
     """
     active = []
     for policy in policies.values():
@@ -58,9 +60,10 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
             continue
         settings = config.policies.get(policy.id)
         enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
-        if options.select and policy.targets.scope != "file":
+        narrowed = policy.targets.scope != "file" or policy.check == REFERENCES
+        if options.select and narrowed:
             enabled = _matches(policy.id, options.select)
-        if options.domains and policy.targets.scope != "file" and policy.domain not in options.domains:
+        if options.domains and narrowed and policy.domain not in options.domains:
             enabled = False
         if not enabled or _matches(policy.id, options.ignore):
             continue
@@ -81,7 +84,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     data = _builtin_data(options.cache)
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.parse(data.workloads),
                     Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
-    run = plan(paths, config, options, workspace=bool(engine.workspace_checks), parsers=engine.classifier.file_parsers)
+    run = plan(paths, config, options, workspace=bool(engine.workspace_checks), parsers=engine.classifier.file_parsers,
+               references=engine.referencing())
     files = len(run.sources) + len(run.context)
     outcomes, entries, blocks = _kept(files > options.spill_above)
     records = workspace.Records(entries)

@@ -141,12 +141,15 @@ class Catalogue(NamedTuple):
 class FilePaths(NamedTuple):
     """One file's names, computed once where it is found: `display` (how findings name it, from the working
     directory), `relpath` (what config globs match, from the config's folder), `file` (what fingerprints hash, from
-    the repository root) and `repo_path` (what CI services match; None for stdin and files outside the repository)."""
+    the repository root) and `repo_path` (what CI services match; None for stdin and files outside the repository).
+    `referenced`: the reference rules (`domain/name`) of the documents that name the file (a pipeline's local
+    includes), found by the discover phase (pipeline/references.py)."""
 
     display: str
     relpath: str
     file: str
     repo_path: str | None = None
+    referenced: tuple[str, ...] = ()
 
 
 Span = tuple[int, int, int, int]  # 1-based line, col, end line, end col

@@ -44,7 +44,8 @@ def test_readme_quickstart_has_the_two_commands() -> None:
 
 def test_readme_counts_match_the_catalogue(policies: dict[str, Policy]) -> None:
     kubernetes = sum("/kubernetes/" in p.source for p in policies.values())
-    files = sum(p.targets.scope == "file" for p in policies.values())
+    # the core domain's: a domain's own file-scope policy (gitlab-ci's local includes) is counted with its domain
+    files = sum(p.targets.scope == "file" and p.domain == "core" for p in policies.values())
     assert f"It ships {kubernetes} Kubernetes policies" in README
     assert f"and {files} file-level checks" in README
 

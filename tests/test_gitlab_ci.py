@@ -9,7 +9,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import ToolFinder, folder_spots
+import pytest
+from conftest import FixtureLint, ToolFinder, fixture_repo_lint, folder_spots, sorted_spots
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
@@ -20,20 +21,30 @@ FIXTURES = Path(__file__).parent / "fixtures" / "gitlab-ci"
 BAD = [
     (".gitlab-ci.yml", 3, 5, "gitlab-ci-include-pinned"),  # project: without ref
     (".gitlab-ci.yml", 5, 5, "gitlab-ci-include-pinned"),  # remote: at a branch
-    (".gitlab-ci.yml", 9, 1, "gitlab-ci-image-pinned"),  # image: python:latest
-    (".gitlab-ci.yml", 13, 14, "gitlab-ci-image-pinned"),  # services: [postgres]
-    (".gitlab-ci.yml", 16, 3, "gitlab-ci-structure-valid"),  # when: allways
+    (".gitlab-ci.yml", 7, 12, "gitlab-ci-include-local-exists"),  # local: ci/smoke-tests.yml, not there
+    (".gitlab-ci.yml", 11, 1, "gitlab-ci-image-pinned"),  # image: python:latest
+    (".gitlab-ci.yml", 15, 14, "gitlab-ci-image-pinned"),  # services: [postgres]
+    (".gitlab-ci.yml", 18, 3, "gitlab-ci-structure-valid"),  # when: allways
     (".gitlab/ci/deploy.yml", 4, 5, "gitlab-ci-image-pinned"),  # image: name: without a tag
     (".gitlab/ci/deploy.yml", 6, 7, "gitlab-ci-script-no-secret-echo"),
+    ("ci/release.yml", 4, 3, "gitlab-ci-image-pinned"),  # included from outside .gitlab/ci/: linted as GitLab CI
 ]
 
 
-def test_the_good_repository_lints_clean(policies: dict[str, Policy]) -> None:
-    assert folder_spots(FIXTURES / "good", policies) == []
+@pytest.fixture
+def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy]) -> FixtureLint:
+    """A copy of the fixture repository, linted from its root (local includes are paths from the root)."""
+    return fixture_repo_lint(FIXTURES, tmp_path, monkeypatch, policies)
 
 
-def test_the_bad_repository_has_every_finding_at_its_line(policies: dict[str, Policy]) -> None:
-    assert folder_spots(FIXTURES / "bad", policies) == BAD
+def test_the_good_repository_lints_clean(lint_fixture: FixtureLint) -> None:
+    result = lint_fixture("good")
+    assert sorted_spots(result) == []
+    assert result.documents == 3  # ci/jobs/deploy.yml, included by a wildcard, is one of them
+
+
+def test_the_bad_repository_has_every_finding_at_its_line(lint_fixture: FixtureLint) -> None:
+    assert sorted_spots(lint_fixture("bad")) == BAD
 
 
 def test_every_gitlab_ci_policy_fires_in_the_bad_repository(policies: dict[str, Policy]) -> None:
@@ -92,4 +103,4 @@ def test_structure_verdicts_agree_with_check_jsonschema(policies: dict[str, Poli
         ours[path.relative_to(FIXTURES).as_posix()] = not result.findings
     theirs = {path.relative_to(FIXTURES).as_posix(): _check_jsonschema(path, checker) for path in files}
     assert ours == theirs
-    assert sorted(ours.values()) == [False, True, True, True]  # the bad .gitlab-ci.yml is the invalid one
+    assert sorted(ours.values()) == [False, True, True, True, True, True]  # the bad .gitlab-ci.yml is the invalid one

@@ -25,8 +25,10 @@ from gitops_tools.model import JsonPath
 Violation = tuple[JsonPath, str] | tuple[JsonPath, str, int | None]
 Check = Callable[[Any], Iterator[Violation]]
 
-# Policies whose findings come from the loader or the config rather than from evaluating documents.
-BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions"})
+# Policies whose findings come from the loader, the config or the discover phase's references (an include naming no
+# file: gitops_tools/pipeline/references.py) rather than from evaluating documents.
+REFERENCES = "references"
+BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions", REFERENCES})
 
 
 @cache

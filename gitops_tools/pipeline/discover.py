@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.config import Config
 from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, search_paths
-from gitops_tools.domains import FileParsers
+from gitops_tools.domains import Domain, FileParsers
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import Changes, changes_since, repository_root
@@ -38,9 +38,10 @@ class Plan(NamedTuple):
 
 
 def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False,
-         parsers: FileParsers | None = None) -> Plan:
+         parsers: FileParsers | None = None, references: Sequence[Domain] = ()) -> Plan:
     """The run's files; with `workspace` (the run has workspace checks), their deployable units and context too.
-    `parsers`: the files besides YAML and JSON the domains read (a Dockerfile), by name."""
+    `parsers`: the files besides YAML and JSON the domains read (a Dockerfile), by name. The files the documents of
+    the `references` domains name (a pipeline's includes) are marked as theirs."""
     _check_stdin_filename(paths, options.stdin_filename)
     root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
     kustomizations = Kustomizations(root)
@@ -50,6 +51,10 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
     if changes is not None:
         sources = [source for source in sources if source.path and changes.lines(source.path) is not None]
         changed = {source.display: changes.lines(source.path) or () for source in sources if source.path}
+    if references:
+        from gitops_tools.pipeline.references import with_references
+
+        sources = with_references(sources, references, root, config)
     owned, others = (sources, []) if options.shard is None else _shard_split(paths, sources, options.shard)
     if not workspace:
         return Plan(root, _compact(owned, len(owned) > options.spill_above), discovered.skipped, discovered.charts,

@@ -59,12 +59,15 @@ class Analysed(NamedTuple):
 
 
 def source_paths(source: SourceFile) -> FilePaths:
-    return FilePaths(source.display, source.relpath, source.file or source.relpath, source.repo_path)
+    return FilePaths(source.display, source.relpath, source.file or source.relpath, source.repo_path,
+                     source.referenced)
 
 
 def evaluate_file(engine: Engine, source: SourceFile, config: Config, stdin: BinaryIO | None = None) -> FileOutcome:
     """Load, classify and evaluate one file; its documents go when this returns."""
     loaded = read_source(source, config, stdin)
+    if source.notes:  # its references' problems (an include naming no file), found by the discover phase
+        loaded.problems.extend(source.notes)
     return evaluate_loaded(engine, loaded, source_paths(source), documents=not source.patch)
 
 
