@@ -116,6 +116,16 @@ def test_without_an_active_workspace_check_no_record_is_kept(tmp_path: Path, pol
     assert collect_file(engine_for(policies, *BOTH), source, Config(root=tmp_path))[0].id.name == "web"
 
 
+@pytest.mark.parametrize(("name", "text"), [(".gitlab-ci.yml", "- a\n- b\n"), ("catalog-info.yaml", "just text\n")])
+def test_a_document_of_a_path_domain_that_is_no_mapping_has_no_record(lint_tree: TreeLint, name: str,
+                                                                       text: str) -> None:
+    """Domains found by path classify whatever their files hold: a list or a text is reported by the domain's
+    structure policy, and makes no record (it used to crash the run: exit 3)."""
+    result = lint_tree({name: text}, ".")
+    assert [spot[3] for spot in spots(result)] == [
+        "gitlab-ci-structure-valid" if name == ".gitlab-ci.yml" else "catalog-entity-structure-valid"]
+
+
 # --- two objects with one identity in one deployable unit ----------------------------------------------------------
 
 def test_a_repeated_identity_in_one_folder_is_reported_on_the_second_naming_the_first(lint_tree: TreeLint) -> None:

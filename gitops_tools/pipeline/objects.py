@@ -27,7 +27,11 @@ def records(found: Sequence[Classified], paths: FilePaths, workloads: Workloads,
 
 
 def identify(classified: Classified) -> ObjectId | None:
+    """None for a document that is no mapping: a domain found by path (a GitLab CI file, a catalog-info.yaml)
+    classifies whatever its file holds, a list or a text too."""
     resource, rtype = classified.resource, classified.rtype
+    if not isinstance(resource, dict):
+        return None
     metadata = resource.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
     name, namespace = metadata.get("name"), metadata.get("namespace")
