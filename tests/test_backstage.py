@@ -75,6 +75,17 @@ def test_every_structure_error_is_reported_at_its_own_position(tmp_path: Path, p
         (11, 13, '"targetRef" is a required property')]
 
 
+def test_a_document_that_is_no_mapping_is_no_entity_and_an_empty_one_is_skipped(
+        tmp_path: Path, policies: dict[str, Policy]) -> None:
+    """As Backstage reads a catalog file: a list or a text is an error, an empty document (`---` twice) none."""
+    (tmp_path / "catalog-info.yaml").write_text(COMPONENT + "---\n---\n- orders-api\n---\njust text\n",
+                                                encoding="utf-8")
+    result = lint([str(tmp_path)], Config(root=tmp_path), policies,
+                  LintOptions(select=("catalog-entity-structure-valid",)))
+    assert [(f.location.line, f.message.partition(": ")[2]) for f in result.findings] == [
+        (12, '["orders-api"] is not of type "object"'), (14, '"just text" is not of type "object"')]
+
+
 def test_a_placeholder_reads_as_text(tmp_path: Path, policies: dict[str, Policy]) -> None:
     second = API.replace("name: orders-api", "name: orders-events")
     (tmp_path / "catalog-info.yaml").write_text(API + "    $text: ./openapi.yaml\n---\n" + second + "    text: no\n",
