@@ -23,7 +23,7 @@ def _model() -> Any:
 
 
 def check(entity: Any) -> Iterator[Violation]:
-    """An empty document (a `---` at the end of the file) is no entity, and Backstage skips it too."""
+    """An empty document (`---` twice in a row) is no entity, and Backstage skips it too."""
     from gitops_tools.checks import _catalog_model, _vendored_schema
 
     if entity is None:
