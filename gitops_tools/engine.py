@@ -275,7 +275,7 @@ def _with_offset(violation: Violation) -> tuple[JsonPath, str, int | None]:
 
 def _naming(validator: SchemaEvaluator) -> Evaluate:
     """Violations whose detail names the keys missing: one per object, whatever number of keys it lacks (a key
-    present with a bad value is named as the key)."""
+    present with a bad value is named as the key, followed by its schema's `description` when it has one)."""
 
     def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str, int | None]]:
         absent: dict[JsonPath, tuple[list[str], list[str]]] = {}
@@ -285,8 +285,9 @@ def _naming(validator: SchemaEvaluator) -> Evaluate:
                 keys.extend(violation.missing)
                 texts.append(violation.message)
             else:
-                key = violation.path[-1] if violation.path else ""
-                yield violation.path, str(key), violation.keyword in MISSING, violation.message, None
+                key = str(violation.path[-1]) if violation.path else ""
+                named = f"{key} ({violation.note})" if violation.note and key else key
+                yield violation.path, named, violation.keyword in MISSING, violation.message, None
         for path, (keys, texts) in absent.items():
             yield path, ", ".join(dict.fromkeys(keys)), True, "; ".join(dict.fromkeys(texts)), None
 

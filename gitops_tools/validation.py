@@ -24,6 +24,7 @@ class SchemaViolation(NamedTuple):
     keyword: str  # the schema keyword that failed: required, pattern, ...
     message: str  # the validator's own words
     missing: tuple[str, ...] = ()  # `required`: the absent key, or the keys its own schema requires (see _missing)
+    note: str = ""  # the `description` of the schema whose keyword failed (see _note), for a message naming keys
 
 
 def compile_schema(schema: Schema) -> Any:
@@ -59,7 +60,7 @@ class SchemaEvaluator:
         for error in errors:
             path = _error_path(error)
             yield SchemaViolation(path if target is instance else original_path(instance, path), _keyword(error),
-                                  str(error.message), _missing(error, self._schema))
+                                  str(error.message), _missing(error, self._schema), _note(error, self._schema))
 
     def _is_valid_json(self, instance: Any) -> bool:
         try:
@@ -97,6 +98,22 @@ def first_violation(evaluator: SchemaEvaluator, instance: Any) -> SchemaViolatio
     return min(evaluator.violations(instance), key=lambda v: list(map(str, v.path)), default=None)
 
 
+def _note(error: Any, schema: Schema) -> str:
+    """The `description` of the schema holding the keyword that failed (`bases: {not: {}, description: use
+    resources}`): what a policy whose message names keys adds to the key's name. A schema reached through a $ref is
+    not followed."""
+    node = _schema_at(schema, error.schema_path[:-1])
+    note = node.get("description") if isinstance(node, dict) else None
+    return note if isinstance(note, str) else ""
+
+
+def _schema_at(schema: Schema, steps: Any) -> Any:
+    node: Any = schema
+    for step in steps:
+        node = node.get(step) if isinstance(node, dict) else node[step] if isinstance(node, list) else None
+    return node
+
+
 def _missing(error: Any, schema: Schema) -> tuple[str, ...]:
     """For a `required` error, what is missing, as a user adds it: the absent key, or, when that key's own schema
     (beside the `required`, under `properties`) requires keys in turn, those keys: `labels` absent is its required
@@ -105,10 +122,7 @@ def _missing(error: Any, schema: Schema) -> tuple[str, ...]:
     name = getattr(error.kind, "property", None)
     if _keyword(error) != "required" or not isinstance(name, str):
         return ()
-    node: Any = schema
-    for step in error.schema_path[:-1]:
-        node = node.get(step) if isinstance(node, dict) else node[step] if isinstance(node, list) else None
-    return _required_keys(name, node, depth=10)
+    return _required_keys(name, _schema_at(schema, error.schema_path[:-1]), depth=10)
 
 
 def _required_keys(name: str, holder: Any, depth: int) -> tuple[str, ...]:

@@ -41,6 +41,18 @@ def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable
     assert sorted_spots(lint_fixture("bad")) == sorted(BAD)
 
 
+def test_each_deprecated_field_is_named_with_its_replacement(lint_fixture: Callable[[str], LintResult]) -> None:
+    found = [(f.location.path, f.location.line, f.message) for f in lint_fixture("bad").findings
+             if f.policy_id == "kustomization-deprecated-fields-unset"]
+    assert sorted(found) == [
+        ("base/kustomization.yaml", 3, "the kustomization uses the deprecated field commonLabels (use labels)"),
+        ("overlays/dev/kustomization.yml", 2, "the kustomization uses the deprecated field bases (use resources)"),
+        ("overlays/dev/kustomization.yml", 4, "the kustomization uses the deprecated field vars (use replacements)"),
+        ("overlays/prod/kustomization.yaml", 6,
+         "the kustomization uses the deprecated field patchesStrategicMerge (use patches)"),
+    ]
+
+
 def test_kustomization_files_are_classified_by_name(tmp_path: Path, run_cli: CliRun) -> None:
     shutil.copytree(FIXTURES / "bad", tmp_path / "bad")
     code, out, _ = run_cli("lint", "--explain-classification", "bad/overlays/dev/kustomization.yml")
