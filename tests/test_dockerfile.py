@@ -1,6 +1,6 @@
 """The dockerfile domain on realistic repositories (tests/fixtures/dockerfile): Dockerfiles, a Containerfile and a
 `*.Dockerfile` found by their names and read by our parser. The good repository lints clean; the bad one gives
-each expected finding at its exact line and column."""
+each expected finding at its exact line and column, hadolint's rules (run as an analyser) included."""
 
 from __future__ import annotations
 
@@ -24,7 +24,18 @@ BAD = [
     ("worker/Dockerfile", 2, 6, "dockerfile-base-image-pinned-by-digest"),  # ${GO_IMAGE}: an ARG without default
     ("worker/Dockerfile", 4, 6, "dockerfile-base-image-pinned-by-digest"),  # distroless by tag
     ("worker/Dockerfile", 6, 6, "dockerfile-user-non-root-numeric"),  # USER nonroot: a name
+    ("worker/Dockerfile.debug", 3, 1, "dockerfile-apk-versions-pinned"),  # strace, unpinned (hadolint's DL3018)
     ("worker/Dockerfile.debug", 4, 6, "dockerfile-user-non-root-numeric"),  # USER 0 last
+    # hadolint's rules, as our policies (tests/test_hadolint.py compares them with hadolint run directly)
+    ("tools/Dockerfile", 3, 1, "dockerfile-apt-get-versions-pinned"),  # DL3008
+    ("tools/Dockerfile", 5, 1, "dockerfile-run-pipefail-set"),  # DL4006
+    ("tools/Dockerfile", 8, 1, "dockerfile-apk-versions-pinned"),  # DL3018: jq, on the continuation line
+    ("tools/Dockerfile", 10, 1, "dockerfile-pip-versions-pinned"),  # DL3013
+    ("tools/Dockerfile", 11, 1, "dockerfile-workdir-absolute"),  # DL3000
+    ("tools/Dockerfile", 12, 1, "dockerfile-copy-from-stage-defined"),  # DL3022: fecth
+    ("tools/Dockerfile", 13, 1, "dockerfile-run-no-sudo"),  # DL3004
+    ("tools/Dockerfile", 14, 1, "dockerfile-run-variables-quoted"),  # SC2086
+    ("tools/Dockerfile", 16, 1, "dockerfile-cmd-exec-form"),  # DL3025
 ]
 
 

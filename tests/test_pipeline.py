@@ -228,6 +228,7 @@ LAZY = {
     "gitops_tools.loading.parsers": ["lint", "docker/Dockerfile"],  # a domain's own parser: only for its files
     "gitops_tools.loading.parsers.dockerfile": ["lint", "docker/Dockerfile"],
     "gitops_tools.checks.final_user": ["lint", "docker/Dockerfile"],
+    "gitops_tools.analysers.hadolint": ["lint", "docker/Dockerfile"],
 }
 IMPORT_PROBE = ("import io, json, sys; from gitops_tools.cli import main; "
                 "main(json.loads(sys.argv[1]), io.StringIO()); "
