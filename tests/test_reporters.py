@@ -1050,3 +1050,41 @@ def findings_in(name: str, document: Any) -> list[Any]:
     """The list a JSON format writes its findings in."""
     return list(document if name == "gitlab" else document["runs"][0]["results"] if name == "sarif"
                 else document["findings"])
+
+
+THREE_DOCUMENTS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: first, namespace: shop}
+data: {a: b}
+---
+# the second document: a comment above its first key
+kind: ConfigMap
+data: {a: b}
+---
+kind: Secret
+shared: &shared {a: b}
+again: *shared
+"""
+
+
+@pytest.mark.parametrize(("fmt", "positions"), [
+    ("text", lambda out: [tuple(map(int, line.split(":")[1:3])) for line in out.splitlines()[:-1]]),
+    ("json", lambda out: [(f["line"], f["column"]) for f in json.loads(out)["findings"]]),
+    ("sarif", lambda out: [(r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                            r["locations"][0]["physicalLocation"]["region"]["startColumn"])
+                           for r in json.loads(out)["runs"][0]["results"]]),
+    ("github", lambda out: [(int(line), int(col)) for line, col in re.findall(r"^::\w+ .*?,line=(\d+),col=(\d+)", out,
+                                                                               re.M)]),
+    ("gitlab", lambda out: [(f["location"]["lines"]["begin"], 1) for f in json.loads(out)]),
+])
+def test_a_whole_document_finding_points_at_its_document(tmp_path: Path, run_cli: CliRun, fmt: str,
+                                                         positions: Any) -> None:
+    """In a file of three documents, a finding about the second or third document as a whole (no identity) points
+    at that document's first key, never at the file's 1:1, in every format that carries a position; the third uses
+    aliases (its positions come from a second, alias-preserving tree)."""
+    (tmp_path / "three.yaml").write_text(THREE_DOCUMENTS, encoding="utf-8")
+    code, out, _ = run_cli("lint", "--format", fmt, "--select", "manifest-identity-complete", "three.yaml")
+    assert code == 1
+    expected = [(7, 1), (10, 1)]
+    assert positions(out) == ([(line, 1) for line, _ in expected] if fmt == "gitlab" else expected)
