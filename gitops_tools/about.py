@@ -9,7 +9,7 @@ metadata: the version comes from the package and the URLs are left out.
 from __future__ import annotations
 
 from gitops_tools import __version__
-from gitops_tools.model import ToolInfo
+from gitops_tools.findings import ToolInfo
 
 DISTRIBUTION = "gitops-tools"
 

@@ -16,8 +16,9 @@ from typing import TextIO
 from gitops_tools import __version__
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import read_user_file
+from gitops_tools.findings import Finding
 from gitops_tools.loading.json_text import position
-from gitops_tools.model import Finding, Location
+from gitops_tools.model import Location
 
 VERSION = 1
 MAX_BASELINE_BYTES = 256 * 1024 * 1024  # about a million findings

@@ -34,14 +34,22 @@ from gitops_tools.gitrepo import repository_root
 from gitops_tools.kustomize import Kustomizations, patch_files
 from gitops_tools.model import Problem
 from gitops_tools.pathmatch import Globs
+from gitops_tools.paths import (
+    STDIN,
+    STDIN_DISPLAY,
+    absolute_text,
+    display_path,
+    exists,
+    is_dir,
+    relative_posix,
+    repository_path,
+)
 
 LINTED_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", ".venv", "venv", ".tox", "__pycache__",
     ".terraform", ".mypy_cache", ".pytest_cache", ".ruff_cache",
 })
-STDIN = "-"
-STDIN_DISPLAY = "<stdin>"  # how findings name standard input without --stdin-filename
 HELM_TEMPLATE = "Helm chart template"
 FOLDER_LINK = "symbolic link to a folder"
 
@@ -95,9 +103,9 @@ def discover(paths: Iterable[str], root: Path, exclude: Globs, repository: Path,
             stdin = True
             continue
         path = Path(given)
-        if not _exists(path):
+        if not exists(path):
             raise GitopsToolsError(f"path not found: {printable(given)}")
-        walked = _walk(path, skipped, parsers) if _is_dir(path) else [(path, None)]
+        walked = _walk(path, skipped, parsers) if is_dir(path) else [(path, None)]
         for candidate, problem in walked:
             if not _template_skipped(candidate, skipped, charts):
                 found.setdefault(resolve(candidate), (candidate, problem))
@@ -183,61 +191,10 @@ def _same(name: str, display: str) -> str:
     return display if name == display else name
 
 
-def search_paths(paths: Iterable[str], stdin_name: str | None) -> list[str]:
-    """Where to look for the config and the repository: the paths, stdin standing for its name's folder."""
-    return [str(Path(stdin_name).parent) if path == STDIN and stdin_name is not None else path for path in paths]
-
-
-def display_path(path: Path) -> str:
-    """How findings name a file: as given, normalised (`./a/../b.yaml` is `b.yaml`), safe to print."""
-    text = os.path.normpath(path)
-    return printable(text if os.sep == "/" else Path(text).as_posix())
-
-
-def relative_posix(resolved: str | Path, root: str | Path, fallback: str) -> str:
-    """`resolved` relative to `root` with forward slashes, or `fallback` when it lies outside `root`."""
-    text, base = os.fspath(resolved), os.fspath(root)
-    if _normal(text) and _normal(base):  # the common case, by text alone
-        prefix = base if base.endswith(os.sep) else base + os.sep
-        if text.startswith(prefix):
-            return text[len(prefix):].replace(os.sep, "/")
-        return "." if text == base else fallback
-    resolved, root = Path(resolved), Path(root)
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else fallback
-
-
-def _normal(path: str) -> bool:
-    """An absolute path in normal form, which text comparison treats as Path would."""
-    return path.startswith(os.sep) and os.path.normpath(path) == path and not path.startswith("//")
-
-
-def _absolute(path: str | Path) -> str:
-    """The absolute, normalised path as text: in discovery's per-file work, Path objects cost more than the rest."""
-    return os.path.abspath(path)  # noqa: PTH100 - lexical, unlike Path.resolve
-
-
-def repository_path(display: str, root: Path, resolved: Path | None = None) -> str | None:
-    """The file a display path names, as a POSIX path from the repository `root` (CI services match files so);
-    None for standard input and for files outside the root. Lexical first: a symlink inside the repository keeps
-    its own name. `resolved`: the file's real path, when known."""
-    if display == STDIN_DISPLAY:
-        return None
-    base, path = _absolute(root), _absolute(display)
-    return relative_posix(path, base, "") or relative_posix(resolved or real_path(Path(path)), base, "") or None
-
-
-def common_folder(paths: Iterable[str]) -> Path:
-    """The deepest folder holding every path given (the working directory for none, or for stdin alone): where the
-    config is looked for and the repository found, whatever order the paths come in."""
-    folders = [real_path(p) if _is_dir(p) else real_path(p).parent for p in map(Path, paths) if str(p) != STDIN
-               and _exists(p)]
-    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
-
-
 def helm_chart(path: Path) -> Path | None:
     """The chart whose templates/ folder (a folder beside Chart.yaml) holds `path`, named the way `path` is
     (relative to the working directory when `path` is relative), or None."""
-    if f"{os.sep}templates{os.sep}" not in _absolute(path):  # no folder named templates: no Path objects
+    if f"{os.sep}templates{os.sep}" not in absolute_text(path):  # no folder named templates: no Path objects
         return None
     for folder in path.absolute().parents:
         if folder.name == "templates" and _is_file(folder.parent / "Chart.yaml"):
@@ -248,22 +205,6 @@ def helm_chart(path: Path) -> Path | None:
 def helm_template_command(chart: str) -> str:
     """The command that lints a chart's templates: render the chart, lint the stream."""
     return f"helm template {shlex.quote(chart)} | gitops-tools lint -"
-
-
-def _exists(path: Path) -> bool:
-    """Whether anything is at `path`: a dangling or looping link counts (it is read, and reported unreadable)."""
-    try:
-        path.lstat()
-    except OSError:
-        return False
-    return True
-
-
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:  # e.g. no permission to look inside its parent: read as a file, and reported unreadable
-        return False
 
 
 def _is_file(path: Path) -> bool:

@@ -11,9 +11,10 @@ from gitops_tools.checks import BUILTIN_SOURCES, Check, Violation, module
 from gitops_tools.classification import Classifier, Instance
 from gitops_tools.domains import Domain
 from gitops_tools.exemptions import annotation_exemptions
+from gitops_tools.findings import Finding
 from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
 from gitops_tools.loading.document import Document
-from gitops_tools.model import FilePaths, Finding, JsonPath, Location, Policy, Problem, json_pointer
+from gitops_tools.model import FilePaths, JsonPath, Location, Policy, Problem, json_pointer
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, TargetValue, Workloads, applies_to, target_domain, target_values
 from gitops_tools.validation import SchemaEvaluator

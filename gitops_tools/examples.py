@@ -21,9 +21,10 @@ from typing import Any
 from gitops_tools.config import Config
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
+from gitops_tools.findings import Finding
 from gitops_tools.lint import LintOptions, lint
 from gitops_tools.loading import Limits
-from gitops_tools.model import Finding, Location, Policy
+from gitops_tools.model import Location, Policy
 
 
 @dataclass(frozen=True)

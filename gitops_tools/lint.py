@@ -16,13 +16,14 @@ from gitops_tools.aliases import current_config, known_ids
 from gitops_tools.checks import REFERENCES
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
-from gitops_tools.discovery import relative_posix, repository_path
 from gitops_tools.domains import parse_domains, with_config_paths
 from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
+from gitops_tools.findings import Finding, LintResult, touches
 from gitops_tools.loading import LoadedFile
-from gitops_tools.model import FilePaths, Finding, LintResult, ObjectRecord, Policy, Problem, Severity, touches
+from gitops_tools.model import FilePaths, ObjectRecord, Policy, Problem, Severity
+from gitops_tools.paths import relative_posix, repository_path
 from gitops_tools.pipeline import filters, parallel, result, workspace
 from gitops_tools.pipeline.discover import Plan, plan
 from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded, source_paths

@@ -20,8 +20,9 @@ from datetime import date
 from typing import NamedTuple
 
 from gitops_tools.expiry import expiry_problem
+from gitops_tools.findings import Finding
 from gitops_tools.loading.lines import LineIndex
-from gitops_tools.model import Finding, Problem
+from gitops_tools.model import Problem
 
 MARKER = "gitops-tools:"
 WHOLE_FILE = (1, 2**31 - 1)

@@ -15,8 +15,9 @@ from hypothesis import settings
 
 from gitops_tools.cli import main
 from gitops_tools.config import Config
+from gitops_tools.findings import Finding
 from gitops_tools.lint import LintOptions, LintResult, lint
-from gitops_tools.model import Finding, Policy
+from gitops_tools.model import Policy
 from gitops_tools.policies import load_policies
 
 # Property-based tests: a bounded run in `make test`, a short one in `make check` (the inner loop), tens of thousands

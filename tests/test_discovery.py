@@ -406,7 +406,7 @@ def test_real_paths_by_folder_agree_with_realpath(tmp_path: Path, monkeypatch: p
     ("/a.yaml", "/", "a.yaml"), ("/repo/./a.yaml", "/repo", "a.yaml"), ("//repo/a.yaml", "//repo", "a.yaml"),
     ("apps/a.yaml", "apps", "a.yaml"), ("/repo/a.yaml", "/repo/", "a.yaml"), ("/repo/../a.yaml", "/repo", "../a.yaml")])
 def test_relative_posix_by_text_agrees_with_pathlib(resolved: str, root: str, expected: str) -> None:
-    from gitops_tools.discovery import relative_posix
+    from gitops_tools.paths import relative_posix
 
     by_pathlib = Path(resolved).relative_to(root).as_posix() if Path(resolved).is_relative_to(root) else "-"
     assert relative_posix(resolved, root, "-") == by_pathlib == expected

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import CliRun, FixtureLint, fixture_repo_lint, sorted_spots
 
-from gitops_tools.model import LintResult, Policy
+from gitops_tools.findings import LintResult
+from gitops_tools.model import Policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dockerfile"
 

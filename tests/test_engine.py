@@ -14,8 +14,9 @@ import pytest
 from conftest import CliRun, FileWriter
 
 from gitops_tools.config import Config
+from gitops_tools.findings import Finding
 from gitops_tools.lint import LintOptions, LintResult, lint
-from gitops_tools.model import Finding, Policy
+from gitops_tools.model import Policy
 from gitops_tools.policies import load_policies
 
 TreeLint = Callable[..., LintResult]

@@ -21,9 +21,9 @@ from test_reporters import valid_sarif
 from gitops_tools.classification import Classifier
 from gitops_tools.cli import main
 from gitops_tools.engine import Engine
+from gitops_tools.findings import Finding
 from gitops_tools.lint import LintResult, check_file
 from gitops_tools.loading import Limits, LoadedFile, load_bytes
-from gitops_tools.model import Finding
 from gitops_tools.policies import load_policies
 from gitops_tools.reporters import Style, available_formats, get_reporter
 from gitops_tools.targets import Workloads

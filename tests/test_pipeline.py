@@ -15,8 +15,9 @@ import pytest
 from gitops_tools import digest
 from gitops_tools.checks import document_checks, workspace_modules
 from gitops_tools.config import Config
+from gitops_tools.findings import LintResult
 from gitops_tools.lint import LintOptions, lint
-from gitops_tools.model import LintResult, json_pointer
+from gitops_tools.model import json_pointer
 from gitops_tools.pipeline import filters
 from gitops_tools.policies import load_policies
 from gitops_tools.reporters import Style, available_formats, get_reporter
@@ -113,7 +114,8 @@ from pathlib import Path
 
 from gitops_tools.config import find_config, load_config
 from gitops_tools.lint import LintOptions, lint
-from gitops_tools.model import Finding, Location, Severity
+from gitops_tools.model import Location, Severity
+from gitops_tools.findings import Finding
 from gitops_tools.pipeline.spill import Spill, SpilledFindings, SpillFile
 from gitops_tools.policies import load_policies
 from gitops_tools.reporters import Style, available_formats, get_format

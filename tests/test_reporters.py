@@ -24,9 +24,10 @@ from conftest import CONSOLE_SCRIPT, CliRun, FileWriter, ReadmeSnippet
 from gitops_tools import __version__
 from gitops_tools.cli import main
 from gitops_tools.commands.lint import write_report
+from gitops_tools.findings import Finding
 from gitops_tools.fingerprint import repeat_fingerprint
 from gitops_tools.lint import LintResult
-from gitops_tools.model import Finding, Location, Policy, Severity, Targets
+from gitops_tools.model import Location, Policy, Severity, Targets
 from gitops_tools.pipeline import result as result_phase
 from gitops_tools.reporters import Style, available_formats, get_format, get_reporter
 

@@ -18,8 +18,9 @@ import pytest
 from gitops_tools.baseline import write
 from gitops_tools.config import Config, load_config
 from gitops_tools.errors import GitopsToolsError
+from gitops_tools.findings import Finding, LintResult
 from gitops_tools.lint import LintOptions, lint
-from gitops_tools.model import Finding, LintResult, Location, Policy, Severity
+from gitops_tools.model import Location, Policy, Severity
 from gitops_tools.pipeline import spill
 from gitops_tools.pipeline.shard import Shard
 from gitops_tools.pipeline.spill import Spill, SpilledFindings, SpillFile

@@ -18,8 +18,9 @@ from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Engine
+from gitops_tools.findings import LintResult
 from gitops_tools.lint import LintOptions, active_policies
-from gitops_tools.model import LintResult, ObjectId, Policy
+from gitops_tools.model import ObjectId, Policy
 from gitops_tools.pipeline import workspace
 from gitops_tools.pipeline.discover import plan
 from gitops_tools.pipeline.evaluate import FileOutcome, collect_file, evaluate_file

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def config_of(args: argparse.Namespace) -> Config:
     """--config, else the nearest config above the folder holding every linted path (or the working directory)."""
-    from gitops_tools.discovery import common_folder, search_paths
+    from gitops_tools.paths import common_folder, search_paths
 
     path: Path | None = args.config
     if path is not None and not os.path.lexists(path):

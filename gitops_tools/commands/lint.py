@@ -12,8 +12,9 @@ from gitops_tools.commands import config_of, open_cache, policies_of, write_list
 from gitops_tools.config import Config
 from gitops_tools.display import printable
 from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
+from gitops_tools.findings import LintResult
 from gitops_tools.lint import LintOptions, Progress
-from gitops_tools.model import LintResult, Policy, Severity
+from gitops_tools.model import Policy, Severity
 
 if TYPE_CHECKING:
     from gitops_tools.pipeline.shard import Shard

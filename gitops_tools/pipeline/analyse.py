@@ -16,7 +16,8 @@ from pathlib import Path
 from gitops_tools.analysers import ToolResult, analyser
 from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Content, Engine, Place
-from gitops_tools.model import FilePaths, Finding, Location, json_pointer
+from gitops_tools.findings import Finding
+from gitops_tools.model import FilePaths, Location, json_pointer
 from gitops_tools.pipeline.evaluate import Analysed
 
 TIMEOUT_SECONDS = 300.0  # one tool's whole run, over every file of a run

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_tools.config import Config
-from gitops_tools.discovery import STDIN, SourceFile, common_folder, discover, search_paths
+from gitops_tools.discovery import SourceFile, discover
 from gitops_tools.domains import Domain, FileParsers
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import Changes, changes_since, repository_root
 from gitops_tools.kustomize import Kustomizations
 from gitops_tools.model import LineRanges
+from gitops_tools.paths import STDIN, common_folder, search_paths
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.pipeline.units import Unit, workspace_files
 

@@ -14,8 +14,9 @@ from gitops_tools import suppressions
 from gitops_tools.config import Config
 from gitops_tools.discovery import SourceFile
 from gitops_tools.engine import Classified, Engine
+from gitops_tools.findings import Finding
 from gitops_tools.loading import LoadedFile
-from gitops_tools.model import FilePaths, Finding, ObjectRecord, json_pointer
+from gitops_tools.model import FilePaths, ObjectRecord, json_pointer
 from gitops_tools.pipeline.classify import classify
 from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.objects import records

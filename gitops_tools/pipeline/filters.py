@@ -26,8 +26,9 @@ from gitops_tools.aliases import alias_map, current_ids
 from gitops_tools.checks import BUILTIN_SOURCES
 from gitops_tools.config import Config
 from gitops_tools.engine import Engine
+from gitops_tools.findings import Finding, touches
 from gitops_tools.fingerprint import repeat_fingerprint
-from gitops_tools.model import Finding, LineRanges, Severity, touches
+from gitops_tools.model import LineRanges, Severity
 from gitops_tools.pipeline.evaluate import FileOutcome
 
 if TYPE_CHECKING:

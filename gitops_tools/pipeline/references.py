@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from gitops_tools.config import Config
-from gitops_tools.discovery import SourceFile, relative_posix
+from gitops_tools.discovery import SourceFile
 from gitops_tools.domains import Domain, Pattern, Reference
 from gitops_tools.fileio import read_regular, real_path
 from gitops_tools.loading import load_bytes
 from gitops_tools.loading.document import Document
 from gitops_tools.model import JsonPath, Problem
+from gitops_tools.paths import relative_posix
 
 MAX_FILES = 150  # files read for their references in one run (GitLab's own limit of included files)
 MAX_LISTED = 20_000  # paths a wildcard reference looks at

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_tools.engine import Engine
-from gitops_tools.model import Finding, LintResult, Severity, ToolInfo
+from gitops_tools.findings import Finding, LintResult, ToolInfo
+from gitops_tools.model import Severity
 from gitops_tools.pipeline.discover import Plan
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from gitops_tools.errors import GitopsToolsError
-from gitops_tools.model import Finding
+from gitops_tools.findings import Finding
 from gitops_tools.pipeline.options import SPILL_ABOVE_FILES
 
 WRITE_BUFFER = 1 << 18  # bytes gathered before one write: a value is a few hundred bytes

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitops_tools.config import Config
-from gitops_tools.discovery import LINTED_SUFFIXES, SourceFile, git_visible, helm_chart, relative_posix, source_file
+from gitops_tools.discovery import LINTED_SUFFIXES, SourceFile, git_visible, helm_chart, source_file
 from gitops_tools.fileio import real_path
 from gitops_tools.kustomize import KUSTOMIZATION_NAMES, Kustomization, Kustomizations, Placed, patch_files
+from gitops_tools.paths import relative_posix
 
 
 class Member(NamedTuple):

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from gitops_tools import checks
 from gitops_tools.engine import Content, Engine, Place
-from gitops_tools.model import Fact, Finding, JsonPath, Location, ObjectId, ObjectRecord
+from gitops_tools.findings import Finding
+from gitops_tools.model import Fact, JsonPath, Location, ObjectId, ObjectRecord
 from gitops_tools.pipeline.units import Member, Unit
 
 if TYPE_CHECKING:

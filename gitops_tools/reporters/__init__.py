@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, Protocol, TextIO
 
-from gitops_tools.model import LintResult
+from gitops_tools.findings import LintResult
 
 # The value types below are NamedTuples, not frozen dataclasses: every run imports this module (the CLI lists the
 # formats to parse its arguments), and creating a frozen dataclass costs about ten times as much as a NamedTuple

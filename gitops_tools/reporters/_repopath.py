@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import PurePath
 
-from gitops_tools.model import Finding, LintResult
+from gitops_tools.findings import Finding, LintResult
 
 STDIN = "<stdin>"  # how discovery names standard input
 

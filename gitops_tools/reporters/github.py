@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from gitops_tools.model import Finding, LintResult, Severity
+from gitops_tools.findings import Finding, LintResult
+from gitops_tools.model import Severity
 from gitops_tools.reporters import Attachment, Style
 from gitops_tools.reporters._repopath import STDIN, finding_repo_path
 from gitops_tools.reporters.text import summary

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from gitops_tools.model import Finding, LintResult, Severity
+from gitops_tools.findings import Finding, LintResult
+from gitops_tools.model import Severity
 from gitops_tools.reporters import Style, _jsonstream
 from gitops_tools.reporters._repopath import finding_repo_path
 

@@ -22,7 +22,8 @@ from collections import Counter
 from typing import Any, TextIO
 
 from gitops_tools.discovery import helm_template_command
-from gitops_tools.model import Finding, LintResult, Severity
+from gitops_tools.findings import Finding, LintResult
+from gitops_tools.model import Severity
 from gitops_tools.reporters import Style, _jsonstream
 
 

@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from gitops_tools.model import Finding, LintResult
+from gitops_tools.findings import Finding, LintResult
 from gitops_tools.reporters import Style
 from gitops_tools.reporters.text import format_finding
 

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from gitops_tools.model import Finding, LintResult, Location, Policy, Severity, ToolInfo
+from gitops_tools.findings import Finding, LintResult, ToolInfo
+from gitops_tools.model import Location, Policy, Severity
 from gitops_tools.reporters import Style, _jsonstream
 from gitops_tools.reporters._repopath import STDIN, absolute, finding_repo_path
 

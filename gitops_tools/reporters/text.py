@@ -7,7 +7,8 @@ from typing import TextIO
 
 from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE, helm_template_command
 from gitops_tools.display import printable
-from gitops_tools.model import Finding, LintResult, Severity
+from gitops_tools.findings import Finding, LintResult
+from gitops_tools.model import Severity
 from gitops_tools.reporters import Style
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
