@@ -360,3 +360,22 @@ def test_a_workspace_check_sees_the_unstaged_neighbours_of_a_staged_file(project
     assert code == 0 and "service-selector-matches-pods" not in out, out
     code, out = _run(hook_env, project, *PRE_COMMIT, "run", "gitops-tools-lint", "--files", "deploy/service.yaml")
     assert code == 1 and "deploy/service.yaml" in out and "service-selector-matches-pods" in out, out
+
+
+@pytest.mark.slow
+def test_the_gitlab_ci_hook_lints_a_staged_file_the_pipeline_includes(project: Path, hook_env: dict[str, str]) -> None:
+    """pre-commit passes the one staged file; the hook reads the repository's .gitlab-ci.yml (committed, not given)
+    to know the file is a pipeline file, and reports only on the staged file."""
+    (project / "ci").mkdir()
+    (project / ".gitlab-ci.yml").write_text("include:\n  - local: ci/deploy.yml\n  - local: ci/missing.yml\n",
+                                            encoding="utf-8")
+    repo = git.Repo(project)
+    repo.index.add([".gitlab-ci.yml"])
+    repo.index.commit("The pipeline", author=AUTHOR, committer=AUTHOR)
+    (project / "ci" / "deploy.yml").write_text("deploy:\n  image: python:latest\n  script: [make deploy]\n",
+                                               encoding="utf-8")
+    _run(hook_env, project, "git", "add", "ci/deploy.yml")
+    code, out = _run(hook_env, project, *PRE_COMMIT, "run", "gitops-tools-gitlab-ci")
+    assert code == 1, out
+    assert "ci/deploy.yml:2:3: error [gitlab-ci-image-pinned]" in out
+    assert ".gitlab-ci.yml:" not in out  # its missing include is the pipeline file's finding, and it is not staged
