@@ -33,12 +33,22 @@ class Globs:
         # names are not all in the path is skipped unmatched (most paths, for `**/.github/workflows/*.yml`).
         self._names = [frozenset(part for part in pattern if not any(char in part for char in "*?"))
                        for pattern in self._compiled]
+        # The longest run of literal characters in a segment with wildcards: every segment matches one name of the
+        # path, so a path without it is skipped unmatched too (most paths, for `**/*.gitlab-ci.yml`, which has no
+        # literal segment), by one substring search.
+        self._needles = [max((run for part in pattern if part != GLOBSTAR for run in _literal_runs(part)),
+                             key=len, default="") for pattern in self._compiled]
 
     def match(self, path: str) -> bool:
-        parts = path.removeprefix("./").split("/")
+        text = path.removeprefix("./")
+        parts = text.split("/")
         names = frozenset(parts)
-        return any(needed <= names and _matches(pattern, parts)
-                   for pattern, needed in zip(self._compiled, self._names, strict=True))
+        return any(needed <= names and needle in text and _matches(pattern, parts)
+                   for pattern, needed, needle in zip(self._compiled, self._names, self._needles, strict=True))
+
+
+def _literal_runs(part: str) -> list[str]:
+    return part.replace("?", "*").split("*")
 
 
 def _matches(pattern: Sequence[str], path: Sequence[str]) -> bool:

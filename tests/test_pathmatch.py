@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gitops_tools.pathmatch import Globs
+from gitops_tools.pathmatch import Globs, _matches, _segments
 
 CASES = [
     # `*` matches within one folder name only
@@ -101,3 +103,17 @@ def test_patterns_are_kept_in_order() -> None:
 def test_hostile_patterns_from_a_config_match_in_bounded_time(pattern: str, path: str) -> None:
     """As regular expressions these backtrack exponentially (a run took minutes); segment matching is polynomial."""
     assert Globs([pattern]).match(path) is False
+
+
+_PATTERN_PART = st.sampled_from(["**", "*", "?", "a", "b", "a*", "*b", "a?b", "*.ab", ".ab", "x*a*"])
+_PATH_PART = st.text(alphabet="ab.x", min_size=1, max_size=4)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(pattern=st.lists(_PATTERN_PART, min_size=1, max_size=4), path=st.lists(_PATH_PART, min_size=1, max_size=4))
+def test_the_literal_prefilters_never_change_a_verdict(pattern: list[str], path: list[str]) -> None:
+    """Globs skips a pattern whose literal names or longest literal run are not in the path: only a shortcut, so the
+    verdict is the segment matcher's alone."""
+    text, name = "/".join(pattern), "/".join(path)
+    expected = _matches(_segments(text), name.removeprefix("./").split("/"))
+    assert Globs([text]).match(name) is expected
