@@ -22,6 +22,7 @@ BAD = [
     ("Dockerfile", 6, 6, "dockerfile-base-image-pinned-by-digest"),
     ("Dockerfile", 8, 1, "dockerfile-add-no-remote-url"),
     ("broken/Dockerfile", 3, 1, "dockerfile-syntax"),  # COPPY
+    ("deploy/api.yaml", 21, 5, "dockerfile-user-matches-run-as-user"),  # runAsUser 1000; api/Dockerfile: USER 10001
     ("worker/Dockerfile", 2, 6, "dockerfile-base-image-pinned-by-digest"),  # ${GO_IMAGE}: an ARG without default
     ("worker/Dockerfile", 4, 6, "dockerfile-base-image-pinned-by-digest"),  # distroless by tag
     ("worker/Dockerfile", 6, 6, "dockerfile-user-non-root-numeric"),  # USER nonroot: a name
@@ -48,7 +49,8 @@ def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict
 def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:
     result = lint_fixture("good")
     assert sorted_spots(result) == []
-    assert (result.files, result.documents) == (3, 3)  # Dockerfile, worker/Containerfile, tools/ci.Dockerfile
+    # Dockerfile, worker/Containerfile, tools/ci.Dockerfile, and deploy/worker.yaml (runs worker's image as its USER)
+    assert (result.files, result.documents) == (4, 4)
 
 
 def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[[str], LintResult]) -> None:
@@ -57,10 +59,10 @@ def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable
 
 def test_dockerfiles_are_classified_by_name_and_read_by_their_parser(tmp_path: Path, run_cli: CliRun) -> None:
     shutil.copytree(FIXTURES / "good", tmp_path / "good")
-    code, out, _ = run_cli("lint", "--explain-classification", "good")
+    code, out, _ = run_cli("lint", "--explain-classification", "good/Dockerfile", "good/worker", "good/tools")
     assert code == 0
     assert out.count("a Dockerfile (by name, read by the dockerfile parser)") == 3
-    assert "kubernetes" not in out
+    assert "kubernetes" not in out  # a Dockerfile's document is the dockerfile domain's alone
 
 
 def test_a_yaml_file_named_like_a_dockerfile_is_yaml(tmp_path: Path, run_cli: CliRun) -> None:
@@ -100,4 +102,25 @@ def test_inline_suppressions_work_in_dockerfiles(tmp_path: Path, run_cli: CliRun
         "FROM scratch\n# gitops-tools: disable-next-line dockerfile-user-non-root-numeric -- a debug image\n"
         "USER 0\n", encoding="utf-8")
     code, out, _ = run_cli("lint", "Dockerfile")
+    assert (code, out.splitlines()[-1][:11]) == (0, "No findings")
+
+
+def test_the_good_worker_deployment_is_linked_to_its_containerfile(tmp_path: Path, run_cli: CliRun) -> None:
+    """The good repository is clean because the uids agree, not because nothing links: change one, and it fails."""
+    shutil.copytree(FIXTURES / "good", tmp_path / "good")
+    deployment = tmp_path / "good" / "deploy" / "worker.yaml"
+    deployment.write_text(deployment.read_text(encoding="utf-8").replace("runAsUser: 65532", "runAsUser: 0"),
+                          encoding="utf-8")
+    code, out, _ = run_cli("lint", "--select", "dockerfile-user-matches-run-as-user", "good")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "good/deploy/worker.yaml:21:5: warning [dockerfile-user-matches-run-as-user] the pod's runAsUser is not the "
+        "USER its image is built with: container worker runs as uid 0, but good/worker/Containerfile:8 builds its "
+        "image worker with USER 65532:65532")
+
+
+def test_a_linked_user_check_is_quiet_on_a_one_file_run_without_the_dockerfile(tmp_path: Path,
+                                                                               run_cli: CliRun) -> None:
+    shutil.copytree(FIXTURES / "bad", tmp_path / "bad")
+    code, out, _ = run_cli("lint", "--select", "dockerfile-user-matches-run-as-user", "bad/deploy/api.yaml")
     assert (code, out.splitlines()[-1][:11]) == (0, "No findings")

@@ -10,6 +10,7 @@ from typing import Any
 
 from gitops_tools.engine import Classified
 from gitops_tools.fingerprint import document_identity, stable_path
+from gitops_tools.loading.parsed import ParsedDocument
 from gitops_tools.model import Fact, FilePaths, JsonPath, ObjectId, ObjectRecord, json_pointer
 from gitops_tools.pipeline.workspace import Collector
 from gitops_tools.targets import Workloads
@@ -21,7 +22,7 @@ def records(found: Sequence[Classified], paths: FilePaths, workloads: Workloads,
             collectors: Mapping[str, Collector]) -> Iterator[ObjectRecord]:
     """A record for each object with a kind and a name (one without either has no identity to compare)."""
     for classified in found:
-        object_id = identify(classified)
+        object_id = identify(classified) or _parsed_file(classified, paths)
         if object_id is not None:
             yield _record(classified, object_id, paths, workloads, collectors)
 
@@ -41,6 +42,14 @@ def identify(classified: Classified) -> ObjectId | None:
     # the records of a 10,000-file run small. Names are mostly unique and kept as read.
     return ObjectId(intern(rtype.group or ""), intern(rtype.kind),
                     intern(namespace) if isinstance(namespace, str) and namespace else None, name)
+
+
+def _parsed_file(classified: Classified, paths: FilePaths) -> ObjectId | None:
+    """A document a domain's own parser read (a Dockerfile) has no name field: it is named by its file, so that the
+    workspace checks can relate it to the objects (a Dockerfile to the workloads running its image)."""
+    if not isinstance(classified.document, ParsedDocument) or classified.rtype.kind is None:
+        return None
+    return ObjectId("", intern(classified.rtype.kind), None, paths.file)
 
 
 def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workloads: Workloads,
