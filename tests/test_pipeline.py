@@ -96,7 +96,7 @@ def test_workspace_findings_go_through_the_same_filter_chain(tmp_path: Path, mon
 
 
 def test_workspace_checks_are_found_by_listing_their_folder() -> None:
-    assert set(workspace_modules()) == {"identity_unique_in_unit", "service_selector_matches"}
+    assert set(workspace_modules()) == {"identity_unique_in_unit", "service_selector_matches", "image_user_matches"}
     assert not set(workspace_modules()) & set(document_checks())
 
 
@@ -229,7 +229,6 @@ LAZY = {
     "gitops_tools.pipeline.shard": ["lint", "--shard", "1/2", "alone/pod.yaml"],
     "gitops_tools.loading.parsers": ["lint", "docker/Dockerfile"],  # a domain's own parser: only for its files
     "gitops_tools.loading.parsers.dockerfile": ["lint", "docker/Dockerfile"],
-    "gitops_tools.checks.final_user": ["lint", "docker/Dockerfile"],
     "gitops_tools.analysers.hadolint": ["lint", "docker/Dockerfile"],
 }
 IMPORT_PROBE = ("import io, json, sys; from gitops_tools.cli import main; "

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from gitops_tools.checks.final_user import final_user
 from gitops_tools.model import JsonPath, ObjectRecord
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -33,6 +32,8 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     stages = resource.get("stages") if isinstance(resource, dict) else None
     if not isinstance(stages, list) or not stages:
         return None
+    from gitops_tools.checks.final_user import final_user  # here: a run without a Dockerfile never needs it
+
     found = final_user(stages)
     uid = found[1].partition(":")[0] if found else ""
     if found is None or not uid.isdigit():
