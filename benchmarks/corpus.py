@@ -371,7 +371,6 @@ jobs:
 """
 GITLAB_CI = """\
 include:
-  - local: .gitlab/ci/build.yml
   - project: platform/ci-templates
     ref: {ref}
     file: /lint.yml
