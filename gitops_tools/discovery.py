@@ -264,6 +264,13 @@ def git_visible(folder: Path, names: Iterable[str]) -> list[str]:
     return [name for name in names if listing is None or listing.allows(name)]
 
 
+def git_listing(top: Path) -> frozenset[str] | None:
+    """Every path (relative to `top`) git tracks or would track, ignored ones left out: a submodule or an untracked
+    nested repository as its folder. None outside a git work tree, without git, or when git ignores `top`."""
+    listing = _git_files(top)
+    return None if listing is None else listing.files
+
+
 class _GitListing(NamedTuple):
     files: frozenset[str]
     nested_repos: tuple[str, ...]  # an untracked nested repository is listed as its folder only, `nested/`

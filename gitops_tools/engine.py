@@ -86,8 +86,10 @@ class Engine:
         # The workspace checks the active policies name (module names): what the per-file phase collects facts for.
         self.workspace_checks = tuple(sorted({p.check for p in self.policies.values()
                                               if p.targets.scope == "workspace" and p.check is not None}))
+        # The repository checks' policies (gitops_tools/pipeline/repository.py): they look at no document.
+        self.repository_policies = tuple(p for p in self.policies.values() if p.targets.scope == "repository")
         self._domains = {p.id: target_domain(p.targets, classifier.default) for p in self.policies.values()
-                         if p.check not in BUILTIN_SOURCES and p.targets.scope != "workspace"}
+                         if p.check not in BUILTIN_SOURCES and p.targets.scope not in ("workspace", "repository")}
         self._any_domain = [self._file_globs[i] for i, domain in self._domains.items() if domain is None]
         self._by_type: dict[tuple[Any, ...], list[tuple[Policy, ResourceType]]] = {}
         # Policies reporting an external analyser's results: the per-file phase notes which apply to a file, and the

@@ -1,7 +1,7 @@
 """The library entry point: lint paths with a config and options, return the findings (never prints).
 
 It runs the phases of gitops_tools/pipeline/ in order, data flowing one way:
-discover -> load -> classify -> evaluate (per document) -> workspace -> filters -> result.
+discover -> load -> classify -> evaluate (per document) -> workspace -> repository -> filters -> result.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.parse(data.workloads),
                     Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks), parsers=engine.classifier.file_parsers,
-               references=engine.referencing())
+               references=engine.referencing(), repository=bool(engine.repository_policies))
     files = len(run.sources) + len(run.context)
     outcomes, entries, blocks = _kept(files > options.spill_above)
     records = workspace.Records(entries)
@@ -119,7 +119,10 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
         with collector.paused():  # a file's findings and suppressions hold no cycles either
             findings.add(filters.file_findings(outcome._replace(findings=(*outcome.findings, *extra)) if extra
                                                else outcome, chain), source.display)
-    reported, fixed = findings.result({source.file for source in run.sources})
+    if run.repository is not None:
+        findings.add(_repository_findings(engine, run, run.repository, chain, options), run.repository.display)
+    linted = {source.file for source in run.sources} | ({run.repository.file} if run.repository else set())
+    reported, fixed = findings.result(linted)
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     return result.build(run, engine, documents, reported, fixed, fail_on, options.tool_links)
 
@@ -172,6 +175,19 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
     outcome = evaluate_loaded(engine, loaded, FilePaths(loaded.path, relpath, key or relpath), documents=documents)
     chain = filters.Chain(engine)
     return filters.file_findings(outcome, chain, (filters.exempted, filters.suppressed))
+
+
+def _repository_findings(engine: Engine, run: Plan, root: FilePaths, chain: filters.Chain,
+                         options: LintOptions) -> list[Finding]:
+    """The repository phase: the repository checks' findings on the root, through the root's filter chain; with
+    --shard, only in the shard that owns the root."""
+    from gitops_tools.pipeline import repository
+    from gitops_tools.pipeline.shard import shard_key
+
+    if options.shard is not None and not options.shard.owns(shard_key(root.repo_path, root.file)):
+        return []
+    found = repository.evaluate(engine, repository.listing(run.root), root)
+    return filters.file_findings(FileOutcome(root, findings=tuple(found)), chain)
 
 
 def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy], root: Path,

@@ -56,7 +56,8 @@ def substitute(template: Any, values: Mapping[str, Any]) -> Any:
 
 def declared_parameters(data: Mapping[str, Any], locate: Locate, builtin: bool) -> tuple[Parameter, ...]:
     """The parameters a policy file declares, checked: each type is sound (custom policies; the test suite checks
-    built-in ones), each default satisfies its type, each `$param` names one of them and each is used."""
+    built-in ones), each default satisfies its type, each `$param` names one of them and each is used (by the schema;
+    a repository check, which has none, receives the values)."""
     from gitops_tools.schemacheck import check_schema
 
     parameters = tuple(Parameter(name, spec["type"], spec["default"], spec["description"])
@@ -73,6 +74,8 @@ def declared_parameters(data: Mapping[str, Any], locate: Locate, builtin: bool) 
             where = ("parameters", parameter.name, "default", *violation.path)
             raise PolicyError(f"parameter {parameter.name!r}: the default does not satisfy its type: "
                               f"{violation.message}", locate(where))
+    if data["targets"]["scope"] == "repository":  # a repository check receives its parameters' values whole
+        return parameters
     names = {parameter.name for parameter in parameters}
     used: set[str] = set()
     for path, name in param_nodes(data.get("schema")):
@@ -104,7 +107,8 @@ def configure(policies: Mapping[str, Policy], settings: Mapping[str, PolicySetti
 
 def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Policy:
     """`policy` with its schema rebuilt from `values` (the rest keep their defaults); every problem is a ConfigError
-    at the value's position in the config."""
+    at the value's position in the config. A repository check's policy has no schema: its parameters' values become
+    the ones it runs with (as a pack's do)."""
     from gitops_tools.schemacheck import check_schema
 
     declared = {parameter.name: parameter for parameter in policy.parameters}
@@ -119,6 +123,10 @@ def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Po
             where = "".join(f"[{step!r}]" for step in violation.path)
             raise ConfigError(f"parameter {name!r} of {policy.id!r}{where}: {violation.message}",
                               locate((name, *violation.path)))
+    if policy.targets.scope == "repository":  # no schema: the check reads the values (parameters.defaults)
+        return policy._replace(parameters=tuple(parameter._replace(default=values.get(parameter.name,
+                                                                                      parameter.default))
+                                                for parameter in policy.parameters))
     schema = substitute(policy.template, {**defaults(policy.parameters), **values})
     try:
         check_schema(schema)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from gitops_tools.checks import BUILTIN_SOURCES, document_checks, workspace_modules
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks, repository_modules, workspace_modules
 from gitops_tools.domains import DOMAIN_FILE, domain_files
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
@@ -186,14 +186,17 @@ def _check_domain(data: dict[str, Any], path: Path, locate: Callable[[JsonPath],
 def _check_evaluation(data: dict[str, Any], schema: Any, builtin: bool) -> None:
     """The policy's `check` names a coded check (file-scope sources are built-in only); its schema is sound."""
     check, scope = data.get("check"), data["targets"]["scope"]
-    coded, across = document_checks(), workspace_modules()
-    allowed = set(coded) | set(across) | (BUILTIN_SOURCES if builtin else set())
+    coded, across, whole = document_checks(), workspace_modules(), repository_modules()
+    allowed = set(coded) | set(across) | set(whole) | (BUILTIN_SOURCES if builtin else set())
     if check is not None and check not in allowed:
-        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted({*coded, *across}))}")
+        raise PolicyError(f"unknown check {check!r}; coded checks are: {', '.join(sorted({*coded, *across, *whole}))}")
     if (scope == "file") != (check in BUILTIN_SOURCES):
         raise PolicyError("scope 'file' is only for the built-in loader and exemption checks")
     if (scope == "workspace") != (check in across):
         raise PolicyError(f"scope 'workspace' is for the workspace checks ({', '.join(sorted(across))}), and they "
+                          "need it")
+    if (scope == "repository") != (check in whole):
+        raise PolicyError(f"scope 'repository' is for the repository checks ({', '.join(sorted(whole))}), and they "
                           "need it")
     if "analyser" in data:
         _check_analyser(data["analyser"]["tool"], scope)

@@ -16,6 +16,7 @@ SCOPE_WORDS = {
     "container": "each container of every workload",
     "file": "each file",
     "workspace": "every Kubernetes object of the run at once",
+    "repository": "the repository as a whole (its file list), once per run that lints its root folder",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import CliRun
 
-from gitops_tools.checks import BUILTIN_SOURCES, document_checks, workspace_modules
+from gitops_tools.checks import BUILTIN_SOURCES, document_checks, repository_modules, workspace_modules
 from gitops_tools.errors import PolicyError
 from gitops_tools.examples import check_examples, example_findings
 from gitops_tools.model import Location, Policy
@@ -44,7 +44,8 @@ def test_policy_file_is_named_after_its_id(path: Path) -> None:
 
 @pytest.mark.parametrize("policy", CATALOGUE.values(), ids=lambda p: p.id)
 def test_coded_checks_exist(policy: Policy) -> None:
-    assert policy.check is None or policy.check in {*document_checks(), *workspace_modules(), *BUILTIN_SOURCES}
+    assert policy.check is None or policy.check in {*document_checks(), *workspace_modules(), *repository_modules(),
+                                                    *BUILTIN_SOURCES}
 
 
 @pytest.mark.parametrize(("policy_id", "verdict", "index", "example"), EXAMPLES)

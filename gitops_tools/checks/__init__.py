@@ -8,7 +8,10 @@ value at that path the violation is about (a PromQL expression's parse error): t
 A module defining `workspace_check` is a workspace check
 (policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
 once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
-it needs (gitops_tools/pipeline/workspace.py has both Protocols).
+it needs (gitops_tools/pipeline/workspace.py has both Protocols). A module defining `repository_check` is a
+repository check (`targets: {scope: repository}`): it sees the repository as a whole, its file list, once per run
+that lints the repository's root folder, and receives its policy's parameter values (gitops_tools/pipeline/
+repository.py has its Protocol).
 """
 
 from __future__ import annotations
@@ -64,6 +67,13 @@ def workspace_modules() -> dict[str, ModuleType]:
     """The workspace checks, by the name policies use: their module's."""
     return {module.__name__.rpartition(".")[2]: module for module in modules()
             if callable(getattr(module, "workspace_check", None))}
+
+
+@cache
+def repository_modules() -> dict[str, ModuleType]:
+    """The repository checks, by the name policies use: their module's."""
+    return {module.__name__.rpartition(".")[2]: module for module in modules()
+            if callable(getattr(module, "repository_check", None))}
 
 
 def vendored_schema_check(schema_file: str) -> Check:

@@ -14,8 +14,8 @@ from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import Changes, changes_since, repository_root
 from gitops_tools.kustomize import Kustomizations
-from gitops_tools.model import LineRanges
-from gitops_tools.paths import STDIN, common_folder, search_paths
+from gitops_tools.model import FilePaths, LineRanges
+from gitops_tools.paths import STDIN, common_folder, display_path, relative_posix, search_paths
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.pipeline.units import Unit, workspace_files
 
@@ -36,15 +36,19 @@ class Plan(NamedTuple):
     context: list[SourceFile]
     units: tuple[Unit, ...] = ()
     other_shards: frozenset[str] = frozenset()  # with --shard: the context files another shard lints (`file` key)
+    # With repository checks, when a path names the root folder itself: the root's names (pipeline/repository.py).
+    repository: FilePaths | None = None
 
 
 def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False,
-         parsers: FileParsers | None = None, references: Sequence[Domain] = ()) -> Plan:
-    """The run's files; with `workspace` (the run has workspace checks), their deployable units and context too.
+         parsers: FileParsers | None = None, references: Sequence[Domain] = (), repository: bool = False) -> Plan:
+    """The run's files; with `workspace` (the run has workspace checks), their deployable units and context too;
+    with `repository` (it has repository checks), whether it checks the repository: a path names its root.
     `parsers`: the files besides YAML and JSON the domains read (a Dockerfile), by name. The files the documents of
     the `references` domains name (a pipeline's includes) are marked as theirs."""
     _check_stdin_filename(paths, options.stdin_filename)
     root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
+    whole = _whole_repository(paths, root, config) if repository else None
     kustomizations = Kustomizations(root)
     discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename, kustomizations, parsers)
     sources, changed = discovered.files, None
@@ -59,12 +63,22 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
     owned, others = (sources, []) if options.shard is None else _shard_split(paths, sources, options.shard)
     if not workspace:
         return Plan(root, _compact(owned, len(owned) > options.spill_above), discovered.skipped, discovered.charts,
-                    changed, [])
+                    changed, [], repository=whole)
     found = workspace_files(sources, config, root, kustomizations)  # every file's units, whatever the shard
     context = [*others, *found.context]
     large = len(owned) + len(context) > options.spill_above  # a run that spills (pipeline/spill.py)
     return Plan(root, _compact(owned, large), discovered.skipped, discovered.charts, changed, _compact(context, large),
-                found.units, frozenset(source.file or source.relpath for source in others))
+                found.units, frozenset(source.file or source.relpath for source in others), whole)
+
+
+def _whole_repository(paths: Sequence[str], root: Path, config: Config) -> FilePaths | None:
+    """The root's names, when a path given names the root folder itself (pipeline/repository.py says why)."""
+    from gitops_tools.pipeline.repository import ROOT_KEY, root_named
+
+    named = root_named([Path(path) for path in paths if path != STDIN], root)
+    if named is None:
+        return None
+    return FilePaths(display_path(named), relative_posix(root, config.root, ROOT_KEY), ROOT_KEY, ROOT_KEY)
 
 
 def _compact(sources: list[SourceFile], large: bool) -> list[SourceFile]:
