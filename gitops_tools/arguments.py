@@ -86,7 +86,8 @@ def _jobs(text: str) -> int | None:
 def _lint(lint: argparse.ArgumentParser) -> None:
     from gitops_tools.reporters import available_formats
 
-    lint.add_argument("paths", nargs="*", default=["."], help="files or folders ('-' reads stdin); default: .")
+    lint.add_argument("paths", nargs="*", help="files or folders ('-' reads stdin); default: . (with --repository: "
+                                               "none)")
     lint.add_argument("--stdin-filename", metavar="PATH",
                       help="lint '-' (stdin) as the file PATH: reported, fingerprinted and matched by config globs "
                            "under that name")
@@ -121,6 +122,9 @@ def _lint(lint: argparse.ArgumentParser) -> None:
                            "1: one process); the output is the same whatever N")
     lint.add_argument("--shard", metavar="I/N",
                       help="lint only the I-th of N shards of the files (split by their paths), e.g. for a CI matrix")
+    lint.add_argument("--repository", action="store_true",
+                      help="check the repository holding the paths (else the working directory) as a whole, even "
+                           "when no path is its root folder; without paths, lint no file")
 
 
 def _rules(rules: argparse.ArgumentParser) -> None:

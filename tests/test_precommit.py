@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 HOOKS = yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))
 HOOK_IDS = [hook["id"] for hook in HOOKS]
+# The hooks of domains with repository-scope policies check the repository as a whole, once per commit; the others
+# are given the staged YAML and JSON files.
+REPOSITORY_HOOKS = [hook for hook in HOOKS if str(hook["entry"]).endswith(" --repository")]
+FILE_HOOKS = [hook for hook in HOOKS if hook not in REPOSITORY_HOOKS]
 README_REPO = "https://github.com/example/gitops-tools"
 AUTHOR = git.Actor("gitops-tools tests", "tests@example.com")
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
@@ -130,6 +134,9 @@ def test_there_is_one_hook_per_policy_domain(policies: dict[str, Policy]) -> Non
     expected = {"gitops-tools-lint": "gitops-tools lint --jobs 1"}  # pre-commit runs one process per core itself
     expected |= {f"gitops-tools-{domain}": f"gitops-tools lint --jobs 1 --domain {domain}"
                  for domain in folders - {"core"}}
+    whole = {policy.domain for policy in policies.values() if policy.targets.scope == "repository"}
+    expected |= {f"gitops-tools-{domain}": f"gitops-tools lint --jobs 1 --domain {domain} --repository"
+                 for domain in whole}
     assert {hook["id"]: hook["entry"] for hook in HOOKS} == expected, (
         ".pre-commit-hooks.yaml and the folders of schemas/policies/ disagree: one hook per domain but core")
 
@@ -148,7 +155,7 @@ def _file_types() -> dict[str, list[str]]:
             for hook_id in HOOK_IDS}
 
 
-@pytest.mark.parametrize("hook", HOOKS, ids=HOOK_IDS)
+@pytest.mark.parametrize("hook", FILE_HOOKS, ids=[str(hook["id"]) for hook in FILE_HOOKS])
 def test_every_hook_takes_its_domains_files_in_parallel(hook: dict[str, object]) -> None:
     assert hook["language"] == "python"
     assert hook["types_or"] == _file_types()[str(hook["id"])]
@@ -157,6 +164,20 @@ def test_every_hook_takes_its_domains_files_in_parallel(hook: dict[str, object])
     assert set(hook) == {"id", "name", "description", "entry", "language", "types_or", "require_serial",
                          "minimum_pre_commit_version"}, "a new field may need a newer minimum_pre_commit_version"
     assert len({str(other["name"]) for other in HOOKS}) == len(HOOKS)
+
+
+@pytest.mark.parametrize("hook", REPOSITORY_HOOKS, ids=[str(hook["id"]) for hook in REPOSITORY_HOOKS])
+def test_a_repository_hook_runs_once_per_commit_on_the_repository_wide_files(hook: dict[str, object]) -> None:
+    """Every commit (always_run), in one process (require_serial: the repository is checked once), given only the
+    pre-commit config when it is staged (files): the rest of the repository is its file list, not files to lint."""
+    assert hook["language"] == "python"
+    assert hook["types_or"] == ["yaml", "json"]
+    assert hook["always_run"] is True and hook["require_serial"] is True
+    assert re.fullmatch(str(hook["files"]), ".pre-commit-config.yaml")
+    assert not re.search(str(hook["files"]), "deploy/.pre-commit-config.yaml.bak")
+    assert hook["minimum_pre_commit_version"] == "2.9.0"
+    assert set(hook) == {"id", "name", "description", "entry", "language", "types_or", "files", "always_run",
+                         "require_serial", "minimum_pre_commit_version"}
 
 
 def test_the_hooks_file_is_valid_for_pre_commit() -> None:
@@ -265,7 +286,7 @@ def _assert_findings(out: str, hook_id: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("hook_id", HOOK_IDS)
+@pytest.mark.parametrize("hook_id", [str(hook["id"]) for hook in FILE_HOOKS])
 def test_every_hook_fails_bad_files_at_their_findings_and_passes_the_good_one(
         project: Path, hook_env: dict[str, str], hook_id: str) -> None:
     run = [*PRE_COMMIT, "run", hook_id, "--files"]
@@ -379,3 +400,42 @@ def test_the_gitlab_ci_hook_lints_a_staged_file_the_pipeline_includes(project: P
     assert code == 1, out
     assert "ci/deploy.yml:2:3: error [gitlab-ci-image-pinned]" in out
     assert ".gitlab-ci.yml:" not in out  # its missing include is the pipeline file's finding, and it is not staged
+
+
+def _repository_config(repos: list[str]) -> str:
+    """A .gitops-tools.yaml turning the repository policies on: a README and CODEOWNERS required, the pre-commit
+    config's entry of this project fetched from one of `repos`."""
+    return yaml.safe_dump({"policies": {
+        "repository-required-files-present": {"enabled": True, "parameters": {"required": [
+            {"name": "README", "paths": ["README.md"]},
+            {"name": "CODEOWNERS", "paths": ["CODEOWNERS", ".github/CODEOWNERS"]}]}},
+        "pre-commit-gitops-tools-hooks-pinned": {"enabled": True, "parameters": {"repos": repos}}}})
+
+
+@pytest.mark.slow
+def test_the_repository_hook_checks_the_repository_once_whatever_is_staged(project: Path, hook_repo: tuple[Path, str],
+                                                                           hook_env: dict[str, str]) -> None:
+    """The hook reports a missing required file once, at the root, whichever files are staged (bad ones, none), and
+    lints no other file (broken.yaml is the lint hooks' to report); it lints the pre-commit config when it is
+    given."""
+    run = [*PRE_COMMIT, "run", "gitops-tools-repository"]
+    (project / ".gitops-tools.yaml").write_text(_repository_config([str(hook_repo[0])]), encoding="utf-8")
+    (project / "README.md").write_text("# project\n", encoding="utf-8")
+    for files in (["--files", "bad.yaml", "broken.yaml"], []):
+        code, out = _run(hook_env, project, *run, *files)
+        assert code == 1, out
+        assert "- hook id: gitops-tools-repository\n- exit code: 1" in out
+        lines = [line for line in out.splitlines() if "[repository-required-files-present]" in line]
+        assert lines == [".:1:1: error [repository-required-files-present] the repository has no required file: "
+                         "CODEOWNERS (one of CODEOWNERS, .github/CODEOWNERS)"], out
+        assert "broken.yaml" not in out and "bad.yaml" not in out
+    (project / ".github").mkdir()
+    (project / ".github" / "CODEOWNERS").write_text("* @acme/web\n", encoding="utf-8")
+    code, out = _run(hook_env, project, *run, "--files", ".pre-commit-config.yaml", "broken.yaml")
+    assert code == 0, out
+    # the pre-commit config names the hooks' repository by a URL the platform does not accept: reported in it
+    (project / ".gitops-tools.yaml").write_text(_repository_config([README_REPO]), encoding="utf-8")
+    code, out = _run(hook_env, project, *run, "--files", ".pre-commit-config.yaml")
+    assert code == 1, out
+    assert ".pre-commit-config.yaml:1:1: error [pre-commit-gitops-tools-hooks-pinned]" in out
+    assert "[repository-required-files-present]" not in out

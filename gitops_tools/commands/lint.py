@@ -48,6 +48,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.parameters import configure
     from gitops_tools.reporters import Style, get_format
 
+    args.paths = args.paths or ([] if args.repository else ["."])  # --repository alone lints no file
     output = get_format(args.format)  # imported now: its declarations shape the run (tool_links)
     config = config_of(args)
     cache = open_cache(config)  # its key is computed once: the policies and the record cache both use it
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
         tool_links=output.tool_links,
         jobs=args.jobs,
         shard=_shard(args.shard),
+        repository=args.repository,
         cache=cache,
     )
     _check_patterns(options.select + options.ignore, policies)

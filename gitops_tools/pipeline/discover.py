@@ -48,7 +48,7 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
     the `references` domains name (a pipeline's includes) are marked as theirs."""
     _check_stdin_filename(paths, options.stdin_filename)
     root = repository_root(common_folder(search_paths(paths, options.stdin_filename))) or config.root
-    whole = _whole_repository(paths, root, config) if repository else None
+    whole = _whole_repository(paths, root, config, asked=options.repository) if repository else None
     kustomizations = Kustomizations(root)
     discovered = discover(paths, config.root, config.exclude, root, options.stdin_filename, kustomizations, parsers)
     sources, changed = discovered.files, None
@@ -71,14 +71,16 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
                 found.units, frozenset(source.file or source.relpath for source in others), whole)
 
 
-def _whole_repository(paths: Sequence[str], root: Path, config: Config) -> FilePaths | None:
-    """The root's names, when a path given names the root folder itself (pipeline/repository.py says why)."""
+def _whole_repository(paths: Sequence[str], root: Path, config: Config, *, asked: bool) -> FilePaths | None:
+    """The root's names, when a path given names the root folder itself, or when `asked` (--repository): then as
+    the working directory reaches it (pipeline/repository.py says why)."""
     from gitops_tools.pipeline.repository import ROOT_KEY, root_named
 
     named = root_named([Path(path) for path in paths if path != STDIN], root)
-    if named is None:
+    if named is None and not asked:
         return None
-    return FilePaths(display_path(named), relative_posix(root, config.root, ROOT_KEY), ROOT_KEY, ROOT_KEY)
+    display = display_path(named if named is not None else Path(os.path.relpath(root)))
+    return FilePaths(display, relative_posix(root, config.root, ROOT_KEY), ROOT_KEY, ROOT_KEY)
 
 
 def _compact(sources: list[SourceFile], large: bool) -> list[SourceFile]:

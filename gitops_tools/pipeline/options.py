@@ -34,5 +34,6 @@ class LintOptions(NamedTuple):
     tool_links: bool = False  # the result names the tool's links from the installed metadata (the format asks)
     jobs: int | None = 1  # processes for the per-file phase; None: auto (one per core for a large input)
     shard: Shard | None = None  # lint only this shard's files (and report only findings on them)
+    repository: bool = False  # check the repository holding the paths as a whole, whatever paths name its root
     cache: Cache | None = None  # for the built-in data and the context files' records (gitops_tools/recordcache.py)
     spill_above: int = SPILL_ABOVE_FILES  # a run of more files (linted and context) spills (pipeline/spill.py)
