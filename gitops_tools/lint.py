@@ -179,15 +179,16 @@ def check_file(engine: Engine, loaded: LoadedFile, relpath: str, key: str | None
 
 def _repository_findings(engine: Engine, run: Plan, root: FilePaths, chain: filters.Chain,
                          options: LintOptions) -> list[Finding]:
-    """The repository phase: the repository checks' findings on the root, through the root's filter chain; with
-    --shard, only in the shard that owns the root."""
+    """The repository phase: the repository checks' findings on the root, through the root's filter chain but
+    --diff-lines (a layout has no lines; a change that deletes a required file is reported); with --shard, only in
+    the shard that owns the root."""
     from gitops_tools.pipeline import repository
     from gitops_tools.pipeline.shard import shard_key
 
     if options.shard is not None and not options.shard.owns(shard_key(root.repo_path, root.file)):
         return []
     found = repository.evaluate(engine, repository.listing(run.root), root)
-    return filters.file_findings(FileOutcome(root, findings=tuple(found)), chain)
+    return filters.file_findings(FileOutcome(root, findings=tuple(found)), chain, filters.WHOLE)
 
 
 def _config_findings(engine: Engine, config: Config, policies: Mapping[str, Policy], root: Path,

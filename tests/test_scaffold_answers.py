@@ -68,6 +68,8 @@ EXACT = [
     pytest.param("service_name=yes", "reads as a boolean, number, date or null in YAML", id="yaml-boolean"),
     pytest.param("owner=0x1f", "reads as a boolean, number, date or null in YAML", id="yaml-hex-number"),
     pytest.param("gitops_tools_rev=1.10", "reads as a boolean, number, date or null in YAML", id="yaml-float-rev"),
+    pytest.param("gitops_tools_rev=main", "'main' is not a version tag such as v1.4.0 or a full commit SHA",
+                 id="a-branch-is-no-pin"),
     pytest.param("ingress_host=10.0.0.1", "is not a DNS name", id="an-address-is-not-a-host-name"),
 ]
 

@@ -123,6 +123,27 @@ def test_lints_clean_with_our_own_policies(rendered: Render, scaffold: str, vari
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("scaffold", "removed", "requirement"), [
+    ("service", "catalog-info.yaml", "Backstage catalog entry (catalog-info.yaml)"),
+    ("gitops-env", ".github/workflows/lint.yml", "CI workflow (.github/workflows/lint.yml)"),
+])
+def test_a_required_file_deleted_from_a_rendered_repo_is_its_one_finding(tmp_path: Path, scaffold: str, removed: str,
+                                                                         requirement: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layout the scaffold's .gitops-tools.yaml requires is what it generates: take one file away (from the
+    working tree of the new repository, its deletion unstaged) and that is the one finding."""
+    code, _, err = run_cli("new", scaffold, "--no-input", "-o", str(tmp_path))
+    assert code == 0, err
+    (repo_dir,) = [path for path in tmp_path.iterdir() if path.is_dir()]
+    (repo_dir / removed).unlink()
+    monkeypatch.chdir(repo_dir)
+    code, out, err = run_cli("lint", "--fail-on", "info", ".")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[:-1] == [
+        f".:1:1: error [repository-required-files-present] the repository has no required file: {requirement}"], out
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("scaffold", "variant", "answers"), VARIANTS)
 def test_no_template_syntax_survives_and_other_tools_templates_do(rendered: Render, scaffold: str, variant: str,
                                                                  answers: list[str]) -> None:

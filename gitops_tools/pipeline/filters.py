@@ -6,7 +6,7 @@ Per file, in this order:
                              then get distinct fingerprints by their order, once)
   3. config excludes        (a policy's `exclude` globs in .gitops-tools.yaml)
   4. --diff-lines           (only findings on lines changed since --changed-since; a file that could not be checked
-                             at all is reported wherever its problem is)
+                             at all is reported wherever its problem is, and so is the repository as a whole)
 Then over the whole run, with the config's own findings (whose identical ones also get distinct fingerprints):
   5. severity threshold     (also drops exact duplicates, and sorts)
   6. baseline               (only findings not recorded in it; counts the fixed)
@@ -99,6 +99,7 @@ def off_diff(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
 
 
 PER_FILE: tuple[FileStep, ...] = (exempted, suppressed, excluded, off_diff)
+WHOLE: tuple[FileStep, ...] = (exempted, suppressed, excluded)  # the repository's findings: they are on no line
 
 
 def file_findings(outcome: FileOutcome, chain: Chain, steps: tuple[FileStep, ...] = PER_FILE) -> list[Finding]:

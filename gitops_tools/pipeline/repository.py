@@ -12,8 +12,9 @@ breadth first (the top folders, where layouts put their files, come first).
 
 Where its findings point: at the root folder, line 1 column 1, named as the user named it (`.`); their fingerprint
 hashes the policy and the check's key (what was required, not a line), so a baseline matches them across runs. They
-pass the same filter chain as a file's findings: the config's `exclude` matches the root as `.`, and `--diff-lines`
-drops them (no changed line is on a folder).
+pass the same filter chain as a file's findings (the config's `exclude` matches the root as `.`), but `--diff-lines`:
+a layout has no lines, and a pull request that deletes a required file is reported (as a file that cannot be
+checked at all is).
 
 A repository check is a module of gitops_tools/checks/ defining `repository_check` (the Check Protocol), named by a
 policy with `targets: {scope: repository}` and `check: <module>`; it receives the policy's parameter values.

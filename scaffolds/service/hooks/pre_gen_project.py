@@ -27,7 +27,8 @@ RULES: dict[str, tuple[str, str]] = {
                  "a git host and organisation such as github.com/acme"),
     "git-url": (r"https://[A-Za-z0-9.-]+(:[1-9][0-9]*)?(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+"
                 r"|git@[A-Za-z0-9.-]+:[A-Za-z0-9_~-][A-Za-z0-9_./~-]*", "an https:// or git@ URL of a git repository"),
-    "git-rev": (r"[A-Za-z0-9][A-Za-z0-9._/-]*", "a tag, branch or commit"),
+    "git-rev": (r"v?[0-9]+(\.[0-9]+)+([-+][0-9A-Za-z.+-]+)?|[0-9a-f]{40}",
+                "a version tag such as v1.4.0 or a full commit SHA (a branch is no pin)"),
     "port": (r"[1-9][0-9]{3,4}", "an unprivileged port number, 1024-65535, without leading zeros"),
     "text": ("[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]+",
              "one line of text (no line breaks or control characters)"),
