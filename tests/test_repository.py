@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -249,3 +253,36 @@ def test_the_pre_commit_policy_accepts_the_scaffolds_answers(policies: dict[str,
         assert not re.search(pattern, rev), rev
     assert all(re.fullmatch("gitops-tools(-[a-z0-9]+)+", hook["id"]) for hook in yaml.safe_load(
         (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))), "a hook id the policy would not count"
+
+
+@pytest.mark.slow
+def test_a_repository_check_is_added_by_adding_one_file(tmp_path: Path,
+                                                        readme_snippet: Callable[[str, str], str]) -> None:
+    """README's example repository check, as one new module in a copy of the package, with README's policy file: it
+    runs on the repository's root, with the policy's parameters, and not on a run given a file."""
+    copy, work = tmp_path / "copy", tmp_path / "work"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "gitops_tools", copy / "gitops_tools", ignore=ignore)
+    shutil.copytree(ROOT / "schemas", copy / "schemas", ignore=ignore)
+    module = readme_snippet("How lint works", "gitops_tools/checks/licence_present.py")
+    (copy / "gitops_tools" / "checks" / "licence_present.py").write_text(module, encoding="utf-8")
+    (work / "policies").mkdir(parents=True)
+    policy = readme_snippet("How lint works", "schemas/policies/repository/repository-licence-present.yaml")
+    (work / "policies" / "repository-licence-present.yaml").write_text(policy, encoding="utf-8")
+    (work / "README.md").write_text("# work\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(copy), "GITOPS_TOOLS_NO_CACHE": "1"}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gitops_tools", *argv], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    assert run("rules", "--check", "--policy-dir", "policies").returncode == 0
+    done = run("lint", "--policy-dir", "policies", "--select", "repository-licence-present", ".")
+    assert (done.returncode, done.stdout) == (1, ".:1:1: warning [repository-licence-present] the repository has no "
+                                                 "licence file: none of LICENSE, LICENSE.md\nFound 1 finding: 1 "
+                                                 "warning (1 file, 1 document, 1 policy).\n"), done.stderr
+    done = run("lint", "--policy-dir", "policies", "--select", "repository-licence-present", "README.md")
+    assert (done.returncode, done.stdout.splitlines()[0]) == (0, "No findings (1 file, 0 documents, 1 policy)."), (
+        done.stdout + done.stderr)
+    (work / "LICENSE.md").write_text("MIT\n", encoding="utf-8")
+    assert run("lint", "--policy-dir", "policies", "--select", "repository-licence-present", ".").returncode == 0
