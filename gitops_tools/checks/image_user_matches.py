@@ -44,9 +44,9 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
     name = __name__.rpartition(".")[2]
     images: dict[str, tuple[int, str, str]] = {}  # image name -> (uid, USER as written, where: path:line)
-    for record in workspace.by_kind.get("Dockerfile", ()):
+    for record in workspace.objects:  # streamed, not `by_kind`: that index would hold every record of a large run
         fact = record.fact(name)
-        if fact is not None:
+        if fact is not None and fact.value[0] == "image":
             _, uid, user, title = fact.value
             images.setdefault(title or _folder_name(record), (uid, user, f"{record.paths.display}:{fact.span[0]}"))
     if not images:
