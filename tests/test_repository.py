@@ -19,6 +19,7 @@ import pytest
 import yaml
 from test_reporters import valid_report, valid_sarif
 
+from gitops_tools import __version__
 from gitops_tools.cli import main
 from gitops_tools.config import load_config
 from gitops_tools.lint import LintOptions, LintResult, lint
@@ -253,6 +254,19 @@ def test_the_pre_commit_policy_accepts_the_scaffolds_answers(policies: dict[str,
         assert not re.search(pattern, rev), rev
     assert all(re.fullmatch("gitops-tools(-[a-z0-9]+)+", hook["id"]) for hook in yaml.safe_load(
         (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))), "a hook id the policy would not count"
+
+
+@pytest.mark.parametrize("scaffold", ["service", "gitops-env"])
+def test_scaffolds_pin_the_release_whose_hooks_and_policies_they_use(scaffold: str) -> None:
+    """A generated repository's hooks run the gitops-tools its default rev names: that must be this version, the one
+    shipping the hooks its .pre-commit-config.yaml lists and the policies its .gitops-tools.yaml configures (an older
+    rev has no gitops-tools-repository hook, and reads the new policy ids as unknown)."""
+    answers = json.loads((ROOT / "scaffolds" / scaffold / "cookiecutter.json").read_text(encoding="utf-8"))
+    assert answers["gitops_tools_rev"] == f"v{__version__}"
+    shipped = {hook["id"] for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    (folder,) = (ROOT / "scaffolds" / scaffold).glob("{{cookiecutter.*}}")
+    used = set(re.findall(r"- id: (gitops-tools-[a-z-]+)", (folder / ".pre-commit-config.yaml").read_text("utf-8")))
+    assert used == {"gitops-tools-lint", "gitops-tools-repository"} and used <= shipped
 
 
 @pytest.mark.slow

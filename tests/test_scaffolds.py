@@ -196,7 +196,7 @@ def test_service_ci_runs_our_workflow_or_template_at_the_pinned_rev(rendered: Re
         assert set(job.get("with", {})) <= set(inputs["workflow_call"]["inputs"])
         assert job["permissions"]["security-events"] == "write"
         assert "gitops-tools" in jobs["push"]["needs"]
-        assert jobs["lint"]["env"]["SKIP"] == "gitops-tools-lint"
+        assert jobs["lint"]["env"]["SKIP"] == "gitops-tools-lint,gitops-tools-repository"
     else:
         config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
         (include,) = config["include"]
@@ -208,7 +208,7 @@ def test_service_ci_runs_our_workflow_or_template_at_the_pinned_rev(rendered: Re
         assert "gitops-tools-lint" in template
         assert config["gitops-tools-lint"]["stage"] in config["stages"]
         assert {"job": "gitops-tools-lint", "artifacts": False} in config["push"]["needs"]
-        assert config["lint"]["variables"]["SKIP"] == "gitops-tools-lint"
+        assert config["lint"]["variables"]["SKIP"] == "gitops-tools-lint,gitops-tools-repository"
 
 
 def _built(kubectl: str, folder: Path) -> str:
