@@ -4,7 +4,9 @@
     python docs/readme.py --check    # exit 1 if one of them is stale
 
 A block sits between `<!-- generated: NAME by SOURCE -->` and `<!-- end: NAME -->`. This script renders `demo` (the
-output of examples/demo.py, which `make demo` runs) and `tests` (the suite's size, from pytest's own collection).
+output of examples/demo.py, which `make demo` runs), `tests` (the suite's size, from pytest's own collection) and
+`policies` (what the built-in policy catalogue holds, domain by domain: DOMAIN_SUMMARIES says what each domain's
+policies check, and a domain without a summary stops this script).
 Measurements are written by the script that takes them: `suite-time` by benchmarks/suite_time.py (it runs
 `make test`), `bench` by `benchmarks/lint_speed.py --readme` (`make bench`). tests/test_docs.py checks every block.
 
@@ -22,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -120,6 +123,47 @@ def refresh_console(text: str, home: Path) -> str:
     return text
 
 
+DOMAIN_SUMMARIES = {  # domain -> (its name in prose, what its policies check); in the order README lists them
+    "kubernetes": ("Kubernetes", "resources, probes, images, pod security, host access, RBAC, Services, availability, "
+                                 "ServiceMonitors, Argo CD and Flux objects"),
+    "kustomize": ("kustomization", "deprecated fields, remote resources pinned, overlays set their namespace"),
+    "github-actions": ("GitHub Actions", "workflow and action structure, `${{ }}` expressions, job timeouts, deploy "
+                                         "concurrency, and zizmor's audits: permissions, SHA pins, script injection, "
+                                         "dangerous triggers, persisted credentials, inherited secrets..."),
+    "gitlab-ci": ("GitLab CI", "structure, included local files, images and remote includes pinned, no secret "
+                               "echoed"),
+    "monitoring": ("monitoring", "Prometheus rules: PromQL parsed, alert labels, annotations and templates; Grafana "
+                                 "dashboards"),
+    "dockerfile": ("Dockerfile", "base images pinned by digest, a numeric non-root user that the pods' `runAsUser` "
+                                 "matches, no unchecked remote `ADD`, and hadolint's rules"),
+    "backstage": ("Backstage catalog", "entities against the catalog model's schemas, names, references, owner, "
+                                       "lifecycle, type, system, required annotations"),
+    "repository": ("repository", "the files a repository must hold, its pre-commit hooks pinned"),
+    "core": ("file-level", "syntax, duplicate keys, encodings, unreadable and special files, links out of the "
+                           "repository, YAML bombs, code-running YAML tags, stale suppressions, expired exemptions"),
+}
+
+
+def policies_block(domains: Counter[str]) -> str:
+    """README's opening count of the built-in policies (`domains`: domain -> how many), wrapped at 116 columns."""
+    missing = sorted(set(domains) - set(DOMAIN_SUMMARIES))
+    if missing:
+        raise SystemExit(f"docs/readme.py: DOMAIN_SUMMARIES says nothing of the domain(s) {', '.join(missing)}")
+    parts = [f"{domains[name]} {prose} {'checks' if name == 'core' else 'policies'} ({summary})"
+             for name, (prose, summary) in DOMAIN_SUMMARIES.items() if domains[name]]
+    text = (f"It ships {sum(domains.values())} policies: {', '.join(parts[:-1])} and {parts[-1]}; teams add their "
+            "own by adding files.")
+    return "\n".join(textwrap.wrap(text, 116, break_on_hyphens=False)) + "\n"
+
+
+def catalogue_domains() -> Counter[str]:
+    """How many built-in policies each domain has."""
+    sys.path.insert(0, str(ROOT))
+    from gitops_tools.policies import load_policies
+
+    return Counter(policy.domain or "kubernetes" for policy in load_policies().values())
+
+
 SHOP_IMAGE_TAG = "cd examples/shop && gitops-tools lint --format {} --select container-image-tag-not-latest ."
 JSON_EXAMPLES: dict[str, tuple[str, Callable[[Any], Any]]] = {  # section -> (command, the excerpt README shows)
     "### `json`: for scripts": ("gitops-tools lint --format json examples/shop",
@@ -200,7 +244,8 @@ def _count_tests() -> int:
 
 def rendered() -> dict[str, str]:
     """The body of each block this script renders, from the real thing."""
-    return {"demo": demo_block(demo_output()), "tests": tests_block(test_counts())}
+    return {"demo": demo_block(demo_output()), "tests": tests_block(test_counts()),
+            "policies": policies_block(catalogue_domains())}
 
 
 def main() -> int:

@@ -241,10 +241,12 @@ def readme_snippet() -> ReadmeSnippet:
 FixtureLint = Callable[[str], LintResult]
 
 
-def fixture_repo_lint(fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                      policies: dict[str, Policy]) -> FixtureLint:
-    """Lints a copy of the fixture repository `fixtures/<name>` from inside it, so findings name files as the repository
-    does."""
+@pytest.fixture
+def lint_fixture(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 policies: dict[str, Policy]) -> FixtureLint:
+    """`lint_fixture(name)` lints a copy of the fixture repository `<the test module's FIXTURES>/<name>` from inside
+    it (so findings name files as the repository does, and local includes resolve from its root)."""
+    fixtures: Path = request.module.FIXTURES
 
     def run(name: str) -> LintResult:
         shutil.copytree(fixtures / name, tmp_path / name)

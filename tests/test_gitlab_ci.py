@@ -9,8 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-from conftest import FixtureLint, ToolFinder, fixture_repo_lint, folder_spots, sorted_spots
+from conftest import FixtureLint, ToolFinder, folder_spots, sorted_spots
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
@@ -30,11 +29,6 @@ BAD = [
     ("ci/release.yml", 4, 3, "gitlab-ci-image-pinned"),  # included from outside .gitlab/ci/: linted as GitLab CI
 ]
 
-
-@pytest.fixture
-def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy]) -> FixtureLint:
-    """A copy of the fixture repository, linted from its root (local includes are paths from the root)."""
-    return fixture_repo_lint(FIXTURES, tmp_path, monkeypatch, policies)
 
 
 def test_the_good_repository_lints_clean(lint_fixture: FixtureLint) -> None:

@@ -8,11 +8,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from conftest import CliRun, FixtureLint, fixture_repo_lint, sorted_spots
+from conftest import CliRun, sorted_spots
 
 from gitops_tools.findings import LintResult
-from gitops_tools.model import Policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gitops"
 
@@ -36,10 +34,6 @@ BAD = [
     ("flux/sources.yaml", 17, 3, "flux-interval-set"),  # 1 hour
 ]
 
-
-@pytest.fixture
-def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy]) -> FixtureLint:
-    return fixture_repo_lint(FIXTURES, tmp_path, monkeypatch, policies)
 
 
 def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:

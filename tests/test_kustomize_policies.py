@@ -8,11 +8,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from conftest import CliRun, FixtureLint, fixture_repo_lint, sorted_spots
+from conftest import CliRun, sorted_spots
 
 from gitops_tools.findings import LintResult
-from gitops_tools.model import Policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kustomize"
 
@@ -26,10 +24,6 @@ BAD = [
     ("overlays/prod/kustomization.yaml", 6, 1, "kustomization-deprecated-fields-unset"),  # patchesStrategicMerge
 ]
 
-
-@pytest.fixture
-def lint_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policies: dict[str, Policy]) -> FixtureLint:
-    return fixture_repo_lint(FIXTURES, tmp_path, monkeypatch, policies)
 
 
 def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:
