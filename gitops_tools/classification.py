@@ -114,9 +114,11 @@ class Classifier:
         if plan.null_is_absent and document.null_members:
             data = without_nulls(data)
         found: list[Instance] = []
-        items = data.get(plan.lists.items) if plan.lists and plan.lists.kind.match(data.get("kind")) else None
-        if isinstance(items, list):
-            for index, item in enumerate(items):
+        lists = plan.lists if plan.lists and plan.lists.kind.match(data.get("kind")) else None
+        items = data.get(lists.items) if lists else None
+        if lists and isinstance(items, list):
+            for index, listed in enumerate(items):
+                item = lists.typed(listed, data)
                 item_rules = self._plan(item, allowed).rules
                 if item_rules or unclassified:
                     found.append(self._instance(document, ("items", index), item, item_rules))

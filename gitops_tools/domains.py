@@ -122,12 +122,22 @@ class Embedding:
 
 
 class Lists:
-    """A list kind (`kind` matches its `kind`) whose items, under `items`, are documents of their own."""
+    """A list kind (`kind` matches its `kind`) whose items, under `items`, are documents of their own; an item with
+    no `apiVersion` and no `kind` takes the list's, less `item_kind_suffix` (a typed list: `PodList` holds Pods)."""
 
-    __slots__ = ("items", "kind")
+    __slots__ = ("item_kind_suffix", "items", "kind")
 
-    def __init__(self, kind: Pattern, items: str) -> None:
-        self.kind, self.items = kind, items
+    def __init__(self, kind: Pattern, items: str, item_kind_suffix: str | None = None) -> None:
+        self.kind, self.items, self.item_kind_suffix = kind, items, item_kind_suffix
+
+    def typed(self, item: Any, listed: dict[str, Any]) -> Any:
+        """The item as the API machinery reads it from the list `listed`: with the list's apiVersion and item kind
+        when it has neither (the API server leaves them out of a typed list's items); else the item itself."""
+        suffix, kind = self.item_kind_suffix, listed.get("kind")
+        if (not suffix or not isinstance(item, dict) or "apiVersion" in item or "kind" in item
+                or not isinstance(kind, str) or not kind.endswith(suffix) or kind == suffix):
+            return item
+        return {"apiVersion": listed.get("apiVersion"), "kind": kind[:-len(suffix)], **item}
 
 
 class Files:
@@ -255,7 +265,7 @@ def _domain(name: str, raw: dict[str, Any]) -> Domain:
         null_is_absent=raw.get("null_is_absent", False),
         keys_as_written=raw.get("keys_as_written", False),
         identity=identity,
-        lists=Lists(Pattern(_globs(lists["kind"])), lists["items"]) if lists else None,
+        lists=Lists(Pattern(_globs(lists["kind"])), lists["items"], lists.get("item_kind_suffix")) if lists else None,
         rules=(*(_rule(name, entry) for entry in raw.get("documents", ())), *(ref.rule for ref in references)),
         embedded=tuple(_embedding(name, entry) for entry in raw.get("embedded", ())),
         files=Files(Pattern(raw["files"]["names"]), raw["files"]["parser"]) if "files" in raw else None,

@@ -499,6 +499,72 @@ def test_items_of_a_configmap_list_are_checked_for_identity(lint_tree: TreeLint,
     assert spots(lint_tree({"cms.yaml": text})) == [("cms.yaml", 6, 5, IDENTITY)]
 
 
+# What the API server sends for `GET /api/v1/namespaces/shop/pods` (`kubectl get --raw`, a client's dump): a typed list
+# whose items carry no apiVersion and no kind. The API machinery reads each as a Pod of v1 (the list's kind less
+# `List`), and so does the linter; an item naming either keeps its own (the second is a Pod missing apiVersion).
+POD_LIST = """\
+apiVersion: v1
+kind: PodList
+metadata: {resourceVersion: "4211"}
+items:
+  - metadata: {name: web, namespace: shop}
+    spec:
+      containers: [{name: app, image: "app:latest"}]
+  - kind: Pod
+    metadata: {name: api, namespace: shop}
+    spec:
+      containers: [{name: app, image: "app:latest"}]
+  - metadata: {name: job, namespace: shop}
+    spec:
+      containers: [{name: app, image: "app:1.0", securityContext: {privileged: true}}]
+"""
+
+
+def test_items_of_a_typed_list_without_apiversion_and_kind_take_the_lists(lint_tree: TreeLint, spots: Spots) -> None:
+    result = lint_tree({"pods.yaml": POD_LIST}, select=(TAG, PRIVILEGED, IDENTITY))
+    assert spots(result) == [("pods.yaml", 7, 32, TAG), ("pods.yaml", 8, 5, IDENTITY), ("pods.yaml", 11, 32, TAG),
+                             ("pods.yaml", 14, 68, PRIVILEGED)]
+    assert [f.pointer for f in result.findings] == [
+        "/items/0/spec/containers/0/image", "/items/1", "/items/1/spec/containers/0/image",
+        "/items/2/spec/containers/0/securityContext/privileged"]
+    assert result.documents == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "api_version"),
+    [pytest.param("DeploymentList", "apps/v1", id="deployment-list"),
+     pytest.param("ConfigMapList", "v1", id="configmap-list-of-deployments-stays-unread")],
+)
+def test_a_typed_lists_item_kind_is_the_lists_less_list(lint_tree: TreeLint, spots: Spots, kind: str,
+                                                        api_version: str) -> None:
+    """A DeploymentList's bare items are apps/v1 Deployments: the pod template policies reach their containers. In a
+    ConfigMapList the same items are ConfigMaps, which have no containers."""
+    text = (f"apiVersion: {api_version}\nkind: {kind}\nitems:\n  - metadata: {{name: web}}\n    spec:\n"
+            "      template:\n        spec:\n          containers: [{name: app, image: 'app:latest'}]\n")
+    expected = [("list.yaml", 8, 36, TAG)] if kind == "DeploymentList" else []
+    assert spots(lint_tree({"list.yaml": text}, select=(TAG, IDENTITY))) == expected
+
+
+def test_a_kind_list_gives_its_items_no_kind(lint_tree: TreeLint, spots: Spots) -> None:
+    """`kind: List` is no typed list: an item without a kind is no object, as a document without one is none."""
+    text = "apiVersion: v1\nkind: List\nitems:\n  - metadata: {name: web}\n    data: {a: b}\n"
+    result = lint_tree({"list.yaml": text})
+    assert spots(result) == []
+
+
+def test_a_stream_of_documents_is_linted_document_by_document_and_item_by_item(lint_tree: TreeLint,
+                                                                              spots: Spots) -> None:
+    """What `kubectl get -o yaml` and `kustomize build` streams mix: lists and objects, each finding at its own
+    document's line, each item's at its own."""
+    stream = f"{pod(name='one')}---\n{KUBECTL_LIST}---\n{POD_LIST}"
+    result = lint_tree({"stream.yaml": stream}, select=(TAG, PRIVILEGED, IDENTITY))
+    assert spots(result) == [("stream.yaml", 8, 7, TAG), ("stream.yaml", 9, 25, PRIVILEGED),
+                             ("stream.yaml", 23, 21, UNKNOWN), ("stream.yaml", 25, 32, TAG),  # the kubectl List
+                             ("stream.yaml", 33, 32, TAG), ("stream.yaml", 34, 5, IDENTITY),  # the PodList
+                             ("stream.yaml", 37, 32, TAG), ("stream.yaml", 40, 68, PRIVILEGED)]
+    assert result.documents == 3
+
+
 # --- hostile documents -----------------------------------------------------------------------------------------------
 
 
