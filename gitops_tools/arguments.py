@@ -83,6 +83,16 @@ def _jobs(text: str) -> int | None:
     return int(text)
 
 
+def _kubernetes_version(text: str) -> Any:
+    """--kubernetes-version: a Kubernetes minor release, 1.N."""
+    from gitops_tools.kubeversion import KubernetesVersion
+
+    try:
+        return KubernetesVersion.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
 def _lint(lint: argparse.ArgumentParser) -> None:
     from gitops_tools.reporters import available_formats
 
@@ -98,6 +108,9 @@ def _lint(lint: argparse.ArgumentParser) -> None:
                       help="report only findings at or above this severity (default: info)")
     lint.add_argument("--fail-on", choices=SEVERITIES,
                       help="exit 1 when a finding at or above this severity is reported (default: warning)")
+    lint.add_argument("--kubernetes-version", type=_kubernetes_version, metavar="1.N",
+                      help="the Kubernetes version the manifests are applied to (default: the config's "
+                           "kubernetes_version, else the newest version gitops-tools knows)")
     lint.add_argument("--select", action="append", default=[], metavar="IDS",
                       help="run only these policies (comma-separated ids or globs, opt-in ones included)")
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",

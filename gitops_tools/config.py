@@ -13,6 +13,7 @@ from gitops_tools.exemptions import ConfigExemption
 from gitops_tools.expiry import expiry_problem, parse_date
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
+from gitops_tools.kubeversion import KubernetesVersion
 from gitops_tools.loading import Limits, load_user_file
 from gitops_tools.loading.document import Span
 from gitops_tools.model import JsonPath, Location, Policy, Severity
@@ -47,8 +48,9 @@ class Config:
     """The config as a run uses it; read-only (`_replace` makes a changed copy). A plain class, not a dataclass:
     see gitops_tools/model.py."""
 
-    __slots__ = ("domains", "exclude", "exemptions", "fail_on", "limits", "pack_pins", "packs", "path",
-                 "policies", "policy_dirs", "policy_locations", "policy_set", "root", "severity_threshold", "today")
+    __slots__ = ("domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins", "packs",
+                 "path", "policies", "policy_dirs", "policy_locations", "policy_set", "root", "severity_threshold",
+                 "today")
 
     def __init__(self, root: Path, path: Path | None = None, policy_dirs: tuple[Path, ...] = (), *,
                  exclude: Globs = NO_GLOBS, severity_threshold: Severity | None = None,
@@ -57,7 +59,8 @@ class Config:
                  policy_locations: dict[str, Location] | None = None, today: date | None = None,
                  exemptions: tuple[ConfigExemption, ...] = (), policy_set: str | None = None,
                  packs: tuple[PackRef, ...] = (), pack_pins: dict[str, str] | None = None,
-                 domains: dict[str, Globs] | None = None) -> None:
+                 domains: dict[str, Globs] | None = None,
+                 kubernetes_version: KubernetesVersion | None = None) -> None:
         self.root = root
         self.path = path
         self.policy_dirs = policy_dirs
@@ -73,6 +76,7 @@ class Config:
         self.packs = packs  # the policy packs `extend` names, in order (later ones win)
         self.pack_pins = {} if pack_pins is None else pack_pins  # pack name -> the pin of its policies (`extend`)
         self.domains = {} if domains is None else domains  # domain -> more files of it (the config's globs)
+        self.kubernetes_version = kubernetes_version  # `kubernetes_version:` (the run's target: kubeversion.py)
 
     def _replace(self, **changes: Any) -> Config:
         """A copy with `changes`."""
@@ -179,7 +183,23 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         policy_set=policy_set,
         packs=packs,
         domains=_domains(data.get("domains", {}), path, locate),
+        kubernetes_version=_kubernetes_version(data.get("kubernetes_version"), path, locate),
     )
+
+
+def _kubernetes_version(value: Any, path: Path, locate: Callable[[JsonPath], Span]) -> KubernetesVersion | None:
+    """`kubernetes_version: "1.N"`; unquoted, YAML reads 1.20 as the number 1.2, so a number is refused with that
+    said (the schema lets it through to reach this message)."""
+    if value is None:
+        return None
+    location = Location(str(path), *locate(("kubernetes_version",))[:2])
+    if not isinstance(value, str):
+        raise ConfigError(f"invalid config: kubernetes_version: quote it ({value!r} is read as a number: YAML reads "
+                          "1.20 as 1.2), e.g. kubernetes_version: \"1.30\"", location)
+    try:
+        return KubernetesVersion.parse(value)
+    except ValueError as err:
+        raise ConfigError(f"invalid config: kubernetes_version: {err}", location) from err
 
 
 def _domains(entries: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span]) -> dict[str, Globs]:

@@ -13,6 +13,7 @@ from gitops_tools.domains import Domain
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.findings import Finding
 from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
+from gitops_tools.kubeversion import DEFAULT, KubernetesVersion
 from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, JsonPath, Location, Policy, Problem, json_pointer
 from gitops_tools.pathmatch import Globs
@@ -75,9 +76,11 @@ class Engine:
     """Holds the active policies with their compiled validators for one run."""
 
     def __init__(self, active: Iterable[Policy], known_ids: Iterable[str], workloads: Workloads,
-                 classifier: Classifier, today: date | None = None) -> None:
+                 classifier: Classifier, today: date | None = None,
+                 kubernetes_version: KubernetesVersion = DEFAULT) -> None:
         self.policies = {policy.id: policy for policy in active}
         self.today = today or date.today()  # when exemptions and suppressions expire
+        self.kubernetes_version = kubernetes_version  # the run's target (kubeversion.target_version)
         self.known_ids = frozenset(known_ids)
         self.workloads = workloads
         self.classifier = classifier

@@ -21,6 +21,7 @@ from gitops_tools.engine import Engine
 from gitops_tools.errors import ConfigError
 from gitops_tools.fileio import real_path
 from gitops_tools.findings import Finding, LintResult, touches
+from gitops_tools.kubeversion import target_version
 from gitops_tools.loading import LoadedFile
 from gitops_tools.model import FilePaths, ObjectRecord, Policy, Problem, Severity
 from gitops_tools.paths import relative_posix, repository_path
@@ -84,7 +85,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     config = current_config(config, policies)  # a `policies:` entry under a renamed policy's former id
     data = _builtin_data(options.cache)
     engine = Engine(active_policies(policies, config, options), known_ids(policies), Workloads.parse(data.workloads),
-                    Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today)
+                    Classifier(with_config_paths(parse_domains(data.domains), config.domains)), config.today,
+                    target_version(options.kubernetes_version, config.kubernetes_version))
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks), parsers=engine.classifier.file_parsers,
                references=engine.referencing(), repository=bool(engine.repository_policies))
     files = len(run.sources) + len(run.context)

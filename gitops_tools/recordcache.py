@@ -46,7 +46,8 @@ def signature(engine: Engine, config: Config, key: str) -> str:
     from gitops_tools.pipeline.workspace import collectors
 
     parts = (key, sorted(engine.workspace_checks), sorted(collectors(engine)),
-             sorted((name, globs.patterns) for name, globs in config.domains.items()), repr(config.limits))
+             sorted((name, globs.patterns) for name, globs in config.domains.items()), repr(config.limits),
+             str(engine.kubernetes_version))
     return sha256(repr(parts).encode()).hexdigest()
 
 

@@ -14,6 +14,7 @@ from gitops_tools.model import Severity
 SPILL_ABOVE_FILES = 2_000
 
 if TYPE_CHECKING:
+    from gitops_tools.kubeversion import KubernetesVersion
     from gitops_tools.pipeline.shard import Shard  # imported by the runs that shard
     from gitops_tools.policycache import Cache
 
@@ -36,4 +37,5 @@ class LintOptions(NamedTuple):
     shard: Shard | None = None  # lint only this shard's files (and report only findings on them)
     repository: bool = False  # check the repository holding the paths as a whole, whatever paths name its root
     cache: Cache | None = None  # for the built-in data and the context files' records (gitops_tools/recordcache.py)
+    kubernetes_version: KubernetesVersion | None = None  # --kubernetes-version (kubeversion.target_version decides)
     spill_above: int = SPILL_ABOVE_FILES  # a run of more files (linted and context) spills (pipeline/spill.py)
