@@ -137,7 +137,11 @@ def _parse(folder: Path, data: Any) -> Kustomization:
 
 
 def _patch_entries(data: dict[str, Any]) -> Iterator[str]:
+    """Every file the kustomization names as a patch: `patches` and `patchesJson6902` entries' `path`, and the
+    entries of `patchesStrategicMerge` and the plain strings of `patches` (kustomize refuses a plain string there,
+    but its author meant a patch: linting it as a whole manifest would only add false findings to that mistake)."""
     yield from _paths(data.get("patchesStrategicMerge"))
+    yield from _paths(data.get("patches"))
     for key in ("patches", "patchesJson6902"):
         for entry in _list(data.get(key)):
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):

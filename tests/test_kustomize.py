@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+import git
 import pytest
 
 from gitops_tools.lint import LintResult
@@ -50,6 +53,9 @@ KUSTOMIZATIONS = [
                  "name: web}\n    path: patch.yaml\n", id="patches-json6902"),
     pytest.param("kustomization.yml", "patches:\n  - path: patch.yaml\n", id="kustomization-yml"),
     pytest.param("Kustomization", "patchesStrategicMerge: [patch.yaml]\n", id="capitalised-file-name"),
+    pytest.param("kustomization.yaml", "patches:\n  - patch.yaml\n", id="patches-plain-string"),
+    pytest.param("kustomization.yaml", "patches:\n  - ./patch.yaml\n  - path: other.yaml\n",
+                 id="patches-plain-string-among-entries"),
 ]
 
 
@@ -135,8 +141,8 @@ def test_a_syntax_error_in_an_overlay_patch_is_reported(lint_tree: TreeLint, spo
         pytest.param("patches: 5\n", id="patches-a-number"),
         pytest.param("patchesStrategicMerge: true\n", id="strategic-merge-a-boolean"),
         pytest.param("patchesJson6902: 1.5\n", id="json6902-a-number"),
-        pytest.param("patches:\n  - path: 5\n  - patch.yaml\npatchesStrategicMerge: [{path: patch.yaml}]\n",
-                     id="wrong-entry-shapes"),
+        pytest.param("patches:\n  - path: 5\n  - [patch.yaml]\n  - \"patch.yaml\\n\"\n"
+                     "patchesStrategicMerge: [{path: patch.yaml}]\n", id="wrong-entry-shapes"),
     ],
 )
 def test_a_malformed_kustomization_names_no_patch_and_never_crashes(lint_tree: TreeLint, spots: Spots,
@@ -145,3 +151,50 @@ def test_a_malformed_kustomization_names_no_patch_and_never_crashes(lint_tree: T
     files = {"app/kustomization.yaml": kustomization, "app/patch.yaml": PATCH}
     result = lint_tree(files, "app/patch.yaml", select=(PRIVILEGED,))
     assert spots(result) == [("app/patch.yaml", *PATCH_AT, PRIVILEGED)]
+
+
+# --- every way a kustomization names a patch, wherever the patch is -------------------------------------------------
+
+SHARED = {
+    "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "base/deployment.yaml": DEPLOYMENT,
+    # Two overlays share one patch in a sibling folder, each naming it in its own way.
+    "overlays/dev/kustomization.yaml": "resources: [../../base]\npatches:\n  - ../../shared/privileged.yaml\n",
+    "overlays/prod/kustomization.yaml": "resources: [../../base]\npatchesStrategicMerge:\n"
+                                        "  - ../../shared/privileged.yaml\n",
+    "shared/privileged.yaml": PATCH,
+    # A component names its own patch and a shared one, by `path:` and by a JSON 6902 entry.
+    "components/hardening/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                               "patches:\n  - path: patch.yaml\npatchesJson6902:\n"
+                                               "  - target: {kind: Deployment, name: web}\n"
+                                               "    path: ../../shared/ops.yaml\n",
+    "components/hardening/patch.yaml": PATCH,
+    "shared/ops.yaml": PATCH,
+}
+
+
+@pytest.mark.parametrize("paths", [["."], ["shared", "overlays", "components", "base"]], ids=["root", "folders"])
+def test_patches_shared_by_overlays_and_named_by_components_are_patches(lint_tree: TreeLint, spots: Spots,
+                                                                        paths: list[str]) -> None:
+    result = lint_tree(SHARED, *paths, select=(PRIVILEGED,))
+    assert spots(result) == [("base/deployment.yaml", *DEPLOYMENT_AT, PRIVILEGED)]
+    assert result.files == len(SHARED)
+    every_policy = lint_tree(SHARED, *paths)
+    patches = {"shared/privileged.yaml", "shared/ops.yaml", "components/hardening/patch.yaml"}
+    assert [f for f in every_policy.findings if f.location.path in patches] == []
+    assert any(f.location.path == "base/deployment.yaml" for f in every_policy.findings)
+
+
+def test_a_patch_path_leading_out_of_the_repository_is_never_read(tmp_path: Path, lint_tree: TreeLint,
+                                                                  spots: Spots) -> None:
+    """A kustomization naming a patch outside the repository marks nothing in it; the outside file is not linted,
+    and a FIFO there (which would block a reader) shows it is never opened."""
+    files = {"repo/overlay/kustomization.yaml": "resources: [deployment.yaml]\npatches:\n"
+                                                "  - path: ../../outside/patch.yaml\n  - ../../outside/fifo.yaml\n",
+             "repo/overlay/deployment.yaml": DEPLOYMENT, "outside/patch.yaml": PATCH}
+    lint_tree(files, "repo/overlay/kustomization.yaml")  # writes the files
+    os.mkfifo(tmp_path / "outside" / "fifo.yaml")
+    git.Repo.init(tmp_path / "repo")
+    result = lint_tree({}, "repo", select=(PRIVILEGED, SYNTAX))
+    assert spots(result) == [("repo/overlay/deployment.yaml", *DEPLOYMENT_AT, PRIVILEGED)]
+    assert result.files == 2
