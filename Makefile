@@ -41,6 +41,7 @@ bench: $(STAMP)
 
 # The rule catalogue and README's generated blocks (the demo's output, the test counts); tests fail when either is stale.
 docs: $(STAMP)
+	$(BIN)/python -c "from gitops_tools.apilifecycle import write_derived; write_derived()"
 	$(BIN)/gitops-tools rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
 	$(BIN)/python docs/readme.py
 

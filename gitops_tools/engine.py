@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from gitops_tools.checks import BUILTIN_SOURCES, Check, Violation, module
+from gitops_tools.checks import BUILTIN_SOURCES, Violation, document_check, module
 from gitops_tools.classification import Classifier, Instance
 from gitops_tools.domains import Domain
 from gitops_tools.exemptions import annotation_exemptions
@@ -226,7 +226,7 @@ class Engine:
     def _evaluator(self, policy: Policy) -> Evaluate:
         evaluate = self._evaluators.get(policy.id)
         if evaluate is None:
-            evaluate = self._evaluators[policy.id] = _compile(policy)
+            evaluate = self._evaluators[policy.id] = _compile(policy, self.kubernetes_version)
         return evaluate
 
     def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath, content: Content,
@@ -256,10 +256,11 @@ class Engine:
                       tuple(fingerprint(alias, *content) for alias in policy.aliases))
 
 
-def _compile(policy: Policy) -> Evaluate:
-    """(path, detail, whether something is missing) for each violation in an instance."""
+def _compile(policy: Policy, version: KubernetesVersion) -> Evaluate:
+    """(path, detail, whether something is missing) for each violation in an instance; a versioned check judges for
+    the run's target Kubernetes `version`."""
     if policy.check is not None:
-        check = cast(Check, module(policy.check).check)
+        check = document_check(module(policy.check), version)
         return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
                                  map(_with_offset, check(instance)))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)

@@ -5,6 +5,8 @@ document check, named by its module, that a policy names with `check: <module na
 instance (chosen by the policy's `targets`) and yields the paths, relative to that instance, of every violation, each
 with an optional detail appended to the policy's message, and optionally the offset of the character of the text
 value at that path the violation is about (a PromQL expression's parse error): the finding points there.
+A document check whose verdict depends on the Kubernetes version the run targets (an apiVersion removed in 1.22)
+defines `versioned_check(instance, version)` instead, and receives the run's target (gitops_tools/kubeversion.py).
 A module defining `workspace_check` is a workspace check
 (policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
 once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
@@ -17,13 +19,16 @@ repository.py has its Protocol).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, partial
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gitops_tools.model import JsonPath
+
+if TYPE_CHECKING:
+    from gitops_tools.kubeversion import KubernetesVersion
 
 Violation = tuple[JsonPath, str] | tuple[JsonPath, str, int | None]
 Check = Callable[[Any], Iterator[Violation]]
@@ -56,10 +61,18 @@ def module(name: str) -> ModuleType:
 
 
 @cache
-def document_checks() -> dict[str, Check]:
-    """The document checks, by the name policies use: their module's."""
-    return {module.__name__.rpartition(".")[2]: module.check for module in modules()
-            if callable(getattr(module, "check", None))}
+def document_checks() -> dict[str, ModuleType]:
+    """The document check modules, by the name policies use: their module's."""
+    return {module.__name__.rpartition(".")[2]: module for module in modules()
+            if callable(getattr(module, "check", None)) or callable(getattr(module, "versioned_check", None))}
+
+
+def document_check(found: ModuleType, version: KubernetesVersion) -> Check:
+    """A document check module's check: its `check`, or its `versioned_check` judging for `version`."""
+    versioned = getattr(found, "versioned_check", None)
+    if callable(versioned):
+        return partial(versioned, version=version)
+    return cast(Check, found.check)
 
 
 @cache
