@@ -117,6 +117,8 @@ class Classifier:
         lists = plan.lists if plan.lists and plan.lists.kind.match(data.get("kind")) else None
         items = data.get(lists.items) if lists else None
         if lists and isinstance(items, list):
+            if (plan.rules or unclassified) and not all(isinstance(listed, dict) for listed in items):
+                found.append(self._instance(document, (), data, plan.rules))  # the list: its items are wrong
             for index, listed in enumerate(items):
                 item = lists.typed(listed, data)
                 item_rules = self._plan(item, allowed).rules

@@ -153,8 +153,10 @@ def test_the_items_of_a_list_are_classified_one_by_one() -> None:
     text = ("apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
             "  - " + PROMETHEUS_RULE.replace("\n", "\n    ").rstrip() + "\n  - just text\n")
     found = classify(text, "list.yaml")
+    # An item that is no mapping makes the list itself an instance too, of the kind List (list-items-are-objects).
+    assert (found[0].rtype.kind, found[0].rtype.config) == ("List", True)
     assert [(i.prefix, i.domains) for i in found] == [
-        (("items", 0), ("kubernetes",)), (("items", 1), ("kubernetes", "monitoring")),
+        ((), ("kubernetes",)), (("items", 0), ("kubernetes",)), (("items", 1), ("kubernetes", "monitoring")),
         (("items", 1, "spec"), ("monitoring",)), (("items", 2), ())]
 
 

@@ -565,6 +565,36 @@ def test_a_stream_of_documents_is_linted_document_by_document_and_item_by_item(l
     assert result.documents == 3
 
 
+LIST_ITEMS = "list-items-are-objects"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("apiVersion: v1\nkind: ConfigMapList\nmetadata: {resourceVersion: '7'}\n", [(1, 1)],
+                     id="no-items"),
+        pytest.param("apiVersion: v1\nkind: List\nitems: {a: b}\n", [(3, 1)], id="items-a-mapping"),
+        pytest.param("apiVersion: v1\nkind: PodList\nitems: ~\n", [(1, 1)], id="items-null"),
+        pytest.param("apiVersion: v1\nkind: List\nitems:\n  - settings.yaml\n"
+                     "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: ok}}\n  - 5\n  - [a]\n",
+                     [(4, 5), (6, 5), (7, 5)], id="items-not-mappings"),
+        pytest.param("apiVersion: v1\nkind: List\nitems: []\n", [], id="empty-list"),
+    ],
+)
+def test_a_list_without_objects_under_items_is_one_clear_finding_per_problem(
+        lint_tree: TreeLint, spots: Spots, text: str, expected: list[tuple[int, int]]) -> None:
+    """Not an object missing its name (the list is no object), not silence: the list's own finding, at each item
+    that is no mapping; the items that are mappings are linted still (the ConfigMap here is clean)."""
+    result = lint_tree({"list.yaml": text})
+    assert spots(result) == [("list.yaml", line, col, LIST_ITEMS) for line, col in expected]
+
+
+def test_only_policies_naming_the_list_kind_see_a_malformed_list(lint_tree: TreeLint, spots: Spots) -> None:
+    text = "apiVersion: v1\nkind: DeploymentList\nmetadata: {labels: {team: web}}\nitems: nope\n"
+    every = lint_tree({"list.yaml": text})
+    assert {f.policy_id for f in every.findings} == {LIST_ITEMS}
+
+
 # --- hostile documents -----------------------------------------------------------------------------------------------
 
 
