@@ -135,3 +135,12 @@ def _refs(node: object) -> list[str]:
         own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
         return own + [ref for value in node.values() for ref in _refs(value)]
     return [ref for value in node for ref in _refs(value)] if isinstance(node, list) else []
+
+
+def test_a_field_named_description_is_still_validated() -> None:
+    """Descriptions are dropped from the kept schemas, but PriorityClass's `description` field is a field."""
+    priority = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
+                "value": 1000}
+    assert list(kubernetes_structure.violations({**priority, "description": "batch"}, "1.35")) == []
+    assert [path for path, *_ in kubernetes_structure.violations({**priority, "description": 5}, "1.35")] == [
+        ("description",)]

@@ -128,7 +128,15 @@ def _with_definitions(schema: dict[str, Any], definitions: dict[str, Any]) -> di
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return {**schema, "$defs": reached}
+    return _lean({**schema, "$defs": reached})
+
+
+def _lean(node: Any) -> Any:
+    """`node` without the prose of `description`s (two thirds of a kind's schema, never read by a validator); a field
+    named `description` (PriorityClass has one) is a schema, not text, and stays."""
+    if isinstance(node, dict):
+        return {key: _lean(value) for key, value in node.items() if key != "description" or not isinstance(value, str)}
+    return [_lean(item) for item in node] if isinstance(node, list) else node
 
 
 def _describes(schema: Any, api_version: str, kind: str) -> bool:
