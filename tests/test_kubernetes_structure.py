@@ -11,6 +11,7 @@ import yaml
 from gitops_tools.checks import _kubernetes_schemas, kubernetes_structure
 from gitops_tools.config import Config
 from gitops_tools.errors import ConfigError
+from gitops_tools.kubeversion import DEFAULT, KubernetesVersion
 from gitops_tools.lint import LintOptions, lint
 from gitops_tools.model import Policy
 from gitops_tools.resources import schema_path
@@ -58,20 +59,25 @@ def test_messages_are_the_validators(policies: dict[str, Policy]) -> None:
 
 def test_a_field_is_valid_from_the_version_that_added_it() -> None:
     """Pod `spec.hostnameOverride` came with Kubernetes 1.34."""
-    assert list(kubernetes_structure.violations(POD, "1.34")) == []
-    assert list(kubernetes_structure.violations(POD, "1.33")) == [
+    assert list(kubernetes_structure.versioned_check(POD, KubernetesVersion(1, 34))) == []
+    assert list(kubernetes_structure.versioned_check(POD, KubernetesVersion(1, 33))) == [
         (("spec", "hostnameOverride"), "Additional properties are not allowed ('hostnameOverride' was unexpected)")]
 
 
 def test_at_least_the_last_six_minor_versions_are_there() -> None:
     versions = _kubernetes_schemas.versions()
     assert versions[-6:] == ("1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
-    assert kubernetes_structure.DEFAULT_KUBERNETES_VERSION in versions
+    assert str(DEFAULT) in versions
+
+
+@pytest.mark.parametrize(("target", "used"), [("1.30", "1.30"), ("1.20", "1.25"), ("1.99", "1.37")])
+def test_a_target_without_schemas_of_its_own_uses_the_closest(target: str, used: str) -> None:
+    assert _kubernetes_schemas.closest(target) == used
 
 
 def test_a_version_without_schemas_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"no schemas for Kubernetes 1\.99") as error:
-        list(kubernetes_structure.violations(POD, "1.99"))
+        _kubernetes_schemas.validator("1.99", "v1", "Pod")
     assert "1.25" in error.value.details[0]
 
 
@@ -141,6 +147,6 @@ def test_a_field_named_description_is_still_validated() -> None:
     """Descriptions are dropped from the kept schemas, but PriorityClass's `description` field is a field."""
     priority = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
                 "value": 1000}
-    assert list(kubernetes_structure.violations({**priority, "description": "batch"}, "1.35")) == []
-    assert [path for path, *_ in kubernetes_structure.violations({**priority, "description": 5}, "1.35")] == [
+    assert list(kubernetes_structure.versioned_check({**priority, "description": "batch"}, DEFAULT)) == []
+    assert [path for path, *_ in kubernetes_structure.versioned_check({**priority, "description": 5}, DEFAULT)] == [
         ("description",)]

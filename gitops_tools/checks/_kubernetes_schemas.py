@@ -47,7 +47,19 @@ def schema_root() -> Path:
 def versions() -> tuple[str, ...]:
     """The Kubernetes minor versions with schemas, oldest first (`1.25` ... `1.37`)."""
     found = (FOLDER.match(path.name) for path in schema_root().iterdir())
-    return tuple(sorted((match.group(1) for match in found if match), key=lambda v: tuple(map(int, v.split(".")))))
+    return tuple(sorted((match.group(1) for match in found if match), key=_number))
+
+
+def closest(version: str) -> str:
+    """The schemas' version for a target: the newest not newer than it, else the oldest there is (a 1.24 target is
+    validated as 1.25: better a close schema than none)."""
+    known = versions()
+    older = [v for v in known if _number(v) <= _number(version)]
+    return older[-1] if older else known[0]
+
+
+def _number(version: str) -> tuple[int, ...]:
+    return tuple(map(int, version.split(".")))
 
 
 def _folder(version: str) -> Path:
@@ -128,7 +140,8 @@ def _with_definitions(schema: dict[str, Any], definitions: dict[str, Any]) -> di
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return _lean({**schema, "$defs": reached})
+    lean: dict[str, Any] = _lean({**schema, "$defs": reached})
+    return lean
 
 
 def _lean(node: Any) -> Any:

@@ -1,4 +1,4 @@
-"""A built-in Kubernetes object against the OpenAPI-derived schema of its kind at the target Kubernetes version
+"""A built-in Kubernetes object against the OpenAPI-derived schema of its kind at the run's target Kubernetes version
 (gitops_tools/checks/_kubernetes_schemas.py): unknown fields, wrong types, missing required fields and bad enum
 values, each at its own position. Objects of kinds the version has no schema for are not this check's (custom
 resources have their own)."""
@@ -9,23 +9,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks import Violation
-
-DEFAULT_KUBERNETES_VERSION = "1.35"  # a recent stable release; the schemas cover 1.25 to 1.37
+from gitops_tools.kubeversion import DEFAULT, KubernetesVersion
 
 
 def check(document: Any) -> Iterator[Violation]:
-    yield from violations(document, DEFAULT_KUBERNETES_VERSION)
+    """At the default target, for an engine that does not hand document checks the run's target."""
+    yield from versioned_check(document, DEFAULT)
 
 
-def violations(document: Any, kubernetes_version: str) -> Iterator[Violation]:
-    """Every violation of `document` against its kind's schema at `kubernetes_version`; none for an object whose
-    identity is incomplete (manifest-identity-complete reports it) or whose kind has no schema."""
+def versioned_check(document: Any, version: KubernetesVersion) -> Iterator[Violation]:
+    """Every violation of `document` against its kind's schema at `version`; none for an object whose identity is
+    incomplete (manifest-identity-complete reports it) or whose kind has no schema."""
     api_version = document.get("apiVersion") if isinstance(document, dict) else None
     kind = document.get("kind") if isinstance(document, dict) else None
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return
     from gitops_tools.checks import _kubernetes_schemas, _vendored_schema
 
-    validator = _kubernetes_schemas.validator(kubernetes_version, api_version, kind)
+    validator = _kubernetes_schemas.validator(_kubernetes_schemas.closest(str(version)), api_version, kind)
     if validator is not None:
         yield from _vendored_schema.violations(validator, document)
