@@ -18,10 +18,13 @@ import re
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.resources import schema_path
+
+if TYPE_CHECKING:
+    from gitops_tools.validation import SchemaEvaluator
 
 PACKAGE = "kubernetes-validate"
 DEFINITIONS_REF = "/api/_definitions.json#"  # how a kind's file refers to the version's definitions
@@ -88,18 +91,19 @@ def _add_enums(definitions: dict[str, Any]) -> None:
 
 
 @cache
-def validator(version: str, api_version: str, kind: str) -> Any | None:
-    """The compiled validator of one kind at one version, or None when the version has no schema for it (a custom
-    resource, a removed API, a tool's configuration file)."""
+def validator(version: str, api_version: str, kind: str) -> SchemaEvaluator | None:
+    """The compiled evaluator of one kind at one version (it also finds errors deeper than jsonschema-rs can hand
+    back), or None when the version has no schema for it (a custom resource, a removed API, a tool's configuration
+    file)."""
     if not KIND.match(kind) or not API_VERSION.match(api_version):
         return None
     file_group = FILE_GROUP.sub(r"\1-", api_version)
     schema = _bundle(version, f"{kind.lower()}-{file_group}.json")
     if schema is None or not _describes(schema, api_version, kind):
         return None
-    import jsonschema_rs
+    from gitops_tools.validation import SchemaEvaluator
 
-    return jsonschema_rs.Draft202012Validator(schema, offline=True, pattern_options=jsonschema_rs.RegexOptions())
+    return SchemaEvaluator(schema)
 
 
 def _bundle(version: str, name: str) -> dict[str, Any] | None:

@@ -37,7 +37,7 @@ def violations(validator: Any, instance: Any) -> Iterator[tuple[JsonPath, str]]:
     seen: set[tuple[JsonPath, str]] = set()
     for error in errors:
         for closest in _closest(error, 0):
-            found = (_path(closest), _short(closest.message))
+            found = (_path(closest), shortened(closest.message))
             if found not in seen:
                 seen.add(found)
                 yield found
@@ -58,7 +58,7 @@ def _path(error: Any) -> JsonPath:
     return (*path, unexpected[0]) if unexpected else path
 
 
-def _short(message: str) -> str:
+def shortened(message: str) -> str:
     """`{"steps": [...]} is not valid under ...`: the value cut to SHOWN_VALUE characters."""
     found = LEADING_VALUE.match(message)
     if found is None or len(found.group(1)) <= SHOWN_VALUE:

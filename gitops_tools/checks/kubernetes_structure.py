@@ -26,6 +26,7 @@ def versioned_check(document: Any, version: KubernetesVersion) -> Iterator[Viola
         return
     from gitops_tools.checks import _kubernetes_schemas, _vendored_schema
 
-    validator = _kubernetes_schemas.validator(_kubernetes_schemas.closest(str(version)), api_version, kind)
-    if validator is not None:
-        yield from _vendored_schema.violations(validator, document)
+    evaluator = _kubernetes_schemas.validator(_kubernetes_schemas.closest(str(version)), api_version, kind)
+    if evaluator is not None:
+        for violation in evaluator.violations(document):
+            yield violation.path, _vendored_schema.shortened(violation.message)
