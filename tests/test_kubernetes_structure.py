@@ -64,6 +64,15 @@ def test_a_field_is_valid_from_the_version_that_added_it() -> None:
         (("spec", "hostnameOverride"), "Additional properties are not allowed ('hostnameOverride' was unexpected)")]
 
 
+def test_the_runs_target_version_decides(tmp_path: Path, policies: dict[str, Policy]) -> None:
+    """The same Pod is refused at 1.33 and valid from 1.34, by the run's --kubernetes-version."""
+    (tmp_path / "pod.yaml").write_text(yaml.safe_dump(POD))
+    spots = {minor: [(f.location.line, f.location.col) for f in lint(
+        [str(tmp_path)], Config(root=tmp_path), policies,
+        LintOptions(select=(POLICY,), kubernetes_version=KubernetesVersion(1, minor))).findings] for minor in (33, 34)}
+    assert spots == {33: [(9, 3)], 34: []}  # hostnameOverride (safe_dump sorts the keys)
+
+
 def test_at_least_the_last_six_minor_versions_are_there() -> None:
     versions = _kubernetes_schemas.versions()
     assert versions[-6:] == ("1.32", "1.33", "1.34", "1.35", "1.36", "1.37")

@@ -9,12 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks import Violation
-from gitops_tools.kubeversion import DEFAULT, KubernetesVersion
-
-
-def check(document: Any) -> Iterator[Violation]:
-    """At the default target, for an engine that does not hand document checks the run's target."""
-    yield from versioned_check(document, DEFAULT)
+from gitops_tools.kubeversion import KubernetesVersion
 
 
 def versioned_check(document: Any, version: KubernetesVersion) -> Iterator[Violation]:
