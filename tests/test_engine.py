@@ -824,3 +824,28 @@ def test_workload_spread_fires_only_above_one_declared_replica(lint_tree: TreeLi
     result = lint_tree({"web.yaml": text}, select=(SPREAD,))
     assert spots(result) == ([("web.yaml", 7, 5, SPREAD)] if fires else [])  # at the pod template spec
     assert all("spec.replicas is more than 1" in finding.message for finding in result.findings)
+
+
+def _nested(depth: int) -> str:
+    return "{k: " * depth + "x" + "}" * depth
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    pytest.param(".github/workflows/ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    env: {deep}\n"
+                 "    steps: [{{run: make}}]\n", id="workflow"),
+    pytest.param("action.yml", "name: a\ndescription: b\nruns:\n  using: composite\n"
+                 "  steps: [{{run: make, shell: bash, env: {deep}}}]\n", id="action"),
+    pytest.param(".gitlab-ci.yml", "test:\n  script: [make]\n  variables: {deep}\n", id="gitlab-ci"),
+    pytest.param("catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+                 "metadata: {{name: a, annotations: {deep}}}\n"
+                 "spec: {{type: service, owner: a, lifecycle: production}}\n", id="backstage"),
+])
+def test_a_vendored_schema_check_reports_a_too_deep_document_instead_of_crashing(
+        run_cli: CliRun, tmp_path: Path, name: str, text: str) -> None:
+    """The public-schema checks (workflow, action, GitLab CI, Backstage) on a document 990 levels deep: the
+    validator's own depth limit is the document's problem (exit 1), never an internal error (exit 3)."""
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text(text.format(deep=_nested(990)), encoding="utf-8")
+    code, out, err = run_cli("lint", name)
+    assert (code, err) == (1, "")
+    assert f"{name}:1:1: error [document-too-deep]" in out

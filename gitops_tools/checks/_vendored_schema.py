@@ -33,7 +33,13 @@ def violations(validator: Any, instance: Any) -> Iterator[tuple[JsonPath, str]]:
             return
         errors = list(validator.iter_errors(instance))
     except ValueError:  # keys or values JSON lacks (1:, true:, !!binary): as JSON spells them
-        errors = list(validator.iter_errors(json_shaped(instance)))
+        shaped = json_shaped(instance)
+        try:
+            if validator.is_valid(shaped):
+                return
+            errors = list(validator.iter_errors(shaped))
+        except ValueError as err:  # the JSON form has only JSON types: what is left is the depth limit
+            raise RecursionError(str(err)) from err
     seen: set[tuple[JsonPath, str]] = set()
     for error in errors:
         for closest in _closest(error, 0):
