@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitops_tools.fileio import read_regular, real_path
-from gitops_tools.loading import Limits, load_bytes
+from gitops_tools.loading import Limits, LoadedFile, load_bytes
+from gitops_tools.loading.document import Document
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZATION_BYTES = 1024 * 1024
 MAX_NESTING = 32  # kustomizations within kustomizations: deeper is a mistake, or a loop through links
 MAX_BUILD_FILES = 100_000
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SOURCE_BYTES = Limits().max_file_bytes  # a resource or patch file read to trace a rendered value: as a lint reads it
 
 
 class Kustomization(NamedTuple):
@@ -52,12 +54,32 @@ class Kustomizations:
     def __init__(self, boundary: Path) -> None:
         self.boundary = boundary
         self._read: dict[Path, Kustomization | None] = {}
+        self._documents: dict[Path, Document] = {}  # each kustomization file's document, for its entries' positions
+        self._sources: dict[Path, LoadedFile | None] = {}
 
     def at(self, folder: Path) -> Kustomization | None:
         """The kustomization in `folder` (resolved), or None."""
         if folder not in self._read:
             self._read[folder] = self._load(folder)
         return self._read[folder]
+
+    def document(self, folder: Path) -> Document | None:
+        """The document of the kustomization in `folder` (resolved), where its entries are written; None when there
+        is none or it is no single document."""
+        self.at(folder)
+        return self._documents.get(folder)
+
+    def source(self, path: Path) -> LoadedFile | None:
+        """A resource or patch file of a build, loaded once per run (a base is traced from every overlay using it):
+        a regular file inside the boundary, within SOURCE_BYTES; None otherwise or when it cannot be read."""
+        try:
+            resolved = real_path(path)
+        except (OSError, ValueError):
+            return None
+        if resolved not in self._sources:
+            self._sources[resolved] = _loaded(resolved, SOURCE_BYTES) if resolved.is_relative_to(self.boundary) \
+                else None
+        return self._sources[resolved]
 
     def around(self, folders: Iterable[Path]) -> list[Kustomization]:
         """The kustomizations in `folders` (resolved) and in their parents inside the boundary, each once."""
@@ -79,7 +101,7 @@ class Kustomizations:
         here = Placed(kustomization.folder, outer.namespace or kustomization.namespace,
                       outer.prefix + kustomization.name_prefix, kustomization.name_suffix + outer.suffix)
         for entry in (*kustomization.resources, *kustomization.components):
-            target = self._target(kustomization.folder, entry)
+            target = self.resolve(kustomization.folder, entry)
             if target is None or len(placed) >= MAX_BUILD_FILES:
                 continue
             if target.is_dir():
@@ -89,7 +111,7 @@ class Kustomizations:
             elif target.suffix in MANIFEST_SUFFIXES and target.is_file():
                 placed.append(Placed(target, here.namespace, here.prefix, here.suffix))
 
-    def _target(self, folder: Path, entry: str) -> Path | None:
+    def resolve(self, folder: Path, entry: str) -> Path | None:
         """The resolved file or folder an entry names; None for a remote one or one leading out of the boundary."""
         if "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/")):
             return None
@@ -103,7 +125,11 @@ class Kustomizations:
         for name in KUSTOMIZATION_NAMES:
             path = folder / name
             if path.is_file():
-                return _parse(folder, _data(path))
+                loaded = _loaded(path, KUSTOMIZATION_BYTES)
+                document = loaded.documents[0] if loaded is not None and len(loaded.documents) == 1 else None
+                if document is not None:
+                    self._documents[folder] = document
+                return _parse(folder, None if document is None else document.data)
         return None
 
 
@@ -116,13 +142,12 @@ def patch_files(files: Iterable[Path], boundary: Path, kustomizations: Kustomiza
             for entry in kustomization.patches}
 
 
-def _data(kustomization: Path) -> Any:
+def _loaded(path: Path, limit: int) -> LoadedFile | None:
     try:
-        raw = read_regular(kustomization, KUSTOMIZATION_BYTES)
+        raw = read_regular(path, limit)
     except OSError:
         return None  # the file itself is linted and reported
-    loaded = load_bytes(raw, str(kustomization), Limits(max_file_bytes=KUSTOMIZATION_BYTES))
-    return loaded.documents[0].data if len(loaded.documents) == 1 else None
+    return load_bytes(raw, str(path), Limits(max_file_bytes=limit), is_json=path.suffix == ".json")
 
 
 def _parse(folder: Path, data: Any) -> Kustomization:

@@ -1,0 +1,263 @@
+"""Tracing a value of a rendered object to the source file, line and column that produced it
+(gitops_tools/rendering/origin.py), on real kustomize renders of tests/fixtures/origin: a base with a multi-document
+file and a List, overlays with strategic-merge and JSON 6902 patches (files and inline), images, replicas,
+namespace, name prefix and suffix, labels, annotations, a component, a generator, and an overlay of an overlay."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rendered import rendered
+
+from gitops_tools.kustomize import Kustomizations
+from gitops_tools.loading.lines import LineIndex
+from gitops_tools.model import JsonPath
+from gitops_tools.rendering.origin import Origin, Source, locate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "origin"
+ROOT = FIXTURES.resolve()
+OVERLAYS = ("overlays/staging", "overlays/production", "overlays/edge")
+CONTAINERS = ("spec", "template", "spec", "containers")
+STAGING = "overlays/staging/kustomization.yaml"
+Rendered = dict[str, list[tuple[dict[str, Any], Origin]]]
+
+# (overlay, kind, rendered name, path in the rendered object) -> (file, line, col) of the value's source.
+CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
+    # From the base: the document found by kind and name in a multi-document file; list items by merge key (the
+    # patches put `web` before `sidecar`, FEATURE_FLAGS before MODE, and add the /cache mount's readOnly)
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 1, "image"), ("base/workloads.yaml", 56, 11)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 2, "value"),
+     ("base/workloads.yaml", 69, 15)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "volumeMounts", 1, "mountPath"),
+     ("base/workloads.yaml", 74, 15)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "name"), ("base/workloads.yaml", 60, 11)),
+    ("overlays/staging", "Deployment", "staging-worker", ("spec", "template", "metadata", "labels", "app"),
+     ("base/workloads.yaml", 21, 9)),
+    ("overlays/staging", "ServiceAccount", "staging-web", ("kind",), ("base/workloads.yaml", 3, 1)),
+    ("overlays/staging", "Service", "staging-web", ("spec", "ports", 0, "port"), ("base/service.yaml", 10, 7)),
+    ("overlays/staging", "ConfigMap", "staging-defaults", ("data", "TIMEOUT"), ("base/defaults.yaml", 9, 7)),
+    # A strategic-merge patch file (patches: - path:), and one named by the old patchesStrategicMerge
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "resources", "limits", "memory"),
+     ("overlays/staging/web-resources.yaml", 12, 15)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 0, "value"),
+     ("overlays/staging/web-resources.yaml", 17, 15)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "volumeMounts", 0, "readOnly"),
+     ("overlays/staging/web-resources.yaml", 21, 15)),
+    ("overlays/production", "Deployment", "web-prod", (*CONTAINERS, 0, "image"),
+     ("overlays/production/web-prod.yaml", 11, 11)),
+    ("overlays/production", "Deployment", "web-prod", ("spec", "replicas"),
+     ("overlays/production/web-prod.yaml", 6, 3)),
+    # An inline strategic-merge patch: its lines are the kustomization's
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "env", 0, "value"), (STAGING, 28, 21)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "env", 1, "name"), (STAGING, 29, 21)),
+    # JSON 6902: a file (the op's value, or the node within it), inline, and a JSON file under patchesJson6902
+    ("overlays/staging", "Deployment", "staging-worker", ("spec", "replicas"),
+     ("overlays/staging/worker-ops.yaml", 3, 3)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "resources", "limits", "memory"),
+     ("overlays/staging/worker-ops.yaml", 8, 7)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 1, "value"), (STAGING, 41, 9)),
+    ("overlays/staging", "Deployment", "staging-web", ("spec", "template", "spec", "securityContext", "runAsUser"),
+     (STAGING, 46, 11)),
+    ("overlays/production", "Deployment", "worker-prod", (*CONTAINERS, 0, "args", 1),
+     ("overlays/production/worker-prod.json", 2, 72)),
+    # Transformers: images (newTag, digest; init containers too), replicas, namespace, prefix, suffix, labels
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "image"), (STAGING, 49, 5)),
+    ("overlays/staging", "Deployment", "staging-web", ("spec", "template", "spec", "initContainers", 0, "image"),
+     (STAGING, 49, 5)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "image"), (STAGING, 52, 5)),
+    ("overlays/staging", "Deployment", "staging-web", ("spec", "replicas"), (STAGING, 55, 5)),
+    ("overlays/staging", "Service", "staging-web", ("metadata", "namespace"), (STAGING, 3, 1)),
+    ("overlays/staging", "Service", "staging-web", ("metadata", "name"), (STAGING, 4, 1)),
+    ("overlays/staging", "Deployment", "staging-worker", ("metadata", "labels", "env"), (STAGING, 11, 7)),
+    ("overlays/staging", "Deployment", "staging-worker", ("spec", "template", "metadata", "annotations", "team"),
+     (STAGING, 13, 3)),
+    ("overlays/production", "Deployment", "worker-prod", ("metadata", "name"),
+     ("overlays/production/kustomization.yaml", 5, 1)),
+    ("overlays/production", "Deployment", "worker-prod", ("spec", "selector", "matchLabels", "env"),
+     ("overlays/production/kustomization.yaml", 8, 3)),
+    # A component's patch
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "readinessProbe", "periodSeconds"),
+     ("components/probes/probes.yaml", 14, 13)),
+    # An overlay of an overlay: the outer one applies last and wins; what it leaves is traced inwards
+    ("overlays/edge", "Deployment", "staging-web", ("spec", "replicas"), ("overlays/edge/kustomization.yaml", 8, 5)),
+    ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 0, "image"),
+     ("overlays/edge/kustomization.yaml", 11, 5)),
+    ("overlays/edge", "Deployment", "staging-worker", ("metadata", "namespace"),
+     ("overlays/edge/kustomization.yaml", 3, 1)),
+    ("overlays/edge", "Deployment", "staging-worker", ("spec", "replicas"), ("overlays/staging/worker-ops.yaml", 3, 3)),
+    ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 1, "value"), (STAGING, 41, 9)),
+    ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 1, "ports", 0, "containerPort"),
+     ("base/workloads.yaml", 58, 15)),
+    # A missing value: where the deepest part of its path that exists is written (the container in the base; the
+    # resources a JSON patch added), as a per-file lint places it
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "securityContext"),
+     ("base/workloads.yaml", 60, 11)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "resources", "requests"),
+     ("overlays/staging/worker-ops.yaml", 6, 3)),
+    ("overlays/staging", "Deployment", "staging-web", (), ("base/workloads.yaml", 33, 1)),
+]
+
+
+@pytest.fixture(scope="module")
+def renders(external_tool: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    kubectl = external_tool("kubectl")
+    return {overlay: rendered(kubectl, ROOT / overlay, tmp_path_factory.mktemp("render")) for overlay in OVERLAYS}
+
+
+def _object(renders: Rendered, overlay: str, kind: str, name: str) -> tuple[dict[str, Any], Origin]:
+    return next((data, origin) for data, origin in renders[overlay]
+                if data["kind"] == kind and data["metadata"]["name"] == name)
+
+
+@pytest.mark.parametrize(("overlay", "kind", "name", "where", "expected"), CASES,
+                         ids=[f"{case[0]}:{case[2]}:{'.'.join(map(str, case[3]))}" for case in CASES])
+def test_a_rendered_value_is_placed_where_it_is_written(renders: Rendered, overlay: str, kind: str, name: str,
+                                                        where: JsonPath, expected: tuple[str, int, int]) -> None:
+    data, origin = _object(renders, overlay, kind, name)
+    found = locate(data, origin, where, ROOT / overlay, Kustomizations(ROOT))
+    assert (found.file.relative_to(ROOT).as_posix(), found.line, found.col) == expected
+    assert not found.generated
+
+
+@pytest.mark.parametrize("overlay", ["overlays/staging", "overlays/edge"])
+def test_a_generated_value_is_placed_at_its_generator_entry(renders: Rendered, overlay: str) -> None:
+    """The ConfigMap staging's generator makes: its data at the generator's entry (generated), what an overlay's
+    transformer wrote at that transformer."""
+    data, origin = _object(renders, overlay, "ConfigMap", "staging-web-settings-hf678c7m2b")
+    kustomizations = Kustomizations(ROOT)
+    found = locate(data, origin, ("data", "LOG_LEVEL"), ROOT / overlay, kustomizations)
+    assert found == Source(ROOT / STAGING, 57, 5, 60, 1, generated=True)
+    namespace = locate(data, origin, ("metadata", "namespace"), ROOT / overlay, kustomizations)
+    assert (namespace.file, namespace.line, namespace.generated) == (ROOT / overlay / "kustomization.yaml", 3, False)
+
+
+def _leaves(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path, data
+
+
+def _written(source: Source) -> Any:
+    """The value written at a source span (a `key: value` member, or a list item)."""
+    text = source.file.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = sum(map(len, lines[:source.line - 1])) + source.col - 1
+    end = sum(map(len, lines[:source.end_line - 1])) + source.end_col - 1
+    written = yaml.safe_load(text[start:end])
+    return next(iter(written.values())) if isinstance(written, dict) and len(written) == 1 else written
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_rendered_scalar_is_placed_where_its_value_is_written(renders: Rendered, overlay: str) -> None:
+    """Every scalar of every rendered object: the text at its source is the value (a name, an image, a reference
+    to a renamed object: the part its source writes), or it is a generated object's value at its generator."""
+    kustomizations = Kustomizations(ROOT)
+    checked = 0
+    for data, origin in renders[overlay]:
+        for where, value in _leaves(data):
+            found = locate(data, origin, where, ROOT / overlay, kustomizations)
+            assert LineIndex(found.file.read_text(encoding="utf-8")).line_count() >= found.end_line > 0
+            if found.generated:
+                assert origin.generated_in is not None and found.file == origin.generated_in, where
+                continue
+            written = _written(found)
+            if where[-1] in ("name", "image", "serviceAccountName") and isinstance(value, str):
+                assert str(written) in value, (data["metadata"]["name"], where, found)
+            else:
+                assert written == value, (data["metadata"]["name"], where, found)
+            checked += 1
+    assert checked > 60
+
+
+def test_sources_are_read_once_per_run(renders: Rendered) -> None:
+    kustomizations = Kustomizations(ROOT)
+    first = kustomizations.source(ROOT / "base" / "workloads.yaml")
+    for overlay in OVERLAYS:
+        for data, origin in renders[overlay]:
+            locate(data, origin, ("metadata", "name"), ROOT / overlay, kustomizations)
+    assert kustomizations.source(ROOT / "base" / "workloads.yaml") is first is not None
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path.resolve()
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 2
+"""
+RENDERED = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}, "spec": {"replicas": 2}}
+
+
+@pytest.mark.parametrize("kustomization", [
+    "resources: [deploy.yaml]\npatches: not-a-list\nimages: [1, x]\nreplicas: {name: api}\n",
+    "resources: [deploy.yaml]\npatches:\n  - path: broken.yaml\n  - path: missing.yaml\n  - patch: '{'\n"
+    "  - {patch: '[{\"op\": \"replace\", \"path\": 3}]', target: {kind: '(', name: api}}\n"
+    "  - {patch: '- op: add', target: 7}\n  - 12\npatchesStrategicMerge: [{a: 1}, '../../etc/passwd']\n",
+    "resources: [deploy.yaml]\npatchesJson6902:\n  - target: {kind: Deployment, name: api}\n"
+    "    patch: '[{\"op\": \"replace\", \"path\": \"/spec/replicas/~\", \"value\": 2}, \"x\", {\"op\": \"add\"}]'\n",
+])
+def test_a_malformed_kustomization_or_patch_leaves_the_value_at_its_source(tmp_path: Path, kustomization: str) -> None:
+    root = _tree(tmp_path, {"kustomization.yaml": kustomization, "deploy.yaml": DEPLOYMENT,
+                            "broken.yaml": "spec: [\n"})
+    found = locate(RENDERED, Origin(file=root / "deploy.yaml"), ("spec", "replicas"), root, Kustomizations(root))
+    assert (found.file, found.line, found.col, found.generated) == (root / "deploy.yaml", 6, 3, False)
+
+
+def test_an_untraceable_value_falls_back_to_the_entry_kustomization(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"app/kustomization.yaml": "resources: [https://example.com/base]\n",
+                            "app/deploy.yaml": DEPLOYMENT})
+    kustomizations = Kustomizations(root)
+    fallback = Source(root / "app" / "kustomization.yaml", generated=True)
+    # a file the overlay's build does not lead to (a remote base), no origin at all, a document that is not there
+    assert locate(RENDERED, Origin(file=root / "app" / "deploy.yaml"), ("spec",), root / "app",
+                  kustomizations) == fallback
+    assert locate(RENDERED, Origin(), ("spec",), root / "app", kustomizations) == fallback
+    (root / "app" / "kustomization.yaml").write_text("resources: [deploy.yaml]\n", encoding="utf-8")
+    renamed = {**RENDERED, "metadata": {"name": "other"}}
+    assert locate(renamed, Origin(file=root / "app" / "deploy.yaml"), ("spec",), root / "app",
+                  Kustomizations(root)) == fallback
+
+
+def test_a_source_outside_the_repository_is_never_read(tmp_path: Path) -> None:
+    outside = _tree(tmp_path / "outside", {"deploy.yaml": DEPLOYMENT})
+    root = _tree(tmp_path / "repo", {"kustomization.yaml": "resources: [../outside/deploy.yaml]\n"})
+    kustomizations = Kustomizations(root)
+    assert kustomizations.source(outside / "deploy.yaml") is None
+    found = locate(RENDERED, Origin(file=outside / "deploy.yaml"), ("spec", "replicas"), root, kustomizations)
+    assert found == Source(root / "kustomization.yaml", generated=True)
+
+
+def test_a_folded_inline_patch_is_placed_at_its_text(tmp_path: Path) -> None:
+    """Only a literal block keeps the patch's lines; a quoted patch's positions are the text's own span."""
+    kustomization = ("resources: [deploy.yaml]\npatches:\n  - patch: \"apiVersion: apps/v1\\nkind: Deployment\\n"
+                     "metadata: {name: api}\\nspec: {replicas: 2}\"\n")
+    root = _tree(tmp_path, {"kustomization.yaml": kustomization, "deploy.yaml": DEPLOYMENT.replace("2", "1")})
+    found = locate(RENDERED, Origin(file=root / "deploy.yaml"), ("spec", "replicas"), root, Kustomizations(root))
+    assert (found.file, found.line, found.col, found.end_line) == (root / "kustomization.yaml", 3, 5, 3)
+
+
+def test_a_patch_file_is_read_through_links_only_inside_the_repository(tmp_path: Path) -> None:
+    outside = _tree(tmp_path / "outside", {"patch.yaml": DEPLOYMENT})
+    root = _tree(tmp_path / "repo", {"kustomization.yaml": "resources: [deploy.yaml]\npatches: [{path: patch.yaml}]\n",
+                                     "deploy.yaml": DEPLOYMENT.replace("2", "1")})
+    (root / "patch.yaml").symlink_to(outside / "patch.yaml")
+    found = locate(RENDERED, Origin(file=root / "deploy.yaml"), ("spec", "replicas"), root, Kustomizations(root))
+    assert (found.file, found.line) == (root / "deploy.yaml", 6)  # not the patch's: it is not read
+    shutil.rmtree(outside)
