@@ -9,9 +9,9 @@ in no file: they are not part of a build here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from gitops_tools.fileio import read_regular, real_path
 from gitops_tools.loading import Limits, LoadedFile, load_bytes
@@ -21,6 +21,7 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 KUSTOMIZATION_BYTES = 1024 * 1024
 MAX_NESTING = 32  # kustomizations within kustomizations: deeper is a mistake, or a loop through links
 MAX_BUILD_FILES = 100_000
+T = TypeVar("T")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SOURCE_BYTES = Limits().max_file_bytes  # a resource or patch file read to trace a rendered value: as a lint reads it
 
@@ -56,6 +57,9 @@ class Kustomizations:
         self._read: dict[Path, Kustomization | None] = {}
         self._documents: dict[Path, Document] = {}  # each kustomization file's document, for its entries' positions
         self._sources: dict[Path, LoadedFile | None] = {}
+        self._resolved: dict[tuple[Path, str], Path | None] = {}
+        self._real: dict[Path, Path] = {}  # source paths as asked for, resolved
+        self._derived: dict[Hashable, Any] = {}
 
     def at(self, folder: Path) -> Kustomization | None:
         """The kustomization in `folder` (resolved), or None."""
@@ -72,14 +76,23 @@ class Kustomizations:
     def source(self, path: Path) -> LoadedFile | None:
         """A resource or patch file of a build, loaded once per run (a base is traced from every overlay using it):
         a regular file inside the boundary, within SOURCE_BYTES; None otherwise or when it cannot be read."""
-        try:
-            resolved = real_path(path)
-        except (OSError, ValueError):
-            return None
+        resolved = self._real.get(path)
+        if resolved is None:
+            try:
+                resolved = self._real[path] = real_path(path)
+            except (OSError, ValueError):
+                return None
         if resolved not in self._sources:
             self._sources[resolved] = _loaded(resolved, SOURCE_BYTES) if resolved.is_relative_to(self.boundary) \
                 else None
         return self._sources[resolved]
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A fact derived from this run's kustomizations, made once per run: what tracing rendered values needs for
+        every finding of every overlay (rendering/: the layers between an overlay and a file, parsed patches)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return cast(T, self._derived[key])
 
     def around(self, folders: Iterable[Path]) -> list[Kustomization]:
         """The kustomizations in `folders` (resolved) and in their parents inside the boundary, each once."""
@@ -113,6 +126,12 @@ class Kustomizations:
 
     def resolve(self, folder: Path, entry: str) -> Path | None:
         """The resolved file or folder an entry names; None for a remote one or one leading out of the boundary."""
+        key = (folder, entry)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(folder, entry)
+        return self._resolved[key]
+
+    def _resolve(self, folder: Path, entry: str) -> Path | None:
         if "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/")):
             return None
         try:

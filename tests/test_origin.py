@@ -53,36 +53,42 @@ CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
     ("overlays/production", "Deployment", "web-prod", ("spec", "replicas"),
      ("overlays/production/web-prod.yaml", 6, 3)),
     # An inline strategic-merge patch: its lines are the kustomization's
-    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "env", 0, "value"), (STAGING, 28, 21)),
-    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "env", 1, "name"), (STAGING, 29, 21)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "env", 0, "value"), (STAGING, 29, 21)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "env", 1, "name"), (STAGING, 30, 21)),
     # JSON 6902: a file (the op's value, or the node within it), inline, and a JSON file under patchesJson6902
     ("overlays/staging", "Deployment", "staging-worker", ("spec", "replicas"),
      ("overlays/staging/worker-ops.yaml", 3, 3)),
     ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "resources", "limits", "memory"),
      ("overlays/staging/worker-ops.yaml", 8, 7)),
-    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 1, "value"), (STAGING, 41, 9)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 1, "value"), (STAGING, 42, 9)),
     ("overlays/staging", "Deployment", "staging-web", ("spec", "template", "spec", "securityContext", "runAsUser"),
-     (STAGING, 46, 11)),
+     (STAGING, 47, 11)),
     ("overlays/production", "Deployment", "worker-prod", (*CONTAINERS, 0, "args", 1),
      ("overlays/production/worker-prod.json", 2, 72)),
+    ("overlays/production", "Deployment", "worker-prod", (*CONTAINERS, 0, "env", 2, "value"),
+     ("overlays/production/worker-prod.json", 3, 95)),  # added at the end of the list (`env/-`)
     # Transformers: images (newTag, digest; init containers too), replicas, namespace, prefix, suffix, labels
-    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "image"), (STAGING, 49, 5)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "image"), (STAGING, 50, 5)),
     ("overlays/staging", "Deployment", "staging-web", ("spec", "template", "spec", "initContainers", 0, "image"),
-     (STAGING, 49, 5)),
-    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "image"), (STAGING, 52, 5)),
-    ("overlays/staging", "Deployment", "staging-web", ("spec", "replicas"), (STAGING, 55, 5)),
+     (STAGING, 50, 5)),
+    ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "image"), (STAGING, 53, 5)),
+    ("overlays/staging", "Deployment", "staging-web", ("spec", "replicas"), (STAGING, 56, 5)),
     ("overlays/staging", "Service", "staging-web", ("metadata", "namespace"), (STAGING, 3, 1)),
     ("overlays/staging", "Service", "staging-web", ("metadata", "name"), (STAGING, 4, 1)),
-    ("overlays/staging", "Deployment", "staging-worker", ("metadata", "labels", "env"), (STAGING, 11, 7)),
+    ("overlays/staging", "Deployment", "staging-worker", ("metadata", "labels", "env"), (STAGING, 12, 7)),
     ("overlays/staging", "Deployment", "staging-worker", ("spec", "template", "metadata", "annotations", "team"),
-     (STAGING, 13, 3)),
+     (STAGING, 14, 3)),
     ("overlays/production", "Deployment", "worker-prod", ("metadata", "name"),
      ("overlays/production/kustomization.yaml", 5, 1)),
     ("overlays/production", "Deployment", "worker-prod", ("spec", "selector", "matchLabels", "env"),
      ("overlays/production/kustomization.yaml", 8, 3)),
-    # A component's patch
+    # A component's patch; a component's resource, and the inline patch of a component listed after it
     ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "readinessProbe", "periodSeconds"),
      ("components/probes/probes.yaml", 14, 13)),
+    ("overlays/staging", "PodDisruptionBudget", "staging-web", ("spec", "selector", "matchLabels", "app"),
+     ("components/disruption/pdb.yaml", 9, 7)),
+    ("overlays/staging", "PodDisruptionBudget", "staging-web", ("spec", "minAvailable"),
+     ("components/probes/kustomization.yaml", 10, 9)),
     # An overlay of an overlay: the outer one applies last and wins; what it leaves is traced inwards
     ("overlays/edge", "Deployment", "staging-web", ("spec", "replicas"), ("overlays/edge/kustomization.yaml", 8, 5)),
     ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 0, "image"),
@@ -90,7 +96,7 @@ CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
     ("overlays/edge", "Deployment", "staging-worker", ("metadata", "namespace"),
      ("overlays/edge/kustomization.yaml", 3, 1)),
     ("overlays/edge", "Deployment", "staging-worker", ("spec", "replicas"), ("overlays/staging/worker-ops.yaml", 3, 3)),
-    ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 1, "value"), (STAGING, 41, 9)),
+    ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 0, "env", 1, "value"), (STAGING, 42, 9)),
     ("overlays/edge", "Deployment", "staging-web", (*CONTAINERS, 1, "ports", 0, "containerPort"),
      ("base/workloads.yaml", 58, 15)),
     # A missing value: where the deepest part of its path that exists is written (the container in the base; the
@@ -131,7 +137,7 @@ def test_a_generated_value_is_placed_at_its_generator_entry(renders: Rendered, o
     data, origin = _object(renders, overlay, "ConfigMap", "staging-web-settings-hf678c7m2b")
     kustomizations = Kustomizations(ROOT)
     found = locate(data, origin, ("data", "LOG_LEVEL"), ROOT / overlay, kustomizations)
-    assert found == Source(ROOT / STAGING, 57, 5, 60, 1, generated=True)
+    assert found == Source(ROOT / STAGING, 58, 5, 61, 1, generated=True)
     namespace = locate(data, origin, ("metadata", "namespace"), ROOT / overlay, kustomizations)
     assert (namespace.file, namespace.line, namespace.generated) == (ROOT / overlay / "kustomization.yaml", 3, False)
 
@@ -261,3 +267,18 @@ def test_a_patch_file_is_read_through_links_only_inside_the_repository(tmp_path:
     found = locate(RENDERED, Origin(file=root / "deploy.yaml"), ("spec", "replicas"), root, Kustomizations(root))
     assert (found.file, found.line) == (root / "deploy.yaml", 6)  # not the patch's: it is not read
     shutil.rmtree(outside)
+
+
+@pytest.mark.parametrize(("name", "traced"), [("ap.*", True), ("api|web", True), ("web", False),
+                                              ("(a+)+", False), (".*.*.*i", False), ("(", False)])
+def test_a_target_name_is_a_regular_expression_that_cannot_run_long(tmp_path: Path, name: str, traced: bool) -> None:
+    """kustomize matches a target's name as a (linear-time, Go) regular expression; one Python's backtracking could
+    run exponentially long on matches only itself (the value stays at its source) and ends at once."""
+    object_name = "a" * 60 if name == "(a+)+" else "api"
+    kustomization = (f"resources: [deploy.yaml]\npatches:\n  - target: {{kind: Deployment, name: '{name}'}}\n"
+                     "    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 2\n")
+    root = _tree(tmp_path, {"kustomization.yaml": kustomization,
+                            "deploy.yaml": DEPLOYMENT.replace("2", "1").replace("api", object_name)})
+    rendered_object = {**RENDERED, "metadata": {"name": object_name}}
+    found = locate(rendered_object, Origin(file=root / "deploy.yaml"), ("spec", "replicas"), root, Kustomizations(root))
+    assert (found.file.name, found.line) == (("kustomization.yaml", 7) if traced else ("deploy.yaml", 6))

@@ -54,8 +54,12 @@ def locate(rendered: Mapping[str, Any], origin: Origin, where: JsonPath, overlay
     renders it, without kustomize's annotations)."""
     chain = layers(kustomizations, overlay, origin.file, origin.generated_in)
     if chain is None:
-        return _fallback(origin, overlay, kustomizations, rendered, [])
-    found = _source_document(kustomizations, origin.file, rendered, chain) if origin.file is not None else None
+        return _fallback(origin, overlay, kustomizations, rendered, ())
+    found = None
+    if origin.file is not None:
+        file, identity = origin.file, (_text(rendered.get("kind")), _name(rendered), _namespace(rendered))
+        found = kustomizations.derived((__name__, overlay, file, identity),
+                                       lambda: _source_document(kustomizations, file, rendered, chain))
     subject = _subject(rendered, where, chain, found)
     written = _candidates(chain, kustomizations, subject)
     exact = next((candidate for candidate in written if candidate.exact), None)
@@ -74,7 +78,7 @@ def locate(rendered: Mapping[str, Any], origin: Origin, where: JsonPath, overlay
     return _source(best)
 
 
-def _candidates(chain: list[Layer], kustomizations: Kustomizations, subject: Subject) -> list[Candidate]:
+def _candidates(chain: tuple[Layer, ...], kustomizations: Kustomizations, subject: Subject) -> list[Candidate]:
     """What each layer wrote at (or above) the value, the last applied first; computed up to the first exact one."""
     found: list[Candidate] = []
     for candidate in _written(chain, kustomizations, subject):
@@ -84,7 +88,7 @@ def _candidates(chain: list[Layer], kustomizations: Kustomizations, subject: Sub
     return found
 
 
-def _written(chain: list[Layer], kustomizations: Kustomizations, subject: Subject) -> Iterator[Candidate]:
+def _written(chain: tuple[Layer, ...], kustomizations: Kustomizations, subject: Subject) -> Iterator[Candidate]:
     for kustomization, document in chain:
         if document is None:
             continue
@@ -99,7 +103,7 @@ def _source(candidate: Candidate) -> Source:
     return Source(Path(candidate.document.path), *candidate.document.locate(candidate.path))
 
 
-def _subject(rendered: Mapping[str, Any], where: JsonPath, chain: list[Layer],
+def _subject(rendered: Mapping[str, Any], where: JsonPath, chain: tuple[Layer, ...],
              found: tuple[Document, JsonPath] | None) -> Subject:
     value: Any = rendered
     for step in where:
@@ -117,7 +121,7 @@ def _subject(rendered: Mapping[str, Any], where: JsonPath, chain: list[Layer],
                    annotations)
 
 
-def _renamed(name: str, chain: list[Layer]) -> set[str]:
+def _renamed(name: str, chain: tuple[Layer, ...]) -> set[str]:
     """The object's name as read and as each layer, from the innermost, renamed it."""
     if not name:
         return set()
@@ -129,7 +133,7 @@ def _renamed(name: str, chain: list[Layer]) -> set[str]:
 
 
 def _source_document(kustomizations: Kustomizations, file: Path, rendered: Mapping[str, Any],
-                     chain: list[Layer]) -> tuple[Document, JsonPath] | None:
+                     chain: tuple[Layer, ...]) -> tuple[Document, JsonPath] | None:
     """The document (or item of a List document) the object was read from: the same kind, with the name it had
     before the chain's prefixes and suffixes; of several, the one in the rendered namespace."""
     loaded = kustomizations.source(file)
@@ -154,7 +158,7 @@ def _objects(data: Any) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
         yield (), data
 
 
-def _unaffixed(name: str, chain: list[Layer]) -> str:
+def _unaffixed(name: str, chain: tuple[Layer, ...]) -> str:
     prefix = "".join(layer.kustomization.name_prefix for layer in chain)
     suffix = "".join(layer.kustomization.name_suffix for layer in reversed(chain))
     if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
@@ -163,7 +167,7 @@ def _unaffixed(name: str, chain: list[Layer]) -> str:
 
 
 def _fallback(origin: Origin, overlay: Path, kustomizations: Kustomizations, rendered: Mapping[str, Any],
-              chain: list[Layer]) -> Source:
+              chain: tuple[Layer, ...]) -> Source:
     """The generator's entry that made the object, else the generating or entry kustomization."""
     folder = origin.generated_in.parent if origin.generated_in is not None else overlay
     document = kustomizations.document(folder)

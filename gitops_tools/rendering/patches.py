@@ -36,18 +36,23 @@ class Patch(NamedTuple):
 def early(document: Document, folder: Path, kustomizations: Kustomizations, subject: Subject) -> Iterator[Candidate]:
     """`patchesStrategicMerge:` then `patches:`, as kustomize applies them before its other transformers; the last
     applied first."""
-    data = document.data if isinstance(document.data, dict) else {}
-    patches = [*_patches(document, folder, kustomizations, "patchesStrategicMerge", data),
-               *_patches(document, folder, kustomizations, "patches", data)]
+    patches = (*_parsed(document, folder, kustomizations, "patchesStrategicMerge"),
+               *_parsed(document, folder, kustomizations, "patches"))
     for patch in reversed(patches):
         yield from _written(patch, subject)
 
 
 def late(document: Document, folder: Path, kustomizations: Kustomizations, subject: Subject) -> Iterator[Candidate]:
     """`patchesJson6902:`, applied after labels and annotations; the last applied first."""
-    data = document.data if isinstance(document.data, dict) else {}
-    for patch in reversed(list(_patches(document, folder, kustomizations, "patchesJson6902", data))):
+    for patch in reversed(_parsed(document, folder, kustomizations, "patchesJson6902")):
         yield from _written(patch, subject)
+
+
+def _parsed(document: Document, folder: Path, kustomizations: Kustomizations, field: str) -> tuple[Patch, ...]:
+    """The patches of a kustomization's `field`, read once per run (each is looked at for every finding)."""
+    data = document.data if isinstance(document.data, dict) else {}
+    return kustomizations.derived((__name__, folder, field),
+                                  lambda: tuple(_patches(document, folder, kustomizations, field, data)))
 
 
 def _written(patch: Patch, subject: Subject) -> Iterator[Candidate]:

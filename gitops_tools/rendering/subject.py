@@ -10,6 +10,9 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import JsonPath
 
 ABSENT = object()  # the value at a path the rendered object does not hold (a finding about a missing key)
+QUANTIFIED_GROUP = re.compile(r"\)[*+?{]")
+MAX_REPETITIONS = 2
+MAX_NAME = 253  # a Kubernetes object name's limit
 
 
 class Subject(NamedTuple):
@@ -81,10 +84,18 @@ def selects(target: Mapping[str, Any], subject: Subject) -> bool:
 
 
 def _matches(pattern: str, value: str) -> bool:
+    """kustomize's regular expression match (Go's, linear in time). Python's backtracks: a pattern that could take
+    it long on a name (a quantified group, `(a+)+`; more than two repetitions, `.*.*.*x`) or a name longer than
+    Kubernetes allows matches only itself, as one that does not compile does."""
+    if pattern == value:
+        return True
+    if QUANTIFIED_GROUP.search(pattern) or sum(map(pattern.count, "*+{")) > MAX_REPETITIONS \
+            or len(value) > MAX_NAME:
+        return False
     try:
         return re.fullmatch(pattern, value) is not None
     except re.error:
-        return pattern == value
+        return False
 
 
 def _selected(selector: str, labels: Mapping[str, Any]) -> bool:
