@@ -179,3 +179,23 @@ def test_the_conversion_budget_counts_each_evaluated_subtree() -> None:
     assert found and all(not failed and "budget is spent" in detail for _, failed, detail in found)
     evaluated = (_cel_rules.MAX_CONVERTED - 190_191) // 1001
     assert [path for path, _, _ in found] == [("spec", index) for index in range(evaluated, 190)]
+
+
+@pytest.mark.parametrize(("spec", "error"), [
+    ({"replicas": "3"}, "a str where integer belongs"),
+    ({"replicas": True}, "a bool where integer belongs"),
+    ({"name": "x" * 9, "replicas": 1}, "more than maxLength 8"),
+    ({"name": "web"}, "required field replicas missing"),
+    ({"replicas": 1, "tags": {"a": None}}, "a null where string belongs"),
+])
+def test_schema_errors_skip_every_rule_as_the_api_server_does(spec: dict[str, Any], error: str) -> None:
+    """kubernetes/kubernetes#108859: a wrong type, a missing required field or a length over its maximum makes the
+    API server skip the rules (they are written for valid objects); what it refuses is custom-resource-structure-
+    valid's, and the rules are reported as not evaluated once."""
+    schema = _schema([{"rule": "self.replicas > 5"}], type="object", required=["replicas"], properties={
+        "replicas": {"type": "integer"}, "name": {"type": "string", "maxLength": 8},
+        "tags": {"type": "object", "additionalProperties": {"type": "string"}}})
+    assert _outcomes(schema, spec) == [((), False, f"none of its CRD's rules was evaluated: the object has schema "
+                                                   f"errors ({error}), on which the API server skips them")]
+    assert _outcomes(schema, {"replicas": 1, "name": "web", "tags": {"a": "b"}}) == [
+        (("spec",), True, "failed rule: `self.replicas > 5`")]

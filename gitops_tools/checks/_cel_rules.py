@@ -28,7 +28,8 @@ SHOWN_RULE = 120  # characters of a rule quoted in a finding
 
 
 class Outcome(NamedTuple):
-    """A rule that does not hold (`failed`), or that was not evaluated, on the node at `path` of the object."""
+    """A rule that does not hold (`failed`), or that was not evaluated, on the node at `path` of the object; no rule
+    (`""`) when none of the object's rules was evaluated."""
 
     path: JsonPath
     rule: str
@@ -61,6 +62,10 @@ def outcomes(schema: Mapping[str, Any], document: Any) -> Iterator[Outcome]:
     except _cel_values.TooLargeError as err:
         for rule in dict.fromkeys(_all_rules(schema, ruled)):
             yield Outcome((), rule, False, f"the object is {err}")
+        return
+    if value.blocking is not None:
+        yield Outcome((), "", False, f"none of its CRD's rules was evaluated: the object has schema errors "
+                                     f"({value.blocking}), on which the API server skips them")
         return
     yield from _walk(_Walk(ruled, value.temporal, _Budget()), schema, document, value.value, ())
 
@@ -122,7 +127,7 @@ def _node(rules: list[Any], original: Any, value: Any, path: JsonPath, budget: _
         if isinstance(result, _cel.Unevaluable):
             yield Outcome(path, rule, False, result.reason)
         elif isinstance(result, _cel.Failed):
-            yield Outcome(path, rule, True, f"rule {_shown(rule)} fails to evaluate: {result.error}")
+            yield Outcome(path, rule, True, f"rule {shown(rule)} fails to evaluate: {result.error}")
         elif not isinstance(result, bool):
             yield Outcome(path, rule, False, f"it gives {type(result).__name__}, not a boolean")
         elif not result:
@@ -141,7 +146,7 @@ def _message(entry: Mapping[str, Any], rule: str, activation: Any) -> str:
             text = _cel.evaluate(program, activation)
             if isinstance(text, str) and text.strip() and "\n" not in text:
                 message = text
-    text = message or f"failed rule: {_shown(rule)}"
+    text = message or f"failed rule: {shown(rule)}"
     reason = entry.get("reason")
     return f"{text} ({reason})" if isinstance(reason, str) and reason else text
 
@@ -223,6 +228,7 @@ def _size(value: Any, limit: int) -> int:
     return count
 
 
-def _shown(rule: str) -> str:
+def shown(rule: str) -> str:
+    """A rule quoted in a message: on one line, cut to SHOWN_RULE characters."""
     flat = " ".join(rule.split())
     return f"`{flat}`" if len(flat) <= SHOWN_RULE else f"`{flat[:SHOWN_RULE]}...`"

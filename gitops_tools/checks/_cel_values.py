@@ -32,21 +32,50 @@ class TooLargeError(Exception):
 TEMPORAL = frozenset({"date", "date-time", "duration"})
 
 
+JSON_TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
+                                           "integer": (int,), "number": (int, float)}
+LIMITS = (("maxLength", str), ("maxItems", list), ("maxProperties", dict))
+
+
 class Typed(NamedTuple):
     value: Any
     temporal: frozenset[int]  # ids of the containers of `value` holding a date, date-time or duration (as text)
+    blocking: str | None  # the first schema error that makes the API server skip every rule, if any
 
 
 class _Count:
     def __init__(self) -> None:
         self.values = 0
         self.temporal: set[int] = set()
+        self.blocking: str | None = None
 
 
 def typed(schema: Mapping[str, Any], value: Any) -> Typed:
     """`value` as CEL sees it under `schema`; raises TooLargeError past the bounds."""
     count = _Count()
-    return Typed(_typed(schema, value, 0, count)[0], frozenset(count.temporal))
+    return Typed(_typed(schema, value, 0, count)[0], frozenset(count.temporal), count.blocking)
+
+
+def _blocking(schema: Mapping[str, Any], value: Any) -> str | None:
+    """A schema error on which the API server skips the CEL rules of the whole object (kubernetes/kubernetes#108859:
+    a wrong type, a missing required field, a length over its maximum): rules are written for valid objects."""
+    kind = schema.get("type")
+    if value is None:
+        return None if schema.get("nullable") is True or kind is None else f"a null where {kind} belongs"
+    if isinstance(kind, str) and kind in JSON_TYPES and schema.get("x-kubernetes-int-or-string") is not True:
+        wrong = isinstance(value, bool) and kind != "boolean"
+        if wrong or (not isinstance(value, JSON_TYPES[kind]) and not _text_like(kind, value)):
+            return f"a {type(value).__name__} where {kind} belongs"
+    for key, holder in LIMITS:
+        limit = schema.get(key)
+        if isinstance(value, holder) and isinstance(limit, int) and len(value) > limit:
+            return f"more than {key} {limit}"
+    return None
+
+
+def _text_like(kind: str, value: Any) -> bool:
+    """A YAML date where a string belongs: it reaches the API server as the text kubectl writes."""
+    return kind == "string" and isinstance(value, datetime.date)
 
 
 def is_temporal(schema: Mapping[str, Any]) -> bool:
@@ -60,7 +89,9 @@ def _typed(schema: Mapping[str, Any], value: Any, depth: int, count: _Count) -> 
     count.values += 1
     if depth > MAX_DEPTH or count.values > MAX_VALUES:
         raise TooLargeError(f"nested deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH else
-                       f"more than {MAX_VALUES} values")
+                            f"more than {MAX_VALUES} values")
+    if count.blocking is None:
+        count.blocking = _blocking(schema, value)
     if isinstance(value, dict):
         return _object(schema, value, depth, count)
     if isinstance(value, list):
@@ -93,6 +124,10 @@ def _object(schema: Mapping[str, Any], value: dict[Any, Any], depth: int, count:
         if name not in result and isinstance(child, dict) and "default" in child:
             result[name], held = _typed(child, copy.deepcopy(child["default"]), depth + 1, count)
             temporal = temporal or held
+    required = schema.get("required")
+    missing = [name for name in required if name not in result] if isinstance(required, list) else []
+    if missing and count.blocking is None:
+        count.blocking = f"required field {missing[0]} missing"
     return _container(result, temporal, count)
 
 
