@@ -123,7 +123,7 @@ def test_formats_bytes_typed_timestamps_and_durations_not_evaluated_when_they_br
     ({"rule": "self.items.isSorted()"}, "it calls isSorted() of the Kubernetes CEL list library"),
     ({"rule": "self.a =="}, "it does not compile: 1:10: Syntax error"),
     ({"rule": "self.a + 1"}, "it gives int, not a boolean"),
-    ({"rule": "x" * (_cel.MAX_RULE_LENGTH + 1)}, "longer than 8192 characters"),
+    ({"rule": "x" * (_cel.MAX_RULE_LENGTH + 1)}, "longer than 4096 characters"),
 ])
 def test_what_cannot_be_evaluated_is_reported_never_passed(entry: dict[str, Any], reason: str) -> None:
     found = _outcomes(_schema([entry]), {"a": 1, "items": [2, 1]})
@@ -199,3 +199,28 @@ def test_schema_errors_skip_every_rule_as_the_api_server_does(spec: dict[str, An
                                                    f"errors ({error}), on which the API server skips them")]
     assert _outcomes(schema, {"replicas": 1, "name": "web", "tags": {"a": "b"}}) == [
         (("spec",), True, "failed rule: `self.replicas > 5`")]
+
+
+def test_a_hostile_crd_with_thousands_of_rules_is_bounded() -> None:
+    rules = [{"rule": f"self.a != {index}"} for index in range(_cel.MAX_SCHEMA_RULES + 1000)]
+    started = time.perf_counter()
+    found = _outcomes(_schema(rules), {"a": -1})
+    assert time.perf_counter() - started < 5
+    assert len(found) == 1000 and all(not failed and "more than 500 distinct rules" in detail
+                                      for _, failed, detail in found)
+
+
+def test_compiled_rules_are_read_back_from_the_cache_folder(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second process reads a schema's compiled rules instead of compiling them (the lru caches stand in for it)."""
+    monkeypatch.setenv("GITOPS_TOOLS_CACHE_DIR", str(tmp_path))
+    rules = ("self.a > 1", "self == oldSelf", "isIP(self.b)")
+    _cel.programs.cache_clear()
+    first = _cel.programs(rules)
+    assert len(list(tmp_path.glob("cel-rules-*.pickle"))) == 1
+    _cel.programs.cache_clear()
+    _cel.compiled.cache_clear()
+    again = _cel.programs(rules)
+    assert _cel.compiled.cache_info().misses == 0  # nothing compiled: all read back
+    assert again["self == oldSelf"] == first["self == oldSelf"] and isinstance(again["isIP(self.b)"], _cel.Unevaluable)
+    activation = _cel.activation({"a": 2})
+    assert _cel.evaluate(again["self.a > 1"], activation) is True

@@ -67,11 +67,13 @@ def outcomes(schema: Mapping[str, Any], document: Any) -> Iterator[Outcome]:
         yield Outcome((), "", False, f"none of its CRD's rules was evaluated: the object has schema errors "
                                      f"({value.blocking}), on which the API server skips them")
         return
-    yield from _walk(_Walk(ruled, value.temporal, _Budget()), schema, document, value.value, ())
+    programs = _cel.programs(tuple(dict.fromkeys(_all_rules(schema, ruled))))
+    yield from _walk(_Walk(ruled, programs, value.temporal, _Budget()), schema, document, value.value, ())
 
 
 class _Walk(NamedTuple):
     ruled: set[int]  # the schema nodes with rules at or below them, by id
+    programs: Mapping[str, Any]  # each rule of the schema, compiled or Unevaluable
     temporal: frozenset[int]  # the typed containers holding a date, date-time or duration, by id
     budget: _Budget
 
@@ -82,7 +84,7 @@ def _walk(walk: _Walk, schema: Mapping[str, Any], original: Any, value: Any, pat
     rules = schema.get("x-kubernetes-validations")
     if isinstance(rules, list) and rules:
         temporal = id(value) in walk.temporal or _cel_values.is_temporal(schema)
-        yield from _node(rules, original, value, path, walk.budget, temporal)
+        yield from _node(walk, rules, original, value, path, temporal)
     if isinstance(value, dict):
         properties = schema.get("properties")
         properties = properties if isinstance(properties, dict) else {}
@@ -102,19 +104,20 @@ def _walk(walk: _Walk, schema: Mapping[str, Any], original: Any, value: Any, pat
                                  (*path, index) if present else path)
 
 
-def _node(rules: list[Any], original: Any, value: Any, path: JsonPath, budget: _Budget,
+def _node(walk: _Walk, rules: list[Any], original: Any, value: Any, path: JsonPath,
           temporal: bool) -> Iterator[Outcome]:
     activation: Any = None
     for entry in rules:
         rule = entry.get("rule") if isinstance(entry, dict) else None
         if not isinstance(rule, str):
             continue  # the API server refuses such a CRD: its structure is the CRD checks' to report
-        program = _cel.compiled(rule, optional_old_self=entry.get("optionalOldSelf") is True)
+        program = _cel.compiled(rule, optional_old_self=True) if entry.get("optionalOldSelf") is True else \
+            walk.programs[rule]
         if isinstance(program, _cel.Unevaluable):
             yield Outcome(path, rule, False, program.reason)
             continue
         if activation is None:
-            activation = _cel.activation(value) if budget.spend(value) else _cel.Unevaluable(
+            activation = _cel.activation(value) if walk.budget.spend(value) else _cel.Unevaluable(
                 "the document's evaluation budget is spent (a very large or deeply nested object)")
         if isinstance(activation, _cel.Unevaluable):
             yield Outcome(path, rule, False, activation.reason)
