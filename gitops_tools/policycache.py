@@ -37,7 +37,8 @@ STALE_SECONDS = 30 * 24 * 3600  # another installation's cache not rewritten for
 INSTALLATION = sha256(str(PACKAGE_DIR).encode()).hexdigest()[:16]
 CACHE_NAME = f"builtin-policies-{INSTALLATION}.pickle"
 DATA_NAME = f"builtin-data-{INSTALLATION}.pickle"
-CACHE_FILES = ("builtin-policies-*.pickle", "builtin-data-*.pickle", "pack-policies-*.pickle")
+CACHE_FILES = ("builtin-policies-*.pickle", "builtin-data-*.pickle", "pack-policies-*.pickle",
+               "cel-rules-*.pickle")  # the last: CRD schemas' compiled CEL rules (checks/_cel.py), rebuilt when gone
 
 
 class Cache(NamedTuple):
