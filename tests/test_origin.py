@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rendered import rendered
 
 from gitops_tools.kustomize import Kustomizations
@@ -236,7 +238,10 @@ def test_an_untraceable_value_falls_back_to_the_entry_kustomization(tmp_path: Pa
                   kustomizations) == fallback
     assert locate(RENDERED, Origin(), ("spec",), root / "app", kustomizations) == fallback
     (root / "app" / "kustomization.yaml").write_text("resources: [deploy.yaml]\n", encoding="utf-8")
-    renamed = {**RENDERED, "metadata": {"name": "other"}}
+    renamed = {**RENDERED, "metadata": {"name": "other"}}  # by a patch allowed to: the file's only Deployment
+    found = locate(renamed, Origin(file=root / "app" / "deploy.yaml"), ("spec",), root / "app", Kustomizations(root))
+    assert (found.file, found.line, found.generated) == (root / "app" / "deploy.yaml", 5, False)
+    (root / "app" / "deploy.yaml").write_text(f"{DEPLOYMENT}---\n{DEPLOYMENT.replace('api', 'web')}", encoding="utf-8")
     assert locate(renamed, Origin(file=root / "app" / "deploy.yaml"), ("spec",), root / "app",
                   Kustomizations(root)) == fallback
 
@@ -282,3 +287,36 @@ def test_a_target_name_is_a_regular_expression_that_cannot_run_long(tmp_path: Pa
     rendered_object = {**RENDERED, "metadata": {"name": object_name}}
     found = locate(rendered_object, Origin(file=root / "deploy.yaml"), ("spec", "replicas"), root, Kustomizations(root))
     assert (found.file.name, found.line) == (("kustomization.yaml", 7) if traced else ("deploy.yaml", 6))
+
+
+# Random kustomizations built of the fields tracing reads, with values of every shape: whatever a kustomization or
+# a patch holds, locate answers a position in a file of the repository and never raises.
+KEYS = st.sampled_from(["name", "kind", "metadata", "spec", "replicas", "path", "patch", "target", "op", "value",
+                        "newTag", "newName", "digest", "count", "pairs", "containers", "image", "env", "labels",
+                        "annotations", "namespace", "group", "version", "labelSelector", "0", "-", "$patch"])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), KEYS,
+                    st.sampled_from(["/spec/replicas", "/spec/template/spec/containers/0/image", "/spec/-", "/",
+                                     "api", "ap.*", "(a+)+", "(", "nginx:1", "patch.yaml", "Deployment", "a=b,!c",
+                                     "x in (y)",
+                                     "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+                                     "kind: Deployment\nmetadata: {name: api}\nspec: {replicas: 2}\n",
+                                     "[{\"op\": \"add\", \"path\": \"/spec/replicas\", \"value\": 2}]"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(KEYS, inner, max_size=4)), max_leaves=12)
+FIELDS = st.sampled_from(["namespace", "namePrefix", "nameSuffix", "images", "replicas", "labels", "commonLabels",
+                          "commonAnnotations", "patches", "patchesStrategicMerge", "patchesJson6902", "components",
+                          "configMapGenerator"])
+WHERE = st.lists(st.one_of(KEYS, st.integers(-1, 2)), max_size=6).map(tuple)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kustomization=st.dictionaries(FIELDS, VALUES, max_size=6), where=WHERE,
+       rendered_spec=st.dictionaries(KEYS, VALUES, max_size=3))
+def test_locate_never_raises_on_any_kustomization(tmp_path: Path, kustomization: dict[str, Any], where: JsonPath,
+                                                  rendered_spec: dict[str, Any]) -> None:
+    root = _tree(tmp_path, {"kustomization.yaml": yaml.safe_dump({**kustomization, "resources": ["deploy.yaml"]}),
+                            "deploy.yaml": DEPLOYMENT, "patch.yaml": DEPLOYMENT})
+    rendered_object = {**RENDERED, "spec": rendered_spec}
+    for origin in (Origin(file=root / "deploy.yaml"), Origin(generated_in=root / "kustomization.yaml"), Origin()):
+        found = locate(rendered_object, origin, where, root, Kustomizations(root))
+        assert found.file.parent == root and found.line >= 1 and found.col >= 1

@@ -107,10 +107,8 @@ def _subject(rendered: Mapping[str, Any], where: JsonPath, chain: tuple[Layer, .
              found: tuple[Document, JsonPath] | None) -> Subject:
     value: Any = rendered
     for step in where:
-        try:
-            value = value[step]
-        except (KeyError, IndexError, TypeError):
-            value = ABSENT
+        value = _member(value, step)
+        if value is ABSENT:
             break
     read = value_at(found[0].data, found[1]) if found is not None else {}
     names = {_name(rendered)} | _renamed(_name(read), chain)
@@ -119,6 +117,15 @@ def _subject(rendered: Mapping[str, Any], where: JsonPath, chain: tuple[Layer, .
     annotations = tuple(_metadata(data, "annotations") for data in (rendered, read))
     return Subject(rendered, where, value, frozenset(names - {""}), frozenset(filter(None, namespaces)), labels,
                    annotations)
+
+
+def _member(value: Any, step: str | int) -> Any:
+    """The member of a mapping or a list at `step`, or ABSENT (never a character of a text)."""
+    if isinstance(value, Mapping):
+        return value.get(step, ABSENT)
+    if isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+        return value[step]
+    return ABSENT
 
 
 def _renamed(name: str, chain: tuple[Layer, ...]) -> set[str]:
@@ -135,13 +142,18 @@ def _renamed(name: str, chain: tuple[Layer, ...]) -> set[str]:
 def _source_document(kustomizations: Kustomizations, file: Path, rendered: Mapping[str, Any],
                      chain: tuple[Layer, ...]) -> tuple[Document, JsonPath] | None:
     """The document (or item of a List document) the object was read from: the same kind, with the name it had
-    before the chain's prefixes and suffixes; of several, the one in the rendered namespace."""
+    before the chain's prefixes and suffixes (or the file's only object of that kind); of several, the one in the
+    rendered namespace."""
     loaded = kustomizations.source(file)
     if loaded is None:
         return None
     names = {_name(rendered), _unaffixed(_name(rendered), chain)}
     found = [(document, path) for document in loaded.documents for path, data in _objects(document.data)
              if data.get("kind") == rendered.get("kind") and _name(data) in names]
+    if not found:  # renamed by a patch (allowNameChange): the file's only object of that kind
+        found = [(document, path) for document in loaded.documents for path, data in _objects(document.data)
+                 if data.get("kind") == rendered.get("kind")]
+        found = found if len(found) == 1 else []
     same_namespace = [(document, path) for document, path in found
                       if _namespace(value_at(document.data, path)) == _namespace(rendered)]
     return next(iter(same_namespace or found), None)

@@ -71,8 +71,9 @@ def _names(patch: Mapping[str, Any], subject: Subject) -> bool:
     metadata = patch.get("metadata")
     if patch.get("kind") != subject.kind or not isinstance(metadata, dict):
         return False
-    namespace = metadata.get("namespace")
-    return metadata.get("name") in subject.names and (namespace is None or namespace in subject.namespaces)
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    return isinstance(name, str) and name in subject.names and \
+        (namespace is None or (isinstance(namespace, str) and namespace in subject.namespaces))
 
 
 def _merged(document: Document, subject: Subject) -> Iterator[Candidate]:

@@ -27,7 +27,7 @@ def late(document: Document, subject: Subject) -> Iterator[Candidate]:
     where, value = subject.where, subject.value
     if where == ("spec", "replicas"):
         for index, entry in _entries(data.get("replicas")):
-            if entry.get("name") in subject.names and same(entry.get("count"), value):
+            if _text(entry.get("name")) in subject.names and same(entry.get("count"), value):
                 yield _at(document, ("replicas", index, "count"))
                 return
 
@@ -103,6 +103,10 @@ def _namespace_path(where: JsonPath, kind: str) -> bool:
 
 def _at(document: Document, path: JsonPath) -> Candidate:
     return Candidate(document, path, len(path), True)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _entries(value: Any) -> list[tuple[int, dict[str, Any]]]:
