@@ -43,6 +43,11 @@ CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
     ("overlays/staging", "ServiceAccount", "staging-web", ("kind",), ("base/workloads.yaml", 3, 1)),
     ("overlays/staging", "Service", "staging-web", ("spec", "ports", 0, "port"), ("base/service.yaml", 10, 7)),
     ("overlays/staging", "ConfigMap", "staging-defaults", ("data", "TIMEOUT"), ("base/defaults.yaml", 9, 7)),
+    # Ports by port and protocol (53 for UDP and TCP), after the patch's port put first
+    ("overlays/production", "Service", "dns-prod", ("spec", "ports", 2, "protocol"), ("base/service.yaml", 26, 7)),
+    ("overlays/production", "Service", "dns-prod", ("spec", "ports", 1, "name"), ("base/service.yaml", 21, 7)),
+    ("overlays/production", "Service", "dns-prod", ("spec", "ports", 0, "port"),
+     ("overlays/production/dns-metrics.yaml", 8, 7)),
     # A strategic-merge patch file (patches: - path:), and one named by the old patchesStrategicMerge
     ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "resources", "limits", "memory"),
      ("overlays/staging/web-resources.yaml", 12, 15)),

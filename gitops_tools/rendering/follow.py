@@ -23,6 +23,9 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+DEFAULT_PROTOCOL = "TCP"  # a port's, when it names none
+
+
 class Walk(NamedTuple):
     """How far a rendered path leads in a source: the source's own path, the number of rendered steps it covers,
     and the value there (when it covers them all)."""
@@ -71,17 +74,18 @@ def _item(source: Any, rendered: Any, position: int, parent_key: str | int | Non
     if isinstance(item, dict):
         for key in MERGE_KEYS.get(parent_key, ()) if isinstance(parent_key, str) else ():
             if key in item:
-                return _keyed(source, key, item[key])
-        name = item.get("name")
-        named = [index for index, candidate in enumerate(source) if isinstance(candidate, dict) and "name" in candidate]
-        if isinstance(name, str) and named:  # a custom resource's named items: by name when that is unambiguous
-            same = [index for index in named if source[index]["name"] == name]
-            if len(same) != 1:
-                return None if not same else (position if position in same else same[0])
-            return same[0]
+                return _keyed(source, item, key, position)
+        if isinstance(item.get("name"), str) and any(isinstance(c, dict) and "name" in c for c in source):
+            return _keyed(source, item, "name", position)  # a custom resource's named items: by name
     return position if position < len(source) else None
 
 
-def _keyed(source: list[Any], key: str, value: Any) -> int | None:
-    return next((index for index, candidate in enumerate(source)
-                 if isinstance(candidate, dict) and key in candidate and candidate[key] == value), None)
+def _keyed(source: list[Any], item: dict[str, Any], key: str, position: int) -> int | None:
+    """The source item with the rendered item's `key` (and protocol: port 53 is there for UDP and TCP); of several
+    alike, the one at the same position, else the first."""
+    same = [index for index, candidate in enumerate(source)
+            if isinstance(candidate, dict) and key in candidate and candidate[key] == item[key]]
+    if len(same) > 1:
+        protocol = item.get("protocol", DEFAULT_PROTOCOL)
+        same = [index for index in same if source[index].get("protocol", DEFAULT_PROTOCOL) == protocol] or same
+    return position if position in same else next(iter(same), None)
