@@ -481,6 +481,67 @@ def generate_cross_file(out: Path, groups: int) -> list[Path]:
     return [out / name for name in files]
 
 
+OVERLAY_BASE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  labels: {{app.kubernetes.io/name: {name}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app.kubernetes.io/name: {name}}}}}
+  template:
+    metadata: {{labels: {{app.kubernetes.io/name: {name}}}}}
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/{name}:1.0.0
+          ports: [{{name: http, containerPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+  selector: {{app.kubernetes.io/name: {name}}}
+  ports: [{{name: http, port: 80, targetPort: http}}]
+"""
+OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: {name}-{env}
+resources: [../../base]
+images:
+  - name: registry.example.com/{name}
+    newTag: 1.0.{patch}
+replicas:
+  - name: {name}
+    count: {replicas}
+patches:
+  - target: {{kind: Deployment, name: {name}}}
+    patch: |-
+      - op: add
+        path: /spec/template/spec/containers/0/env
+        value: [{{name: ENVIRONMENT, value: {env}}}]
+"""
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def generate_overlays(out: Path, apps: int) -> int:
+    """A GitOps repository of `apps` applications, each a base (a Deployment and its Service) and one overlay per
+    environment (namespace, image tag, replicas and a JSON 6902 patch), as kustomize users lay them out; returns the
+    number of overlays (entry points)."""
+    files = {}
+    for number in range(apps):
+        name = f"{WORDS[number % len(WORDS)]}-{number}"
+        files[f"apps/{name}/base/app.yaml"] = OVERLAY_BASE.format(name=name)
+        files[f"apps/{name}/base/kustomization.yaml"] = "resources: [app.yaml]\n"
+        for index, env in enumerate(ENVIRONMENTS):
+            files[f"apps/{name}/overlays/{env}/kustomization.yaml"] = OVERLAY.format(
+                name=name, env=env, patch=index, replicas=index + 2)
+    for name, text in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    return apps * len(ENVIRONMENTS)
+
+
 def generate(out: Path, files: int = 1000, seed: int = 7) -> list[Path]:
     rng, monitoring, pipelines = random.Random(seed), random.Random(seed + 1), random.Random(seed + 2)
     paths = []

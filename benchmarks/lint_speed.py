@@ -18,7 +18,9 @@ user's cache (gitops_tools/policycache.py). PYTHONPATH selects another tree to m
 - sharded runs reporting each cross-file finding once: SHARDS shards of 200 corpus files and files whose findings
   need another file (corpus.generate_cross_file), whose JSON findings together must be the unsharded run's, each
   cross-file one once;
-- one 5.7 MB `kustomize build`-like stream holding one anchor and one alias (the shape that was quadratic).
+- one 5.7 MB `kustomize build`-like stream holding one anchor and one alias (the shape that was quadratic);
+- rendered overlays: a repository of OVERLAY_APPS applications with three overlays each, linted with and without
+  `--render` (kustomize runs once per overlay), and the cost of one overlay (no target: it is kustomize's time).
 
 Exit status 0 whatever the figures (a noisy machine is no build failure); with --strict, 1 when a target fails.
 """
@@ -40,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent / ".bench"
 sys.path.insert(0, str(HERE))
 
-from corpus import generate, generate_cross_file, render_stream  # noqa: E402
+from corpus import generate, generate_cross_file, generate_overlays, render_stream  # noqa: E402
 
 RATIO_TARGET = 1.8  # lint --jobs 1 / parse-only, 1,000 files
 JOBS2_RATIO_TARGET = 1.2  # lint --jobs 2 / parse-only, 1,000 files, 2 cores
@@ -49,6 +51,7 @@ FLAT_MEMORY_FACTOR = 1.25  # "flat": the 10k-file peak RSS at most this times th
 STREAM_RATIO_TARGET = 3.0
 STREAM_SECONDS_TARGET = 5.0
 SHARDS = 4
+OVERLAY_APPS = 10
 CROSS_FILE_POLICIES = ("service-selector-matches-pods", "manifest-identity-unique-in-unit")
 Run = tuple[float, float, str]
 LINT = [sys.executable, "-m", "gitops_tools", "lint"]
@@ -225,6 +228,23 @@ def big_stream(size: int, runs: int, verdicts: Verdicts) -> None:
     verdicts.check("stream lint", f"{lint_s:.2f} s", lint_s <= STREAM_SECONDS_TARGET, f"<= {STREAM_SECONDS_TARGET:g} s")
 
 
+def rendered_overlays(runs: int, help_text: str, verdicts: Verdicts) -> None:
+    """A kustomize repository linted with rendering (every overlay built) and without, interleaved."""
+    if "--no-render" not in help_text:
+        verdicts.skip("rendered overlays", "--render not implemented yet")
+        return
+    folder = BENCH / f"overlays-{OVERLAY_APPS}"
+    if not (folder / ".complete").exists():
+        generate_overlays(folder, OVERLAY_APPS)
+        (folder / ".complete").touch()
+    overlays = OVERLAY_APPS * 3
+    command = [*LINT, str(folder), "--format", "json", "--jobs", "2"]
+    rendered, plain = (median(r) for r in interleaved([[*command, "--render"], [*command, "--no-render"]], runs))
+    print(f"rendered overlays: {OVERLAY_APPS} applications, {overlays} overlays, median of {runs}: "
+          f"--render {rendered:.2f} s, --no-render {plain:.2f} s, "
+          f"{(rendered - plain) / overlays * 1000:.0f} ms an overlay ({rendered / plain:.2f}x)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1000)
@@ -244,6 +264,7 @@ def main() -> int:
     else:
         sharded(verdicts)
     big_stream(args.stream_bytes, args.runs, verdicts)
+    rendered_overlays(args.runs, help_text, verdicts)
     print("every target met" if not verdicts.failed else "some target FAILED")
     return 1 if args.strict and verdicts.failed else 0
 
