@@ -20,6 +20,7 @@ from gitops_tools.kustomize import Kustomizations
 from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import JsonPath
 from gitops_tools.rendering.origin import Origin, Source, locate
+from gitops_tools.rendering.replacements import names
 
 FIXTURES = Path(__file__).parent / "fixtures" / "origin"
 ROOT = FIXTURES.resolve()
@@ -89,6 +90,12 @@ CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
      ("overlays/production/kustomization.yaml", 5, 1)),
     ("overlays/production", "Deployment", "worker-prod", ("spec", "selector", "matchLabels", "env"),
      ("overlays/production/kustomization.yaml", 8, 3)),
+    # replacements: the target's field path that copied the value (inline; a file's, whose `reject` spares dns)
+    ("overlays/production", "Deployment", "worker-prod", (*CONTAINERS, 0, "env", 0, "value"),
+     ("overlays/production/kustomization.yaml", 29, 13)),
+    ("overlays/edge", "Service", "staging-web", ("metadata", "annotations", "team"),
+     ("overlays/edge/replacements.yaml", 11, 9)),
+    ("overlays/edge", "Service", "staging-dns", ("metadata", "annotations", "team"), (STAGING, 14, 3)),
     # A component's patch; a component's resource, and the inline patch of a component listed after it
     ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "readinessProbe", "periodSeconds"),
      ("components/probes/probes.yaml", 14, 13)),
@@ -173,7 +180,8 @@ def _written(source: Source) -> Any:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_rendered_scalar_is_placed_where_its_value_is_written(renders: Rendered, overlay: str) -> None:
     """Every scalar of every rendered object: the text at its source is the value (a name, an image, a reference
-    to a renamed object: the part its source writes), or it is a generated object's value at its generator."""
+    to a renamed object: the part its source writes), the field path of the replacement that copied it there, or it
+    is a generated object's value at its generator."""
     kustomizations = Kustomizations(ROOT)
     checked = 0
     for data, origin in renders[overlay]:
@@ -184,7 +192,9 @@ def test_every_rendered_scalar_is_placed_where_its_value_is_written(renders: Ren
                 assert origin.generated_in is not None and found.file == origin.generated_in, where
                 continue
             written = _written(found)
-            if where[-1] in ("name", "image", "serviceAccountName") and isinstance(value, str):
+            if isinstance(written, str) and names(written, data, where):
+                assert found.file.name in ("kustomization.yaml", "replacements.yaml")  # a replacement's field path
+            elif where[-1] in ("name", "image", "serviceAccountName") and isinstance(value, str):
                 assert str(written) in value, (data["metadata"]["name"], where, found)
             else:
                 assert written == value, (data["metadata"]["name"], where, found)
@@ -298,11 +308,12 @@ def test_a_target_name_is_a_regular_expression_that_cannot_run_long(tmp_path: Pa
 # a patch holds, locate answers a position in a file of the repository and never raises.
 KEYS = st.sampled_from(["name", "kind", "metadata", "spec", "replicas", "path", "patch", "target", "op", "value",
                         "newTag", "newName", "digest", "count", "pairs", "containers", "image", "env", "labels",
-                        "annotations", "namespace", "group", "version", "labelSelector", "0", "-", "$patch"])
+                        "annotations", "namespace", "group", "version", "labelSelector", "0", "-", "$patch",
+                        "targets", "select", "reject", "fieldPaths"])
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), KEYS,
                     st.sampled_from(["/spec/replicas", "/spec/template/spec/containers/0/image", "/spec/-", "/",
                                      "api", "ap.*", "(a+)+", "(", "nginx:1", "patch.yaml", "Deployment", "a=b,!c",
-                                     "x in (y)",
+                                     "spec.replicas", "spec.[name=x].*", "[a]", "x in (y)",
                                      "- op: replace\n  path: /spec/replicas\n  value: 2\n",
                                      "kind: Deployment\nmetadata: {name: api}\nspec: {replicas: 2}\n",
                                      "[{\"op\": \"add\", \"path\": \"/spec/replicas\", \"value\": 2}]"]))
@@ -310,7 +321,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=
                                                        st.dictionaries(KEYS, inner, max_size=4)), max_leaves=12)
 FIELDS = st.sampled_from(["namespace", "namePrefix", "nameSuffix", "images", "replicas", "labels", "commonLabels",
                           "commonAnnotations", "patches", "patchesStrategicMerge", "patchesJson6902", "components",
-                          "configMapGenerator"])
+                          "configMapGenerator", "replacements"])
 WHERE = st.lists(st.one_of(KEYS, st.integers(-1, 2)), max_size=6).map(tuple)
 
 

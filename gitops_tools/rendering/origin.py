@@ -4,11 +4,12 @@ is reported at.
 kustomize's `config.kubernetes.io/origin` annotation (buildMetadata: originAnnotations) names the file an object was
 read from, or the kustomization whose generator made it; it says nothing of single values. `locate` finds the value's
 source: the kustomizations between the entry point and that file (rendering/layers.py), searched from the one applied
-last, each from its last transformer to its first (rendering/transformers.py, rendering/patches.py); the first that
-wrote the value as rendered is its source. Else the value is the source document's (found by kind and name, list
-items by their merge key: rendering/follow.py). A missing value is placed where the deepest part of its path that
-exists is written, as a per-file lint places it. A generated object's value that no kustomization wrote, and a value
-that cannot be traced, are placed at the generator's entry or the entry point's kustomization (`generated`).
+last, each from its last transformer to its first (rendering/replacements.py, rendering/transformers.py,
+rendering/patches.py); the first that wrote the value as rendered is its source. Else the value is the source
+document's (found by kind and name, list items by their merge key: rendering/follow.py). A missing value is placed
+where the deepest part of its path that exists is written, as a per-file lint places it. A generated object's value
+that no kustomization wrote, and a value that cannot be traced, are placed at the generator's entry or the entry
+point's kustomization (`generated`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from gitops_tools.fingerprint import value_at
 from gitops_tools.kustomize import KUSTOMIZATION_NAMES, Kustomizations
 from gitops_tools.loading.document import Document
 from gitops_tools.model import JsonPath
-from gitops_tools.rendering import patches, transformers
+from gitops_tools.rendering import patches, replacements, transformers
 from gitops_tools.rendering.follow import follow
 from gitops_tools.rendering.layers import Layer, layers
 from gitops_tools.rendering.subject import ABSENT, Candidate, Subject
@@ -93,6 +94,7 @@ def _written(chain: tuple[Layer, ...], kustomizations: Kustomizations, subject: 
         if document is None:
             continue
         folder = kustomization.folder
+        yield from replacements.written(document, folder, kustomizations, subject)
         yield from transformers.late(document, subject)
         yield from patches.late(document, folder, kustomizations, subject)
         yield from transformers.early(document, subject)
