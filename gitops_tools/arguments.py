@@ -111,6 +111,9 @@ def _lint(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("--kubernetes-version", type=_kubernetes_version, metavar="1.N",
                       help="the Kubernetes version the manifests are applied to (default: the config's "
                            "kubernetes_version, else the newest version gitops-tools knows)")
+    lint.add_argument("--render", action=argparse.BooleanOptionalAction, default=None,
+                      help="render each kustomize overlay whose build reads a linted file and lint the rendered "
+                           "objects (default: the config's render, else on; needs kustomize or kubectl)")
     lint.add_argument("--select", action="append", default=[], metavar="IDS",
                       help="run only these policies (comma-separated ids or globs, opt-in ones included)")
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from gitops_tools.packfinder import PackRef
 
 CONFIG_NAMES = (".gitops-tools.yaml", ".gitops-tools.yml")
+DEFAULT_RENDER_TIMEOUT = 60.0  # seconds for one entry point's kustomize build
 
 
 def _nowhere(where: JsonPath) -> Location:
@@ -49,8 +50,8 @@ class Config:
     see gitops_tools/model.py."""
 
     __slots__ = ("domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins", "packs",
-                 "path", "policies", "policy_dirs", "policy_locations", "policy_set", "root", "severity_threshold",
-                 "today")
+                 "path", "policies", "policy_dirs", "policy_locations", "policy_set", "render", "render_timeout",
+                 "root", "severity_threshold", "today")
 
     def __init__(self, root: Path, path: Path | None = None, policy_dirs: tuple[Path, ...] = (), *,
                  exclude: Globs = NO_GLOBS, severity_threshold: Severity | None = None,
@@ -60,7 +61,8 @@ class Config:
                  exemptions: tuple[ConfigExemption, ...] = (), policy_set: str | None = None,
                  packs: tuple[PackRef, ...] = (), pack_pins: dict[str, str] | None = None,
                  domains: dict[str, Globs] | None = None,
-                 kubernetes_version: KubernetesVersion | None = None) -> None:
+                 kubernetes_version: KubernetesVersion | None = None, render: bool = True,
+                 render_timeout: float = DEFAULT_RENDER_TIMEOUT) -> None:
         self.root = root
         self.path = path
         self.policy_dirs = policy_dirs
@@ -77,6 +79,8 @@ class Config:
         self.pack_pins = {} if pack_pins is None else pack_pins  # pack name -> the pin of its policies (`extend`)
         self.domains = {} if domains is None else domains  # domain -> more files of it (the config's globs)
         self.kubernetes_version = kubernetes_version  # `kubernetes_version:` (the run's target: kubeversion.py)
+        self.render = render  # `render:` render the kustomize entry points and lint what they render
+        self.render_timeout = render_timeout  # `render_timeout:` seconds one entry point's build may take
 
     def _replace(self, **changes: Any) -> Config:
         """A copy with `changes`."""
@@ -184,6 +188,8 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         packs=packs,
         domains=_domains(data.get("domains", {}), path, locate),
         kubernetes_version=_kubernetes_version(data.get("kubernetes_version"), path, locate),
+        render=data.get("render", True),
+        render_timeout=float(data.get("render_timeout", DEFAULT_RENDER_TIMEOUT)),
     )
 
 

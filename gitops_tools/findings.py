@@ -29,10 +29,20 @@ class Finding(NamedTuple):
     detail: str = ""
     # The fingerprint under each former id of a renamed policy: baselines written before the rename still match.
     former_fingerprints: tuple[str, ...] = ()
+    # A finding on rendered objects (pipeline/render.py): the entry points (overlay folders, as display paths name
+    # them) whose rendering has it; one finding for all of them. Never hashed into the fingerprint.
+    overlays: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str, int, int, str]:
         loc = self.location
         return (loc.path, loc.line, loc.col, self.policy_id, self.message, loc.end_line, loc.end_col, self.fingerprint)
+
+
+def described(finding: Finding) -> str:
+    """The finding's message as reports show it: a rendered finding's names the overlays that render it."""
+    if not finding.overlays:
+        return finding.message
+    return f"{finding.message} [rendered by {', '.join(finding.overlays)}]"
 
 
 class ToolInfo(NamedTuple):
@@ -52,15 +62,32 @@ class LintResult:
 
     Every finding of a run has a fingerprint of its own: the filter chain makes identical findings distinct."""
 
-    __slots__ = ("changed_lines", "charts", "cwd", "documents", "fail_on", "files", "findings", "fixed", "paths",
-                 "policies", "root", "rules", "skipped", "tool")
+    __slots__ = (
+        "changed_lines",
+        "charts",
+        "cwd",
+        "documents",
+        "fail_on",
+        "files",
+        "findings",
+        "fixed",
+        "notes",
+        "paths",
+        "policies",
+        "rendered",
+        "root",
+        "rules",
+        "skipped",
+        "tool",
+    )
 
     def __init__(self, *, findings: Sequence[Finding] = (), files: int = 0, documents: int = 0, policies: int = 0,
                  fail_on: Severity = Severity.WARNING, rules: dict[str, Policy] | None = None,
                  root: Path | None = None, cwd: Path | None = None,
                  changed_lines: dict[str, LineRanges] | None = None, fixed: int | None = None,
                  paths: list[str] | None = None, skipped: dict[str, list[str]] | None = None,
-                 charts: dict[str, str] | None = None, tool: ToolInfo | None = None) -> None:
+                 charts: dict[str, str] | None = None, tool: ToolInfo | None = None, rendered: int = 0,
+                 notes: tuple[str, ...] = ()) -> None:
         # In order; a large run's are read back from its temporary file as they are iterated (pipeline/spill.py).
         self.findings = findings
         self.files = files
@@ -78,6 +105,8 @@ class LintResult:
         self.skipped = {} if skipped is None else skipped  # why -> display paths of files not linted
         self.charts = {} if charts is None else charts  # skipped Helm template -> its chart folder (display paths)
         self.tool = ToolInfo() if tool is None else tool  # the linter's name, version and links, as reports name it
+        self.rendered = rendered  # entry points (overlays) rendered and linted (pipeline/render.py)
+        self.notes = notes  # lines the summary adds: what the run could not do (rendered checks skipped, and why)
 
     def _replace(self, **changes: Any) -> LintResult:
         """A copy with `changes`."""

@@ -37,6 +37,7 @@ class Kustomization(NamedTuple):
     name_prefix: str = ""
     name_suffix: str = ""
     component: bool = False  # `kind: Component`: a part of other builds, never deployed alone
+    file: Path | None = None  # the kustomization file itself (resolved folder / its name)
 
 
 class Placed(NamedTuple):
@@ -124,6 +125,50 @@ class Kustomizations:
             elif target.suffix in MANIFEST_SUFFIXES and target.is_file():
                 placed.append(Placed(target, here.namespace, here.prefix, here.suffix))
 
+    def tree(self, root: Kustomization) -> Iterator[Kustomization]:
+        """`root` and every kustomization its build reads (bases and components, depth first, each once)."""
+        seen: set[Path] = set()
+        stack = [root]
+        while stack and len(seen) < MAX_BUILD_FILES:
+            kustomization = stack.pop()
+            if kustomization.folder in seen:
+                continue
+            seen.add(kustomization.folder)
+            yield kustomization
+            stack += reversed(self.children(kustomization))
+
+    def children(self, kustomization: Kustomization) -> list[Kustomization]:
+        """The kustomizations its `resources`, `bases` and `components` name (folders with a kustomization), in
+        order."""
+        found = []
+        for entry in (*kustomization.resources, *kustomization.components):
+            target = self.resolve(kustomization.folder, entry)
+            nested = self.at(target) if target is not None and target.is_dir() else None
+            if nested is not None:
+                found.append(nested)
+        return found
+
+    def reads(self, root: Kustomization) -> set[Path]:
+        """Every file (resolved) `root`'s build reads: its kustomization files, the resources they list and their
+        patch files; a change to any of them changes what the build renders."""
+        found: set[Path] = set()
+        for kustomization in self.tree(root):
+            if kustomization.file is not None:
+                found.add(kustomization.file)
+            for entry in (*kustomization.resources, *kustomization.components, *kustomization.patches):
+                target = self.resolve(kustomization.folder, entry)
+                if target is not None and not target.is_dir():
+                    found.add(target)
+        return found
+
+    def remote(self, root: Kustomization) -> Iterator[tuple[Kustomization, str]]:
+        """Each remote entry (a URL, a git repository) of `resources`, `bases` or `components` anywhere in `root`'s
+        build, with the kustomization listing it."""
+        for kustomization in self.tree(root):
+            for entry in (*kustomization.resources, *kustomization.components):
+                if is_remote(entry):
+                    yield kustomization, entry
+
     def resolve(self, folder: Path, entry: str) -> Path | None:
         """The resolved file or folder an entry names; None for a remote one or one leading out of the boundary."""
         key = (folder, entry)
@@ -132,7 +177,7 @@ class Kustomizations:
         return self._resolved[key]
 
     def _resolve(self, folder: Path, entry: str) -> Path | None:
-        if "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/")):
+        if is_remote(entry):
             return None
         try:
             target = real_path(folder / entry)
@@ -148,8 +193,14 @@ class Kustomizations:
                 document = loaded.documents[0] if loaded is not None and len(loaded.documents) == 1 else None
                 if document is not None:
                     self._documents[folder] = document
-                return _parse(folder, None if document is None else document.data)
+                return _parse(folder, None if document is None else document.data)._replace(file=path)
         return None
+
+
+def is_remote(entry: str) -> bool:
+    """Whether a `resources`/`components` entry names something outside the file system (a URL, a git
+    repository): kustomize would fetch it."""
+    return "://" in entry or entry.startswith(("git@", "git::", "github.com/", "gitlab.com/", "bitbucket.org/"))
 
 
 def patch_files(files: Iterable[Path], boundary: Path, kustomizations: Kustomizations | None = None) -> set[Path]:

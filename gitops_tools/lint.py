@@ -1,7 +1,7 @@
 """The library entry point: lint paths with a config and options, return the findings (never prints).
 
 It runs the phases of gitops_tools/pipeline/ in order, data flowing one way:
-discover -> load -> classify -> evaluate (per document) -> workspace -> repository -> filters -> result.
+discover -> load -> classify -> evaluate (per document) -> workspace -> render -> repository -> filters -> result.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from gitops_tools import collector
 from gitops_tools.aliases import current_config, known_ids
-from gitops_tools.checks import REFERENCES
+from gitops_tools.checks import REFERENCES, RENDER
 from gitops_tools.classification import Classifier
 from gitops_tools.config import Config
 from gitops_tools.domains import parse_domains, with_config_paths
@@ -37,6 +37,7 @@ from gitops_tools.targets import Workloads
 if TYPE_CHECKING:
     from typing import TypeAlias, TypeVar
 
+    from gitops_tools.pipeline.render import Renderer
     from gitops_tools.pipeline.spill import Spill
     from gitops_tools.policycache import Cache
 
@@ -54,7 +55,8 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
     Policies newer than the config's `policy_set` pin (a pack's policies: than their `extend` entry's pin) do not run.
     `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size, duplicate keys,
     stale suppressions...) stay on unless disabled or ignored by name. A domain's references policy (an include
-    naming no file) is about its documents: `--select` and `--domain` narrow it.
+    naming no file) is about its documents, and the render policies about the kustomize domain's: `--select` and
+    `--domain` narrow them.
     """
     active = []
     for policy in policies.values():
@@ -62,7 +64,7 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
             continue
         settings = config.policies.get(policy.id)
         enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
-        narrowed = policy.targets.scope != "file" or policy.check == REFERENCES
+        narrowed = policy.targets.scope != "file" or policy.check in (REFERENCES, RENDER)
         if options.select and narrowed:
             enabled = _matches(policy.id, options.select)
         if options.domains and narrowed and policy.domain not in options.domains:
@@ -107,6 +109,9 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
             for source, file in zip(run.context, found, strict=True):
                 key = source_paths(source).file
                 records.add(key, file, context=key not in run.other_shards)
+    renderer = _renderer(engine, config, run, options)
+    if renderer is not None:
+        renderer.start()  # the builds run (threads waiting on kustomize) while the analysers and workspace do
     analysed = _analysed(engine, run, noted)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
@@ -116,17 +121,34 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     # it (findings in context files are not reported).
     cross = workspace.evaluate(engine, workspace.Workspace(records, run.units, workspace.load_cluster_scoped())) \
         if engine.workspace_checks else {}
+    rendered = renderer.finish() if renderer is not None else None
     for index, (source, outcome) in enumerate(zip(run.sources, outcomes, strict=True)):
-        extra = (*cross.get(outcome.paths.display, ()), *analysed.get(index, ()))
+        extra = (*cross.get(outcome.paths.display, ()), *analysed.get(index, ()),
+                 *(rendered.joined(outcome) if rendered is not None else ()))
         with collector.paused():  # a file's findings and suppressions hold no cycles either
             findings.add(filters.file_findings(outcome._replace(findings=(*outcome.findings, *extra)) if extra
                                                else outcome, chain), source.display)
+    for unlinted in rendered.unlinted if rendered is not None else ():
+        findings.add(filters.file_findings(unlinted, chain, filters.UNLINTED), unlinted.paths.display)
     if run.repository is not None:
         findings.add(_repository_findings(engine, run, run.repository, chain, options), run.repository.display)
     linted = {source.file for source in run.sources} | ({run.repository.file} if run.repository else set())
     reported, fixed = findings.result(linted)
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
-    return result.build(run, engine, documents, reported, fixed, fail_on, options.tool_links)
+    return result.build(run, engine, documents, reported, fixed, fail_on, options.tool_links,
+                        (rendered.rendered, rendered.notes) if rendered is not None else (0, ()))
+
+
+def _renderer(engine: Engine, config: Config, run: Plan, options: LintOptions) -> Renderer | None:
+    """The render phase, for a run that renders (--render, else the config's `render`) and lints a file some
+    kustomization may build; pipeline/render.py and gitops_tools/rendering are imported only then."""
+    wanted = options.render if options.render is not None else config.render
+    if not wanted or run.kustomizations is None:
+        return None
+    from gitops_tools.pipeline.render import Renderer
+
+    renderer = Renderer(engine, config, run, options, run.kustomizations)
+    return renderer if renderer.entries else None
 
 
 def _kept(large: bool) -> tuple[Kept[FileOutcome], Kept[tuple[ObjectRecord, ...]], Kept[tuple[Finding, ...]]]:

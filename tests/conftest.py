@@ -238,20 +238,21 @@ def readme_snippet() -> ReadmeSnippet:
     return find
 
 
-FixtureLint = Callable[[str], LintResult]
+FixtureLint = Callable[..., LintResult]
 
 
 @pytest.fixture
 def lint_fixture(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                  policies: dict[str, Policy]) -> FixtureLint:
-    """`lint_fixture(name)` lints a copy of the fixture repository `<the test module's FIXTURES>/<name>` from inside
-    it (so findings name files as the repository does, and local includes resolve from its root)."""
+    """`lint_fixture(name, **options)` lints a copy of the fixture repository `<the test module's FIXTURES>/<name>`
+    from inside it (so findings name files as the repository does, and local includes resolve from its root);
+    `options` are LintOptions fields."""
     fixtures: Path = request.module.FIXTURES
 
-    def run(name: str) -> LintResult:
+    def run(name: str, **options: Any) -> LintResult:
         shutil.copytree(fixtures / name, tmp_path / name)
         monkeypatch.chdir(tmp_path / name)
-        return lint(["."], Config(root=tmp_path / name), policies, LintOptions())
+        return lint(["."], Config(root=tmp_path / name), policies, LintOptions(**options))
 
     return run
 

@@ -298,15 +298,17 @@ def test_json_output_has_the_documented_structure(run_cli: CliRun, write_files: 
     code, out, _ = run_cli("lint", "--format", "json", "--select", f"{TAG},{PRIVILEGED},{DROP_ALL}", ".")
     document = json.loads(out)
     assert code == 1
-    assert set(document) == {"version", "tool", "summary", "findings", "skipped"}
+    assert set(document) == {"version", "tool", "summary", "findings", "skipped", "notes"}
     assert document["skipped"] == []
     assert document["version"] == 1
     assert document["tool"] == {"name": "gitops-tools", "version": __version__}
-    assert document["summary"] == {"files": 2, "documents": 2, "policies": 3, "findings": 3, "error": 2, "warning": 1,
-                                   "info": 0}
+    assert document["summary"] == {"files": 2, "documents": 2, "policies": 3, "findings": 3, "rendered": 0,
+                                   "error": 2, "warning": 1, "info": 0}
+    assert document["notes"] == []
     for record in document["findings"]:
         assert set(record) == {"path", "line", "column", "end_line", "end_column", "policy_id", "severity", "message",
-                               "fingerprint", "repo_path", "document", "pointer", "detail"}
+                               "fingerprint", "repo_path", "document", "pointer", "detail", "overlays"}
+        assert record["overlays"] == []
         assert record["path"] == record["repo_path"] == "pod.yaml" and record["document"] == 0
         assert record["pointer"].startswith("/spec/containers/0/") and record["detail"]
         assert re.fullmatch(r"[0-9a-f]{32}", record["fingerprint"])
@@ -388,7 +390,7 @@ def test_fail_on_leaves_json_output_unchanged(run_cli: CliRun, write_files: File
     outputs = {out for _, out, _ in runs.values()} | {run_cli("lint", "--format", "json", "pod.yaml")[1]}
     assert len(outputs) == 1
     document = json.loads(outputs.pop())
-    assert set(document) == {"version", "tool", "summary", "findings", "skipped"}
+    assert set(document) == {"version", "tool", "summary", "findings", "skipped", "notes"}
     assert [(r["line"], r["column"], r["severity"], r["policy_id"]) for r in document["findings"]] == [
         (13, 7, "info", PULL)
     ]

@@ -26,14 +26,26 @@ BAD = [
 
 
 
-def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:
-    result = lint_fixture("good")
+def test_the_good_repository_lints_clean(lint_fixture: Callable[..., LintResult]) -> None:
+    result = lint_fixture("good", render=False)  # the kustomizations as written: their remote bases are not rendered
     assert sorted_spots(result) == []
     assert (result.files, result.documents) == (3, 3)
 
 
-def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[[str], LintResult]) -> None:
-    assert sorted_spots(lint_fixture("bad")) == sorted(BAD)
+def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[..., LintResult]) -> None:
+    assert sorted_spots(lint_fixture("bad", render=False)) == sorted(BAD)
+
+
+def test_rendering_names_each_remote_base_that_keeps_an_overlay_from_rendering(
+        lint_fixture: Callable[..., LintResult]) -> None:
+    """Rendered, the good repository's overlay builds on pinned remote resources: one finding (info: it never fails
+    a build) at each remote entry, naming the overlay it keeps from rendering, and nothing is fetched."""
+    result = lint_fixture("good")
+    offline = [(f.location.path, f.location.line, f.location.col, f.overlays) for f in result.findings
+               if f.policy_id == "kustomization-builds-offline"]
+    assert offline and all(overlays == ("overlays/prod",) for *_, overlays in offline)
+    assert {f.policy_id for f in result.findings} == {"kustomization-builds-offline"}
+    assert result.rendered == 0
 
 
 def test_each_deprecated_field_is_named_with_its_replacement(lint_fixture: Callable[[str], LintResult]) -> None:

@@ -22,6 +22,7 @@ def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResul
 
 def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[[str], LintResult]) -> None:
     assert sorted_spots(lint_fixture("bad")) == [
+        ("app/kustomization.yaml", 1, 1, "kustomization-renders"),  # kustomize refuses a plain string under patches
         ("app/settings-patch.yaml", 5, 20, "yaml-duplicate-key"),  # a patch named by a plain string: syntax only
         ("dumps/empty.yaml", 2, 1, "list-items-are-objects"),  # no items
         ("dumps/settings.yaml", 10, 5, "manifest-identity-complete"),  # a bare item, a ConfigMap without a name

@@ -120,6 +120,7 @@ def test_json_golden() -> None:
     "documents": 4,
     "policies": 52,
     "findings": 4,
+    "rendered": 0,
     "error": 2,
     "warning": 1,
     "info": 1
@@ -138,7 +139,8 @@ def test_json_golden() -> None:
       "repo_path": null,
       "document": null,
       "pointer": null,
-      "detail": ""
+      "detail": "",
+      "overlays": []
     }},
     {{
       "path": "deploy/web.yaml",
@@ -153,7 +155,8 @@ def test_json_golden() -> None:
       "repo_path": null,
       "document": null,
       "pointer": null,
-      "detail": ""
+      "detail": "",
+      "overlays": []
     }},
     {{
       "path": "values.yaml",
@@ -168,7 +171,8 @@ def test_json_golden() -> None:
       "repo_path": null,
       "document": null,
       "pointer": null,
-      "detail": ""
+      "detail": "",
+      "overlays": []
     }},
     {{
       "path": "worker.json",
@@ -183,18 +187,20 @@ def test_json_golden() -> None:
       "repo_path": null,
       "document": null,
       "pointer": null,
-      "detail": ""
+      "detail": "",
+      "overlays": []
     }}
   ],
-  "skipped": []
+  "skipped": [],
+  "notes": []
 }}
 """
 
 
 def test_json_golden_without_findings() -> None:
     document = json.loads(render("json", EMPTY))
-    assert document["summary"] == {"files": 1, "documents": 1, "policies": 1, "findings": 0, "error": 0,
-                                   "warning": 0, "info": 0}
+    assert document["summary"] == {"files": 1, "documents": 1, "policies": 1, "findings": 0, "rendered": 0,
+                                   "error": 0, "warning": 0, "info": 0}
     assert document["findings"] == []
 
 
@@ -285,25 +291,27 @@ def test_json_golden_end_to_end(run_cli: CliRun, write_files: FileWriter) -> Non
     assert valid_report(out) == {
         "version": 1,
         "tool": {"name": "gitops-tools", "version": __version__},
-        "summary": {"files": 2, "documents": 2, "policies": 3, "findings": 3, "error": 2, "warning": 1, "info": 0},
+        "summary": {"files": 2, "documents": 2, "policies": 3, "findings": 3, "rendered": 0, "error": 2, "warning": 1,
+                    "info": 0},
         "findings": [
             {"path": "pod.yaml", "line": 7, "column": 7, "end_line": 7, "end_column": 24,
              "policy_id": "container-image-tag-not-latest", "severity": "error",
              "message": "container image uses the latest tag", "fingerprint": "95a2cb49ae27059894e574ba974f849c",
              "repo_path": "pod.yaml", "document": 0, "pointer": "/spec/containers/0/image",
-             "detail": '{"pattern":"^(?:.*/)?[^/:@]+:latest$"} is not allowed for "app:latest"'},
+             "detail": '{"pattern":"^(?:.*/)?[^/:@]+:latest$"} is not allowed for "app:latest"', "overlays": []},
             {"path": "pod.yaml", "line": 8, "column": 7, "end_line": 8, "end_column": 42,
              "policy_id": "container-capabilities-drop-all", "severity": "warning",
              "message": "container does not drop all capabilities", "fingerprint": "2b1273aa13aadcaf05c19fde0b303fec",
              "repo_path": "pod.yaml", "document": 0, "pointer": "/spec/containers/0/securityContext",
-             "detail": '"capabilities" is a required property'},
+             "detail": '"capabilities" is a required property', "overlays": []},
             {"path": "pod.yaml", "line": 8, "column": 25, "end_line": 8, "end_column": 41,
              "policy_id": "container-not-privileged", "severity": "error",
              "message": "container runs privileged", "fingerprint": "98cf0d13496c3ef838ea2e996edaee60",
              "repo_path": "pod.yaml", "document": 0, "pointer": "/spec/containers/0/securityContext/privileged",
-             "detail": '{"const":true} is not allowed for true'},
+             "detail": '{"const":true} is not allowed for true', "overlays": []},
         ],
         "skipped": [],
+        "notes": [],
     }
 
 

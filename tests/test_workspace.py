@@ -255,7 +255,7 @@ def test_namespaces_come_from_the_kustomization_and_unset_ones_stay_in_their_uni
              "overlays/prod/kustomization.yaml": kustomization("../../base", "deploy.yaml", namespace="shop"),
              "overlays/prod/deploy.yaml": deployment("api", None, {"app": "api"}),
              "other/deploy.yaml": deployment("api2", None, {"app": "api"})}
-    result = lint_tree(files, ".", select=(SELECTOR,))
+    result = lint_tree(files, ".", select=(SELECTOR,), render=False)  # the units as the files place them
     # in overlays/prod both are in shop: reported; in base the namespace is unset and has no workload: quiet there,
     # and other/'s workload, also without a namespace, is another unit's
     assert spots(result) == [("base/svc.yaml", 6, 3, SELECTOR)]

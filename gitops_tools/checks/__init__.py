@@ -33,10 +33,12 @@ if TYPE_CHECKING:
 Violation = tuple[JsonPath, str] | tuple[JsonPath, str, int | None]
 Check = Callable[[Any], Iterator[Violation]]
 
-# Policies whose findings come from the loader, the config or the discover phase's references (an include naming no
-# file: gitops_tools/pipeline/references.py) rather than from evaluating documents.
+# Policies whose findings come from the loader, the config, the render phase (pipeline/render.py) or the discover
+# phase's references (an include naming no file: gitops_tools/pipeline/references.py) rather than from evaluating
+# documents.
 REFERENCES = "references"
-BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions", REFERENCES})
+RENDER = "render"  # the render phase (pipeline/render.py): an entry point that did not build, or was not built
+BUILTIN_SOURCES = frozenset({"loader", "exemptions", "suppressions", REFERENCES, RENDER})
 
 
 @cache

@@ -7,6 +7,8 @@ Per file, in this order:
   3. config excludes        (a policy's `exclude` globs in .gitops-tools.yaml)
   4. --diff-lines           (only findings on lines changed since --changed-since; a file that could not be checked
                              at all is reported wherever its problem is, and so is the repository as a whole)
+The render phase's findings (pipeline/render.py) are exempted on the rendered objects (RENDERED), then join their
+source file's outcome; at a file the run does not lint, its suppressions apply without being judged (UNLINTED).
 Then over the whole run, with the config's own findings (whose identical ones also get distinct fingerprints):
   5. severity threshold     (also drops exact duplicates, and sorts)
   6. baseline               (only findings not recorded in it; counts the fixed)
@@ -98,8 +100,24 @@ def off_diff(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
     return [f for f in findings if touches(f, ranges) or policies[f.policy_id].stops_checking]
 
 
+def suppressed_quietly(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
+    """2, for a file the run does not lint (an entry point's kustomization, where the render phase reports a build
+    that failed): its suppressions apply; unused ones are not reported (a run that lints the file reports them)."""
+    if outcome.suppressions:
+        marks = [mark._replace(ids=tuple(dict.fromkeys(chain.aliases.get(i, i) for i in mark.ids)), used=set())
+                 for mark in outcome.suppressions]
+        findings = suppressions.apply(findings, marks)
+    return unique_fingerprints(findings)
+
+
 PER_FILE: tuple[FileStep, ...] = (exempted, suppressed, excluded, off_diff)
 WHOLE: tuple[FileStep, ...] = (exempted, suppressed, excluded)  # the repository's findings: they are on no line
+# The render phase's findings on the rendered objects: exempted by the objects' annotations as rendered (kustomize
+# keeps the source's, and an overlay's patch may add one); mapped to their sources, they then join those files'
+# outcomes and go through PER_FILE there (their pointers name no place in the source: the source's exemptions, seen
+# already on the rendered object, do not apply twice).
+RENDERED: tuple[FileStep, ...] = (exempted,)
+UNLINTED: tuple[FileStep, ...] = (suppressed_quietly, excluded, off_diff)  # render findings at files not linted
 
 
 def file_findings(outcome: FileOutcome, chain: Chain, steps: tuple[FileStep, ...] = PER_FILE) -> list[Finding]:

@@ -39,3 +39,4 @@ class LintOptions(NamedTuple):
     cache: Cache | None = None  # for the built-in data and the context files' records (gitops_tools/recordcache.py)
     kubernetes_version: KubernetesVersion | None = None  # --kubernetes-version (kubeversion.target_version decides)
     spill_above: int = SPILL_ABOVE_FILES  # a run of more files (linted and context) spills (pipeline/spill.py)
+    render: bool | None = None  # --render/--no-render; None: the config's `render` (pipeline/render.py)

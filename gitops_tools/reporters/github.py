@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from gitops_tools.findings import Finding, LintResult
+from gitops_tools.findings import Finding, LintResult, described
 from gitops_tools.model import Severity
 from gitops_tools.reporters import Attachment, Style
 from gitops_tools.reporters._repopath import STDIN, finding_repo_path
@@ -43,7 +43,7 @@ def prioritised(result: LintResult) -> list[Finding]:
 def annotation(finding: Finding, result: LintResult) -> str:
     policy = result.rules.get(finding.policy_id)
     title = f"[{finding.policy_id}] {policy.title}" if policy else f"[{finding.policy_id}]"
-    loc, message = finding.location, finding.message
+    loc, message = finding.location, described(finding)
     properties: dict[str, object] = {}
     if loc.path == STDIN:
         message = f"{loc}: {message}"  # no file to attach it to: say where in the message
@@ -79,7 +79,7 @@ def step_summary(result: LintResult) -> str:
     if findings:
         lines += ["", "| severity | location | policy | message |", "| --- | --- | --- | --- |"]
         lines += [f"| {finding.severity} | {_cell(str(finding.location))} | {_cell(finding.policy_id)} | "
-                  f"{_cell(finding.message)} |" for finding in findings[:TABLE_ROWS]]
+                  f"{_cell(described(finding))} |" for finding in findings[:TABLE_ROWS]]
     if len(findings) > TABLE_ROWS:
         lines += ["", f"The first {TABLE_ROWS} of {len(findings)} findings are listed; the job log has them all."]
     return "\n".join(lines) + "\n\n"

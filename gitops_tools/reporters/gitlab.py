@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from gitops_tools.findings import Finding, LintResult
+from gitops_tools.findings import Finding, LintResult, described
 from gitops_tools.model import Severity
 from gitops_tools.reporters import Style, _jsonstream
 from gitops_tools.reporters._repopath import finding_repo_path
@@ -34,7 +34,7 @@ def issue(finding: Finding, result: LintResult) -> dict[str, Any]:
     loc = finding.location
     return {
         "check_name": finding.policy_id,
-        "description": f"[{finding.policy_id}] {finding.message}",
+        "description": f"[{finding.policy_id}] {described(finding)}",
         "fingerprint": finding.fingerprint,
         "severity": SEVERITIES[finding.severity],
         "location": {"path": finding_repo_path(result, finding) or loc.path,

@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from gitops_tools.findings import Finding, LintResult
+from gitops_tools.findings import Finding, LintResult, described
 from gitops_tools.reporters import Style
 from gitops_tools.reporters.text import format_finding
 
@@ -43,7 +43,7 @@ def report(result: LintResult, stream: TextIO, style: Style) -> None:
 def testcase(name: str, findings: list[Finding]) -> ET.Element:
     case = ET.Element("testcase", classname=SUITE, name=xml_safe(name))
     for finding in findings:
-        failure = ET.SubElement(case, "failure", message=xml_safe(f"[{finding.policy_id}] {finding.message}"),
+        failure = ET.SubElement(case, "failure", message=xml_safe(f"[{finding.policy_id}] {described(finding)}"),
                                 type=str(finding.severity))
         failure.text = xml_safe(format_finding(finding))
     return case

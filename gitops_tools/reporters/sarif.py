@@ -12,7 +12,8 @@ are relative to the repository root under the `%SRCROOT%` base id, which `origin
 scanning attaches alerts to the right files whatever folder the linter ran from. Each result carries the finding's
 content fingerprint as `partialFingerprints["gitopsTools/v1"]`: an alert follows its finding when lines shift. What
 a fixer needs besides the region is in the result's `properties`: `document` (0-based index in the file), `pointer`
-(RFC 6901, in that document) and `detail` (the validator's own words), each when the finding has it.
+(RFC 6901, in that document), `detail` (the validator's own words) and `overlays` (the kustomize entry points whose
+rendering has the finding, also named in the message), each when the finding has it.
 Regions are 1-based; `endColumn` is the column after the last character, as SARIF counts it; columns count Unicode
 code points. The output is deterministic: rules by id, results in finding order, no timestamps.
 """
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from gitops_tools.findings import Finding, LintResult, ToolInfo
+from gitops_tools.findings import Finding, LintResult, ToolInfo, described
 from gitops_tools.model import Location, Policy, Severity
 from gitops_tools.reporters import Style, _jsonstream
 from gitops_tools.reporters._repopath import STDIN, absolute, finding_repo_path
@@ -123,12 +124,13 @@ def sarif_result(finding: Finding, rule_index: int, result: LintResult) -> dict[
         "ruleId": finding.policy_id,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
-        "message": {"text": finding.message},
+        "message": {"text": described(finding)},
         "locations": [{"physicalLocation": location}],
     }
     if finding.fingerprint:
         record["partialFingerprints"] = {FINGERPRINT: finding.fingerprint}
-    fixer = {"document": finding.document, "pointer": finding.pointer, "detail": finding.detail or None}
+    fixer = {"document": finding.document, "pointer": finding.pointer, "detail": finding.detail or None,
+             "overlays": list(finding.overlays) or None}
     if any(value is not None for value in fixer.values()):
         record["properties"] = {name: value for name, value in fixer.items() if value is not None}
     return record

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from gitops_tools.discovery import FOLDER_LINK, HELM_TEMPLATE, helm_template_command
 from gitops_tools.display import printable
-from gitops_tools.findings import Finding, LintResult
+from gitops_tools.findings import Finding, LintResult, described
 from gitops_tools.model import Severity
 from gitops_tools.reporters import Style
 
@@ -22,7 +22,7 @@ SKIP_ADVICE = {
 
 def format_finding(finding: Finding, color: bool = False) -> str:
     """One line, whatever the path or message hold: control characters are escaped, never sent to the terminal."""
-    severity, policy, message = str(finding.severity), f"[{finding.policy_id}]", printable(finding.message)
+    severity, policy, message = str(finding.severity), f"[{finding.policy_id}]", printable(described(finding))
     location = printable(str(finding.location))
     if color:
         severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
@@ -36,7 +36,7 @@ def summary(result: LintResult) -> str:
                f"{_plural(result.policies, 'policy', 'policies')}")
     fixed = f" {_plural(result.fixed, 'baseline finding')} fixed." if result.fixed else ""
     skipped = "".join(f"\nSkipped {_plural(len(paths), why)}{_skip_advice(why, result)}."
-                      for why, paths in sorted(result.skipped.items()))
+                      for why, paths in sorted(result.skipped.items())) + "".join(f"\n{note}" for note in result.notes)
     if not result.findings:
         return f"No findings ({checked}).{fixed}{skipped}"
     counts = Counter(f.severity for f in result.findings)
