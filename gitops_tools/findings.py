@@ -39,10 +39,10 @@ class Finding(NamedTuple):
 
 
 def described(finding: Finding) -> str:
-    """The finding's message as reports show it: a rendered finding's names the overlays that render it."""
+    """The finding's message as reports show it: a finding of the render phase names its overlays."""
     if not finding.overlays:
         return finding.message
-    return f"{finding.message} [rendered by {', '.join(finding.overlays)}]"
+    return f"{finding.message} [overlays: {', '.join(finding.overlays)}]"
 
 
 class ToolInfo(NamedTuple):

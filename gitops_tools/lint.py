@@ -95,7 +95,11 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     outcomes, entries, blocks = _kept(files > options.spill_above)
     records = workspace.Records(entries)
     documents, noted = 0, list[Analysed]()
-    with parallel.Pool(engine, config, parallel.worker_count(options.jobs, files, parallel.usable_cores())) as pool:
+    workers = parallel.worker_count(options.jobs, files, parallel.usable_cores())
+    renderer = _renderer(engine, config, run, options)
+    if renderer is not None and workers == 1:
+        renderer.start()  # the builds (threads waiting on kustomize) overlap the per-file phase; never before a fork
+    with parallel.Pool(engine, config, workers) as pool:
         for done, (source, outcome) in enumerate(zip(run.sources, pool.outcomes(run.sources, stdin), strict=True), 1):
             documents += outcome.documents
             records.add(source_paths(source).file, outcome.objects)
@@ -109,9 +113,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
             for source, file in zip(run.context, found, strict=True):
                 key = source_paths(source).file
                 records.add(key, file, context=key not in run.other_shards)
-    renderer = _renderer(engine, config, run, options)
-    if renderer is not None:
-        renderer.start()  # the builds run (threads waiting on kustomize) while the analysers and workspace do
+    if renderer is not None and workers > 1:
+        renderer.start()  # the pool's workers are gone: the builds overlap the analysers and the workspace phase
     analysed = _analysed(engine, run, noted)
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
     chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)

@@ -33,7 +33,8 @@ def format_finding(finding: Finding, color: bool = False) -> str:
 
 def summary(result: LintResult) -> str:
     checked = (f"{_plural(result.files, 'file')}, {_plural(result.documents, 'document')}, "
-               f"{_plural(result.policies, 'policy', 'policies')}")
+               f"{_plural(result.policies, 'policy', 'policies')}"
+               + (f", {_plural(result.rendered, 'kustomization')} rendered" if result.rendered else ""))
     fixed = f" {_plural(result.fixed, 'baseline finding')} fixed." if result.fixed else ""
     skipped = "".join(f"\nSkipped {_plural(len(paths), why)}{_skip_advice(why, result)}."
                       for why, paths in sorted(result.skipped.items())) + "".join(f"\n{note}" for note in result.notes)
