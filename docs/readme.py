@@ -126,7 +126,8 @@ def refresh_console(text: str, home: Path) -> str:
 DOMAIN_SUMMARIES = {  # domain -> (its name in prose, what its policies check); in the order README lists them
     "kubernetes": ("Kubernetes", "resources, probes, images, pod security, host access, RBAC, Services, availability, "
                                  "ServiceMonitors, Argo CD and Flux objects"),
-    "kustomize": ("kustomization", "deprecated fields, remote resources pinned, overlays set their namespace"),
+    "kustomize": ("kustomization", "deprecated fields, remote resources pinned, overlays set their namespace, "
+                                   "overlays build offline"),
     "github-actions": ("GitHub Actions", "workflow and action structure, `${{ }}` expressions, job timeouts, deploy "
                                          "concurrency, and zizmor's audits: permissions, SHA pins, script injection, "
                                          "dangerous triggers, persisted credentials, inherited secrets..."),

@@ -75,6 +75,7 @@ def spots(result: LintResult) -> Spots:
 
 # --- the defects only rendering shows --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_sources_lint_clean_one_by_one(repo: Callable[[str], Path], run: Lint) -> None:
     repo("shop")
     result = run(render=False)
@@ -91,6 +92,7 @@ def test_rendering_finds_each_defect_at_its_source_line_once_listing_its_overlay
     assert all(f.document is None and f.pointer is None for f in result.findings)  # no place in the file as written
 
 
+@pytest.mark.slow
 def test_a_one_file_run_renders_only_the_overlays_whose_build_reads_it(repo: Callable[[str], Path], run: Lint) -> None:
     repo("shop")
     on_base = run("base/kustomization.yaml")
@@ -103,6 +105,7 @@ def test_a_one_file_run_renders_only_the_overlays_whose_build_reads_it(repo: Cal
     assert (spots(on_service), on_service.rendered) == ([], 3)
 
 
+@pytest.mark.slow
 def test_a_finding_the_file_already_has_is_not_reported_again(repo: Callable[[str], Path], run: Lint) -> None:
     root = repo("shop")
     deployment = root / "base" / "deployment.yaml"
@@ -113,17 +116,20 @@ def test_a_finding_the_file_already_has_is_not_reported_again(repo: Callable[[st
         ("base/deployment.yaml", "container-memory-limit-set", ())]
 
 
+@pytest.mark.slow
 def test_the_output_is_the_same_whatever_the_jobs(repo: Callable[[str], Path], run: Lint) -> None:
     repo("shop")
     assert spots(run(jobs=1)) == spots(run(jobs=2)) == SHOP_RENDERED
 
 
+@pytest.mark.slow
 def test_fingerprints_do_not_depend_on_which_overlays_were_rendered(repo: Callable[[str], Path], run: Lint) -> None:
     repo("shop")
     whole = {f.policy_id: f.fingerprint for f in run().findings}
     assert {f.policy_id: f.fingerprint for f in run("base/kustomization.yaml").findings} == {TAG: whole[TAG]}
 
 
+@pytest.mark.slow
 def test_a_baseline_of_rendered_findings_holds(repo: Callable[[str], Path], run_cli: CliRun) -> None:
     root = repo("shop")
     assert run_cli("lint", "--write-baseline", str(root / "baseline.json"), str(root))[0] == 0
@@ -133,6 +139,7 @@ def test_a_baseline_of_rendered_findings_holds(repo: Callable[[str], Path], run_
 
 # --- filters: suppressions and exemptions at the source --------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_inline_suppression_at_the_source_line_applies(repo: Callable[[str], Path], run: Lint) -> None:
     root = repo("shop")
     patch = root / "overlays" / "prod" / "patch-deployment.yaml"
@@ -143,6 +150,7 @@ def test_an_inline_suppression_at_the_source_line_applies(repo: Callable[[str], 
     assert spots(run()) == SHOP_RENDERED[:1]  # and no suppression-unused: the rendered finding used it
 
 
+@pytest.mark.slow
 def test_an_exemption_annotation_on_the_rendered_object_applies(repo: Callable[[str], Path], run: Lint) -> None:
     root = repo("shop")
     patch = root / "overlays" / "prod" / "patch-deployment.yaml"
@@ -180,7 +188,7 @@ def test_a_failing_build_and_a_remote_base_are_findings_at_their_kustomizations(
 class _Recorder(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []  # noqa: RUF012 - one test's server
 
-    def do_GET(self) -> None:  # noqa: N802 - the handler's name
+    def do_GET(self) -> None:
         self.requests.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -202,6 +210,7 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
+@pytest.mark.slow
 def test_a_remote_resource_is_never_fetched(repo: Callable[[str], Path], run: Lint, server: str) -> None:
     root = repo("shop")
     kustomization = root / "overlays" / "dev" / "kustomization.yaml"
@@ -214,6 +223,7 @@ def test_a_remote_resource_is_never_fetched(repo: Callable[[str], Path], run: Li
     assert result.rendered == 2
 
 
+@pytest.mark.slow
 def test_a_build_past_its_time_limit_is_stopped_and_reported(repo: Callable[[str], Path], run_cli: CliRun) -> None:
     root = repo("shop")
     (root / ".gitops-tools.yaml").write_text("render_timeout: 0.001\n", encoding="utf-8")
@@ -254,6 +264,7 @@ def test_the_binary_is_found_in_the_scripts_folder_first_then_on_the_path(tmp_pa
                                            "`pip install 'gitops-tools[kustomize]'`.")
 
 
+@pytest.mark.slow
 def test_a_kustomize_build_piped_to_stdin_is_linted_as_before(repo: Callable[[str], Path],
                                                               external_tool: ToolFinder) -> None:
     root = repo("shop")
@@ -266,6 +277,7 @@ def test_a_kustomize_build_piped_to_stdin_is_linted_as_before(repo: Callable[[st
     assert (report["summary"]["rendered"], report["notes"]) == (0, [])
 
 
+@pytest.mark.slow
 def test_no_render_and_the_config_switch_it_off(repo: Callable[[str], Path], run_cli: CliRun) -> None:
     root = repo("shop")
     assert run_cli("lint", "--no-render", str(root))[:2] == (0, "No findings (13 files, 17 documents, 121 policies).\n")
@@ -289,6 +301,7 @@ def test_a_bad_render_setting_is_a_config_error(repo: Callable[[str], Path], run
 
 # --- reports -----------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_report_names_the_overlays(repo: Callable[[str], Path], run_cli: CliRun) -> None:
     root = repo("shop")
     text = run_cli("lint", str(root))[1]
