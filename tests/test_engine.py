@@ -416,8 +416,9 @@ def test_a_policy_naming_a_configuration_kind_still_checks_it(tmp_path: Path, po
     folder.mkdir()
     (folder / "kustomization-namespace-set.yaml").write_text(KUSTOMIZATION_POLICY, encoding="utf-8")
     (tmp_path / "kustomization.yaml").write_text(COMPONENT_CONFIGS["kustomization"], encoding="utf-8")
+    # render=False: the kustomization as written (it names a.yaml, which is not there: kustomize would refuse it)
     result = lint([str(tmp_path / "kustomization.yaml")], Config(root=tmp_path, policy_dirs=(folder,)),
-                  {**policies, **load_policies([folder])}, LintOptions())
+                  {**policies, **load_policies([folder])}, LintOptions(render=False))
     assert spots(result) == [(str(tmp_path / "kustomization.yaml"), 1, 1, "kustomization-namespace-set")]
 
 
