@@ -169,6 +169,20 @@ class Kustomizations:
                 if is_remote(entry):
                     yield kustomization, entry
 
+    def outside(self, root: Kustomization) -> Iterator[tuple[Kustomization, str]]:
+        """Each local entry (a resource, base, component or patch) anywhere in `root`'s build whose real path leaves
+        the boundary (`../` or a symbolic link out of the repository): kustomize would read it, a lint must not."""
+        for kustomization in self.tree(root):
+            for entry in (*kustomization.resources, *kustomization.components, *kustomization.patches):
+                if is_remote(entry):
+                    continue
+                try:
+                    target = real_path(kustomization.folder / entry)
+                except (OSError, ValueError):
+                    continue
+                if not target.is_relative_to(self.boundary):
+                    yield kustomization, entry
+
     def resolve(self, folder: Path, entry: str) -> Path | None:
         """The resolved file or folder an entry names; None for a remote one or one leading out of the boundary."""
         key = (folder, entry)

@@ -137,6 +137,33 @@ def test_a_baseline_of_rendered_findings_holds(repo: Callable[[str], Path], run_
     assert (code, out.startswith("No findings (")) == (0, True)
 
 
+@pytest.mark.slow
+def test_workspace_checks_see_each_overlay_as_rendered(repo: Callable[[str], Path], run: Lint) -> None:
+    """prod's JSON 6902 patch relabels the pod template: in prod alone the base's Service selects no pod."""
+    root = repo("shop")
+    kustomization = root / "overlays" / "prod" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text(encoding="utf-8") + (
+        "  - target: {kind: Deployment, name: shop-web}\n"
+        "    patch: |-\n"
+        "      - op: replace\n"
+        "        path: /spec/template/metadata/labels/app.kubernetes.io~1instance\n"
+        "        value: shop-web-canary\n"), encoding="utf-8")
+    result = run(select=("service-selector-matches-pods",))
+    assert spots(result) == [("base/service.yaml", 10, 3, "service-selector-matches-pods", ("overlays/prod",))]
+    assert "in namespace shop-prod (Deployment/shop-web)" in result.findings[0].message
+
+
+@pytest.mark.slow
+def test_shards_together_report_what_one_run_does(repo: Callable[[str], Path], run_cli: CliRun) -> None:
+    root = repo("shop")
+    whole = run_cli("lint", "--format", "json", str(root))[1]
+    parts = [run_cli("lint", "--format", "json", "--shard", f"{index}/2", str(root))[1] for index in (1, 2)]
+    found = [(f["path"], f["line"], f["policy_id"], f["overlays"]) for part in parts
+             for f in json.loads(part)["findings"]]
+    assert sorted(found) == [(f["path"], f["line"], f["policy_id"], f["overlays"])
+                             for f in json.loads(whole)["findings"]]
+
+
 # --- filters: suppressions and exemptions at the source --------------------------------------------------------------
 
 @pytest.mark.slow
@@ -183,6 +210,30 @@ def test_a_failing_build_and_a_remote_base_are_findings_at_their_kustomizations(
         '"ConfigMap.v1.[noGrp]/shop-setings.[noNs]": no matches for Id ConfigMap.v1.[noGrp]/shop-setings.[noNs]; '
         'failed to find unique target for patch ConfigMap.v1.[noGrp]/shop-setings.[noNs]')
     assert result.rendered == 2  # generated and typo; remote is never built
+
+
+@pytest.mark.slow
+def test_an_entry_leading_out_of_the_repository_is_never_built(repo: Callable[[str], Path], run: Lint,
+                                                               tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kustomization.yaml").write_text("resources: [secret.yaml]\n", encoding="utf-8")
+    (outside / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: ci-token}\n"
+                                         "stringData: {token: hunter2}\n", encoding="utf-8")
+    root = repo("shop")
+    (root / "overlays" / "staging" / "linked.yaml").symlink_to(outside / "secret.yaml")
+    for env, entry in (("dev", "../../../outside"), ("staging", "linked.yaml")):
+        kustomization = root / "overlays" / env / "kustomization.yaml"
+        kustomization.write_text(kustomization.read_text(encoding="utf-8").replace(
+            "  - ../../base\n", f"  - ../../base\n  - {entry}\n"), encoding="utf-8")
+    result = run("overlays")
+    assert [(f.location.path, f.location.line, f.policy_id, f.overlays) for f in result.findings
+            if f.policy_id == RENDERS] == [
+        ("overlays/dev/kustomization.yaml", 7, RENDERS, ("overlays/dev",)),
+        ("overlays/staging/kustomization.yaml", 7, RENDERS, ("overlays/staging",))]
+    assert "'../../../outside' leads out of the repository" in result.findings[0].message
+    assert result.rendered == 1  # prod alone
+    assert not any("hunter2" in f.message or "ci-token" in f.message for f in result.findings)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

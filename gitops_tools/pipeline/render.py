@@ -74,10 +74,15 @@ class Renderer:
         self.entries = entrypoints.affected(entries, self._linted.keys(), kustomizations)
         self._builds: build.Builds | None = None
         self._binary = build.find_binary() if self.entries else None
+        # What keeps an entry point from being built: each remote entry, and each entry leading out of the
+        # repository, anywhere in its build (policy, the kustomization naming it, the entry).
+        self._refused = {entry.folder: [*((OFFLINE, k, name) for k, name in kustomizations.remote(entry)),
+                                        *((RENDERS, k, name) for k, name in kustomizations.outside(entry))]
+                         for entry in self.entries}
 
     def start(self) -> None:
-        """Start building every local entry point, `--jobs` at a time (threads: each waits on its process)."""
-        local = [entry for entry in self.entries if not any(True for _ in self._kustomizations.remote(entry))]
+        """Start building every entry point nothing refuses, `--jobs` at a time (threads waiting on kustomize)."""
+        local = [entry for entry in self.entries if not self._refused[entry.folder]]
         if self._binary is None or not local:
             return
         self._builds = build.Builds(self._binary, [entry.folder for entry in local], self._run.root,
@@ -91,10 +96,10 @@ class Renderer:
 
     def _entry(self, entry: Kustomization) -> Iterator[tuple[FilePaths, Finding]]:
         shown = self._shown(entry.folder)
-        remote = list(self._kustomizations.remote(entry))
-        if remote:
-            for kustomization, name in remote:
-                yield from self._remote(kustomization, name, shown)
+        refused = self._refused[entry.folder]
+        if refused:
+            for policy_id, kustomization, name in refused:
+                yield from self._refusal(policy_id, kustomization, name, shown)
             return
         if self._builds is None:
             return  # no binary: the summary says so
@@ -131,11 +136,15 @@ class Renderer:
             paths = self._paths(source.file)
             yield paths, mapper.mapped(finding, paths, source, data, where)
 
-    def _remote(self, kustomization: Kustomization, name: str, shown: str) -> Iterator[tuple[FilePaths, Finding]]:
+    def _refusal(self, policy_id: str, kustomization: Kustomization, name: str,
+                 shown: str) -> Iterator[tuple[FilePaths, Finding]]:
+        """The finding at the entry that keeps the entry point `shown` from being built."""
         file = kustomization.file or kustomization.folder
         paths = self._paths(file)
         line, col = _entry_position(file, name)
-        problem = Problem(OFFLINE, f"{name!r} is remote", line, col, name)
+        detail = f"{name!r} is remote" if policy_id == OFFLINE else (
+            f"not built: {name!r} leads out of the repository, and rendering reads nothing outside it")
+        problem = Problem(policy_id, detail, line, col, name)
         for finding in self._engine.problem_findings(paths, [problem]):
             yield paths, finding._replace(overlays=(shown,))
 
@@ -189,18 +198,20 @@ def _real(source: SourceFile) -> Path:
 
 
 def _entry_position(file: Path, entry: str) -> tuple[int, int]:
-    """Where a kustomization lists `entry` (under resources, bases or components); 1:1 when it cannot be read."""
+    """Where a kustomization lists `entry` (under resources, bases, components or a patch list); 1:1 when it cannot
+    be read."""
     try:
         loaded = load_bytes(read_regular(file, KUSTOMIZATION_BYTES), str(file), Limits(KUSTOMIZATION_BYTES))
     except OSError:
         return 1, 1
     for document in loaded.documents[:1]:
         data = document.data if isinstance(document.data, dict) else {}
-        for key in ("resources", "bases", "components"):
+        for key in ("resources", "bases", "components", "patches", "patchesStrategicMerge", "patchesJson6902"):
             entries = data.get(key)
-            if isinstance(entries, list) and entry in entries:
-                line, col, _, _ = document.locate((key, entries.index(entry)))
-                return line, col
+            for index, item in enumerate(entries if isinstance(entries, list) else ()):
+                if item == entry or (isinstance(item, dict) and item.get("path") == entry):
+                    line, col, _, _ = document.locate((key, index))
+                    return line, col
     return 1, 1
 
 

@@ -28,7 +28,7 @@ SKIPPED_FOLDERS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 def entry_points(root: Path, kustomizations: Kustomizations, exclude: Globs, config_root: Path) -> list[Kustomization]:
     """The repository's entry points, by folder; those whose kustomization file the config excludes are left out."""
     found = [kustomization for folder in kustomization_folders(root)
-             if (kustomization := kustomizations.at(folder)) is not None]
+             if folder.is_relative_to(root) and (kustomization := kustomizations.at(folder)) is not None]
     used = {child.folder for kustomization in found for child in kustomizations.children(kustomization)}
     return sorted((kustomization for kustomization in found if not kustomization.component
                    and kustomization.folder not in used and kustomization.file is not None
