@@ -119,6 +119,8 @@ CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
      ("base/workloads.yaml", 60, 11)),
     ("overlays/staging", "Deployment", "staging-worker", (*CONTAINERS, 0, "resources", "requests"),
      ("overlays/staging/worker-ops.yaml", 6, 3)),
+    ("overlays/staging", "Deployment", "staging-web", (*CONTAINERS, 0, "resources", "limits", "cpu"),
+     ("overlays/staging/web-resources.yaml", 11, 13)),
     ("overlays/staging", "Deployment", "staging-web", (), ("base/workloads.yaml", 33, 1)),
 ]
 
@@ -336,3 +338,33 @@ def test_locate_never_raises_on_any_kustomization(tmp_path: Path, kustomization:
     for origin in (Origin(file=root / "deploy.yaml"), Origin(generated_in=root / "kustomization.yaml"), Origin()):
         found = locate(rendered_object, origin, where, root, Kustomizations(root))
         assert found.file.parent == root and found.line >= 1 and found.col >= 1
+
+
+def test_inline_patches_of_the_older_fields_are_placed_at_their_lines(tmp_path: Path) -> None:
+    """An inline strategic-merge patch under patchesStrategicMerge (a text, not a path) and an inline JSON 6902
+    patch under patchesJson6902: each value at its line in the kustomization."""
+    kustomization = """resources: [deploy.yaml]
+patchesStrategicMerge:
+  - |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: api
+    spec:
+      minReadySeconds: 5
+patchesJson6902:
+  - target: {kind: Deployment, name: api}
+    patch: |-
+      - op: add
+        path: /metadata/labels/app.kubernetes.io~1name
+        value: api
+"""
+    root = _tree(tmp_path, {"kustomization.yaml": kustomization, "deploy.yaml": DEPLOYMENT})
+    rendered_object = {**RENDERED, "metadata": {"name": "api", "labels": {"app.kubernetes.io/name": "api"}},
+                       "spec": {"replicas": 2, "minReadySeconds": 5}}
+    kustomizations = Kustomizations(root)
+    origin = Origin(file=root / "deploy.yaml")
+    spots = [locate(rendered_object, origin, where, root, kustomizations)[:3] for where in
+             [("spec", "minReadySeconds"), ("metadata", "labels", "app.kubernetes.io/name"), ("spec", "replicas")]]
+    assert spots == [(root / "kustomization.yaml", 9, 7), (root / "kustomization.yaml", 15, 9),
+                     (root / "deploy.yaml", 6, 3)]
