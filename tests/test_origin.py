@@ -14,11 +14,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rendered import rendered
 
 from gitops_tools.kustomize import Kustomizations
+from gitops_tools.loading import Limits, load_bytes
 from gitops_tools.loading.lines import LineIndex
 from gitops_tools.model import JsonPath
+from gitops_tools.rendering.build import build, find_binary
+from gitops_tools.rendering.mapping import take_origins
 from gitops_tools.rendering.origin import Origin, Source, locate
 from gitops_tools.rendering.replacements import names
 
@@ -126,9 +128,19 @@ CASES: list[tuple[str, str, str, JsonPath, tuple[str, int, int]]] = [
 
 
 @pytest.fixture(scope="module")
-def renders(external_tool: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory) -> Rendered:
-    kubectl = external_tool("kubectl")
-    return {overlay: rendered(kubectl, ROOT / overlay, tmp_path_factory.mktemp("render")) for overlay in OVERLAYS}
+def renders(external_tool: Callable[[str], str]) -> Rendered:
+    """Each overlay rendered as a lint renders it (rendering/build.py's wrapper with origin annotations, the venv's
+    kubectl), its objects with their origins and without the annotation (rendering/mapping.py)."""
+    binary = find_binary(scripts=str(Path(external_tool("kubectl")).parent), search_path="")
+    assert binary is not None
+    found: Rendered = {}
+    for overlay in OVERLAYS:
+        built = build(binary, ROOT / overlay, ROOT, timeout=120)
+        assert built.error is None, built.error
+        loaded = load_bytes(built.output, f"{overlay}/rendered.yaml", Limits())
+        origins = take_origins(loaded, built.wrapper, ROOT)
+        found[overlay] = [(document.data, origin) for document, origin in zip(loaded.documents, origins, strict=True)]
+    return found
 
 
 def _object(renders: Rendered, overlay: str, kind: str, name: str) -> tuple[dict[str, Any], Origin]:
