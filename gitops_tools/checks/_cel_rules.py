@@ -67,13 +67,27 @@ def outcomes(schema: Mapping[str, Any], document: Any) -> Iterator[Outcome]:
         yield Outcome((), "", False, f"none of its CRD's rules was evaluated: the object has schema errors "
                                      f"({value.blocking}), on which the API server skips them")
         return
-    programs = _cel.programs(tuple(dict.fromkeys(_all_rules(schema, ruled))))
+    programs = _Programs(tuple(dict.fromkeys(_all_rules(schema, ruled))))
     yield from _walk(_Walk(ruled, programs, value.temporal, _Budget()), schema, document, value.value, ())
+
+
+class _Programs:
+    """The schema's rules, compiled or Unevaluable, loaded when the walk first meets a node with rules: an object
+    whose rules sit under fields it does not set never imports the runtime."""
+
+    def __init__(self, rules: tuple[str, ...]) -> None:
+        self._rules = rules
+        self._loaded: Mapping[str, Any] | None = None
+
+    def __getitem__(self, rule: str) -> Any:
+        if self._loaded is None:
+            self._loaded = _cel.programs(self._rules)
+        return self._loaded[rule]
 
 
 class _Walk(NamedTuple):
     ruled: set[int]  # the schema nodes with rules at or below them, by id
-    programs: Mapping[str, Any]  # each rule of the schema, compiled or Unevaluable
+    programs: _Programs
     temporal: frozenset[int]  # the typed containers holding a date, date-time or duration, by id
     budget: _Budget
 
