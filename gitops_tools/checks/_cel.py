@@ -13,7 +13,6 @@ over a large list stops with "Iteration budget exceeded").
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -81,11 +80,11 @@ def compiled(rule: str, *, optional_old_self: bool = False) -> Any:
 def programs(rules: tuple[str, ...]) -> Mapping[str, Any]:
     """Each of a CRD schema's rules, compiled or Unevaluable: from the cache folder when stored there (keyed by the
     rules and the runtime's build), else compiled and stored. Transition rules are Unevaluable whatever is stored."""
-    from gitops_tools import policycache
+    from gitops_tools import digest, policycache
 
     folder = policycache.cache_dir(os.environ)
     key = "\0".join((_runtime_build(), *rules))
-    path = folder / f"cel-rules-{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle" if folder else None
+    path = folder / f"cel-rules-{digest.sha256(key.encode()).hexdigest()[:24]}.pickle" if folder else None
     stored = policycache.read(path, key) if path else None
     if isinstance(stored, dict):
         environment = _environment()

@@ -5,7 +5,9 @@ property, under `items` and `additionalProperties`) each rule is evaluated with 
 typed as Kubernetes types it (gitops_tools/checks/_cel_values.py). A rule that evaluates to false, or whose
 evaluation fails, is a failed Outcome at the node (or at its `fieldPath`) with its `messageExpression`'s value, else
 its `message`, and its `reason`; a rule the linter cannot evaluate (gitops_tools/checks/_cel.py says which) is a
-not-evaluated Outcome, never a pass. Absent and null nodes have no rules evaluated, as in the API server.
+not-evaluated Outcome, never a pass. Absent and null nodes have no rules evaluated, as in the API server, and
+neither has an object with a schema error that makes the API server skip every rule (it is refused already:
+custom-resource-structure-valid reports the error).
 
 Every document is bounded: its typed copy (MAX_DEPTH, MAX_VALUES), the values converted for CEL (MAX_CONVERTED: a
 rule on a node converts its subtree) and the evaluations (MAX_EVALUATIONS); past them, the remaining rules are not
@@ -28,8 +30,7 @@ SHOWN_RULE = 120  # characters of a rule quoted in a finding
 
 
 class Outcome(NamedTuple):
-    """A rule that does not hold (`failed`), or that was not evaluated, on the node at `path` of the object; no rule
-    (`""`) when none of the object's rules was evaluated."""
+    """A rule that does not hold (`failed`), or that was not evaluated, on the node at `path` of the object."""
 
     path: JsonPath
     rule: str
@@ -64,9 +65,7 @@ def outcomes(schema: Mapping[str, Any], document: Any) -> Iterator[Outcome]:
             yield Outcome((), rule, False, f"the object is {err}")
         return
     if value.blocking is not None:
-        yield Outcome((), "", False, f"none of its CRD's rules was evaluated: the object has schema errors "
-                                     f"({value.blocking}), on which the API server skips them")
-        return
+        return  # the API server skips the rules too; custom-resource-structure-valid's error already refuses it
     programs = _Programs(tuple(dict.fromkeys(_all_rules(schema, ruled))))
     yield from _walk(_Walk(ruled, programs, value.temporal, _Budget()), schema, document, value.value, ())
 

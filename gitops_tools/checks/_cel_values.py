@@ -40,7 +40,7 @@ LIMITS = (("maxLength", str), ("maxItems", list), ("maxProperties", dict))
 class Typed(NamedTuple):
     value: Any
     temporal: frozenset[int]  # ids of the containers of `value` holding a date, date-time or duration (as text)
-    blocking: str | None  # the first schema error that makes the API server skip every rule, if any
+    blocking: str | None  # the first schema error on which the API server skips every rule, if any
 
 
 class _Count:
