@@ -380,3 +380,40 @@ patchesJson6902:
              [("spec", "minReadySeconds"), ("metadata", "labels", "app.kubernetes.io/name"), ("spec", "replicas")]]
     assert spots == [(root / "kustomization.yaml", 9, 7), (root / "kustomization.yaml", 15, 9),
                      (root / "deploy.yaml", 6, 3)]
+
+
+def test_a_labels_entry_writes_templates_and_selectors_only_when_it_says(tmp_path: Path) -> None:
+    """`labels:` writes an object's own labels; a pod template's with includeTemplates, a selector's with
+    includeSelectors: the same label written in the base stays the base's where the entry does not write it."""
+    deployment = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector:
+    matchLabels: {a: one}
+  template:
+    metadata:
+      labels: {a: one}
+"""
+    kustomization = """resources: [deploy.yaml]
+labels:
+  - pairs: {a: one}
+  - pairs: {b: two}
+    includeTemplates: true
+  - pairs: {c: three}
+    includeSelectors: true
+"""
+    root = _tree(tmp_path, {"kustomization.yaml": kustomization, "deploy.yaml": deployment})
+    labels = {"a": "one", "b": "two", "c": "three"}
+    rendered_object = {**RENDERED, "metadata": {"name": "api", "labels": labels},
+                       "spec": {"selector": {"matchLabels": {"a": "one", "c": "three"}},
+                                "template": {"metadata": {"labels": labels}}}}
+    kustomizations = Kustomizations(root)
+    template, selector = ("spec", "template", "metadata", "labels"), ("spec", "selector", "matchLabels")
+    cases = {("metadata", "labels", "a"): ("kustomization.yaml", 3), (*template, "a"): ("deploy.yaml", 10),
+             (*template, "b"): ("kustomization.yaml", 4), (*template, "c"): ("kustomization.yaml", 6),
+             (*selector, "a"): ("deploy.yaml", 7), (*selector, "c"): ("kustomization.yaml", 6)}
+    for where, (name, line) in cases.items():
+        found = locate(rendered_object, Origin(file=root / "deploy.yaml"), where, root, kustomizations)
+        assert (found.file.name, found.line) == (name, line), where

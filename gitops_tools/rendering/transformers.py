@@ -43,7 +43,7 @@ def early(document: Document, subject: Subject) -> Iterator[Candidate]:
         if isinstance(annotations, dict) and key in annotations and same_text(annotations[key], value):
             yield _at(document, ("commonAnnotations", key))
     if len(where) >= 2 and where[-2] in LABEL_MAPS and isinstance(key, str):
-        yield from _labels(document, data, key, value)
+        yield from _labels(document, data, where, value)
     if where == ("metadata", "name") and isinstance(value, str):
         prefix, suffix = data.get("namePrefix"), data.get("nameSuffix")
         if isinstance(prefix, str) and prefix and value.startswith(prefix):
@@ -54,11 +54,21 @@ def early(document: Document, subject: Subject) -> Iterator[Candidate]:
         yield _at(document, ("namespace",))
 
 
-def _labels(document: Document, data: Mapping[str, Any], key: str, value: Any) -> Iterator[Candidate]:
-    """`labels:` entries (applied after `commonLabels:`), the last first."""
+def _labels(document: Document, data: Mapping[str, Any], where: JsonPath, value: Any) -> Iterator[Candidate]:
+    """`labels:` entries (applied after `commonLabels:`), the last first. An entry writes an object's own labels;
+    a pod template's only with `includeTemplates` (or `includeSelectors`), a selector's only with
+    `includeSelectors`; `commonLabels` writes them all."""
+    key = where[-1]
+    template = len(where) > 3 and where[-3:-1] == ("metadata", "labels") and "template" in where
     for index, entry in _entries(data.get("labels")):
         pairs = entry.get("pairs")
-        if isinstance(pairs, dict) and key in pairs and same_text(pairs[key], value):
+        if where[:2] == ("metadata", "labels"):
+            writes = True
+        elif template:
+            writes = entry.get("includeTemplates") is True or entry.get("includeSelectors") is True
+        else:
+            writes = entry.get("includeSelectors") is True
+        if writes and isinstance(pairs, dict) and key in pairs and same_text(pairs[key], value):
             yield _at(document, ("labels", index, "pairs", key))
             return
     common = data.get("commonLabels")
