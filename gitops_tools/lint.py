@@ -37,7 +37,7 @@ from gitops_tools.targets import Workloads
 if TYPE_CHECKING:
     from typing import TypeAlias, TypeVar
 
-    from gitops_tools.pipeline.render import Renderer
+    from gitops_tools.pipeline.render import Rendered, Renderer
     from gitops_tools.pipeline.spill import Spill
     from gitops_tools.policycache import Cache
 
@@ -116,15 +116,16 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     if renderer is not None and workers > 1:
         renderer.start()  # the pool's workers are gone: the builds overlap the analysers and the workspace phase
     analysed = _analysed(engine, run, noted)
-    threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
-    chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline)
-    findings = filters.RunFindings(chain, blocks)
-    findings.add(_config_findings(engine, config, policies, run.root, options))
     # The workspace phase: each finding joins the outcome of the file it is in, so the same filter chain applies to
-    # it (findings in context files are not reported).
+    # it (findings in context files are not reported). So do the render phase's.
     cross = workspace.evaluate(engine, workspace.Workspace(records, run.units, workspace.load_cluster_scoped())) \
         if engine.workspace_checks else {}
     rendered = renderer.finish() if renderer is not None else None
+    threshold = options.severity_threshold or config.severity_threshold or Severity.INFO
+    chain = filters.Chain(engine, config, run.changed, options.diff_lines, threshold, options.baseline,
+                          _unjudged(rendered, run, config, options))
+    findings = filters.RunFindings(chain, blocks)
+    findings.add(_config_findings(engine, config, policies, run.root, options))
     for index, (source, outcome) in enumerate(zip(run.sources, outcomes, strict=True)):
         extra = (*cross.get(outcome.paths.display, ()), *analysed.get(index, ()),
                  *(rendered.joined(outcome) if rendered is not None else ()))
@@ -140,6 +141,16 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     fail_on = options.fail_on or config.fail_on or Severity.WARNING
     return result.build(run, engine, documents, reported, fixed, fail_on, options.tool_links,
                         (rendered.rendered, rendered.notes) if rendered is not None else (0, ()))
+
+
+def _unjudged(rendered: Rendered | None, run: Plan, config: Config, options: LintOptions) -> frozenset[str]:
+    """The linted files where an unused suppression is not reported: those a kustomize entry point that was not
+    rendered reads (with rendering off: every file a kustomization may build), since it may be for a finding only
+    rendering shows."""
+    if rendered is not None:
+        return rendered.unjudged
+    off = options.render is False or (options.render is None and not config.render)
+    return run.kustomized if off else frozenset()
 
 
 def _renderer(engine: Engine, config: Config, run: Plan, options: LintOptions) -> Renderer | None:

@@ -178,6 +178,33 @@ def test_an_inline_suppression_at_the_source_line_applies(repo: Callable[[str], 
 
 
 @pytest.mark.slow
+def test_a_suppression_only_rendering_uses_is_not_called_unused_when_nothing_rendered(
+        repo: Callable[[str], Path], run: Lint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a binary, with rendering off, or when its overlay fails to build, the suppression is not judged: a
+    run that renders needs it. A stale suppression in a file no kustomization builds is still reported."""
+    root = repo("shop")
+    patch = root / "overlays" / "prod" / "patch-deployment.yaml"
+    patch.write_text(patch.read_text(encoding="utf-8").replace(
+        "            privileged: true\n",
+        "            # gitops-tools: disable-next-line container-not-privileged -- the profiler needs the kernel\n"
+        "            privileged: true\n"), encoding="utf-8")
+    (root / "loose.yaml").write_text("# gitops-tools: disable-next-line container-not-privileged -- stale\n"
+                                     "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n", encoding="utf-8")
+    stale = [("loose.yaml", 1, 1, "suppression-unused", ())]
+    assert [s for s in spots(run(render=False)) if s[3] == "suppression-unused"] == stale
+    monkeypatch.setenv(build.BINARY_VARIABLE, str(root / "no-such-kustomize"))
+    skipped = run()
+    assert ([s for s in spots(skipped) if s[3] == "suppression-unused"], skipped.rendered) == (stale, 0)
+    monkeypatch.delenv(build.BINARY_VARIABLE)
+    kustomization = root / "overlays" / "prod" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text(encoding="utf-8") + "  - path: missing.yaml\n",
+                             encoding="utf-8")
+    failed = run()
+    assert [s for s in spots(failed) if s[3] in ("suppression-unused", RENDERS)] == [
+        ("loose.yaml", 1, 1, "suppression-unused", ()), ("overlays/prod/kustomization.yaml", 1, 1, RENDERS, ())]
+
+
+@pytest.mark.slow
 def test_an_exemption_annotation_on_the_rendered_object_applies(repo: Callable[[str], Path], run: Lint) -> None:
     root = repo("shop")
     patch = root / "overlays" / "prod" / "patch-deployment.yaml"
@@ -209,7 +236,7 @@ def test_a_failing_build_and_a_remote_base_are_findings_at_their_kustomizations(
         'kustomize cannot build this entry point: no resource matches strategic merge patch '
         '"ConfigMap.v1.[noGrp]/shop-setings.[noNs]": no matches for Id ConfigMap.v1.[noGrp]/shop-setings.[noNs]; '
         'failed to find unique target for patch ConfigMap.v1.[noGrp]/shop-setings.[noNs]')
-    assert result.rendered == 2  # generated and typo; remote is never built
+    assert result.rendered == 1  # generated; typo fails, remote is never built
 
 
 @pytest.mark.slow

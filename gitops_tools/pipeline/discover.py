@@ -41,6 +41,7 @@ class Plan(NamedTuple):
     # The run's kustomization reader, when a linted file has a kustomization in its folder or one above it within the
     # repository (only then can a kustomize build read it): the render phase (pipeline/render.py) starts from it.
     kustomizations: Kustomizations | None = None
+    kustomized: frozenset[str] = frozenset()  # those linted files (display paths)
 
 
 def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspace: bool = False,
@@ -64,23 +65,33 @@ def plan(paths: Sequence[str], config: Config, options: LintOptions, *, workspac
 
         sources = with_references(sources, references, root, config)
     owned, others = (sources, []) if options.shard is None else _shard_split(paths, sources, options.shard)
-    kustomized = kustomizations if _kustomized(owned, kustomizations) else None
+    built = _kustomized(owned, kustomizations)
+    kustomized = kustomizations if built else None
     if not workspace:
         return Plan(root, _compact(owned, len(owned) > options.spill_above), discovered.skipped, discovered.charts,
-                    changed, [], repository=whole, kustomizations=kustomized)
+                    changed, [], repository=whole, kustomizations=kustomized, kustomized=built)
     found = workspace_files(sources, config, root, kustomizations)  # every file's units, whatever the shard
     context = [*others, *found.context]
     large = len(owned) + len(context) > options.spill_above  # a run that spills (pipeline/spill.py)
     return Plan(root, _compact(owned, large), discovered.skipped, discovered.charts, changed, _compact(context, large),
-                found.units, frozenset(source.file or source.relpath for source in others), whole, kustomized)
+                found.units, frozenset(source.file or source.relpath for source in others), whole, kustomized, built)
 
 
-def _kustomized(sources: list[SourceFile], kustomizations: Kustomizations) -> bool:
-    """Whether a kustomization is in the folder of a linted file or in one above it (kustomize reads a file only
-    from inside the folder of the kustomization naming it): a folder with no kustomization around costs a few
-    lookups, cached for the units."""
-    folders = {(source.real or real_path(source.path)).parent for source in sources if source.path is not None}
-    return bool(folders) and bool(kustomizations.around(folders))
+def _kustomized(sources: list[SourceFile], kustomizations: Kustomizations) -> frozenset[str]:
+    """The linted files (display paths) with a kustomization in their folder or in one above it: only those can a
+    kustomize build read (kustomize reads a file only from inside the folder of the kustomization naming it). A
+    folder with no kustomization around costs a few lookups, cached for the units."""
+    found: dict[Path, bool] = {}
+    kept = []
+    for source in sources:
+        if source.path is None:
+            continue
+        folder = (source.real or real_path(source.path)).parent
+        if folder not in found:
+            found[folder] = bool(kustomizations.around([folder]))
+        if found[folder]:
+            kept.append(source.display)
+    return frozenset(kept)
 
 
 def _whole_repository(paths: Sequence[str], root: Path, config: Config, *, asked: bool) -> FilePaths | None:

@@ -2,8 +2,9 @@
 
 Per file, in this order:
   1. annotation exemptions  (`gitops-tools.io/exempt` on a resource: its document policies' findings)
-  2. inline suppressions    (`# gitops-tools: disable-...`; stale or unknown ones become findings; identical findings
-                             then get distinct fingerprints by their order, once)
+  2. inline suppressions    (`# gitops-tools: disable-...`; stale or unknown ones become findings, but an unused one
+                             in a file an unrendered kustomize overlay reads; identical findings then get distinct
+                             fingerprints by their order, once)
   3. config excludes        (a policy's `exclude` globs in .gitops-tools.yaml)
   4. --diff-lines           (only findings on lines changed since --changed-since; a file that could not be checked
                              at all is reported wherever its problem is, and so is the repository as a whole)
@@ -42,13 +43,17 @@ class Chain:
     not a dataclass: see gitops_tools/model.py.)"""
 
     def __init__(self, engine: Engine, config: Config | None = None, changed: dict[str, LineRanges] | None = None,
-                 diff_lines: bool = False, threshold: Severity = Severity.INFO, baseline: Path | None = None) -> None:
+                 diff_lines: bool = False, threshold: Severity = Severity.INFO, baseline: Path | None = None,
+                 unjudged: frozenset[str] = frozenset()) -> None:
         self.engine = engine
         self.config = config  # None: no config excludes (checking one loaded file on its own)
         self.changed = changed  # display path -> changed lines, with --changed-since
         self.diff_lines = diff_lines
         self.threshold = threshold
         self.baseline = baseline
+        # Display paths of linted files that a kustomize entry point the render phase could not render reads (no
+        # binary, a failed or refused build): a suppression there may be for a finding only that rendering shows.
+        self.unjudged = unjudged
 
     @cached_property
     def aliases(self) -> dict[str, str]:
@@ -69,8 +74,12 @@ def exempted(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> lis
             or not any(exemption.covers(f) for exemption in exemptions)]
 
 
+UNUSED = "suppression-unused"
+
+
 def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> list[Finding]:
-    """2. Findings an inline suppression covers go; suppressions that matched nothing or name no policy come."""
+    """2. Findings an inline suppression covers go; suppressions that matched nothing or name no policy come (an
+    unused one is not judged in a file an unrendered kustomize entry point reads: Chain.unjudged)."""
     if outcome.suppressions:
         engine = chain.engine
         aliases = chain.aliases  # fresh copies: the outcome is left as it was
@@ -78,6 +87,8 @@ def suppressed(findings: list[Finding], outcome: FileOutcome, chain: Chain) -> l
                  for mark in outcome.suppressions]
         findings = suppressions.apply(findings, marks)  # marks which suppressions were used...
         stale = suppressions.problems(marks, engine.known_ids, engine.policies)  # ...so the rest are stale
+        if outcome.paths.display in chain.unjudged:  # unless rendering, which did not run, might have used them
+            stale = [problem for problem in stale if problem.policy_id != UNUSED]
         findings += list(engine.problem_findings(outcome.paths, stale))
     return unique_fingerprints(findings)
 

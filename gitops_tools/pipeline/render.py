@@ -45,13 +45,14 @@ RENDERED_NAME = "kustomize-build.yaml"  # the rendered stream's name inside its 
 
 class Rendered(NamedTuple):
     """The render phase's findings: by the display path of the linted file each is at, and at files the run does
-    not lint (an entry point's kustomization), each with its names; the entry points rendered, and the summary's
-    notes."""
+    not lint (an entry point's kustomization), each with its names; the entry points rendered (built without an
+    error), and the summary's notes."""
 
     linted: dict[str, list[Finding]]
     unlinted: list[FileOutcome]
     rendered: int
     notes: tuple[str, ...]
+    unjudged: frozenset[str] = frozenset()  # linted files an entry point not rendered reads (filters.Chain)
 
     def joined(self, outcome: FileOutcome) -> tuple[Finding, ...]:
         """The file's rendered findings, less those equal to one it already has at that position."""
@@ -92,7 +93,11 @@ class Renderer:
         """Every entry point's findings, the builds awaited."""
         found = [pair for entry in self.entries for pair in self._entry(entry)]
         notes = (build.missing_binary_note(),) if self._binary is None and self.entries else ()
-        return self._split(found, len(self._builds or ()), notes)
+        unrendered = [entry for entry in self.entries if self._builds is None
+                      or self._refused[entry.folder] or self._builds.result(entry.folder).error is not None]
+        unjudged = frozenset(self._linted[path].display for entry in unrendered
+                             for path in self._kustomizations.reads(entry) if path in self._linted)
+        return self._split(found, len(self.entries) - len(unrendered), notes)._replace(unjudged=unjudged)
 
     def _entry(self, entry: Kustomization) -> Iterator[tuple[FilePaths, Finding]]:
         shown = self._shown(entry.folder)

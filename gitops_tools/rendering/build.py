@@ -90,9 +90,6 @@ class Builds:
             raise done
         return done
 
-    def __len__(self) -> int:
-        return len(self._done) + len(self._pending)
-
 
 def find_binary(scripts: str | None = None, search_path: str | None = None) -> Binary | None:
     """The kustomize binary (None: none found). `scripts` and `search_path` default to this environment's scripts
