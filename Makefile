@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check fuzz lint bench docs clean
+.PHONY: install demo test check fuzz lint bench docs crds clean
 
 # gitops_tools/__init__.py holds the version the installed metadata carries (SARIF names the tool by it).
 $(STAMP): pyproject.toml gitops_tools/__init__.py
@@ -44,6 +44,10 @@ docs: $(STAMP)
 	$(BIN)/python -c "from gitops_tools.apilifecycle import write_derived; write_derived()"
 	$(BIN)/gitops-tools rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
 	$(BIN)/python docs/readme.py
+
+# The bundled custom resource schemas (schemas/resources/crds/), derived from the vendored CRDs (schemas/vendor/crds/).
+crds: $(STAMP)
+	$(BIN)/python -c "from gitops_tools.crdbundle import write_derived; write_derived()"
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_tools.checks import BUILTIN_SOURCES, Violation, document_check, module
 from gitops_tools.classification import Classifier, Instance
@@ -19,6 +19,9 @@ from gitops_tools.model import FilePaths, JsonPath, Location, Policy, Problem, j
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, TargetValue, Workloads, applies_to, target_domain, target_values
 from gitops_tools.validation import SchemaEvaluator
+
+if TYPE_CHECKING:
+    from gitops_tools.customresources import Definitions
 
 # instance -> (path, detail for the message, something missing?, the validator's own words, a character of the text
 # at path that a coded check points at)
@@ -81,6 +84,9 @@ class Engine:
         self.policies = {policy.id: policy for policy in active}
         self.today = today or date.today()  # when exemptions and suppressions expire
         self.kubernetes_version = kubernetes_version  # the run's target (kubeversion.target_version)
+        # The run's own CustomResourceDefinitions (the config's `crds:` and the linted files' CRD documents), found by
+        # the discover phase before any file is evaluated (pipeline/definitions.py); None: the bundled ones alone.
+        self.definitions: Definitions | None = None
         self.known_ids = frozenset(known_ids)
         self.workloads = workloads
         self.classifier = classifier
@@ -226,7 +232,7 @@ class Engine:
     def _evaluator(self, policy: Policy) -> Evaluate:
         evaluate = self._evaluators.get(policy.id)
         if evaluate is None:
-            evaluate = self._evaluators[policy.id] = _compile(policy, self.kubernetes_version)
+            evaluate = self._evaluators[policy.id] = _compile(policy, self.kubernetes_version, self.definitions)
         return evaluate
 
     def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath, content: Content,
@@ -256,11 +262,11 @@ class Engine:
                       tuple(fingerprint(alias, *content) for alias in policy.aliases))
 
 
-def _compile(policy: Policy, version: KubernetesVersion) -> Evaluate:
+def _compile(policy: Policy, version: KubernetesVersion, definitions: Definitions | None) -> Evaluate:
     """(path, detail, whether something is missing) for each violation in an instance; a versioned check judges for
-    the run's target Kubernetes `version`."""
+    the run's target Kubernetes `version`, a custom resource check with the run's CRDs (`definitions`)."""
     if policy.check is not None:
-        check = document_check(module(policy.check), version)
+        check = document_check(module(policy.check), version, definitions)
         return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
                                  map(_with_offset, check(instance)))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)

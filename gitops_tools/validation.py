@@ -27,12 +27,14 @@ class SchemaViolation(NamedTuple):
     note: str = ""  # the `description` of the schema whose keyword failed (see _note), for a message naming keys
 
 
-def compile_schema(schema: Schema) -> Any:
-    """A jsonschema-rs validator that never fetches anything; raises ValueError if the schema does not compile."""
+def compile_schema(schema: Schema, *, formats: bool = False) -> Any:
+    """A jsonschema-rs validator that never fetches anything, asserting `format`s when `formats` is set (else they
+    are annotations, as JSON Schema 2020-12 has it); raises ValueError if the schema does not compile."""
     import jsonschema_rs
 
     try:
-        return jsonschema_rs.Draft202012Validator(schema, offline=True, pattern_options=jsonschema_rs.RegexOptions())
+        return jsonschema_rs.Draft202012Validator(schema, offline=True, pattern_options=jsonschema_rs.RegexOptions(),
+                                                  validate_formats=formats)
     except jsonschema_rs.ValidationError as err:
         raise ValueError(str(err).split("\n", 1)[0]) from err
 
@@ -41,9 +43,9 @@ class SchemaEvaluator:
     """A schema compiled once per run. The schema must have passed `check_schema` (custom policies are checked when
     loaded, built-in ones by the test suite)."""
 
-    def __init__(self, schema: Schema) -> None:
+    def __init__(self, schema: Schema, *, formats: bool = False) -> None:
         self._schema = schema
-        self._validator = compile_schema(schema)
+        self._validator = compile_schema(schema, formats=formats)
 
     def violations(self, instance: Any) -> Iterator[SchemaViolation]:
         """Every violation in `instance`. Raises RecursionError when it is nested too deeply to evaluate."""

@@ -7,6 +7,8 @@ with an optional detail appended to the policy's message, and optionally the off
 value at that path the violation is about (a PromQL expression's parse error): the finding points there.
 A document check whose verdict depends on the Kubernetes version the run targets (an apiVersion removed in 1.22)
 defines `versioned_check(instance, version)` instead, and receives the run's target (gitops_tools/kubeversion.py).
+A document check about custom resources defines `custom_resource_check(instance, definitions)`, and receives the
+CustomResourceDefinitions the run knows (gitops_tools/customresources.py: the run's own CRDs, then the bundled ones).
 A module defining `workspace_check` is a workspace check
 (policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
 once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from gitops_tools.model import JsonPath
 
 if TYPE_CHECKING:
+    from gitops_tools.customresources import Definitions
     from gitops_tools.kubeversion import KubernetesVersion
 
 Violation = tuple[JsonPath, str] | tuple[JsonPath, str, int | None]
@@ -66,14 +69,23 @@ def module(name: str) -> ModuleType:
 def document_checks() -> dict[str, ModuleType]:
     """The document check modules, by the name policies use: their module's."""
     return {module.__name__.rpartition(".")[2]: module for module in modules()
-            if callable(getattr(module, "check", None)) or callable(getattr(module, "versioned_check", None))}
+            if any(callable(getattr(module, name, None)) for name in DOCUMENT_CHECKS)}
 
 
-def document_check(found: ModuleType, version: KubernetesVersion) -> Check:
-    """A document check module's check: its `check`, or its `versioned_check` judging for `version`."""
+DOCUMENT_CHECKS = ("check", "versioned_check", "custom_resource_check")  # what a document check module may define
+
+
+def document_check(found: ModuleType, version: KubernetesVersion, definitions: Definitions | None = None) -> Check:
+    """A document check module's check: its `check`, its `versioned_check` judging for `version`, or its
+    `custom_resource_check` knowing the run's CRDs (`definitions`; the bundled ones alone when None)."""
     versioned = getattr(found, "versioned_check", None)
     if callable(versioned):
         return partial(versioned, version=version)
+    defined = getattr(found, "custom_resource_check", None)
+    if callable(defined):
+        from gitops_tools.customresources import Definitions
+
+        return partial(defined, definitions=definitions if definitions is not None else Definitions())
     return cast(Check, found.check)
 
 
