@@ -34,6 +34,14 @@ def _nowhere(where: JsonPath) -> Location:
 NO_GLOBS = Globs(())
 
 
+class CrdPath(NamedTuple):
+    """A `crds:` entry: a file or folder of CustomResourceDefinitions inside the repository, and where the config
+    names it (a CRD file that cannot be read is a config error there)."""
+
+    path: Path
+    location: Location
+
+
 class PolicySettings(NamedTuple):
     """A policy's `policies.<id>` entry. Read-only, like every config value (the shared defaults are never
     changed)."""
@@ -49,9 +57,9 @@ class Config:
     """The config as a run uses it; read-only (`_replace` makes a changed copy). A plain class, not a dataclass:
     see gitops_tools/model.py."""
 
-    __slots__ = ("domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins", "packs",
-                 "path", "policies", "policy_dirs", "policy_locations", "policy_set", "render", "render_timeout",
-                 "root", "severity_threshold", "today")
+    __slots__ = ("crds", "domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins",
+                 "packs", "path", "policies", "policy_dirs", "policy_locations", "policy_set", "render",
+                 "render_timeout", "root", "severity_threshold", "today")
 
     def __init__(self, root: Path, path: Path | None = None, policy_dirs: tuple[Path, ...] = (), *,
                  exclude: Globs = NO_GLOBS, severity_threshold: Severity | None = None,
@@ -62,7 +70,7 @@ class Config:
                  packs: tuple[PackRef, ...] = (), pack_pins: dict[str, str] | None = None,
                  domains: dict[str, Globs] | None = None,
                  kubernetes_version: KubernetesVersion | None = None, render: bool = True,
-                 render_timeout: float = DEFAULT_RENDER_TIMEOUT) -> None:
+                 render_timeout: float = DEFAULT_RENDER_TIMEOUT, crds: tuple[CrdPath, ...] = ()) -> None:
         self.root = root
         self.path = path
         self.policy_dirs = policy_dirs
@@ -81,6 +89,7 @@ class Config:
         self.kubernetes_version = kubernetes_version  # `kubernetes_version:` (the run's target: kubeversion.py)
         self.render = render  # `render:` render the kustomize entry points and lint what they render
         self.render_timeout = render_timeout  # `render_timeout:` seconds one entry point's build may take
+        self.crds = crds  # `crds:`: CRD files and folders (read by pipeline/definitions.py when a run needs them)
 
     def _replace(self, **changes: Any) -> Config:
         """A copy with `changes`."""
@@ -190,7 +199,24 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         kubernetes_version=_kubernetes_version(data.get("kubernetes_version"), path, locate),
         render=data.get("render", True),
         render_timeout=float(data.get("render_timeout", DEFAULT_RENDER_TIMEOUT)),
+        crds=_crds(data.get("crds", ()), root, boundary, path, locate),
     )
+
+
+def _crds(entries: list[str], root: Path, boundary: Path, path: Path,
+          locate: Callable[[JsonPath], Span]) -> tuple[CrdPath, ...]:
+    """`crds:`: files or folders of CustomResourceDefinitions, relative to the config's folder, inside the
+    repository (a symbolic link out of it is refused too); they are read when a run checks custom resources."""
+    found = []
+    for index, entry in enumerate(entries):
+        location = Location(str(path), *locate(("crds", index))[:2])
+        target = real_path(root / entry)
+        if not target.is_relative_to(boundary):
+            raise ConfigError(f"invalid config: crds: {entry} is outside the repository {boundary}", location)
+        if not target.exists():
+            raise ConfigError(f"invalid config: crds: {entry} not found", location)
+        found.append(CrdPath(target, location))
+    return tuple(found)
 
 
 def _kubernetes_version(value: Any, path: Path, locate: Callable[[JsonPath], Span]) -> KubernetesVersion | None:

@@ -119,6 +119,13 @@ def bundled(group: str, kind: str) -> Definition | None:
 
 
 @cache
+def is_bundled(group: str, kind: str) -> bool:
+    """Whether a CRD of this group and kind is bundled (its file is there; not read)."""
+    return bool(GROUP.match(group) and KIND.match(kind)) and schema_path("resources", "crds", group,
+                                                                          f"{kind}.json").is_file()
+
+
+@cache
 def builtin_groups() -> frozenset[str]:
     """The API groups of built-in kinds: an object of any other group (with a group) is a custom resource."""
     text = schema_path("resources", "crds", "_builtin_groups.json").read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from gitops_tools.loading import LoadedFile
 from gitops_tools.model import FilePaths, ObjectRecord, Policy, Problem, Severity
 from gitops_tools.paths import relative_posix, repository_path
 from gitops_tools.pipeline import filters, parallel, result, workspace
+from gitops_tools.pipeline.definitions import run_definitions
 from gitops_tools.pipeline.discover import Plan, plan
 from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded, source_paths
 from gitops_tools.pipeline.load import read_source
@@ -91,6 +92,7 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
                     target_version(options.kubernetes_version, config.kubernetes_version))
     run = plan(paths, config, options, workspace=bool(engine.workspace_checks), parsers=engine.classifier.file_parsers,
                references=engine.referencing(), repository=bool(engine.repository_policies))
+    engine.definitions = run_definitions(run.sources, config)  # the run's own CRDs, before any file is evaluated
     files = len(run.sources) + len(run.context)
     outcomes, entries, blocks = _kept(files > options.spill_above)
     records = workspace.Records(entries)
@@ -118,7 +120,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     analysed = _analysed(engine, run, noted)
     # The workspace phase: each finding joins the outcome of the file it is in, so the same filter chain applies to
     # it (findings in context files are not reported). So do the render phase's.
-    cross = workspace.evaluate(engine, workspace.Workspace(records, run.units, workspace.load_cluster_scoped())) \
+    cross = workspace.evaluate(engine, workspace.Workspace(records, run.units, workspace.load_cluster_scoped(),
+                                                     frozenset(engine.definitions.kinds()))) \
         if engine.workspace_checks else {}
     rendered = renderer.finish() if renderer is not None else None
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO

@@ -74,7 +74,7 @@ def declared_parameters(data: Mapping[str, Any], locate: Locate, builtin: bool) 
             where = ("parameters", parameter.name, "default", *violation.path)
             raise PolicyError(f"parameter {parameter.name!r}: the default does not satisfy its type: "
                               f"{violation.message}", locate(where))
-    if data["targets"]["scope"] == "repository":  # a repository check receives its parameters' values whole
+    if data["targets"]["scope"] in ("repository", "workspace"):  # their checks receive the parameters' values whole
         return parameters
     names = {parameter.name for parameter in parameters}
     used: set[str] = set()
@@ -107,8 +107,8 @@ def configure(policies: Mapping[str, Policy], settings: Mapping[str, PolicySetti
 
 def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Policy:
     """`policy` with its schema rebuilt from `values` (the rest keep their defaults); every problem is a ConfigError
-    at the value's position in the config. A repository check's policy has no schema: its parameters' values become
-    the ones it runs with (as a pack's do)."""
+    at the value's position in the config. A repository or workspace check's policy has no schema: its parameters'
+    values become the ones it runs with (as a pack's do)."""
     from gitops_tools.schemacheck import check_schema
 
     declared = {parameter.name: parameter for parameter in policy.parameters}
@@ -123,7 +123,7 @@ def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Po
             where = "".join(f"[{step!r}]" for step in violation.path)
             raise ConfigError(f"parameter {name!r} of {policy.id!r}{where}: {violation.message}",
                               locate((name, *violation.path)))
-    if policy.targets.scope == "repository":  # no schema: the check reads the values (parameters.defaults)
+    if policy.targets.scope in ("repository", "workspace"):  # no schema: the check reads the values (defaults)
         return policy._replace(parameters=tuple(parameter._replace(default=values.get(parameter.name,
                                                                                       parameter.default))
                                                 for parameter in policy.parameters))

@@ -12,7 +12,7 @@ from gitops_tools.engine import Classified
 from gitops_tools.fingerprint import document_identity, stable_path
 from gitops_tools.loading.parsed import ParsedDocument
 from gitops_tools.model import Fact, FilePaths, JsonPath, ObjectId, ObjectRecord, json_pointer
-from gitops_tools.pipeline.workspace import Collector
+from gitops_tools.pipeline.workspace import Collector, collects_from
 from gitops_tools.targets import Workloads
 
 NAME: JsonPath = ("metadata", "name")
@@ -58,6 +58,8 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
     pod_spec = workloads.pod_spec_path(classified.rtype)
     facts = []
     for check, collect in collectors.items():
+        if not collects_from(check, classified.instance.memberships):
+            continue
         kept = collect(resource, pod_spec)
         if kept is not None:
             where, value = kept

@@ -6,13 +6,14 @@ identity (group, kind, namespace, name), by kind and by label, each record with 
 position. A workspace check is one module in gitops_tools/checks/ defining `workspace_check` (the Check Protocol),
 and optionally `collect` (the Collector Protocol), which the per-file phase runs on every object to keep the few
 facts the check needs. Checks are found by listing that folder; a policy names one (`check: <module>`,
-`targets: {scope: workspace}`) and gives it its severity, message and docs. The workspace also knows the deployable
+`targets: {scope: workspace}`) and gives it its severity, message and docs; a check module's `COLLECTED_DOMAINS`
+limits its `collect` to the objects of those domains. The workspace also knows the deployable
 units (gitops_tools/pipeline/units.py) and places each object in them as the unit deploys it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
@@ -21,9 +22,11 @@ from gitops_tools import checks
 from gitops_tools.engine import Content, Engine, Place
 from gitops_tools.findings import Finding
 from gitops_tools.model import Fact, JsonPath, Location, ObjectId, ObjectRecord
+from gitops_tools.parameters import defaults
 from gitops_tools.pipeline.units import Member, Unit
 
 if TYPE_CHECKING:
+    from gitops_tools.classification import Membership
     from gitops_tools.pipeline.spill import Spill
 
 Collected = tuple[JsonPath, Any]  # where in the object the check's findings point, and the fact (small, picklable)
@@ -46,6 +49,13 @@ class Report(NamedTuple):
 
 class Check(Protocol):
     def __call__(self, workspace: Workspace) -> Iterator[Report]: ...
+
+
+class ParameterisedCheck(Protocol):
+    """The workspace check of a policy with `parameters`: it receives the policy's values (the config's, else the
+    defaults), and runs once per such policy."""
+
+    def __call__(self, workspace: Workspace, parameters: Mapping[str, Any]) -> Iterator[Report]: ...
 
 
 class Placement(NamedTuple):
@@ -126,9 +136,11 @@ class Records:
 class Workspace:
     """Every object of a run, indexed; the units that deploy them."""
 
-    def __init__(self, records: Records, units: Sequence[Unit], cluster_scoped: frozenset[str]) -> None:
+    def __init__(self, records: Records, units: Sequence[Unit], cluster_scoped: frozenset[str],
+                 defined: frozenset[tuple[str, str]] = frozenset()) -> None:
         self.objects = records
         self.units = tuple(units)
+        self.defined = defined  # the groups and kinds the run's own CRDs define (pipeline/definitions.py)
         self._cluster_scoped = cluster_scoped
         self._scopes: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -198,16 +210,30 @@ def collectors(engine: Engine) -> dict[str, Collector]:
             if callable(getattr(checks.module(name), "collect", None))}
 
 
+def collects_from(check: str, memberships: Sequence[Membership]) -> bool:
+    """Whether a check's `collect` sees an object of these domain memberships: a check module's `COLLECTED_DOMAINS`
+    names the domains whose objects it wants (custom resources are Kubernetes objects; a Backstage entity, which the
+    kubernetes domain knows only as a tool's configuration file, is not); without it, every object."""
+    wanted = getattr(checks.module(check), "COLLECTED_DOMAINS", None)
+    return wanted is None or any(membership.domain in wanted and not membership.rtype.config
+                                 for membership in memberships)
+
+
 def evaluate(engine: Engine, workspace: Workspace) -> dict[str, list[Finding]]:
     """The findings of the active workspace checks, by the display path of the file each is in: each joins its
     file's filter chain."""
     found: dict[str, list[Finding]] = {}
     for name in engine.workspace_checks:
-        check = cast(Check, checks.module(name).workspace_check)
         policies = [policy for policy in engine.policies.values() if policy.check == name]
-        for report in check(workspace):
-            for policy in policies:
+        plain = [policy for policy in policies if not policy.parameters]
+        for report in cast(Check, checks.module(name).workspace_check)(workspace) if plain else ():
+            for policy in plain:
                 found.setdefault(report.record.paths.display, []).extend(_findings(engine, policy.id, report))
+        for policy in policies:
+            if policy.parameters:
+                check = cast(ParameterisedCheck, checks.module(name).workspace_check)
+                for report in check(workspace, defaults(policy.parameters)):
+                    found.setdefault(report.record.paths.display, []).extend(_findings(engine, policy.id, report))
     return found
 
 
