@@ -28,10 +28,13 @@ BAD = [
     ("argocd/services.yaml", 25, 9, "argocd-app-sync-policy-allowed"),  # automated: {}
     ("flux/apps.yaml", 6, 1, "flux-kustomization-prune-set"),
     ("flux/apps.yaml", 6, 1, "flux-timeout-set"),
+    ("flux/apps.yaml", 6, 1, "custom-resource-structure-valid"),  # the Kustomization CRD requires prune
     ("flux/apps.yaml", 24, 7, "flux-helm-chart-version-pinned"),  # a range
     ("flux/apps.yaml", 39, 5, "flux-helm-chart-version-pinned"),  # no version: the newest chart
     ("flux/sources.yaml", 6, 1, "flux-interval-set"),  # none
+    ("flux/sources.yaml", 6, 1, "custom-resource-structure-valid"),  # the GitRepository CRD requires interval
     ("flux/sources.yaml", 17, 3, "flux-interval-set"),  # 1 hour
+    ("flux/sources.yaml", 17, 3, "custom-resource-structure-valid"),  # the CRD's duration pattern too
 ]
 
 

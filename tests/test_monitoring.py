@@ -28,9 +28,11 @@ BAD = [
     ("k8s/monitors.yaml", 7, 3, "monitor-selector-set"),  # selector: {}
     ("k8s/monitors.yaml", 9, 7, "monitor-endpoint-port-named"),  # targetPort
     ("k8s/monitors.yaml", 17, 1, "monitor-selector-set"),  # no selector
+    ("k8s/monitors.yaml", 17, 1, "custom-resource-structure-valid"),  # the CRD requires spec.selector
     ("k8s/monitors.yaml", 19, 7, "monitor-endpoint-port-named"),  # portNumber
     ("k8s/prometheusrule.yaml", 14, 38, "promql-rate-on-counters"),  # worker_jobs_processed
     ("k8s/prometheusrule.yaml", 16, 11, "rule-durations-valid"),  # keep_firing_for: 1.5h
+    ("k8s/prometheusrule.yaml", 16, 11, "custom-resource-structure-valid"),  # the CRD's duration pattern too
     ("k8s/prometheusrule.yaml", 24, 42, "promql-expr-parses"),  # the ( left open, in a plain scalar
     ("rules/api.rules.yaml", 4, 5, "rule-durations-valid"),  # interval: 30 seconds
     ("rules/api.rules.yaml", 6, 9, "recording-rule-name-convention"),
