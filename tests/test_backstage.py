@@ -100,7 +100,9 @@ def test_an_entity_outside_catalog_info_is_found_by_its_api_version(tmp_path: Pa
     (tmp_path / "org" / "teams.yaml").write_text(api, encoding="utf-8")
     other = api.replace("backstage.io/v1alpha1", "acme.io/v1")  # no entity: no catalog policy
     (tmp_path / "org" / "other.yaml").write_text(other, encoding="utf-8")
-    assert folder_spots(tmp_path, policies) == [("org/teams.yaml", 7, 3, "catalog-lifecycle-allowed")]
+    assert folder_spots(tmp_path, policies) == [
+        ("org/other.yaml", 1, 1, "custom-resource-schema-known"),  # a Kubernetes object of a kind no CRD defines
+        ("org/teams.yaml", 7, 3, "catalog-lifecycle-allowed")]
 
 
 def test_an_entity_is_no_kubernetes_resource(tmp_path: Path, policies: dict[str, Policy]) -> None:
