@@ -2,8 +2,9 @@
 policy, each finding placed at the source that produced the offending value.
 
 The entry points (rendering/entrypoints.py) are built concurrently, in threads, by a kustomize binary
-(rendering/build.py); an entry point whose build names a remote resource is not built
-(`kustomization-builds-offline`), and a build that fails is a finding at its kustomization (`kustomization-renders`).
+(rendering/build.py); an entry point whose build names a remote resource (`kustomization-builds-offline`) or an entry
+leading out of the repository (`kustomization-renders`) is not built, and a build that fails is a finding at its
+kustomization (`kustomization-renders`).
 Each rendered stream is one more file for the per-file phase (evaluate_loaded) and, with workspace checks, a
 workspace of its own (one unit: the overlay as rendered). A rendered object's exemption annotation is judged on the
 object as rendered (kustomize keeps annotations), by the filter chain's exemption step; each remaining finding is
@@ -17,6 +18,7 @@ point is reported at its kustomization whether the run lints it or not.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -153,9 +155,9 @@ class Renderer:
         for finding in self._engine.problem_findings(paths, [problem]):
             yield paths, finding._replace(overlays=(shown,))
 
-    @property
+    @cached_property
     def _cluster_scoped(self) -> frozenset[str]:
-        return workspace.load_cluster_scoped()
+        return workspace.load_cluster_scoped()  # read once per run, for the first overlay with workspace checks
 
     def _split(self, found: list[tuple[FilePaths, Finding]], rendered: int, notes: tuple[str, ...]) -> Rendered:
         """Findings at linted files by display path; the render and offline findings at other files as outcomes of
