@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -358,7 +359,8 @@ def test_a_kustomize_build_piped_to_stdin_is_linted_as_before(repo: Callable[[st
 @pytest.mark.slow
 def test_no_render_and_the_config_switch_it_off(repo: Callable[[str], Path], run_cli: CliRun) -> None:
     root = repo("shop")
-    assert run_cli("lint", "--no-render", str(root))[:2] == (0, "No findings (13 files, 17 documents, 121 policies).\n")
+    code, out, _ = run_cli("lint", "--no-render", str(root))
+    assert code == 0 and re.fullmatch(r"No findings \(13 files, 17 documents, \d+ policies\)\.\n", out)
     (root / ".gitops-tools.yaml").write_text("render: false\n", encoding="utf-8")
     assert run_cli("lint", str(root))[0] == 0
     assert run_cli("lint", "--render", str(root))[0] == 1
@@ -384,7 +386,7 @@ def test_every_report_names_the_overlays(repo: Callable[[str], Path], run_cli: C
     root = repo("shop")
     text = run_cli("lint", str(root))[1]
     assert "container image uses the latest tag [overlays: overlays/dev, overlays/prod, overlays/staging]" in text
-    assert text.endswith("(13 files, 17 documents, 121 policies, 3 kustomizations rendered).\n")
+    assert re.search(r"\(13 files, 17 documents, \d+ policies, 3 kustomizations rendered\)\.\n\Z", text)
     report = json.loads(run_cli("lint", "--format", "json", str(root))[1])
     assert [f["overlays"] for f in report["findings"]] == [list(ALL_THREE), ["overlays/prod"]]
     assert report["summary"]["rendered"] == 3
