@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -396,3 +397,21 @@ def test_every_report_names_the_overlays(repo: Callable[[str], Path], run_cli: C
     assert first["message"]["text"].endswith("[overlays: overlays/dev, overlays/prod, overlays/staging]")
     for name in ("github", "gitlab", "junit"):
         assert "overlays/staging]" in run_cli("lint", "--format", name, str(root))[1]
+
+
+def test_a_run_with_no_kustomization_around_its_files_imports_nothing_of_rendering(tmp_path: Path) -> None:
+    """The one-file pre-commit run on a file no kustomization can build stays as fast as before; one in a
+    kustomization's folder renders."""
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "a.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+                                               encoding="utf-8")
+    shutil.copytree(FIXTURES / "shop", tmp_path / "shop")
+    imported = {}
+    for name, path in (("alone", "alone/a.yaml"), ("shop", "shop/base/service.yaml")):
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitops_tools", "lint", path], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)
+        imported[name] = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
+                          if line.startswith("import time:")}
+    assert not any(module.startswith(("gitops_tools.rendering", "gitops_tools.pipeline.render"))
+                   for module in imported["alone"])
+    assert {"gitops_tools.pipeline.render", "gitops_tools.rendering.build"} <= imported["shop"]
