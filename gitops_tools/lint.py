@@ -33,7 +33,7 @@ from gitops_tools.pipeline.load import read_source
 from gitops_tools.pipeline.options import LintOptions
 from gitops_tools.policyset import beyond_pin
 from gitops_tools.resources import BuiltinData, read_builtin_data
-from gitops_tools.targets import Workloads
+from gitops_tools.targets import Workloads, target_domain
 
 if TYPE_CHECKING:
     from typing import TypeAlias, TypeVar
@@ -160,12 +160,29 @@ def _renderer(engine: Engine, config: Config, run: Plan, options: LintOptions) -
     """The render phase, for a run that renders (--render, else the config's `render`) and lints a file some
     kustomization may build; pipeline/render.py and gitops_tools/rendering are imported only then."""
     wanted = options.render if options.render is not None else config.render
-    if not wanted or run.kustomizations is None:
+    if not wanted or run.kustomizations is None or not _sees_rendered(engine):
         return None
     from gitops_tools.pipeline.render import Renderer
 
     renderer = Renderer(engine, config, run, options, run.kustomizations)
     return renderer if renderer.entries else None
+
+
+def _sees_rendered(engine: Engine) -> bool:
+    """Whether an active policy could report on a build: a render policy, or one looking at YAML documents known by
+    their content (a built object has no path of its own) or at every document. A Dockerfile hook (its documents come
+    from its own parser) or a workflow hook (known by path) builds nothing."""
+    domains = engine.classifier.domains
+    for policy in engine.policies.values():
+        if policy.check == RENDER:
+            return True
+        if policy.targets.scope == "file" or policy.targets.scope == "repository":
+            continue
+        name = target_domain(policy.targets, engine.classifier.default)
+        domain = domains.get(name) if name is not None else None
+        if domain is None or domain.default or (domain.files is None and any(rule.match for rule in domain.rules)):
+            return True
+    return False
 
 
 def _kept(large: bool) -> tuple[Kept[FileOutcome], Kept[tuple[ObjectRecord, ...]], Kept[tuple[Finding, ...]]]:

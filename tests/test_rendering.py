@@ -108,6 +108,17 @@ def test_a_one_file_run_renders_only_the_overlays_whose_build_reads_it(repo: Cal
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("domain", "rendered"), [("dockerfile", 0), ("github-actions", 0), ("kubernetes", 3),
+                                                  ("kustomize", 3), ("monitoring", 3)])
+def test_a_domain_hook_renders_only_when_its_policies_could_see_a_build(repo: Callable[[str], Path], run: Lint,
+                                                                        domain: str, rendered: int) -> None:
+    """A domain whose documents are known by their path alone (a Dockerfile, a workflow) sees no built object: its
+    hook builds nothing. Kubernetes objects, PrometheusRules (known by their content) and the render policies do."""
+    repo("shop")
+    assert run("base/service.yaml", domains=(domain,)).rendered == rendered
+
+
+@pytest.mark.slow
 def test_a_finding_the_file_already_has_is_not_reported_again(repo: Callable[[str], Path], run: Lint) -> None:
     root = repo("shop")
     deployment = root / "base" / "deployment.yaml"
