@@ -44,7 +44,9 @@ sys.path.insert(0, str(HERE))
 
 from corpus import generate, generate_cross_file, generate_overlays, render_stream  # noqa: E402
 
-RATIO_TARGET = 1.8  # lint --jobs 1 / parse-only, 1,000 files
+# lint --jobs 1 / parse-only, 1,000 files, with structural validation on (issue 13: every built-in object against its
+# kind's schema, custom resources against their CRD and its CEL rules); issue 11's target, before it, was 1.8x.
+RATIO_TARGET = 3.0
 JOBS2_RATIO_TARGET = 1.2  # lint --jobs 2 / parse-only, 1,000 files, 2 cores
 SINGLE_FILE_TARGET_S = 0.15  # one small file, interpreter start included
 FLAT_MEMORY_FACTOR = 1.25  # "flat": the 10k-file peak RSS at most this times the 1k-file peak
@@ -233,9 +235,11 @@ def rendered_overlays(runs: int, help_text: str, verdicts: Verdicts) -> None:
     if "--no-render" not in help_text:
         verdicts.skip("rendered overlays", "--render not implemented yet")
         return
-    folder = BENCH / f"overlays-{OVERLAY_APPS}"
+    folder = BENCH / f"overlays-{OVERLAY_APPS}-git"
     if not (folder / ".complete").exists():
         generate_overlays(folder, OVERLAY_APPS)
+        # A repository of its own: .bench/ is ignored by the checkout's git, whose listing finds no entry point there.
+        subprocess.run(["git", "init", "-q", str(folder)], check=True)
         (folder / ".complete").touch()
     overlays = OVERLAY_APPS * 3
     command = [*LINT, str(folder), "--format", "json", "--jobs", "2"]
