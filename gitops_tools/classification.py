@@ -240,7 +240,7 @@ def without_nulls(value: Any) -> Any:
     """`value` without mapping members whose value is null: the API server reads `securityContext:` (no value) as no
     securityContext, and so must every policy. The value itself when it has none (the common case); iterative, so
     any depth."""
-    if not _has_null_member(value):
+    if not has_null_member(value):
         return value
     holder: list[Any] = [value]
     stack: list[tuple[Any, Any, Any]] = [(holder, 0, value)]
@@ -255,7 +255,7 @@ def without_nulls(value: Any) -> Any:
     return holder[0]
 
 
-def _has_null_member(value: Any) -> bool:
+def has_null_member(value: Any) -> bool:
     stack = [value]
     while stack:
         item = stack.pop()

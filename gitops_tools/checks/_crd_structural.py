@@ -19,6 +19,7 @@ import json
 from functools import cache
 from typing import Any
 
+from gitops_tools.classification import has_null_member
 from gitops_tools.resources import schema_path
 from gitops_tools.validation import SchemaEvaluator
 
@@ -125,7 +126,7 @@ def _embedded(out: dict[str, Any]) -> None:
 def pruned(instance: Any, schema: dict[str, Any]) -> Any:
     """`instance` without the null members the API server prunes before validating: a mapping member whose value is
     null where the member's schema is not `nullable` (and has no default). Copies only what changes; iterative."""
-    if not _has_null(instance):
+    if not has_null_member(instance):
         return instance
     top: list[Any] = [None]
     stack: list[tuple[Any, Any, list[Any] | dict[Any, Any], Any]] = [(instance, schema, top, 0)]
@@ -152,15 +153,3 @@ def pruned(instance: Any, schema: dict[str, Any]) -> Any:
             parent[slot] = value
     return top[0]
 
-
-def _has_null(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if None in item.values():
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
