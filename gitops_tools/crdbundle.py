@@ -103,8 +103,8 @@ def _object_meta() -> dict[str, Any]:
     from gitops_tools.checks import _kubernetes_schemas
 
     newest = _kubernetes_schemas.versions()[-1]
-    definitions = _kubernetes_schemas._definitions(newest)["$defs"]
-    reached: dict[str, Any] = _kubernetes_schemas._with_definitions({"$ref": f"#/$defs/{META}"}, definitions)
+    definitions = _kubernetes_schemas.definitions(newest)["$defs"]
+    reached: dict[str, Any] = _kubernetes_schemas.with_definitions({"$ref": f"#/$defs/{META}"}, definitions)
     return reached
 
 
@@ -115,7 +115,7 @@ def _builtin_groups() -> set[str]:
 
     groups: set[str] = set()
     for version in _kubernetes_schemas.versions():
-        for definition in _kubernetes_schemas._definitions(version)["$defs"].values():
+        for definition in _kubernetes_schemas.definitions(version)["$defs"].values():
             for identity in definition.get("x-kubernetes-group-version-kind", ()):
                 groups.add(identity["group"])
     lifecycle = json.loads(schema_path("resources", "api-lifecycle.json").read_text(encoding="utf-8"))

@@ -72,7 +72,7 @@ def _folder(version: str) -> Path:
 
 
 @cache
-def _definitions(version: str) -> dict[str, Any]:
+def definitions(version: str) -> dict[str, Any]:
     """The version's shared definitions (1.4 MB of JSON), with the enums of kubernetes_enums.yaml."""
     definitions: dict[str, Any] = json.loads((_folder(version) / "_definitions.json").read_text(encoding="utf-8"))
     _add_enums(definitions["$defs"])
@@ -123,13 +123,13 @@ def _bundle(version: str, name: str) -> dict[str, Any] | None:
     if isinstance(cached, dict):
         return cached
     text = source.read_text(encoding="utf-8").replace(f'"{DEFINITIONS_REF}', '"#')
-    made = _with_definitions(json.loads(text), _definitions(version)["$defs"])
+    made = with_definitions(json.loads(text), definitions(version)["$defs"])
     if path:
         policycache.write(path, key, made)
     return made
 
 
-def _with_definitions(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+def with_definitions(schema: dict[str, Any], known: dict[str, Any]) -> dict[str, Any]:
     """`schema` holding, under `$defs`, every definition its `#/$defs/...` references reach, transitively."""
     reached: dict[str, Any] = {}
     stack: list[Any] = [schema]
@@ -138,9 +138,9 @@ def _with_definitions(schema: dict[str, Any], definitions: dict[str, Any]) -> di
         if isinstance(node, dict):
             ref = node.get("$ref")
             name = ref.removeprefix("#/$defs/") if isinstance(ref, str) and ref.startswith("#/$defs/") else None
-            if name is not None and name not in reached and name in definitions:
-                reached[name] = definitions[name]
-                stack.append(definitions[name])
+            if name is not None and name not in reached and name in known:
+                reached[name] = known[name]
+                stack.append(known[name])
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
