@@ -289,17 +289,18 @@ def _git_files(top: Path) -> _GitListing | None:
     None, meaning "no filter", outside a git work tree, without git, or when `top` itself is ignored (a folder
     named on the command line is linted even if git ignores it).
     """
-    ignored = _git(top, "check-ignore", "-q", ".")
+    ignored = run_git(top, "check-ignore", "-q", ".")
     if ignored is None or ignored[0] == 0:
         return None
-    listed = _git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    listed = run_git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if listed is None or listed[0] != 0:
         return None
     names = [os.fsdecode(name) for name in listed[1].split(b"\0") if name]
     return _GitListing(frozenset(names), tuple(name for name in names if name.endswith("/")))
 
 
-def _git(top: Path, *args: str) -> tuple[int, bytes] | None:
+def run_git(top: Path, *args: str) -> tuple[int, bytes] | None:
+    """git's exit status and output for `args` in `top`; None without git or past the time limit."""
     import subprocess  # here, not at the top: a run on named files alone in their folders never asks git
 
     try:

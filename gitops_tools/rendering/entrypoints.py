@@ -10,18 +10,17 @@ The repository's kustomization files are listed by git (tracked and untracked, n
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+from gitops_tools.discovery import run_git
 from gitops_tools.fileio import real_path
 from gitops_tools.kustomize import KUSTOMIZATION_NAMES, Kustomization, Kustomizations
 from gitops_tools.pathmatch import Globs
 from gitops_tools.paths import relative_posix
 
 MAX_FOLDERS = 100_000  # a walk of a repository without git stops there
-GIT_TIMEOUT_SECONDS = 60
 SKIPPED_FOLDERS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 
 
@@ -52,14 +51,10 @@ def kustomization_folders(root: Path) -> list[Path]:
 def _git_listed(root: Path) -> list[str] | None:
     """The kustomization files git tracks or would track (ignored ones left out); None outside a work tree."""
     specs = [f":(glob)**/{name}" for name in KUSTOMIZATION_NAMES]
-    try:
-        done = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs],
-                              cwd=root, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+    done = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs)
+    if done is None or done[0] != 0:
         return None
-    if done.returncode != 0:
-        return None
-    return [os.fsdecode(name) for name in done.stdout.split(b"\0") if name]
+    return [os.fsdecode(name) for name in done[1].split(b"\0") if name]
 
 
 def _walked(root: Path) -> Iterator[str]:
