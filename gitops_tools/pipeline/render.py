@@ -31,6 +31,7 @@ from gitops_tools.fileio import read_regular, real_path
 from gitops_tools.findings import Finding
 from gitops_tools.kustomize import KUSTOMIZATION_BYTES, Kustomization, Kustomizations
 from gitops_tools.loading import Limits, load_bytes
+from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, Problem
 from gitops_tools.paths import relative_posix
 from gitops_tools.pipeline import filters, parallel, workspace
@@ -148,7 +149,7 @@ class Renderer:
         """The finding at the entry that keeps the entry point `shown` from being built."""
         file = kustomization.file or kustomization.folder
         paths = self._paths(file)
-        line, col = _entry_position(file, name)
+        line, col = _entry_position(self._kustomizations.document(kustomization.folder), name)
         detail = f"{name!r} is remote" if policy_id == OFFLINE else (
             f"not built: {name!r} leads out of the repository, and rendering reads nothing outside it")
         problem = Problem(policy_id, detail, line, col, name)
@@ -204,21 +205,17 @@ def _real(source: SourceFile) -> Path:
     return source.real or real_path(source.path or Path())
 
 
-def _entry_position(file: Path, entry: str) -> tuple[int, int]:
-    """Where a kustomization lists `entry` (under resources, bases, components or a patch list); 1:1 when it cannot
-    be read."""
-    try:
-        loaded = load_bytes(read_regular(file, KUSTOMIZATION_BYTES), str(file), Limits(KUSTOMIZATION_BYTES))
-    except OSError:
+def _entry_position(document: Document | None, entry: str) -> tuple[int, int]:
+    """Where a kustomization (its document, as the run's reader loaded it) lists `entry` (under resources, bases,
+    components or a patch list); 1:1 when it has no single document."""
+    if document is None or not isinstance(document.data, dict):
         return 1, 1
-    for document in loaded.documents[:1]:
-        data = document.data if isinstance(document.data, dict) else {}
-        for key in ("resources", "bases", "components", "patches", "patchesStrategicMerge", "patchesJson6902"):
-            entries = data.get(key)
-            for index, item in enumerate(entries if isinstance(entries, list) else ()):
-                if item == entry or (isinstance(item, dict) and item.get("path") == entry):
-                    line, col, _, _ = document.locate((key, index))
-                    return line, col
+    for key in ("resources", "bases", "components", "patches", "patchesStrategicMerge", "patchesJson6902"):
+        entries = document.data.get(key)
+        for index, item in enumerate(entries if isinstance(entries, list) else ()):
+            if item == entry or (isinstance(item, dict) and item.get("path") == entry):
+                line, col, _, _ = document.locate((key, index))
+                return line, col
     return 1, 1
 
 
