@@ -39,11 +39,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/lint_speed.py
 
-# The rule catalogue and README's generated blocks (the demo's output, the test counts); tests fail when either is stale.
+# The rule catalogue, the peer coverage table and README's generated blocks (the demo's output, the test counts, the
+# coverage counts); tests fail when one is stale.
 docs: $(STAMP)
 	$(BIN)/python -c "from gitops_tools.apilifecycle import write_derived; write_derived()"
 	$(BIN)/gitops-tools rules --format markdown > docs/rules.md.tmp && mv docs/rules.md.tmp docs/rules.md
 	$(BIN)/python docs/readme.py
+	$(BIN)/python docs/coverage.py
 
 # The bundled custom resource schemas (schemas/resources/crds/), derived from the vendored CRDs (schemas/vendor/crds/).
 crds: $(STAMP)

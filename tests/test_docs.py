@@ -94,7 +94,7 @@ BLOCKS = GENERATOR.blocks(README)
 def test_readme_has_each_generated_block_once_and_names_its_source() -> None:
     assert {name: source for name, (source, _) in BLOCKS.items()} == {
         "policies": "docs/readme.py", "demo": "docs/readme.py", "tests": "docs/readme.py",
-        "suite-time": "benchmarks/suite_time.py"}
+        "suite-time": "benchmarks/suite_time.py", "coverage": "docs/coverage.py"}
     assert all((ROOT / source).is_file() for source, _ in BLOCKS.values())
     assert all(README.count(f"<!-- generated: {name} ") == 1 for name in BLOCKS)
 
