@@ -114,6 +114,9 @@ def _lint(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("--render", action=argparse.BooleanOptionalAction, default=None,
                       help="render each kustomize overlay whose build reads a linted file and lint the rendered "
                            "objects (default: the config's render, else on; needs kustomize or kubectl)")
+    lint.add_argument("--strict-references", action=argparse.BooleanOptionalAction, default=None,
+                      help="report references between objects whose target is not among the objects read (default: "
+                           "the config's strict_references, else off: such a target may be deployed from elsewhere)")
     lint.add_argument("--select", action="append", default=[], metavar="IDS",
                       help="run only these policies (comma-separated ids or globs, opt-in ones included)")
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",

@@ -59,7 +59,7 @@ class Config:
 
     __slots__ = ("crds", "domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins",
                  "packs", "path", "policies", "policy_dirs", "policy_locations", "policy_set", "render",
-                 "render_timeout", "root", "severity_threshold", "today")
+                 "render_timeout", "root", "severity_threshold", "strict_references", "today")
 
     def __init__(self, root: Path, path: Path | None = None, policy_dirs: tuple[Path, ...] = (), *,
                  exclude: Globs = NO_GLOBS, severity_threshold: Severity | None = None,
@@ -70,7 +70,8 @@ class Config:
                  packs: tuple[PackRef, ...] = (), pack_pins: dict[str, str] | None = None,
                  domains: dict[str, Globs] | None = None,
                  kubernetes_version: KubernetesVersion | None = None, render: bool = True,
-                 render_timeout: float = DEFAULT_RENDER_TIMEOUT, crds: tuple[CrdPath, ...] = ()) -> None:
+                 render_timeout: float = DEFAULT_RENDER_TIMEOUT, crds: tuple[CrdPath, ...] = (),
+                 strict_references: bool = False) -> None:
         self.root = root
         self.path = path
         self.policy_dirs = policy_dirs
@@ -90,6 +91,7 @@ class Config:
         self.render = render  # `render:` render the kustomize entry points and lint what they render
         self.render_timeout = render_timeout  # `render_timeout:` seconds one entry point's build may take
         self.crds = crds  # `crds:`: CRD files and folders (read by pipeline/definitions.py when a run needs them)
+        self.strict_references = strict_references  # `strict_references:` report references out of the run
 
     def _replace(self, **changes: Any) -> Config:
         """A copy with `changes`."""
@@ -200,6 +202,7 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         render=data.get("render", True),
         render_timeout=float(data.get("render_timeout", DEFAULT_RENDER_TIMEOUT)),
         crds=_crds(data.get("crds", ()), root, boundary, path, locate),
+        strict_references=data.get("strict_references", False),
     )
 
 

@@ -52,7 +52,8 @@ def example_findings(policy: Policy, policies: Mapping[str, Policy], example: An
         raise PolicyError(f"example lint folder {spec['lint']!r} is not a folder the example writes",
                           Location(policy.source))
     config = Config(root=real_path(folder),
-                    limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits().max_file_bytes)))
+                    limits=Limits(max_file_bytes=spec.get("max_file_bytes", Limits().max_file_bytes)),
+                    strict_references=spec.get("strict_references", False))
     enabled = {key: p._replace(enabled=True) if p is policy else p for key, p in policies.items()}
     found = lint([str(target or path)], config, enabled, LintOptions()).findings
     # findings name files as in the example's folder (the path fingerprints hash is that, from the folder)

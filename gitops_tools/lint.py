@@ -30,7 +30,7 @@ from gitops_tools.pipeline.definitions import run_definitions
 from gitops_tools.pipeline.discover import Plan, plan
 from gitops_tools.pipeline.evaluate import Analysed, FileOutcome, evaluate_loaded, source_paths
 from gitops_tools.pipeline.load import read_source
-from gitops_tools.pipeline.options import LintOptions
+from gitops_tools.pipeline.options import LintOptions, strict_references
 from gitops_tools.policyset import beyond_pin
 from gitops_tools.resources import BuiltinData, read_builtin_data
 from gitops_tools.targets import Workloads, target_domain
@@ -121,7 +121,8 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     # The workspace phase: each finding joins the outcome of the file it is in, so the same filter chain applies to
     # it (findings in context files are not reported). So do the render phase's.
     cross = workspace.evaluate(engine, workspace.Workspace(records, run.units, workspace.load_cluster_scoped(),
-                                                     frozenset(engine.definitions.kinds()))) \
+                                                     frozenset(engine.definitions.kinds()),
+                                                     strict_references=strict_references(options, config))) \
         if engine.workspace_checks else {}
     rendered = renderer.finish() if renderer is not None else None
     threshold = options.severity_threshold or config.severity_threshold or Severity.INFO

@@ -74,6 +74,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
         cache=cache,
         kubernetes_version=args.kubernetes_version,
         render=args.render,
+        strict_references=args.strict_references,
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):

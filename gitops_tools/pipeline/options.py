@@ -14,6 +14,7 @@ from gitops_tools.model import Severity
 SPILL_ABOVE_FILES = 2_000
 
 if TYPE_CHECKING:
+    from gitops_tools.config import Config
     from gitops_tools.kubeversion import KubernetesVersion
     from gitops_tools.pipeline.shard import Shard  # imported by the runs that shard
     from gitops_tools.policycache import Cache
@@ -40,3 +41,10 @@ class LintOptions(NamedTuple):
     kubernetes_version: KubernetesVersion | None = None  # --kubernetes-version (kubeversion.target_version decides)
     spill_above: int = SPILL_ABOVE_FILES  # a run of more files (linted and context) spills (pipeline/spill.py)
     render: bool | None = None  # --render/--no-render; None: the config's `render` (pipeline/render.py)
+    strict_references: bool | None = None  # --(no-)strict-references; None: the config's `strict_references`
+
+
+def strict_references(options: LintOptions, config: Config) -> bool:
+    """Whether the run reports references to objects it does not read: `--(no-)strict-references`, else the
+    config's `strict_references`."""
+    return config.strict_references if options.strict_references is None else options.strict_references

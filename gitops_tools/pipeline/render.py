@@ -37,7 +37,7 @@ from gitops_tools.paths import relative_posix
 from gitops_tools.pipeline import filters, parallel, workspace
 from gitops_tools.pipeline.discover import Plan
 from gitops_tools.pipeline.evaluate import FileOutcome, evaluate_loaded, source_paths
-from gitops_tools.pipeline.options import LintOptions
+from gitops_tools.pipeline.options import LintOptions, strict_references
 from gitops_tools.pipeline.units import Member, Unit
 from gitops_tools.rendering import build, entrypoints, mapping
 
@@ -132,7 +132,9 @@ class Renderer:
             records = workspace.Records([])
             records.add(key, outcome.objects)
             unit = Unit(relpath.rsplit("/", 1)[0], True, (Member(key),))
-            cross = workspace.evaluate(self._engine, workspace.Workspace(records, (unit,), self._cluster_scoped))
+            strict = strict_references(self._options, self._config)
+            cross = workspace.evaluate(self._engine, workspace.Workspace(records, (unit,), self._cluster_scoped,
+                                                                         strict_references=strict))
             findings += cross.get(stream.display, ())
         chain = filters.Chain(self._engine, self._config)
         kept = filters.file_findings(outcome._replace(findings=tuple(findings)), chain, filters.RENDERED)

@@ -137,10 +137,13 @@ class Workspace:
     """Every object of a run, indexed; the units that deploy them."""
 
     def __init__(self, records: Records, units: Sequence[Unit], cluster_scoped: frozenset[str],
-                 defined: frozenset[tuple[str, str]] = frozenset()) -> None:
+                 defined: frozenset[tuple[str, str]] = frozenset(), *, strict_references: bool = False) -> None:
         self.objects = records
         self.units = tuple(units)
         self.defined = defined  # the groups and kinds the run's own CRDs define (pipeline/definitions.py)
+        # A check whose referenced object is not among the run's objects (it may be deployed from elsewhere) stays
+        # quiet, unless the run is strict (--strict-references, the config's `strict_references`): then it reports.
+        self.strict_references = strict_references
         self._cluster_scoped = cluster_scoped
         self._scopes: dict[tuple[str, str], tuple[str, str]] = {}
 

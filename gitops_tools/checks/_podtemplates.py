@@ -1,0 +1,71 @@
+"""The pod templates of each scope (namespace, or unit for objects in none), kept as little as the workspace checks
+that select pods need: how many, the first few by kind and name, and each distinct label set (shared by templates
+labelled alike) under each of its labels, with what the check keeps of each template (its payload: ports,
+replicas...). A selector is compared only with the label sets holding its rarest required label, not with all.
+
+A check builds one `Templates` per scope in a first pass over the workspace's placements, then compares in a second:
+nothing here holds a record or a document."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from typing import Generic, TypeVar
+
+from gitops_tools.checks._selectors import Labels, Selector
+from gitops_tools.model import JsonPath
+
+SHOWN = 3  # pod templates named in a finding
+Payload = TypeVar("Payload", bound=Hashable)
+
+
+def labels_path(pod_spec: JsonPath) -> JsonPath:
+    """Where a pod template's labels are: `metadata.labels` beside its pod spec (schemas/resources/workloads.yaml)."""
+    return (*pod_spec[:-1], "metadata", "labels")
+
+
+class Templates(Generic[Payload]):
+    """The pod templates of one scope."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.shown: list[str] = []
+        self._payloads: dict[Labels, list[Payload]] = {}  # each label set: the distinct payloads of its templates
+        self._by_label: dict[tuple[str, str], list[Labels]] = {}
+
+    def add(self, name: str, labels: Labels, payload: Payload) -> None:
+        """One template, `name` as a finding shows it (`Deployment/web`); `labels` as _selectors.label_pairs writes
+        them (interned)."""
+        self.count += 1
+        if len(self.shown) < SHOWN:
+            self.shown.append(name)
+        payloads = self._payloads.get(labels)
+        if payloads is None:
+            self._payloads[labels] = [payload]
+            for pair in labels:
+                self._by_label.setdefault(pair, []).append(labels)
+        elif payload not in payloads:
+            payloads.append(payload)
+
+    def matching(self, selector: Selector) -> Iterator[tuple[Labels, list[Payload]]]:
+        """Each label set the selector selects, with its templates' payloads."""
+        if not selector.valid:
+            return
+        required = selector.pairs
+        candidates = min((self._by_label.get(pair, []) for pair in required), key=len) if required \
+            else self._payloads.keys()
+        for labels in candidates:
+            if selector.selects(labels):
+                yield labels, self._payloads[labels]
+
+    def any_match(self, selector: Selector) -> bool:
+        return next(self.matching(selector), None) is not None
+
+    def names(self) -> str:
+        """The first templates, for a finding: `Deployment/web, Job/migrate and 4 more`."""
+        more = f" and {self.count - SHOWN} more" if self.count > SHOWN else ""
+        return ", ".join(self.shown) + more
+
+
+def scope_text(scope: tuple[str, str]) -> str:
+    """A scope as a finding names it."""
+    return f"namespace {scope[1]}" if scope[0] == "namespace" else "its namespace"
