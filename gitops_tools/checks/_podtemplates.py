@@ -9,7 +9,7 @@ nothing here holds a record or a document."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from gitops_tools.checks._selectors import Labels, Selector
 from gitops_tools.model import JsonPath
@@ -69,3 +69,46 @@ class Templates(Generic[Payload]):
 def scope_text(scope: tuple[str, str]) -> str:
     """A scope as a finding names it."""
     return f"namespace {scope[1]}" if scope[0] == "namespace" else "its namespace"
+
+
+def template_name(kind: str, name: str) -> str:
+    return f"{kind}/{name}"
+
+
+def api_group(api_version: Any) -> str:
+    """The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``); `extensions` is `apps` (the same
+    Deployments, DaemonSets and ReplicaSets served under both)."""
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    return "apps" if group == "extensions" else group
+
+
+def replicas(resource: Any, pod_spec: JsonPath) -> int | None:
+    """How many pods a workload runs when no autoscaler changes it: a bare Pod one, a replicated workload (its pod
+    template under `spec.template`) its `spec.replicas` (1 when unset), None where it is not a fixed count (a
+    DaemonSet runs one per node, a Job or CronJob until done) or not a whole number (an unrendered template)."""
+    kind = resource.get("kind")
+    if pod_spec == ("spec",):
+        return 1
+    if pod_spec != ("spec", "template", "spec") or kind in UNCOUNTED:
+        return None
+    spec = resource.get("spec")
+    count = spec.get("replicas", 1) if isinstance(spec, dict) else 1
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+UNCOUNTED = frozenset({"DaemonSet", "Job"})
+
+
+def scale_target(resource: Any) -> tuple[str | None, str, str] | None:
+    """A HorizontalPodAutoscaler's `spec.scaleTargetRef` as (group, kind, name); the group is None when the
+    reference gives no apiVersion (any group's kind then matches)."""
+    spec = resource.get("spec")
+    ref = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
+    if not isinstance(ref, dict) or not isinstance(ref.get("kind"), str) or not isinstance(ref.get("name"), str):
+        return None
+    version = ref.get("apiVersion")
+    return (api_group(version) if isinstance(version, str) else None), ref["kind"], ref["name"]
+
+
+def is_autoscaler(resource: Any) -> bool:
+    return resource.get("kind") == "HorizontalPodAutoscaler" and api_group(resource.get("apiVersion")) == "autoscaling"

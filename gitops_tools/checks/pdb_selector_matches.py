@@ -1,0 +1,65 @@
+"""A PodDisruptionBudget whose selector selects no pod template of its namespace protects nothing: node drains evict
+the pods it was meant for all at once. Reported whatever else the run reads when the budget selects no pod by its
+own definition (no selector in policy/v1, an invalid one); otherwise quiet when the namespace holds no workload among
+the objects read (the pods may be deployed from elsewhere), unless the run is strict (--strict-references)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gitops_tools.checks._disruption import budget_selector, is_budget
+from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text, template_name
+from gitops_tools.checks._selectors import Selector, label_pairs
+from gitops_tools.model import JsonPath
+from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
+from gitops_tools.targets import dig
+
+Scope = tuple[str, str]
+
+
+def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
+    """A budget's selector (or why it selects nothing), or a workload's pod template labels."""
+    if is_budget(resource):
+        spec = resource.get("spec")
+        where: JsonPath = ("spec", "selector") if isinstance(spec, dict) and "selector" in spec else ("spec",)
+        return where, ("pdb", budget_selector(resource))
+    if pod_spec is None:
+        return None
+    return labels_path(pod_spec), ("pods", label_pairs(dig(resource, labels_path(pod_spec))))
+
+
+def workspace_check(workspace: Workspace) -> Iterator[Report]:
+    """The pod templates of each scope, then each budget against its scope's."""
+    name = __name__.rpartition(".")[2]
+    scopes: dict[Scope, Templates[None]] = {}
+    for placement, (role, labels) in _facts(workspace, name):
+        if role == "pods":
+            record = placement.record
+            scopes.setdefault(placement.scope, Templates()).add(template_name(record.id.kind, record.id.name),
+                                                                 labels, None)
+    for placement, (role, selector) in _facts(workspace, name):
+        if role == "pdb":
+            detail = _detail(selector, placement.scope, scopes.get(placement.scope), workspace.strict_references)
+            if detail is not None:
+                yield Report(placement.record, detail, placement.record.fact(name))
+
+
+def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
+    for _, placements in workspace.placements:
+        for placement in placements:
+            fact = placement.record.fact(name)
+            if fact is not None:
+                yield placement, fact.value
+
+
+def _detail(selector: Selector | str, scope: Scope, templates: Templates[None] | None, strict: bool) -> str | None:
+    if isinstance(selector, str):
+        return selector
+    if not selector.valid:
+        return "its selector is invalid (an unknown operator, or values where none belong), and selects no pod"
+    if templates is None:
+        return f"{selector}: no workload in {scope_text(scope)} among the files read" if strict else None
+    if templates.any_match(selector):
+        return None
+    return f"{selector} matches none of the pod templates in {scope_text(scope)} ({templates.names()})"
