@@ -96,7 +96,7 @@ def _detail(selector: Labels, targets: tuple[Named, ...], templates: Templates[f
     if not missing:
         return None
     names = ", ".join(sorted({f"{port} ({protocol})" if protocol != "TCP" else port for port, protocol in declared}))
-    wanted = "; ".join(f"port {shown}: targetPort {target}" + (f" ({protocol})" if protocol != "TCP" else "")
+    wanted = ", ".join(f"targetPort {target}" + (f" ({protocol})" if protocol != "TCP" else "") + f" of port {shown}"
                        for shown, target, protocol in missing)
     return (f"{wanted}: no container of the pods it selects in {scope_text(scope)} declares it "
             f"(they declare {names or 'no named port'})")
