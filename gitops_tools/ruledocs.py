@@ -12,6 +12,7 @@ from gitops_tools.resources import data_root
 
 SCOPE_WORDS = {
     "document": "each matching document",
+    "pod-template": "the pod of every workload: its metadata and spec",
     "pod-spec": "the pod spec of every workload",
     "container": "each container of every workload",
     "file": "each file",

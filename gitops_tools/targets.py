@@ -1,5 +1,5 @@
 """What a policy looks at: the documents of its domain (or, named by path alone, of its files), of its kinds, and
-inside a Kubernetes object the object itself, each pod spec, or each container."""
+inside a Kubernetes object the object itself, each pod (its metadata and spec), each pod spec, or each container."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from gitops_tools.model import JsonPath, Targets
 
+POD_SCOPES = ("pod-template", "pod-spec", "container")  # the scopes that look into the workloads' pods
 TargetValue = tuple[JsonPath, Any]  # where a policy looks in an object, and what it finds there
 
 
@@ -85,7 +86,7 @@ def applies_to(targets: Targets, rtype: ResourceType, workloads: Workloads) -> b
         return targets.scope == "document" and not targets.kinds
     if rtype.matches(targets.exclude_kinds):
         return False
-    if targets.scope in ("pod-spec", "container") and workloads.pod_spec_path(rtype) is None:
+    if targets.scope in POD_SCOPES and workloads.pod_spec_path(rtype) is None:
         return False
     if rtype.config:
         return rtype.matches(targets.kinds)
@@ -102,6 +103,12 @@ def target_values(targets: Targets, pod_path: JsonPath | None, data: dict[str, A
         return
     if targets.scope == "pod-spec":
         yield pod_path, pod_spec
+        return
+    if targets.scope == "pod-template":  # what holds the pod spec as `spec`: a Pod, a workload's pod template
+        template_path = pod_path[:-1]
+        template = dig(data, template_path)
+        if isinstance(template, dict):
+            yield template_path, template
         return
     for list_name in targets.containers:
         containers = pod_spec.get(list_name)
