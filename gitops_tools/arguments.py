@@ -117,6 +117,10 @@ def _lint(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("--strict-references", action=argparse.BooleanOptionalAction, default=None,
                       help="report references between objects whose target is not among the objects read (default: "
                            "the config's strict_references, else off: such a target may be deployed from elsewhere)")
+    lint.add_argument("--profile", metavar="NAME|PATH",
+                      help="run exactly the policies of this profile (e.g. pss-restricted; a path names a profile "
+                           "file) at the target Kubernetes version (default: the config's profile, else none); see "
+                           "`gitops-tools rules --profiles`")
     lint.add_argument("--select", action="append", default=[], metavar="IDS",
                       help="run only these policies (comma-separated ids or globs, opt-in ones included)")
     lint.add_argument("--ignore", action="append", default=[], metavar="IDS",
@@ -148,8 +152,17 @@ def _lint(lint: argparse.ArgumentParser) -> None:
 
 def _rules(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--format", choices=["text", "markdown"], default="text")
-    rules.add_argument("--check", action="store_true",
-                       help="run every policy's examples (custom ones included); exit 1 if any disagrees")
+    listing = rules.add_mutually_exclusive_group()
+    listing.add_argument("--check", action="store_true",
+                         help="run every policy's examples (custom ones included); exit 1 if any disagrees")
+    listing.add_argument("--profile", metavar="NAME|PATH",
+                         help="list the policies this profile runs at the target Kubernetes version, with the control "
+                              "each implements")
+    listing.add_argument("--profiles", action="store_true",
+                         help="list the profiles --profile can name (built-in, and those of the config's packs)")
+    rules.add_argument("--kubernetes-version", type=_kubernetes_version, metavar="1.N",
+                       help="with --profile: the target version (default: the config's kubernetes_version, else the "
+                            "newest version gitops-tools knows)")
     rules.add_argument("--config", type=Path, help="config file whose policy_dirs add custom policies")
     _policy_dir_option(rules)
 

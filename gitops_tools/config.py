@@ -58,8 +58,9 @@ class Config:
     see gitops_tools/model.py."""
 
     __slots__ = ("crds", "domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins",
-                 "packs", "path", "policies", "policy_dirs", "policy_locations", "policy_set", "render",
-                 "render_timeout", "root", "severity_threshold", "strict_references", "today")
+                 "packs", "path", "policies", "policy_dirs", "policy_locations", "policy_set", "profile",
+                 "profile_location", "render", "render_timeout", "root", "severity_threshold", "strict_references",
+                 "today")
 
     def __init__(self, root: Path, path: Path | None = None, policy_dirs: tuple[Path, ...] = (), *,
                  exclude: Globs = NO_GLOBS, severity_threshold: Severity | None = None,
@@ -71,7 +72,8 @@ class Config:
                  domains: dict[str, Globs] | None = None,
                  kubernetes_version: KubernetesVersion | None = None, render: bool = True,
                  render_timeout: float = DEFAULT_RENDER_TIMEOUT, crds: tuple[CrdPath, ...] = (),
-                 strict_references: bool = False) -> None:
+                 strict_references: bool = False, profile: str | None = None,
+                 profile_location: Location | None = None) -> None:
         self.root = root
         self.path = path
         self.policy_dirs = policy_dirs
@@ -92,6 +94,8 @@ class Config:
         self.render_timeout = render_timeout  # `render_timeout:` seconds one entry point's build may take
         self.crds = crds  # `crds:`: CRD files and folders (read by pipeline/definitions.py when a run needs them)
         self.strict_references = strict_references  # `strict_references:` report references out of the run
+        self.profile = profile  # `profile:`: a profile's name or a file's path (read by profiles.py when a run lints)
+        self.profile_location = profile_location  # where the config names it
 
     def _replace(self, **changes: Any) -> Config:
         """A copy with `changes`."""
@@ -203,6 +207,8 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         render_timeout=float(data.get("render_timeout", DEFAULT_RENDER_TIMEOUT)),
         crds=_crds(data.get("crds", ()), root, boundary, path, locate),
         strict_references=data.get("strict_references", False),
+        profile=data.get("profile"),
+        profile_location=Location(str(path), *locate(("profile",))[:2]) if "profile" in data else None,
     )
 
 

@@ -57,7 +57,8 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
     `--select` and `--domain` narrow the document policies only: file checks (syntax, encoding, size, duplicate keys,
     stale suppressions...) stay on unless disabled or ignored by name. A domain's references policy (an include
     naming no file) is about its documents, and the render policies about the kustomize domain's: `--select` and
-    `--domain` narrow them.
+    `--domain` narrow them. A profile decides the document policies the same way: exactly its own run, less those
+    the config switches off (an audited exemption), and `--select` narrows them instead of enabling others.
     """
     active = []
     for policy in policies.values():
@@ -66,8 +67,10 @@ def active_policies(policies: Mapping[str, Policy], config: Config, options: Lin
         settings = config.policies.get(policy.id)
         enabled = settings.enabled if settings and settings.enabled is not None else policy.enabled
         narrowed = policy.targets.scope != "file" or policy.check in (REFERENCES, RENDER)
+        if options.profile is not None and narrowed:
+            enabled = policy.id in options.profile and not (settings and settings.enabled is False)
         if options.select and narrowed:
-            enabled = _matches(policy.id, options.select)
+            enabled = (enabled or options.profile is None) and _matches(policy.id, options.select)
         if options.domains and narrowed and policy.domain not in options.domains:
             enabled = False
         if not enabled or _matches(policy.id, options.ignore):

@@ -98,6 +98,7 @@ def load_catalogue(refs: Iterable[PackRef], extra_dirs: tuple[Path, ...] = ()) -
 def apply_pack(policies: Mapping[str, Policy], pack: Pack) -> dict[str, Policy]:
     """`policies` with `pack`'s profile (enabled, disabled, severity) and parameter values put in."""
     from gitops_tools.aliases import alias_map
+    from gitops_tools.parameters import with_defaults
 
     aliases = alias_map(policies.values())
     result = dict(policies)
@@ -122,23 +123,12 @@ def apply_pack(policies: Mapping[str, Policy], pack: Pack) -> dict[str, Policy]:
         result[current] = result[current]._replace(severity=Severity.parse(severity))
     for policy_id, values in pack.data.get("parameters", {}).items():
         current = target(policy_id, ("parameters", policy_id))
-        result[current] = _with_defaults(result[current], values, _below(pack.locate, ("parameters", policy_id)))
+        result[current] = with_defaults(result[current], values, _below(pack.locate, ("parameters", policy_id)))
     return result
 
 
 def _below(locate: Locate, prefix: JsonPath) -> Locate:
     return lambda where: locate((*prefix, *where))
-
-
-def _with_defaults(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Policy:
-    """`policy` whose parameters default to `values` (checked as a config's are): a config that sets some of them
-    keeps the pack's values for the others."""
-    from gitops_tools.parameters import with_values
-
-    configured = with_values(policy, values, locate)
-    parameters = tuple(parameter._replace(default=values.get(parameter.name, parameter.default))
-                       for parameter in policy.parameters)
-    return configured._replace(parameters=parameters)
 
 
 def with_packs(config: Config, catalogue: Catalogue) -> Config:

@@ -134,3 +134,12 @@ def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Po
         raise ConfigError(f"these parameters make the schema of {policy.id!r} unusable: {err.message}",
                           locate((next(iter(values)),))) from err
     return policy._replace(schema=schema)
+
+
+def with_defaults(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Policy:
+    """`policy` whose parameters default to `values` (checked as a config's are): a pack's or a profile's values,
+    so a config that sets some of them keeps the pack's or profile's values for the others."""
+    configured = with_values(policy, values, locate)
+    parameters = tuple(parameter._replace(default=values.get(parameter.name, parameter.default))
+                       for parameter in policy.parameters)
+    return configured._replace(parameters=parameters)

@@ -57,7 +57,8 @@ def describe_targets(targets: Targets) -> str:
     return text
 
 
-def explain_text(policy: Policy) -> str:
+def explain_text(policy: Policy, profiles: tuple[str, ...] = ()) -> str:
+    """`explain`'s page of one policy; `profiles`: the profiles that run it (each with the control it implements)."""
     lines = [
         f"{policy.id}: {policy.title}",
         f"severity: {policy.severity}{'' if policy.enabled else ' (opt-in: enable it in .gitops-tools.yaml)'}",
@@ -68,6 +69,7 @@ def explain_text(policy: Policy) -> str:
         *([f"since: {policy.since}" + (f" (of pack {policy.pack.name})" if policy.pack else "")] if policy.since
           else []),
         *([f"formerly: {', '.join(policy.aliases)}"] if policy.aliases else []),
+        *([f"profiles: {', '.join(profiles)}"] if profiles else []),
         "",
         policy.docs.rstrip(),
     ]

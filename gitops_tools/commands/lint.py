@@ -14,10 +14,11 @@ from gitops_tools.display import printable
 from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from gitops_tools.findings import LintResult
 from gitops_tools.lint import LintOptions, Progress
-from gitops_tools.model import Policy, Severity
+from gitops_tools.model import Catalogue, Policy, Severity
 
 if TYPE_CHECKING:
     from gitops_tools.pipeline.shard import Shard
+    from gitops_tools.profiles import Selection
     from gitops_tools.reporters import Format, Style
 
 PROGRESS_MIN_FILES = 200
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     config, catalogue = policies_of(config, args, cache)
     loaded = catalogue.profiled
     config = current_config(config, loaded)  # entries under a renamed policy's former id apply to it
+    profile = _profile(args, config, catalogue)
+    if profile is not None:
+        loaded = profile.policies  # the profile's parameters and severities put in
     policies = configure(loaded, config.policies)  # examples (rules --check) keep the defaults
     aliases = alias_map(policies.values())
     options = LintOptions(
@@ -75,6 +79,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
         kubernetes_version=args.kubernetes_version,
         render=args.render,
         strict_references=args.strict_references,
+        profile=profile.ids if profile is not None else None,
     )
     _check_patterns(options.select + options.ignore, policies)
     if args.write_baseline is not None and (args.baseline or args.changed_since):
@@ -122,6 +127,18 @@ def write_report(output: Format, result: LintResult, stream: TextIO, style: Styl
                 handle.write(attachment.render(result))
         except OSError as err:
             stream.write(attachment.unwritable(path, str(err.strerror or err)) + "\n")
+
+
+def _profile(args: argparse.Namespace, config: Config, catalogue: Catalogue) -> Selection | None:
+    """--profile, else the config's `profile:`, at the run's target version; gitops_tools/profiles.py is imported
+    only by a run that names one."""
+    if args.profile is None and config.profile is None:
+        return None
+    from gitops_tools.kubeversion import target_version
+    from gitops_tools.profiles import run_profile
+
+    return run_profile(args.profile, config, catalogue,
+                       target_version(args.kubernetes_version, config.kubernetes_version))
 
 
 def _explain_classification(args: argparse.Namespace, config: Config, options: LintOptions, out: TextIO,

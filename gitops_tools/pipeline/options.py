@@ -42,6 +42,7 @@ class LintOptions(NamedTuple):
     spill_above: int = SPILL_ABOVE_FILES  # a run of more files (linted and context) spills (pipeline/spill.py)
     render: bool | None = None  # --render/--no-render; None: the config's `render` (pipeline/render.py)
     strict_references: bool | None = None  # --(no-)strict-references; None: the config's `strict_references`
+    profile: frozenset[str] | None = None  # the ids the run's profile runs (gitops_tools/profiles.py); None: no profile
 
 
 def strict_references(options: LintOptions, config: Config) -> bool:
