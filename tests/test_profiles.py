@@ -216,7 +216,7 @@ def test_explain_names_the_profiles_that_run_a_policy(repo: Path, run_cli: CliRu
     (repo / CONFIG).write_text("extend: [./packs/acme]\n", encoding="utf-8")
     code, out, _ = run_cli("explain", "recommended-labels-set")
     assert code == 0 and "\nprofiles: team (Ownership)\n" in out
-    assert "profiles:" not in run_cli("explain", "pod-host-network-unset")[1]
+    assert "profiles:" not in run_cli("explain", "container-memory-limit-set")[1]  # in no profile
 
 
 def test_rules_profile_lists_text_only(repo: Path, run_cli: CliRun) -> None:
