@@ -38,6 +38,7 @@ class Kustomization(NamedTuple):
     name_suffix: str = ""
     component: bool = False  # `kind: Component`: a part of other builds, never deployed alone
     file: Path | None = None  # the kustomization file itself (resolved folder / its name)
+    generated: tuple[tuple[str, str], ...] = ()  # (kind, name) of each configMapGenerator and secretGenerator entry
 
 
 class Placed(NamedTuple):
@@ -242,7 +243,17 @@ def _parse(folder: Path, data: Any) -> Kustomization:
         folder, resources=tuple(_paths(data.get("resources"))) + tuple(_paths(data.get("bases"))),
         components=tuple(_paths(data.get("components"))), patches=tuple(_patch_entries(data)),
         namespace=_text(data.get("namespace")) or None, name_prefix=_text(data.get("namePrefix")),
-        name_suffix=_text(data.get("nameSuffix")), component=data.get("kind") == "Component")
+        name_suffix=_text(data.get("nameSuffix")), component=data.get("kind") == "Component",
+        generated=tuple(_generated(data)))
+
+
+def _generated(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(kind, name) of the ConfigMaps and Secrets the kustomization's generators make, as written (kustomize adds the
+    prefix, suffix and content hash to the object and to the references it renames with it)."""
+    for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+        for entry in _list(data.get(key)):
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"]:
+                yield kind, entry["name"]
 
 
 def _patch_entries(data: dict[str, Any]) -> Iterator[str]:

@@ -41,6 +41,7 @@ class Unit(NamedTuple):
     name: str  # the kustomization's folder, or the folder, from the repository root ("." for the root)
     kustomization: bool
     members: tuple[Member, ...]  # in the order the unit applies them
+    generated: tuple[tuple[str, str], ...] = ()  # (kind, name) its kustomizations' generators make, as written
 
 
 class Workspace(NamedTuple):
@@ -68,7 +69,9 @@ def workspace_files(sources: Sequence[SourceFile], config: Config, repository: P
     keys = {path: source.file for path, source in linted.items()} | {
         _real(path): source.file for path, source in found}
     units = [Unit(_name(k.folder, repository), True, tuple(_member(placed, keys) for placed in build
-                                                          if placed.file in keys)) for k, build in builds]
+                                                          if placed.file in keys),
+                  tuple(dict.fromkeys(made for tree in kustomizations.tree(k) for made in tree.generated)))
+             for k, build in builds]
     units += [Unit(_name(folder, repository), False, tuple(Member(keys[path]) for path in members if path in keys))
               for folder, members in folders.items()]
     return Workspace(context, tuple(units))
