@@ -134,8 +134,9 @@ def lint(paths: Sequence[str], config: Config, policies: Mapping[str, Policy], o
     findings = filters.RunFindings(chain, blocks)
     findings.add(_config_findings(engine, config, policies, run.root, options))
     for index, (source, outcome) in enumerate(zip(run.sources, outcomes, strict=True)):
-        extra = (*cross.get(outcome.paths.display, ()), *analysed.get(index, ()),
-                 *(rendered.joined(outcome) if rendered is not None else ()))
+        crossed = tuple(cross.get(outcome.paths.display, ()))
+        extra = (*crossed, *analysed.get(index, ()),
+                 *(rendered.joined(outcome, crossed) if rendered is not None else ()))
         with collector.paused():  # a file's findings and suppressions hold no cycles either
             findings.add(filters.file_findings(outcome._replace(findings=(*outcome.findings, *extra)) if extra
                                                else outcome, chain), source.display)

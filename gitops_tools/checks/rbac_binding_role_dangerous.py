@@ -12,6 +12,7 @@ from typing import Any
 from gitops_tools.checks._references import Scope, placed_facts, report, spellings
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import CLUSTER, Placement, Report, Workspace
+from gitops_tools.targets import dig
 
 COLLECTED_DOMAINS = ("kubernetes",)
 NAME = __name__.rpartition(".")[2]
@@ -35,7 +36,8 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> tuple[JsonPath, Any] | 
         if not isinstance(ref, dict) or ref.get("kind") not in ("Role", "ClusterRole") \
                 or not isinstance(ref.get("name"), str):
             return None
-        return ("roleRef",), ("binding", (ref["kind"], ref["name"], tuple(_subjects(resource.get("subjects")))))
+        subjects = tuple(_subjects(resource.get("subjects"), dig(resource, ("metadata", "namespace"))))
+        return ("roleRef",), ("binding", (ref["kind"], ref["name"], subjects))
     return None
 
 
@@ -113,11 +115,14 @@ def _selectors(resource: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...]
                  and isinstance(labels := selector.get("matchLabels"), dict) and labels)
 
 
-def _subjects(value: Any) -> Iterator[str]:
+def _subjects(value: Any, own: Any) -> Iterator[str]:
+    """Each subject as `Kind name`, with its namespace where it is not the binding's own (kustomize writes the
+    binding's namespace into its ServiceAccount subjects: the rendered and the written binding read alike)."""
     for subject in value if isinstance(value, list) else []:
         if isinstance(subject, dict):
             namespace = subject.get("namespace")
-            name = f"{namespace}/{subject.get('name')}" if isinstance(namespace, str) else str(subject.get("name"))
+            shown = isinstance(namespace, str) and namespace != own
+            name = f"{namespace}/{subject.get('name')}" if shown else str(subject.get("name"))
             yield f"{subject.get('kind')} {name}"
 
 

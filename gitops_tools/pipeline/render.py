@@ -57,12 +57,13 @@ class Rendered(NamedTuple):
     notes: tuple[str, ...]
     unjudged: frozenset[str] = frozenset()  # linted files an entry point not rendered reads (filters.Chain)
 
-    def joined(self, outcome: FileOutcome) -> tuple[Finding, ...]:
-        """The file's rendered findings, less those equal to one it already has at that position."""
+    def joined(self, outcome: FileOutcome, more: tuple[Finding, ...] = ()) -> tuple[Finding, ...]:
+        """The file's rendered findings, less those equal to one it already has at that position (its own, or `more`:
+        the workspace's, which a rendered overlay's workspace repeats where the files as written say the same)."""
         found = self.linted.get(outcome.paths.display, ())
         if not found:
             return ()
-        had = {(f.policy_id, f.location.line, f.location.col, f.message) for f in outcome.findings}
+        had = {(f.policy_id, f.location.line, f.location.col, f.message) for f in (*outcome.findings, *more)}
         return tuple(f for f in found if (f.policy_id, f.location.line, f.location.col, f.message) not in had)
 
 
