@@ -17,6 +17,7 @@ EXPECTED = [
     "examples/shop/base/deployment.yaml:42:15: error [container-env-secret-not-literal]",
     "examples/shop/base/deployment.yaml:49:13: error [container-memory-limit-set]",
     "examples/shop/base/rbac.yaml:11:13: error [rbac-rules-no-wildcards]",
+    "examples/shop/base/rbac.yaml:17:1: warning [rbac-binding-role-not-dangerous]",
     "examples/shop/base/service.yaml:9:3: warning [service-type-not-node-port]",
 ]
 
