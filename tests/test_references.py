@@ -25,8 +25,9 @@ from gitops_tools.resources import schema_path
 FIXTURES = Path(__file__).parent / "fixtures" / "references"
 INGRESS, ROUTE, ACCOUNT = "ingress-backend-service-exists", "route-backend-service-exists", "service-account-exists"
 CONFIGMAP, SECRET, RBAC = "configmap-reference-exists", "secret-reference-exists", "rbac-binding-role-not-dangerous"
-AUTOMOUNT = "pod-service-account-token-automount-disabled"
-CHECKS = (INGRESS, ROUTE, ACCOUNT, CONFIGMAP, SECRET, RBAC, AUTOMOUNT)
+AUTOMOUNT, NETPOL, MONITOR = "pod-service-account-token-automount-disabled", "network-policy-selects-pods", \
+    "monitor-selects-port"
+CHECKS = (INGRESS, ROUTE, ACCOUNT, CONFIGMAP, SECRET, RBAC, AUTOMOUNT, NETPOL, MONITOR)
 
 BAD = [
     ("payments/cronjob.yaml", 23, 9, AUTOMOUNT),  # its account is shop's: nothing turns the token off here
@@ -35,16 +36,27 @@ BAD = [
     ("shop/deployment.yaml", 28, 5, SECRET),  # shop-web-db; the ExternalSecret makes shop-web-database
     ("shop/deployment.yaml", 29, 7, ACCOUNT),  # shop-web-runner
     ("shop/ingress.yaml", 8, 1, INGRESS),  # port https; the Service's are http and metrics
+    ("shop/networkpolicy.yaml", 76, 3, NETPOL),  # name shop-frontend; the workload is shop-web
     ("shop/rbac.yaml", 11, 29, "rbac-secrets-access-restricted"),  # the role's rule...
     ("shop/rbac.yaml", 21, 1, RBAC),  # ...and the binding that hands it to shop-web
     ("shop/route.yaml", 15, 3, ROUTE),  # port 8080 is the container's; the Service's is 80
+    ("shop/servicemonitor.yaml", 9, 3, MONITOR),  # port http-metrics; the Service names it metrics
 ]
 
 
 def test_the_good_repository_lints_clean(lint_fixture: Callable[[str], LintResult]) -> None:
     result = lint_fixture("good")
     assert sorted_spots(result) == []
-    assert (result.files, result.documents) == (14, 21)
+    assert (result.files, result.documents) == (16, 23)
+
+
+def test_strict_references_report_what_the_good_repository_leaves_to_others(
+        lint_fixture: Callable[..., LintResult]) -> None:
+    """payments/ingress.yaml names the console's Service, which another repository deploys: namespace payments has
+    no Service among these files, so only a strict run reports it."""
+    result = lint_fixture("good", strict_references=True)
+    assert sorted_spots(result) == [("payments/ingress.yaml", 10, 1, INGRESS)]
+    assert result.findings[0].message.endswith("Service payments-console is not defined in namespace payments")
 
 
 def test_the_bad_repository_has_each_finding_at_its_place(lint_fixture: Callable[[str], LintResult]) -> None:
@@ -276,8 +288,9 @@ def test_the_facts_kept_per_object_are_small(tmp_path: Path, monkeypatch: pytest
     (source,) = run.sources
     (record,) = collect_file(engine, source, Config(root=shop))
     kept = {fact.check for fact in record.facts}
-    assert kept == {"configmap_reference_exists", "secret_reference_exists", "service_account_exists"}  # its token
-    # is turned off on the pod: nothing to keep for that check
+    assert kept == {"configmap_reference_exists", "secret_reference_exists", "service_account_exists",
+                    "network_policy_selects_pods", "monitor_selects_port"}  # its token is turned off on the pod:
+    # nothing to keep for that check
     assert len(pickle.dumps(record.facts)) < 2500
 
 
@@ -294,3 +307,97 @@ def test_every_producer_names_a_kind_and_a_path() -> None:
     sops = {"apiVersion": "isindir.github.com/v1alpha3", "kind": "SopsSecret", "metadata": {"name": "x"},
             "spec": {"secretTemplates": [{"name": "a"}, {"name": "b"}]}}
     assert _producers.made(sops, "Secret") == ("a", "b") and _producers.made(sops, "ConfigMap") is None
+
+
+# --- selectors: NetworkPolicies, monitors, aggregated roles ---------------------------------------------------------
+
+def deployment(name: str, namespace: str, labels: dict[str, str], ports: tuple[str, ...] = ()) -> str:
+    container = {"name": "app", "image": "a:1"} | ({"ports": [{"name": p, "containerPort": 8000 + i}
+                                                             for i, p in enumerate(ports)]} if ports else {})
+    return manifest("Deployment", name, namespace, "apps/v1", spec={
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}})
+
+
+def network_policy(name: str, namespace: str, selector: dict[str, object]) -> str:
+    return manifest("NetworkPolicy", name, namespace, "networking.k8s.io/v1", spec={"podSelector": selector})
+
+
+@pytest.mark.parametrize(("selector", "reported"), [
+    pytest.param({}, False, id="empty-selects-all"),
+    pytest.param({"matchLabels": {"app": "web"}}, False, id="match-labels"),
+    pytest.param({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "web"]}]}, False,
+                 id="in"),
+    pytest.param({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}, True, id="not-in"),
+    pytest.param({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "Exists"}]}, True,
+                 id="and"),
+    pytest.param({"matchExpressions": [{"key": "app", "operator": "Bogus"}]}, False, id="invalid-is-not-ours"),
+])
+def test_a_network_policy_is_matched_with_its_namespaces_templates(lint_tree: TreeLint, selector: dict[str, object],
+                                                                   reported: bool) -> None:
+    files = {"np.yaml": network_policy("np", "shop", selector),
+             "web.yaml": deployment("web", "shop", {"app": "web"}),
+             "other.yaml": deployment("api", "other", {"app": "api"})}  # another namespace: never matched
+    assert bool(lint_tree(files, ".", select=(NETPOL,)).findings) == reported
+
+
+def test_a_network_policy_in_a_namespace_without_workloads_is_quiet_unless_strict(lint_tree: TreeLint) -> None:
+    files = {"np.yaml": network_policy("deny", "shop", {}), "web.yaml": deployment("web", "other", {"app": "web"})}
+    assert spots(lint_tree(files, ".", select=(NETPOL,))) == []
+    strict = lint_tree(files, ".", select=(NETPOL,), strict_references=True)
+    assert spots(strict) == [("np.yaml", 7, 3, NETPOL)]
+    assert strict.findings[0].message.endswith("the empty podSelector (every pod): no workload in namespace shop "
+                                               "among the files read")
+
+
+def monitor(kind: str, namespace: str, labels: dict[str, str], port: str, **spec: object) -> str:
+    endpoints = "endpoints" if kind == "ServiceMonitor" else "podMetricsEndpoints"
+    return manifest(kind, "m", namespace, "monitoring.coreos.com/v1",
+                    spec={"selector": {"matchLabels": labels}, endpoints: [{"port": port}], **spec})
+
+
+def labelled_service(name: str, namespace: str, *ports: str) -> str:
+    return manifest("Service", name, namespace, metadata={"name": name, "namespace": namespace,
+                                                         "labels": {"app": name}},
+                    spec={"selector": {"app": name}, "ports": [{"name": p, "port": 80 + i}
+                                                               for i, p in enumerate(ports)]})
+
+
+@pytest.mark.parametrize(("files", "detail"), [
+    pytest.param({"m.yaml": monitor("ServiceMonitor", "shop", {"app": "web"}, "metrics"),
+                  "s.yaml": labelled_service("web", "shop", "http", "metrics")}, None, id="service-port"),
+    pytest.param({"m.yaml": monitor("ServiceMonitor", "shop", {"app": "web"}, "metrics"),
+                  "s.yaml": labelled_service("web", "shop", "http")},
+                 "no selected Service has a port named metrics (their ports: http)", id="service-without-the-port"),
+    pytest.param({"m.yaml": monitor("ServiceMonitor", "monitoring", {"app": "web"}, "metrics",
+                                    namespaceSelector={"matchNames": ["shop"]}),
+                  "s.yaml": labelled_service("web", "shop", "metrics")}, None, id="match-names"),
+    pytest.param({"m.yaml": monitor("ServiceMonitor", "monitoring", {"app": "web"}, "metrics",
+                                    namespaceSelector={"any": True}),
+                  "s.yaml": labelled_service("api", "shop", "metrics")},
+                 "app=web selects no Service in any namespace", id="any-namespace"),
+    pytest.param({"m.yaml": monitor("ServiceMonitor", "monitoring", {"app": "web"}, "metrics"),
+                  "s.yaml": labelled_service("web", "shop", "metrics")}, None, id="own-namespace-has-none"),
+    pytest.param({"m.yaml": monitor("PodMonitor", "shop", {"app": "w"}, "metrics"),
+                  "d.yaml": deployment("w", "shop", {"app": "w"}, ("http", "metrics"))}, None, id="pod-port"),
+    pytest.param({"m.yaml": monitor("PodMonitor", "shop", {"app": "w"}, "metrics"),
+                  "d.yaml": deployment("w", "shop", {"app": "w"}, ("http",))},
+                 "no selected pod has a port named metrics (their ports: http)", id="pod-without-the-port"),
+])
+def test_a_monitor_needs_something_selected_with_its_port(lint_tree: TreeLint, files: dict[str, str],
+                                                          detail: str | None) -> None:
+    result = lint_tree(files, ".", select=(MONITOR,))
+    assert [f.message.partition("nothing: ")[2] for f in result.findings] == ([detail] if detail else [])
+
+
+def test_an_aggregated_cluster_role_carries_the_rules_its_selectors_pick(lint_tree: TreeLint) -> None:
+    aggregated = manifest("ClusterRole", "ops", None, RBAC_API, rules=[], aggregationRule={"clusterRoleSelectors": [
+        {"matchExpressions": [{"key": "aggregate-to-ops", "operator": "Exists"}]}]})
+    picked = manifest("ClusterRole", "ops-exec", None, RBAC_API,
+                      metadata={"name": "ops-exec", "labels": {"aggregate-to-ops": "yes"}},
+                      rules=[{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}])
+    files = {"roles.yaml": aggregated + "---\n" + picked,
+             "binding.yaml": binding("ops", None, "ClusterRole", "ops")}
+    result = lint_tree(files, ".", select=(RBAC,))
+    assert [f.message.rpartition("grant: ")[2] for f in result.findings] == [
+        "exec or attach to pods (create on pods/exec) from ClusterRole ops, to Group devs"]

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks._pod_references import references
+from gitops_tools.checks._podtemplates import scope_text
 from gitops_tools.checks._producers import made
-from gitops_tools.checks._references import Scope, placed_facts, report, scope_name, spellings, strict
+from gitops_tools.checks._references import Scope, placed_facts, report, spellings
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -36,7 +37,6 @@ def workspace_check(workspace: Workspace, check: str, kind: str) -> Iterator[Rep
     for placement, (role, names) in placed_facts(workspace, check):
         if role == "made":
             defined.setdefault(placement.scope, set()).update(names)
-    strict_run = strict(workspace)
     for unit, placements in workspace.placements:
         generated = {name for made_kind, name in unit.generated if made_kind == kind}
         for placement in placements:
@@ -44,9 +44,9 @@ def workspace_check(workspace: Workspace, check: str, kind: str) -> Iterator[Rep
             if fact is None or fact.value[0] != "needs" or placement.scope[0] == "cluster":
                 continue
             known = defined.get(placement.scope)
-            if known is None and not generated and not strict_run:
+            if known is None and not generated and not workspace.strict_references:
                 continue
             for name, where in fact.value[1]:
                 if name not in generated and not any(spelt in (known or ()) for spelt in spellings(placement, name)):
-                    detail = f"{where}: {kind} {name} is not defined in {scope_name(placement.scope)}"
+                    detail = f"{where}: {kind} {name} is not defined in {scope_text(placement.scope)}"
                     yield report(placement.record, check, detail, (where, name))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from gitops_tools.checks._podtemplates import scope_text
 from gitops_tools.model import Fact, ObjectRecord
 from gitops_tools.pipeline.workspace import Placement, Report, Workspace
 
@@ -28,11 +29,6 @@ def placed_facts(workspace: Workspace, check: str) -> Iterator[tuple[Placement, 
                 yield placement, fact.value
 
 
-def strict(workspace: Workspace) -> bool:
-    """Whether a reference to an object the run does not hold is reported (`--strict-references`)."""
-    return bool(getattr(workspace, "strict_references", False))
-
-
 def spellings(placement: Placement, name: str) -> tuple[str, ...]:
     """The names a reference written in the placed object may take as deployed: as written, and with the name
     prefix and suffix its kustomization adds (kustomize renames the reference with the object it names when both
@@ -42,10 +38,6 @@ def spellings(placement: Placement, name: str) -> tuple[str, ...]:
     if placed == written or at < 0:
         return (name,)
     return name, placed[:at] + name + placed[at + len(written):]
-
-
-def scope_name(scope: Scope) -> str:
-    return f"namespace {scope[1]}" if scope[0] == "namespace" else "its namespace"
 
 
 def report(record: ObjectRecord, check: str, detail: str, value: Any) -> Report:
@@ -78,17 +70,17 @@ class Services:
         self._scopes.setdefault(placement.scope, {})[placement.id.name] = ports
 
     def missing(self, placement: Placement, scope: Scope, name: str, port: str | int | None,
-                strict_run: bool) -> str | None:
+                strict: bool) -> str | None:
         """Why a backend (Service `name`, port by name or number, None for any) in `scope`, written in the placed
         object, names no Service port the run holds; None when it does, or when the scope has no Service and the
         run is not strict."""
         services = self._scopes.get(scope)
-        if not services and not strict_run:
+        if not services and not strict:
             return None
         ports = next((services[spelt] for spelt in spellings(placement, name) if services and spelt in services),
                      None)
         if ports is None:
-            return f"Service {name} is not defined in {scope_name(scope)}"
+            return f"Service {name} is not defined in {scope_text(scope)}"
         if port is None or any(port in (port_name, number) for port_name, number in ports if port_name or number):
             return None
         shown = ", ".join(f"{number} ({port_name})" if port_name else str(number) for port_name, number in ports)

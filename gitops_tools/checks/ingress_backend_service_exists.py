@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._references import Services, placed_facts, port_ref, report, service_ports, strict
+from gitops_tools.checks._references import Services, placed_facts, port_ref, report, service_ports
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -34,12 +34,11 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     for placement, (role, value) in placed_facts(workspace, NAME):
         if role == "service":
             services.add(placement, value)
-    strict_run = strict(workspace)
     for placement, (role, value) in placed_facts(workspace, NAME):
         if role != "ingress" or placement.scope[0] == "cluster":
             continue
         for name, port, where in dict.fromkeys(value):
-            why = services.missing(placement, placement.scope, name, port, strict_run)
+            why = services.missing(placement, placement.scope, name, port, workspace.strict_references)
             if why is not None:
                 yield report(placement.record, NAME, f"{where}: {why}", (where, name, port))
 

@@ -1,7 +1,7 @@
 """A RoleBinding or ClusterRoleBinding whose role, in the linted set, grants something dangerous (the policy's
 `grants`: wildcards, reading Secrets, pods/exec, escalate/bind/impersonate by default): reported on the binding,
 naming its subjects and the grant, since the binding is what hands the power to someone. An aggregated ClusterRole
-is judged by the rules of the ClusterRoles in the linted set its `clusterRoleSelectors` select (by `matchLabels`). A
+is judged by the rules of the ClusterRoles in the linted set its `clusterRoleSelectors` select. A
 role the run does not hold is not judged, but for the built-in ClusterRoles the policy names (`builtin_roles`)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gitops_tools.checks._references import Scope, placed_facts, report, spellings
+from gitops_tools.checks._selectors import Selector, label_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import CLUSTER, Placement, Report, Workspace
 from gitops_tools.targets import dig
@@ -20,7 +21,7 @@ GROUP = "rbac.authorization.k8s.io"
 ANY = "*"
 SHOWN = 3  # subjects named in a finding
 Rule = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # apiGroups, resources, verbs
-Role = tuple[tuple[Rule, ...], tuple[tuple[tuple[str, str], ...], ...]]  # rules, aggregation selectors' matchLabels
+Role = tuple[tuple[Rule, ...], tuple[Selector, ...]]  # its rules, its aggregation's clusterRoleSelectors
 
 
 def collect(resource: Any, pod_spec: JsonPath | None) -> tuple[JsonPath, Any] | None:
@@ -80,7 +81,7 @@ def _effective(role: Role, roles: Mapping[tuple[str, Scope, str], Role],
     rules, selectors = role
     if not selectors:
         return rules
-    picked = [name for name, held in labels.items() if any(set(wanted) <= set(held) for wanted in selectors)]
+    picked = [name for name, held in labels.items() if any(selector.selects(held) for selector in selectors)]
     return rules + tuple(rule for name in picked for rule in roles[("ClusterRole", CLUSTER, name)][0])
 
 
@@ -107,12 +108,11 @@ def _rules(value: Any) -> Iterator[Rule]:
                 yield rule_of[0], rule_of[1], rule_of[2]
 
 
-def _selectors(resource: Mapping[str, Any]) -> tuple[tuple[tuple[str, str], ...], ...]:
-    aggregation = resource.get("aggregationRule")
-    chosen = aggregation.get("clusterRoleSelectors") if isinstance(aggregation, dict) else None
-    return tuple(tuple(sorted((str(k), str(v)) for k, v in labels.items())) for selector in
-                 (chosen if isinstance(chosen, list) else []) if isinstance(selector, dict)
-                 and isinstance(labels := selector.get("matchLabels"), dict) and labels)
+def _selectors(resource: Mapping[str, Any]) -> tuple[Selector, ...]:
+    """An aggregated ClusterRole's `clusterRoleSelectors` (an invalid one selects nothing)."""
+    chosen = dig(resource, ("aggregationRule", "clusterRoleSelectors"))
+    compiled = (label_selector(raw) for raw in (chosen if isinstance(chosen, list) else []))
+    return tuple(selector for selector in compiled if selector is not None)
 
 
 def _subjects(value: Any, own: Any) -> Iterator[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._references import Scope, Services, placed_facts, port_ref, report, service_ports, strict
+from gitops_tools.checks._references import Scope, Services, placed_facts, port_ref, report, service_ports
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
 
@@ -37,13 +37,12 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     for placement, (role, value) in placed_facts(workspace, NAME):
         if role == "service":
             services.add(placement, value)
-    strict_run = strict(workspace)
     for placement, (role, value) in placed_facts(workspace, NAME):
         if role != "route":
             continue
         for name, namespace, port, where in dict.fromkeys(value):
             scope = _scope(placement, namespace)
-            why = None if scope is None else services.missing(placement, scope, name, port, strict_run)
+            why = None if scope is None else services.missing(placement, scope, name, port, workspace.strict_references)
             if why is not None:
                 yield report(placement.record, NAME, f"{where}: {why}", (where, name, namespace, port))
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._references import Scope, placed_facts, report, scope_name, spellings, strict
+from gitops_tools.checks._podtemplates import scope_text
+from gitops_tools.checks._references import Scope, placed_facts, report, spellings
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -35,11 +36,10 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     for placement, (role, _) in placed_facts(workspace, NAME):
         if role == "account":
             accounts.setdefault(placement.scope, set()).add(placement.id.name)
-    strict_run = strict(workspace)
     for placement, (role, account) in placed_facts(workspace, NAME):
         defined = accounts.get(placement.scope)
-        if role != "pod" or (defined is None and not strict_run) or placement.scope[0] == "cluster":
+        if role != "pod" or (defined is None and not workspace.strict_references) or placement.scope[0] == "cluster":
             continue
         if not any(name in (defined or ()) for name in spellings(placement, account)):
             yield report(placement.record, NAME,
-                         f"ServiceAccount {account} is not defined in {scope_name(placement.scope)}", account)
+                         f"ServiceAccount {account} is not defined in {scope_text(placement.scope)}", account)
