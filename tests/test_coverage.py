@@ -26,50 +26,57 @@ def _script(path: Path) -> ModuleType:
 
 
 COVERAGE = _script(ROOT / "docs" / "coverage.py")
-PEERS = COVERAGE.load_peers()
+PEER_FILES = sorted(COVERAGE.DATA.glob("*.yaml"))  # loaded by the tests, so a broken file fails them, not collection
 
 
-def test_the_three_peers_have_their_file() -> None:
-    assert sorted(peer.name for peer in PEERS) == ["Polaris", "kube-linter", "kube-score"]
+@pytest.fixture(scope="module")
+def peers() -> list[Any]:
+    return list(COVERAGE.load_peers())
 
 
-@pytest.mark.parametrize("peer", PEERS, ids=lambda peer: peer.name)
-def test_every_check_of_the_peer_has_one_entry_naming_existing_policies(peer: Any,
+def test_the_three_peers_have_their_file(peers: list[Any]) -> None:
+    assert [path.name for path in PEER_FILES] == ["kube-linter.yaml", "kube-score.yaml", "polaris.yaml"]
+    assert sorted(peer.name for peer in peers) == ["Polaris", "kube-linter", "kube-score"]
+
+
+@pytest.mark.parametrize("path", PEER_FILES, ids=lambda path: path.stem)
+def test_every_check_of_the_peer_has_one_entry_naming_existing_policies(path: Path,
                                                                          policies: dict[str, Policy]) -> None:
-    assert COVERAGE.problems(peer, set(policies)) == []
+    assert COVERAGE.problems(COVERAGE.load_peer(path), set(policies)) == []
 
 
-@pytest.mark.parametrize("peer", PEERS, ids=lambda peer: peer.name)
-def test_the_recorded_check_count_is_the_peer_s(peer: Any) -> None:
+@pytest.mark.parametrize("path", PEER_FILES, ids=lambda path: path.stem)
+def test_the_recorded_check_count_is_the_peer_s(path: Path) -> None:
     """The extractions listed 44 Polaris checks (v10.2.2), 63 kube-linter checks (v0.8.3), 39 kube-score checks
     (v1.20.0): an edit that drops an id from `ids` (and its entry with it) fails here."""
     expected = {"Polaris": ("v10.2.2", 44), "kube-linter": ("v0.8.3", 63), "kube-score": ("v1.20.0", 39)}
+    peer = COVERAGE.load_peer(path)
     assert (peer.version, len(peer.ids)) == expected[peer.name]
 
 
-def test_the_page_is_rendered_from_the_data() -> None:
+def test_the_page_is_rendered_from_the_data(peers: list[Any]) -> None:
     committed = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")
-    assert committed == COVERAGE.render_page(PEERS), "docs/coverage.md is stale: run `make docs`"
+    assert committed == COVERAGE.render_page(peers), "docs/coverage.md is stale: run `make docs`"
 
 
-def test_readme_counts_are_the_data_s() -> None:
+def test_readme_counts_are_the_data_s(peers: list[Any]) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme == COVERAGE._readme_with(COVERAGE.readme_block(PEERS)), (
+    assert readme == COVERAGE._readme_with(COVERAGE.readme_block(peers)), (
         "README's coverage counts are stale: run `make docs`")
 
 
-def test_the_page_links_every_policy_to_the_catalogue(policies: dict[str, Policy]) -> None:
+def test_the_page_links_every_policy_to_the_catalogue(peers: list[Any]) -> None:
     page = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")
     rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    named = {name for peer in PEERS for check in peer.checks for name in check.policies}
+    named = {name for peer in peers for check in peer.checks for name in check.policies}
     assert named
     for name in named:
         assert f"[`{name}`](rules.md#{name})" in page
         assert f"\n## {name}\n" in rules
 
 
-def test_problems_name_a_missing_a_doubled_an_extra_and_an_unknown_entry() -> None:
-    peer = next(p for p in PEERS if p.name == "Polaris")
+def test_problems_name_a_missing_a_doubled_an_extra_and_an_unknown_entry(peers: list[Any]) -> None:
+    peer = next(p for p in peers if p.name == "Polaris")
     check = COVERAGE.Check(id="hostIPCSet", what="x", policies=("pod-host-ipc-unset",))
     broken = replace(peer, ids=("hostIPCSet", "hostPIDSet"), checks=(
         check, check, replace(check, id="notAPolarisCheck", policies=("no-such-policy",))))
@@ -81,8 +88,8 @@ def test_problems_name_a_missing_a_doubled_an_extra_and_an_unknown_entry() -> No
     ]
 
 
-def test_a_planned_policy_that_exists_must_be_named_as_a_policy() -> None:
-    peer = next(p for p in PEERS if p.name == "kube-linter")
+def test_a_planned_policy_that_exists_must_be_named_as_a_policy(peers: list[Any]) -> None:
+    peer = next(p for p in peers if p.name == "kube-linter")
     check = next(c for c in peer.checks if c.id == "host-ipc")
     planned = replace(peer, checks=(replace(check, policies=(), planned=("pod-host-ipc-unset",)),))
     found = COVERAGE.problems(replace(planned, ids=("host-ipc",)), {"pod-host-ipc-unset"})
@@ -90,8 +97,8 @@ def test_a_planned_policy_that_exists_must_be_named_as_a_policy() -> None:
                      "`policy: pod-host-ipc-unset`"]
 
 
-def test_planned_entries_fail_once_the_work_is_over() -> None:
-    peer = next(p for p in PEERS if p.name == "kube-linter")
+def test_planned_entries_fail_once_the_work_is_over(peers: list[Any]) -> None:
+    peer = next(p for p in peers if p.name == "kube-linter")
     check = replace(peer.checks[0], id="x", policies=(), planned=("some-future-policy",))
     assert COVERAGE.problems(replace(peer, ids=("x",), checks=(check,)), set(), planned_allowed=False) == [
         "kube-linter.yaml: x is still planned (some-future-policy)"]
