@@ -96,10 +96,13 @@ def test_workspace_findings_go_through_the_same_filter_chain(tmp_path: Path, mon
 
 
 def test_workspace_checks_are_found_by_listing_their_folder() -> None:
-    assert set(workspace_modules()) == {"identity_unique_in_unit", "service_selector_matches", "image_user_matches",
-                                        "custom_resource_kinds", "service_target_port", "hpa_target_exists",
-                                        "pdb_selector_matches", "pdb_allows_evictions", "workload_has_pdb",
-                                        "replicas_unset_with_hpa", "statefulset_service_exists"}
+    assert set(workspace_modules()) == {
+        "identity_unique_in_unit", "service_selector_matches", "image_user_matches", "custom_resource_kinds",
+        "service_target_port", "hpa_target_exists", "pdb_selector_matches", "pdb_allows_evictions", "workload_has_pdb",
+        "configmap_reference_exists", "secret_reference_exists", "service_account_exists",
+        "service_account_token_automount", "ingress_backend_service_exists", "route_backend_service_exists",
+        "monitor_selects_port", "network_policy_selects_pods", "rbac_binding_role_dangerous",
+        "replicas_unset_with_hpa", "statefulset_service_exists"}
     assert not set(workspace_modules()) & set(document_checks())
 
 
