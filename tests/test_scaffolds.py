@@ -245,6 +245,26 @@ def test_every_kustomization_builds_and_its_output_lints_clean(rendered: Render,
         _lints_clean(_built(kubectl, folder), repo_dir)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("scaffold", "variant", "answers"), VARIANTS)
+def test_meets_the_restricted_pod_security_standard(rendered: Render, scaffold: str, variant: str, answers: list[str],
+                                                    external_tool: ToolFinder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The golden path's pods are admitted by a namespace enforcing the restricted Pod Security Standard, at the oldest
+    and newest versions a run targets: its sources, and every overlay as kustomize builds it."""
+    kubectl = external_tool("kubectl")
+    repo_dir = rendered(scaffold, variant, answers)
+    monkeypatch.chdir(repo_dir)
+    streams = [_built(kubectl, p.parent) for p in sorted(repo_dir.rglob("kustomization.yaml"))
+               if yaml.safe_load(p.read_text(encoding="utf-8")).get("kind") != "Component"]
+    assert scaffold != "service" or any(_images(stream) for stream in streams)  # there are pods to judge
+    for version in ("1.25", "1.36"):
+        profile = ("--profile", "pss-restricted", "--kubernetes-version", version)
+        code, out, err = run_cli("lint", "--fail-on", "info", *profile, ".")
+        assert (code, err) == (0, ""), out
+        for stream in streams:
+            _lints_clean(stream, repo_dir, *profile)
+
+
 SERVICE_PARAMS = [pytest.param(name, id=name) for name in sorted(SERVICE_VARIANTS)]
 PUSHED_TAG, PUSHED_DIGEST = "sha-0123e567", "sha256:" + "0123456789abcdef" * 4
 
