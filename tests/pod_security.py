@@ -13,9 +13,9 @@ import yaml
 from gitops_tools.config import Config
 from gitops_tools.kubeversion import KubernetesVersion
 from gitops_tools.lint import LintOptions, lint
-from gitops_tools.model import Policy
+from gitops_tools.model import Catalogue
 from gitops_tools.policies import load_policies
-from gitops_tools.resources import schema_path
+from gitops_tools.profiles import run_profile
 
 UPSTREAM = Path(__file__).parent / "fixtures" / "pod-security-admission"
 
@@ -34,35 +34,26 @@ def accepted(level: str, control: str) -> set[str]:
     return {control} | (replacing if level == "restricted" else set())
 
 
-def _entries(name: str) -> list[dict[str, Any]]:
-    profile = yaml.safe_load(schema_path("profiles", f"{name}.yaml").read_text("utf-8"))
-    inherited = [entry for parent in profile.get("extends", []) for entry in _entries(parent)]
-    return inherited + list(profile["policies"])
-
-
-def _in_range(entry: dict[str, Any], version: KubernetesVersion) -> bool:
-    bounds = entry.get("kubernetes", {})
-    low, high = bounds.get("min"), bounds.get("max")
-    return (low is None or version >= KubernetesVersion.parse(low)) and (
-        high is None or version <= KubernetesVersion.parse(high))
-
-
 @cache
-def _catalogue() -> dict[str, Policy]:
-    return load_policies()
+def _catalogue() -> Catalogue:
+    policies = load_policies()
+    return Catalogue(policies, policies)
 
 
 def profile_run(folder: Path, level: str, version: KubernetesVersion, files: dict[str, str] | None = None
                 ) -> dict[str, set[str]]:
-    """Lint `folder` (after writing `files` into it) with the pss-`level` profile for `version`: for each file (its
-    path relative to the folder), the controls reported."""
+    """Lint `folder` (after writing `files` into it) with the pss-`level` profile for `version`, as `lint --profile`
+    does (in process, so 1.37, newer than a run may target, is judged too): for each file (its path relative to the
+    folder), the controls reported, named by the profile entries of the policies that reported."""
     for name, text in (files or {}).items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
-    owner = {entry["policy"]: entry["control"] for entry in _entries(f"pss-{level}") if _in_range(entry, version)}
-    policies = {pid: policy._replace(enabled=pid in owner) for pid, policy in _catalogue().items()}
-    result = lint([str(folder)], Config(root=folder), policies,
-                  LintOptions(kubernetes_version=version, select=tuple(owner)))
+    config = Config(root=folder)
+    selection = run_profile(f"pss-{level}", config, _catalogue(), version)
+    assert selection is not None
+    owner = {entry.policy: entry.control or "" for entry in selection.profile.at(version)}
+    result = lint([str(folder)], config, selection.policies,
+                  LintOptions(kubernetes_version=version, profile=selection.ids))
     found: dict[str, set[str]] = defaultdict(set)
     for path in sorted(folder.rglob("*.yaml")):
         found[path.relative_to(folder).as_posix()] = set()

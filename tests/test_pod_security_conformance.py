@@ -5,10 +5,12 @@ pod it refuses a finding of the control the fixture is about. One lint run per l
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from conftest import CliRun
 from pod_security import UPSTREAM, accepted, controls_data, profile_run
 
 from gitops_tools.kubeversion import KubernetesVersion
@@ -39,3 +41,18 @@ def test_the_profile_agrees_with_upstream_on_every_fixture(folder: Path) -> None
                                  f"{sorted(controls) or 'nothing'}")
     assert len(reported) == len(list(folder.rglob("*.yaml"))) > 0
     assert disagreements == []
+
+
+@pytest.mark.parametrize("level", ["baseline", "restricted"])
+def test_lint_profile_on_the_command_line_refuses_every_fail_fixture(run_cli: CliRun, level: str) -> None:
+    """The same verdicts through `gitops-tools lint --profile`, as a user runs it: exit 0 on upstream's admitted pods,
+    exit 1 on its refused ones with an error on every file."""
+    folder = UPSTREAM / "testdata" / level / "v1.36"
+    options = ("--profile", f"pss-{level}", "--kubernetes-version", "1.36", "--format", "json")
+    code, out, err = run_cli("lint", *options, str(folder / "pass"))
+    assert (code, err, json.loads(out)["findings"]) == (0, "", [])
+    code, out, err = run_cli("lint", *options, str(folder / "fail"))
+    assert (code, err) == (1, "")
+    findings = json.loads(out)["findings"]
+    assert {Path(f["path"]).name for f in findings} == {p.name for p in (folder / "fail").glob("*.yaml")}
+    assert {f["severity"] for f in findings} == {"error"}  # the admission controller refuses each of these pods

@@ -18,4 +18,4 @@ def versioned_check(pod_spec: Any, version: KubernetesVersion) -> Iterator[tuple
     for path, context in security_contexts(pod_spec):
         user = context.get("runAsUser")
         if user == 0 and not isinstance(user, bool):
-            yield (*path, "runAsUser"), "runAsUser: 0 runs as root"
+            yield (*path, "runAsUser"), "set on the pod" if len(path) == 1 else "set on the container"
