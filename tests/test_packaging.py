@@ -52,9 +52,12 @@ def test_wheel_carries_the_data_files(wheel: Path) -> None:
     assert "gitops_tools/data/schemas/resources/config.schema.json" in names
     assert "gitops_tools/data/schemas/pack.schema.json" in names
     assert "gitops_tools/data/schemas/domain.schema.json" in names
+    assert "gitops_tools/data/schemas/profile.schema.json" in names
     policies = {Path(n).name for n in names if n.startswith("gitops_tools/data/schemas/policies/")}
     expected = {p.name for p in (ROOT / "schemas" / "policies").rglob("*.yaml")}
     assert policies == expected
+    profiles = {Path(n).name for n in names if n.startswith("gitops_tools/data/schemas/profiles/")}
+    assert profiles == {p.name for p in (ROOT / "schemas" / "profiles").glob("*.yaml")} != set()
     assert f"gitops_tools/data/{SERVICE_TEMPLATE.as_posix()}/scripts/release.sh" in names
     assert [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))] == []
 
@@ -100,6 +103,11 @@ def test_installed_wheel_lints_outside_the_checkout(wheel: Path, tmp_path: Path)
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
     assert "pod.yaml:6:19: error [container-image-tag-not-latest]" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--profile", "pss-restricted", "pod.yaml"],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=60)  # built-in profiles ship too
+    assert done.returncode == 1, done.stderr
+    assert "[container-image-tag-not-latest]" not in done.stdout  # no Pod Security Standards control
+    assert "pod.yaml:6:7: error [pod-run-as-non-root-required]" in done.stdout
 
 
 @pytest.mark.slow

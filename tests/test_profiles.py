@@ -14,6 +14,10 @@ import pytest
 from conftest import CliRun, ProcessRun
 from test_packs import PACK_YAML, write_pack
 
+from gitops_tools.model import Policy
+from gitops_tools.profilefinder import known_profiles
+from gitops_tools.profiles import Reader
+
 FIXTURES = Path(__file__).parent / "fixtures" / "profiles"
 CONFIG = ".gitops-tools.yaml"
 TEAM = "./profiles/team.yaml"
@@ -293,3 +297,15 @@ def test_the_config_key_is_checked_by_the_config_schema(repo: Path, run_cli: Cli
     (repo / CONFIG).write_text("profile: [team]\n", encoding="utf-8")
     error = fails(run_cli, "lint", "deploy.yaml")
     assert "invalid config: profile" in error and position(error) == (CONFIG, 1, 1)
+
+
+def test_every_builtin_profile_reads_cleanly(policies: dict[str, Policy]) -> None:
+    """Each file of schemas/profiles/ is a valid profile named after its file, whose entries (extends included) name
+    built-in policies with parameters of the right types and ranges that do not overlap."""
+    known = known_profiles()
+    assert {"pss-baseline", "pss-restricted"} <= set(known)
+    reader = Reader(known, policies, None)
+    for name, where in known.items():
+        profile = reader.profile(name, Path.cwd(), None)
+        assert (profile.name, where.path.stem, where.pack) == (name, name, None)
+        assert profile.entries and all(entry.policy in policies for entry in profile.entries)
