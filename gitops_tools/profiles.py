@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from gitops_tools.model import Catalogue
 
 Locate = Callable[[JsonPath], Location]
+MAX_DEPTH = 16  # profiles extending profiles: deeper is refused (a config may come from a pull request)
 
 
 class Versions(NamedTuple):
@@ -108,6 +109,9 @@ class Reader:
             if target.resolve() in {step.resolve() for step, _ in chain} | {path.resolve()}:
                 raise ConfigError(f"invalid profile: extends {spec!r} makes a cycle: {' -> '.join(names)} -> "
                                   f"{target.stem}", where)
+            if len(names) >= MAX_DEPTH:
+                raise ConfigError(f"invalid profile: extends {spec!r} makes a chain of more than {MAX_DEPTH} profiles "
+                                  f"({' -> '.join(names[:3])} -> ...)", where)
             _replace(by_policy, self._profile(target, (*chain, (path, data["name"]))).entries)
         _replace(by_policy, tuple(self._entries(data, locate)))
         entries = tuple(entry for group in by_policy.values() for entry in group)

@@ -249,6 +249,23 @@ def test_a_cycle_of_extends_is_an_error_at_the_entry(repo: Path, run_cli: CliRun
     assert "extends './a.yaml' makes a cycle: a -> b -> a" in error
 
 
+def test_a_chain_of_extends_is_bounded(repo: Path, run_cli: CliRun) -> None:
+    """Reading a profile follows its extends recursively: a chain deeper than MAX_DEPTH is an error, not a crash."""
+    from gitops_tools.profiles import MAX_DEPTH
+
+    for number in range(MAX_DEPTH + 1):
+        extends = f"extends: [./p{number + 1}.yaml]\n" if number < MAX_DEPTH else ""
+        (repo / "profiles" / f"p{number}.yaml").write_text(
+            f"name: p{number}\ntitle: T\ndescription: D\n{extends}policies: []\n", encoding="utf-8")
+    error = fails(run_cli, "lint", "--profile", "./profiles/p0.yaml", "deploy.yaml")
+    assert f"makes a chain of more than {MAX_DEPTH} profiles (p0 -> p1 -> p2 -> ...)" in error
+    assert position(error) == (f"profiles/p{MAX_DEPTH - 1}.yaml", 4, 11)
+    (repo / "profiles" / f"p{MAX_DEPTH - 1}.yaml").write_text(
+        f"name: p{MAX_DEPTH - 1}\ntitle: T\ndescription: D\npolicies: [{{policy: pod-host-network-unset}}]\n",
+        encoding="utf-8")  # a chain of MAX_DEPTH profiles is fine
+    assert findings(run_cli, "--profile", "./profiles/p0.yaml") == [("pod-host-network-unset", "error")]
+
+
 @pytest.mark.parametrize(("entries", "at", "message"), [
     ("  - policy: no-such-policy\n", (5, 5), "'no-such-policy' is not a policy id"),
     ("  - policy: workload-replicas-not-single\n    parameters: {min_replicas: many}\n",
