@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CliRun, ProcessRun
+from conftest import CliRun, ProcessRun, configmap_labels_policy
 from test_packs import PACK_YAML, write_pack
 
 from gitops_tools.model import Policy
@@ -135,6 +135,21 @@ policies:
 """, encoding="utf-8")
     code, out, _ = run_cli("lint", "--profile", "./profiles/labels.yaml", "deploy.yaml")
     assert code == 1 and "recommended labels missing: team, tier\n" in out
+
+
+def test_a_former_id_names_the_renamed_policy(repo: Path, run_cli: CliRun) -> None:
+    (repo / "policies").mkdir()
+    (repo / "policies" / "configmap-labels-set.yaml").write_text(
+        configmap_labels_policy("configmap-labels-set", "aliases: [configmap-labelled]\n"), encoding="utf-8")
+    (repo / CONFIG).write_text("policy_dirs: [policies/]\n", encoding="utf-8")
+    (repo / "profiles" / "old.yaml").write_text(
+        "name: old\ntitle: T\ndescription: D\npolicies: [{policy: configmap-labelled, severity: error}]\n",
+        encoding="utf-8")
+    (repo / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n", encoding="utf-8")
+    code, out, err = run_cli("lint", "--format", "json", "--profile", "./profiles/old.yaml", "cm.yaml", "deploy.yaml")
+    assert code == 1, err
+    assert [(found["policy_id"], found["severity"]) for found in json.loads(out)["findings"]] == [
+        ("configmap-labels-set", "error")]
 
 
 def test_select_and_ignore_narrow_a_profile(repo: Path, run_cli: CliRun) -> None:
