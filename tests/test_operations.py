@@ -4,7 +4,11 @@ violation at its own line and column."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
+from conftest import CliRun
 
 from gitops_tools.config import Config
 from gitops_tools.lint import LintOptions, lint
@@ -49,3 +53,20 @@ def test_the_bad_repository_names_what_is_wrong(policies: dict[str, Policy]) -> 
     assert messages["container-volume-mounts-defined"].endswith("'config' is not a volume of the pod")
     assert messages["hpa-replicas-range-valid"].endswith("maxReplicas 1 equals minReplicas: the autoscaler can never "
                                                          "scale")
+
+
+@pytest.mark.parametrize(("folder", "policy", "parameters", "expected"), [
+    ("bad", "workload-rolling-update-set", "", 1),
+    ("bad", "workload-rolling-update-set", "{allowed_types: [RollingUpdate, Recreate]}", 0),  # Recreate accepted
+    ("good", "hpa-min-replicas-not-single", "", 0),  # minReplicas: 2
+    ("good", "hpa-min-replicas-not-single", "{min_replicas: 3}", 1),  # a platform that survives losing a zone
+])
+def test_a_platform_s_parameters_decide(tmp_path: Path, run_cli: CliRun, folder: str, policy: str, parameters: str,
+                                        expected: int) -> None:
+    shutil.copytree(FIXTURES / folder, tmp_path, dirs_exist_ok=True)
+    if parameters:
+        (tmp_path / ".gitops-tools.yaml").write_text(f"policies:\n  {policy}:\n    parameters: {parameters}\n",
+                                                     encoding="utf-8")
+    code, out, err = run_cli("lint", "--select", policy, API)
+    assert (code, err) == (expected, "")
+    assert out.count(f"[{policy}]") == expected
