@@ -7,7 +7,7 @@ The data is schemas/resources/coverage/<peer>.yaml, one file per peer, found by 
 schemas/coverage.schema.json). Each file records the peer's version, the commit it was read at, how its check ids were
 listed (`extraction`) and the ids themselves (`ids`); `checks` holds each id exactly once with the policies that cover
 it (`policy`), or a reason starting "because" why none does on purpose (`not_applicable`) or yet (`not_covered`), and
-an optional `note` saying where ours differs. `planned` names a policy being written while issue 14 is open.
+an optional `note` saying where ours differs.
 tests/test_coverage.py checks the data against the format, the ids and the built-in policy catalogue, and that the
 page and the README block are what this script renders.
 """
@@ -36,7 +36,6 @@ class Check:
     id: str
     what: str
     policies: tuple[str, ...] = ()
-    planned: tuple[str, ...] = ()
     not_applicable: str = ""
     not_covered: str = ""
     note: str = ""
@@ -57,20 +56,18 @@ class Peer:
     path: Path
 
     def count(self, kind: str) -> int:
-        """How many checks are `covered` (a policy of ours), `planned`-only, `not_applicable` or `not_covered`."""
+        """How many checks are `covered` (a policy of ours), `not_applicable` or `not_covered`."""
         return sum(1 for check in self.checks if kind_of(check) == kind)
 
 
 def kind_of(check: Check) -> str:
     if check.policies:
         return "covered"
-    if check.planned:
-        return "planned"
     return "not_applicable" if check.not_applicable else "not_covered"
 
 
 def _names(value: Any) -> tuple[str, ...]:
-    """A `policy` or `planned` value: one id or a list of them (absent: none)."""
+    """A `policy` value: one id or a list of them (absent: none)."""
     return (value,) if isinstance(value, str) else tuple(str(item) for item in value or ())
 
 
@@ -93,8 +90,8 @@ def load_peer(path: Path) -> Peer:
                          f"{violation.message if violation else 'more than one document'}")
     data = document.data
     checks = tuple(Check(id=entry["id"], what=entry["what"], policies=_names(entry.get("policy")),
-                         planned=_names(entry.get("planned")), not_applicable=entry.get("not_applicable", ""),
-                         not_covered=entry.get("not_covered", ""), note=entry.get("note", ""))
+                         not_applicable=entry.get("not_applicable", ""), not_covered=entry.get("not_covered", ""),
+                         note=entry.get("note", ""))
                    for entry in data["checks"])
     return Peer(data["peer"], data["version"], data["commit"], data["source"], data["check_url"], data["extraction"],
                 tuple(data["ids"]), checks, path)
@@ -105,10 +102,9 @@ def load_peers(folder: Path = DATA) -> list[Peer]:
     return [load_peer(path) for path in sorted(folder.glob("*.yaml"))]
 
 
-def problems(peer: Peer, policies: set[str], *, planned_allowed: bool = True) -> list[str]:
+def problems(peer: Peer, policies: set[str]) -> list[str]:
     """What is inconsistent in `peer`'s data: an id of `ids` without exactly one entry, an entry for no id of `ids`,
-    a `policy` that is no built-in policy, and a `planned` one that already exists (it should say `policy`), or any
-    `planned` once the work is over (`planned_allowed` false)."""
+    a `policy` that is no built-in policy."""
     found: list[str] = []
     entries = [check.id for check in peer.checks]
     for check_id in peer.ids:
@@ -118,10 +114,6 @@ def problems(peer: Peer, policies: set[str], *, planned_allowed: bool = True) ->
     for check in peer.checks:
         found += [f"{peer.path.name}: {check.id} names {name}, which is no built-in policy"
                   for name in check.policies if name not in policies]
-        found += [f"{peer.path.name}: {check.id} plans {name}, which exists now: say `policy: {name}`"
-                  for name in check.planned if name in policies]
-        if check.planned and not planned_allowed:
-            found.append(f"{peer.path.name}: {check.id} is still planned ({', '.join(check.planned)})")
     return found
 
 
@@ -139,22 +131,16 @@ def ours(check: Check) -> str:
         return _cell(f"not applicable, {check.not_applicable}")
     if check.not_covered:
         return _cell(f"not covered yet, {check.not_covered}")
-    parts = [_policy_links(check.policies)] if check.policies else []
-    if check.planned:
-        parts.append("planned in issue 14: " + ", ".join(f"`{name}`" for name in check.planned))
-    text = "; ".join(parts)
+    text = _policy_links(check.policies)
     return _cell(f"{text}. {check.note}" if check.note else text)
 
 
 def counts_table(peers: list[Peer]) -> list[str]:
-    planned = any(peer.count("planned") for peer in peers)
-    head = ("| peer | version | checks | covered |" + (" planned |" if planned else "")
-            + " not applicable | not covered |")
-    rows = [head, "|" + " --- |" * (head.count("|") - 1)]
+    rows = ["| peer | version | checks | covered | not applicable | not covered |",
+            "| --- | --- | --- | --- | --- | --- |"]
     for peer in peers:
-        middle = f" {peer.count('planned')} |" if planned else ""
-        rows.append(f"| {peer.name} | [{peer.version}]({peer.source}) | {len(peer.checks)} | {peer.count('covered')} |"
-                    f"{middle} {peer.count('not_applicable')} | {peer.count('not_covered')} |")
+        rows.append(f"| {peer.name} | [{peer.version}]({peer.source}) | {len(peer.checks)} | {peer.count('covered')} | "
+                    f"{peer.count('not_applicable')} | {peer.count('not_covered')} |")
     return rows
 
 

@@ -88,22 +88,6 @@ def test_problems_name_a_missing_a_doubled_an_extra_and_an_unknown_entry(peers: 
     ]
 
 
-def test_a_planned_policy_that_exists_must_be_named_as_a_policy(peers: list[Any]) -> None:
-    peer = next(p for p in peers if p.name == "kube-linter")
-    check = next(c for c in peer.checks if c.id == "host-ipc")
-    planned = replace(peer, checks=(replace(check, policies=(), planned=("pod-host-ipc-unset",)),))
-    found = COVERAGE.problems(replace(planned, ids=("host-ipc",)), {"pod-host-ipc-unset"})
-    assert found == ["kube-linter.yaml: host-ipc plans pod-host-ipc-unset, which exists now: say "
-                     "`policy: pod-host-ipc-unset`"]
-
-
-def test_planned_entries_fail_once_the_work_is_over(peers: list[Any]) -> None:
-    peer = next(p for p in peers if p.name == "kube-linter")
-    check = replace(peer.checks[0], id="x", policies=(), planned=("some-future-policy",))
-    assert COVERAGE.problems(replace(peer, ids=("x",), checks=(check,)), set(), planned_allowed=False) == [
-        "kube-linter.yaml: x is still planned (some-future-policy)"]
-
-
 ONE_OF = "is not valid under any of the schemas listed in the 'oneOf' keyword"
 
 
@@ -115,6 +99,9 @@ ONE_OF = "is not valid under any of the schemas listed in the 'oneOf' keyword"
     ("{id: a, what: b}", 5, ONE_OF),  # neither a policy nor a reason
     ("{id: a, what: b, policy: Pod_Host}", 22, "\"Pod_Host\" " + ONE_OF),  # no policy id
     ("{id: a, what: b, policy: pod-host-ipc-unset, owner: me}", 50, "Additional properties are not allowed"),
+    # `planned` named a policy being written while issue 14 was open: every entry is final now.
+    ("{id: a, what: b, policy: pod-host-ipc-unset, planned: pod-host-pid-unset}", 50,
+     "Additional properties are not allowed ('planned' was unexpected)"),
 ])
 def test_a_malformed_entry_is_refused_at_its_position(tmp_path: Path, entry: str, col: int, message: str) -> None:
     path = tmp_path / "peer.yaml"
