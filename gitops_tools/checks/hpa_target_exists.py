@@ -49,11 +49,7 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
     """Each placed object the check kept a fact of, with the fact's value."""
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(name)
-            if fact is not None:
-                yield placement, fact.value
+    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _found(workspace: Workspace, wanted: dict[tuple[Scope, str], list[tuple[RecordKey, Target]]]) -> set[RecordKey]:

@@ -46,11 +46,8 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(name)
-            if fact is not None:
-                yield placement, fact.value
+    """Each placed object the check kept a fact of, with the fact's value."""
+    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _detail(selector: Selector | str, scope: Scope, templates: Templates[None] | None, strict: bool) -> str | None:

@@ -63,12 +63,9 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, str, Labels]]:
     """Each placed object the check collected a fact of, with the fact's role and label pairs."""
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(name)
-            if fact is not None:
-                role, pairs = fact.value
-                yield placement, role, pairs
+    for placement, fact in workspace.facts(name):
+        role, pairs = fact.value
+        yield placement, role, pairs
 
 
 def _detail(pairs: Labels, scope: tuple[str, str], templates: Templates[None] | None, strict: bool) -> str | None:

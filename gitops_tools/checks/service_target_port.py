@@ -78,11 +78,8 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(name)
-            if fact is not None:
-                yield placement, fact.value
+    """Each placed object the check kept a fact of, with the fact's value."""
+    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _detail(selector: Labels, targets: tuple[Named, ...], templates: Templates[frozenset[Port]],

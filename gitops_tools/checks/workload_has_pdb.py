@@ -62,11 +62,8 @@ def workspace_check(workspace: Workspace, parameters: Mapping[str, Any]) -> Iter
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(name)
-            if fact is not None:
-                yield placement, fact.value
+    """Each placed object the check kept a fact of, with the fact's value."""
+    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _kind(group: str, kind: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from gitops_tools.engine import Classified
 from gitops_tools.fingerprint import document_identity, stable_path
 from gitops_tools.loading.parsed import ParsedDocument
-from gitops_tools.model import Fact, FilePaths, JsonPath, ObjectId, ObjectRecord, json_pointer
+from gitops_tools.model import Fact, FilePaths, JsonPath, ObjectId, ObjectRecord, Span, json_pointer
 from gitops_tools.pipeline.workspace import Collector, collects_from
 from gitops_tools.targets import Workloads
 
@@ -57,6 +57,11 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
     document, prefix, resource = classified.document, classified.prefix, classified.resource
     pod_spec = workloads.pod_spec_path(classified.rtype)
     facts = []
+    # Checks keeping a fact at one place (a workload's pod template labels) share its path, pointer and span, and
+    # equal values (the same label set) are kept once: one copy in memory and in a spilled or cached record, and
+    # one position looked up.
+    places: dict[JsonPath, tuple[JsonPath, str, Span]] = {}
+    values: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for check, collect in collectors.items():
         if not collects_from(check, classified.instance.memberships):
             continue
@@ -64,11 +69,25 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
         if kept is not None:
             where, value = kept
             path = (*prefix, *where)
-            facts.append(Fact(check, value, stable_path(document.data, path), json_pointer(path),
-                              document.locate_near(path)))
+            place = places.get(path)
+            if place is None:
+                place = places[path] = (stable_path(document.data, path), json_pointer(path),
+                                        document.locate_near(path))
+            facts.append(Fact(check, _shared(value, values), *place))
     return ObjectRecord(object_id, _labels(resource), paths, document.index, json_pointer(prefix),
                         document.locate_near((*prefix, *NAME)), document_identity(resource, document.index),
                         tuple(facts))
+
+
+def _shared(value: Any, seen: dict[tuple[Any, ...], tuple[Any, ...]]) -> Any:
+    """`value` with each tuple of text in it (a label set, its pairs) replaced by an equal one already kept (`seen`).
+    Only text: 1, 1.0 and True are equal, and a number or a flag must stay what the check kept."""
+    if type(value) is not tuple:
+        return value
+    items = tuple(_shared(item, seen) for item in value)
+    if all(type(item) is str or (type(item) is tuple and item in seen) for item in items):
+        return seen.setdefault(items, items)
+    return items
 
 
 def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -184,11 +184,24 @@ class Workspace:
         """Each unit with its objects in the order it applies them (file order, then document order), read as they
         are iterated: a check that keeps no placement holds one file's records at a time (each check that asks reads
         them again). An object of a file no unit holds (standard input without a name) is a unit of its own file."""
-        held = {member.file for unit in self.units for member in unit.members}
-        alone = (Unit(file, False, (Member(file),)) for file in self.objects.files() if file not in held)
-        for unit in chain(self.units, alone):
+        for unit in self._units():
             yield unit, (self._place(record, unit, member) for member in unit.members
                          for record in self.objects.of(member.file))
+
+    def facts(self, check: str) -> Iterator[tuple[Placement, Fact]]:
+        """Each placed object whose record holds a fact of `check` (a module name), with that fact, in the order of
+        `placements`: what most checks iterate, placing only the objects they kept a fact of."""
+        for unit in self._units():
+            for member in unit.members:
+                for record in self.objects.of(member.file):
+                    fact = record.fact(check)
+                    if fact is not None:
+                        yield self._place(record, unit, member), fact
+
+    def _units(self) -> Iterator[Unit]:
+        held = {member.file for unit in self.units for member in unit.members}
+        alone = (Unit(file, False, (Member(file),)) for file in self.objects.files() if file not in held)
+        return chain(self.units, alone)
 
     def record(self, key: RecordKey) -> ObjectRecord:
         """The record a key names, read again."""
