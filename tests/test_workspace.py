@@ -143,6 +143,18 @@ def test_facts_kept_at_one_place_share_it_and_equal_label_sets_are_one(tmp_path:
     assert pickle.loads(pickle.dumps(record)) == record
 
 
+def test_only_equal_values_of_equal_types_are_shared() -> None:
+    """1, 1.0 and True are equal in Python: a fact value sharing must never turn one into another."""
+    from gitops_tools.pipeline.objects import _shared
+
+    seen: dict[tuple[object, ...], tuple[object, ...]] = {}
+    first, second = _shared(("pods", (1,), 1), seen), _shared(("pods", (True,), True), seen)
+    assert type(second[1][0]) is bool and type(second[2]) is bool and type(first[2]) is int
+    labels = _shared((("app", "web"),), seen)
+    assert _shared(("pods", (("app", "web"),)), seen)[1] is labels
+    assert _shared(("pods", ["unhashable"]), seen) == ("pods", ["unhashable"])
+
+
 def test_without_an_active_workspace_check_no_record_is_kept(tmp_path: Path, policies: dict[str, Policy]) -> None:
     (tmp_path / "svc.yaml").write_text(service("web", "shop", {"app": "web"}))
     source = SourceFile(tmp_path / "svc.yaml", "svc.yaml", "svc.yaml", file="svc.yaml")

@@ -61,7 +61,7 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
     # equal values (the same label set) are kept once: one copy in memory and in a spilled or cached record, and
     # one position looked up.
     places: dict[JsonPath, tuple[JsonPath, str, Span]] = {}
-    values: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    values: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # what _shared keeps
     for check, collect in collectors.items():
         if not collects_from(check, classified.instance.memberships):
             continue
@@ -80,14 +80,18 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
 
 
 def _shared(value: Any, seen: dict[tuple[Any, ...], tuple[Any, ...]]) -> Any:
-    """`value` with each tuple of text in it (a label set, its pairs) replaced by an equal one already kept (`seen`).
-    Only text: 1, 1.0 and True are equal, and a number or a flag must stay what the check kept."""
+    """`value` with each plain tuple in it (a label set, its pairs, a whole fact value) replaced by an equal one
+    already kept (`seen`, by the types and values of its items, a tuple item by identity since it is shared first):
+    1, 1.0 and True are equal, and a number or a flag must stay what the check kept. A tuple holding anything
+    unhashable is kept as it is."""
     if type(value) is not tuple:
         return value
     items = tuple(_shared(item, seen) for item in value)
-    if all(type(item) is str or (type(item) is tuple and item in seen) for item in items):
-        return seen.setdefault(items, items)
-    return items
+    key = tuple((type(item), id(item) if type(item) is tuple else item) for item in items)  # inner ones are shared
+    try:
+        return seen.setdefault(key, items)
+    except TypeError:
+        return items
 
 
 def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
