@@ -192,7 +192,10 @@ class ObjectRecord(NamedTuple):
     facts: tuple[Fact, ...] = ()
 
     def fact(self, check: str) -> Fact | None:
-        return next((fact for fact in self.facts if fact.check == check), None)
+        for fact in self.facts:  # a loop, not next(generator): every workspace check asks it of every record
+            if fact.check == check:
+                return fact
+        return None
 
     @property
     def location(self) -> Location:

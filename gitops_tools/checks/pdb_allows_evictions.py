@@ -14,7 +14,7 @@ from gitops_tools.checks._disruption import Budget, autoscaler_floor, budget_sel
 from gitops_tools.checks._podtemplates import Templates, is_autoscaler, labels_path, replicas, template_name
 from gitops_tools.checks._selectors import Selector, label_pairs
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
 from gitops_tools.targets import dig
 
 Scope = tuple[str, str]
@@ -45,6 +45,7 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     name = __name__.rpartition(".")[2]
     scopes: dict[Scope, Templates[Workload]] = {}
     floors: dict[tuple[Scope, str, str], int] = {}  # (scope, kind, name) -> the autoscaler's minReplicas
+    counted: list[tuple[RecordKey, Scope, Budget, Selector | str]] = []  # budgets with a minAvailable to compare
     for placement, value in _facts(workspace, name):
         record = placement.record
         if value[0] == "pods":
@@ -59,12 +60,14 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
             detail = _blocking(value[1], value[2])
             if detail is not None:
                 yield Report(record, detail, record.fact(name))
-    for placement, value in _facts(workspace, name):
-        if value[0] == "pdb" and value[1] == "minAvailable" and percent(value[2]) != 100:
-            templates = scopes.get(placement.scope)
-            detail = _exhausted(value[2], value[3], templates, floors, placement.scope) if templates else None
-            if detail is not None:
-                yield Report(placement.record, detail, placement.record.fact(name))
+            elif value[1] == "minAvailable":
+                counted.append((RecordKey.of(record), placement.scope, value[2], value[3]))
+    for key, scope, min_available, selector in counted:
+        templates = scopes.get(scope)
+        detail = _exhausted(min_available, selector, templates, floors, scope) if templates else None
+        if detail is not None:
+            record = workspace.record(key)
+            yield Report(record, detail, record.fact(name))
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:

@@ -12,7 +12,7 @@ from gitops_tools.checks._disruption import budget_selector, is_budget
 from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text, template_name
 from gitops_tools.checks._selectors import Selector, label_pairs
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
 from gitops_tools.targets import dig
 
 Scope = tuple[str, str]
@@ -30,19 +30,23 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
-    """The pod templates of each scope, then each budget against its scope's."""
+    """One pass: the pod templates of each scope, and the budgets (few: each kept by its RecordKey); then each
+    budget against its scope's templates."""
     name = __name__.rpartition(".")[2]
     scopes: dict[Scope, Templates[None]] = {}
-    for placement, (role, labels) in _facts(workspace, name):
+    budgets: list[tuple[RecordKey, Scope, Selector | str]] = []
+    for placement, (role, value) in _facts(workspace, name):
+        record = placement.record
         if role == "pods":
-            record = placement.record
             scopes.setdefault(placement.scope, Templates()).add(template_name(record.id.kind, record.id.name),
-                                                                 labels, None)
-    for placement, (role, selector) in _facts(workspace, name):
-        if role == "pdb":
-            detail = _detail(selector, placement.scope, scopes.get(placement.scope), workspace.strict_references)
-            if detail is not None:
-                yield Report(placement.record, detail, placement.record.fact(name))
+                                                                 value, None)
+        else:
+            budgets.append((RecordKey.of(record), placement.scope, value))
+    for key, scope, selector in budgets:
+        detail = _detail(selector, scope, scopes.get(scope), workspace.strict_references)
+        if detail is not None:
+            record = workspace.record(key)
+            yield Report(record, detail, record.fact(name))
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:

@@ -57,11 +57,9 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
     document, prefix, resource = classified.document, classified.prefix, classified.resource
     pod_spec = workloads.pod_spec_path(classified.rtype)
     facts = []
-    # Checks keeping a fact at one place (a workload's pod template labels) share its path, pointer and span, and
-    # equal values (the same label set) are kept once: one copy in memory and in a spilled or cached record, and
-    # one position looked up.
+    # Checks keeping a fact at one place (a workload's pod template labels) share its path, pointer and span: one
+    # copy in memory and in a spilled or cached record, and one position looked up.
     places: dict[JsonPath, tuple[JsonPath, str, Span]] = {}
-    values: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # what _shared keeps
     for check, collect in collectors.items():
         if not collects_from(check, classified.instance.memberships):
             continue
@@ -73,25 +71,10 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
             if place is None:
                 place = places[path] = (stable_path(document.data, path), json_pointer(path),
                                         document.locate_near(path))
-            facts.append(Fact(check, _shared(value, values), *place))
+            facts.append(Fact(check, value, *place))
     return ObjectRecord(object_id, _labels(resource), paths, document.index, json_pointer(prefix),
                         document.locate_near((*prefix, *NAME)), document_identity(resource, document.index),
                         tuple(facts))
-
-
-def _shared(value: Any, seen: dict[tuple[Any, ...], tuple[Any, ...]]) -> Any:
-    """`value` with each plain tuple in it (a label set, its pairs, a whole fact value) replaced by an equal one
-    already kept (`seen`, by the types and values of its items, a tuple item by identity since it is shared first):
-    1, 1.0 and True are equal, and a number or a flag must stay what the check kept. A tuple holding anything
-    unhashable is kept as it is."""
-    if type(value) is not tuple:
-        return value
-    items = tuple(_shared(item, seen) for item in value)
-    key = tuple((type(item), id(item) if type(item) is tuple else item) for item in items)  # inner ones are shared
-    try:
-        return seen.setdefault(key, items)
-    except TypeError:
-        return items
 
 
 def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
