@@ -66,9 +66,6 @@ def _detail(service_name: str, pod_labels: Labels, scope: tuple[str, str], scope
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, str, Any]]:
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(name)
-            if fact is not None:
-                role, value = fact.value
-                yield placement, role, value
+    for placement, fact in workspace.facts(name):
+        role, value = fact.value
+        yield placement, role, value
