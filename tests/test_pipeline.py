@@ -101,7 +101,8 @@ def test_workspace_checks_are_found_by_listing_their_folder() -> None:
         "service_target_port", "hpa_target_exists", "pdb_selector_matches", "pdb_allows_evictions", "workload_has_pdb",
         "configmap_reference_exists", "secret_reference_exists", "service_account_exists",
         "service_account_token_automount", "ingress_backend_service_exists", "route_backend_service_exists",
-        "monitor_selects_port", "network_policy_selects_pods", "rbac_binding_role_dangerous",
+        "monitor_selects_port", "network_policy_selects_pods", "network_policy_peers_select_pods",
+        "rbac_binding_role_dangerous",
         "replicas_unset_with_hpa", "statefulset_service_exists"}
     assert not set(workspace_modules()) & set(document_checks())
 
