@@ -22,11 +22,8 @@ Scope = tuple[str, str]
 
 def placed_facts(workspace: Workspace, check: str) -> Iterator[tuple[Placement, Any]]:
     """Each placed object the check collected a fact of, with the fact's value (every unit, in apply order)."""
-    for _, placements in workspace.placements:
-        for placement in placements:
-            fact = placement.record.fact(check)
-            if fact is not None:
-                yield placement, fact.value
+    for placement, fact in workspace.facts(check):
+        yield placement, fact.value
 
 
 def spellings(placement: Placement, name: str) -> tuple[str, ...]:

@@ -57,9 +57,11 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
     document, prefix, resource = classified.document, classified.prefix, classified.resource
     pod_spec = workloads.pod_spec_path(classified.rtype)
     facts = []
-    # Checks keeping a fact at one place (a workload's pod template labels) share its path, pointer and span: one
+    # Checks keeping a fact at one place (a workload's pod template labels) share its path, pointer and span, and
+    # checks keeping equal values (the same label set, kept by each check that selects pods) share one value: one
     # copy in memory and in a spilled or cached record, and one position looked up.
     places: dict[JsonPath, tuple[JsonPath, str, Span]] = {}
+    values: dict[Any, Any] = {}
     for check, collect in collectors.items():
         if not collects_from(check, classified.instance.memberships):
             continue
@@ -71,10 +73,18 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
             if place is None:
                 place = places[path] = (stable_path(document.data, path), json_pointer(path),
                                         document.locate_near(path))
-            facts.append(Fact(check, value, *place))
+            facts.append(Fact(check, _shared(values, value), *place))
     return ObjectRecord(object_id, _labels(resource), paths, document.index, json_pointer(prefix),
                         document.locate_near((*prefix, *NAME)), document_identity(resource, document.index),
                         tuple(facts))
+
+
+def _shared(values: dict[Any, Any], value: Any) -> Any:
+    """The first kept value equal to `value` (a value that cannot be hashed is kept as it is)."""
+    try:
+        return values.setdefault(value, value)
+    except TypeError:
+        return value
 
 
 def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -205,7 +205,8 @@ class Workspace:
 
     def record(self, key: RecordKey) -> ObjectRecord:
         """The record a key names, read again."""
-        return next(record for record in self.objects.of(key.file) if RecordKey.of(record) == key)
+        return next(record for record in self.objects.of(key.file) if record.document == key.document
+                    and record.pointer == key.pointer and RecordKey.of(record) == key)
 
     def _place(self, record: ObjectRecord, unit: Unit, member: Member) -> Placement:
         written = record.id
