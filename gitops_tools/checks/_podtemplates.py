@@ -8,11 +8,13 @@ nothing here holds a record or a document."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
-from gitops_tools.checks._selectors import Labels, Selector
+from gitops_tools.checks._selectors import Labels, Selector, label_pairs
 from gitops_tools.model import JsonPath
+from gitops_tools.pipeline.workspace import Collected, Placement
+from gitops_tools.targets import dig
 
 SHOWN = 3  # pod templates named in a finding
 Payload = TypeVar("Payload", bound=Hashable)
@@ -21,6 +23,22 @@ Payload = TypeVar("Payload", bound=Hashable)
 def labels_path(pod_spec: JsonPath) -> JsonPath:
     """Where a pod template's labels are: `metadata.labels` beside its pod spec (schemas/resources/workloads.yaml)."""
     return (*pod_spec[:-1], "metadata", "labels")
+
+
+def pod_labels(resource: Any, pod_spec: JsonPath) -> Collected:
+    """A workload's pod template labels as a check keeps them: the fact ("pods", labels) at where they are written."""
+    where = labels_path(pod_spec)
+    return where, ("pods", label_pairs(dig(resource, where)))
+
+
+def scopes(facts: Iterable[tuple[Placement, tuple[str, Any]]]) -> dict[tuple[str, str], Templates[None]]:
+    """The pod templates of each scope, from the ("pods", labels) facts `pod_labels` kept (other facts are skipped)."""
+    found: dict[tuple[str, str], Templates[None]] = {}
+    for placement, (role, labels) in facts:
+        if role == "pods":
+            found.setdefault(placement.scope, Templates()).add(f"{placement.id.kind}/{placement.id.name}", labels,
+                                                               None)
+    return found
 
 
 class Templates(Generic[Payload]):

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text
+from gitops_tools.checks._podtemplates import pod_labels, scope_text, scopes
 from gitops_tools.checks._references import placed_facts, report
-from gitops_tools.checks._selectors import Selector, label_pairs, label_selector
+from gitops_tools.checks._selectors import Selector, label_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
-from gitops_tools.targets import dig
 
 COLLECTED_DOMAINS = ("kubernetes",)
 NAME = __name__.rpartition(".")[2]
@@ -29,22 +28,15 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     if resource.get("kind") == "NetworkPolicy" and resource.get("apiVersion") == "networking.k8s.io/v1":
         peers = tuple(_peers(resource.get("spec")))
         return (WHERE, ("policy", peers)) if peers else None
-    if pod_spec is None:
-        return None
-    where = labels_path(pod_spec)
-    return where, ("pods", label_pairs(dig(resource, where)))
+    return None if pod_spec is None else pod_labels(resource, pod_spec)
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
-    scopes: dict[tuple[str, str], Templates[None]] = {}
-    for placement, (role, labels) in placed_facts(workspace, NAME):
-        if role == "pods":
-            scopes.setdefault(placement.scope, Templates()).add(
-                f"{placement.id.kind}/{placement.id.name}", labels, None)
+    templates_of = scopes(placed_facts(workspace, NAME))
     for placement, (role, peers) in placed_facts(workspace, NAME):
         if role != "policy":
             continue
-        templates = scopes.get(placement.scope)
+        templates = templates_of.get(placement.scope)
         for where, selector in peers:
             if templates is None and workspace.strict_references:
                 yield report(placement.record, NAME, f"{where}.podSelector {selector}: no workload in "

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text
+from gitops_tools.checks._podtemplates import pod_labels, scope_text, scopes
 from gitops_tools.checks._references import placed_facts, report
-from gitops_tools.checks._selectors import label_pairs, label_selector
+from gitops_tools.checks._selectors import label_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -26,22 +26,15 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     if resource.get("kind") == "NetworkPolicy" and resource.get("apiVersion") == "networking.k8s.io/v1":
         selector = label_selector(dig(resource, WHERE))
         return (WHERE, ("policy", selector)) if selector is not None and selector.valid else None
-    if pod_spec is None:
-        return None
-    where = labels_path(pod_spec)
-    return where, ("pods", label_pairs(dig(resource, where)))
+    return None if pod_spec is None else pod_labels(resource, pod_spec)
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
-    scopes: dict[tuple[str, str], Templates[None]] = {}
-    for placement, (role, labels) in placed_facts(workspace, NAME):
-        if role == "pods":
-            scopes.setdefault(placement.scope, Templates()).add(
-                f"{placement.id.kind}/{placement.id.name}", labels, None)
+    templates_of = scopes(placed_facts(workspace, NAME))
     for placement, (role, selector) in placed_facts(workspace, NAME):
         if role != "policy":
             continue
-        templates = scopes.get(placement.scope)
+        templates = templates_of.get(placement.scope)
         if templates is None:
             if workspace.strict_references:
                 shown = "the empty podSelector (every pod)" if selector.everything else str(selector)

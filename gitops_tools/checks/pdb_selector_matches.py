@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks._disruption import budget_selector, is_budget
-from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text, template_name
-from gitops_tools.checks._selectors import Selector, label_pairs
+from gitops_tools.checks._podtemplates import Templates, pod_labels, scope_text, template_name
+from gitops_tools.checks._selectors import Selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
-from gitops_tools.targets import dig
 
 Scope = tuple[str, str]
 
@@ -24,9 +23,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
         spec = resource.get("spec")
         where: JsonPath = ("spec", "selector") if isinstance(spec, dict) and "selector" in spec else ("spec",)
         return where, ("pdb", budget_selector(resource))
-    if pod_spec is None:
-        return None
-    return labels_path(pod_spec), ("pods", label_pairs(dig(resource, labels_path(pod_spec))))
+    return None if pod_spec is None else pod_labels(resource, pod_spec)
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text
+from gitops_tools.checks._podtemplates import Templates, pod_labels, scope_text
 from gitops_tools.checks._selectors import Labels, label_pairs, map_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
-from gitops_tools.targets import dig
 
 SELECTOR: JsonPath = ("spec", "selector")
 
@@ -23,10 +22,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     selector = service_selector(resource)
     if selector is not None:
         return SELECTOR, ("selector", label_pairs(selector))
-    if pod_spec is None:
-        return None
-    where = labels_path(pod_spec)
-    return where, ("pods", label_pairs(dig(resource, where)))
+    return None if pod_spec is None else pod_labels(resource, pod_spec)
 
 
 def service_selector(resource: Any) -> dict[Any, Any] | None:
