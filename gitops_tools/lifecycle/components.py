@@ -1,0 +1,119 @@
+"""Add-on components: small cookiecutter templates in scaffolds/components/<name>/ applied to a generated repo.
+
+A component renders its own files (they must not exist in the repo yet, or be identical) and changes files others
+own only through its `_edits` (gitops_tools/lifecycle/edits.py), which are keyed: applying a component twice is
+applying it once, and components applied in order each add their own items to a shared file. Its cookiecutter.json
+holds, besides its questions: `_component_version`, `_description`, `_scaffolds` (the scaffolds it applies to),
+`_requires` (answers it reads from the repo's scaffold, e.g. service_name: never asked again) and `_edits`.
+Components are found by listing the folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitops_tools.errors import ConfigError
+from gitops_tools.lifecycle.edits import FRAGMENTS, Edit, apply_edits, parse_edits
+from gitops_tools.lifecycle.tree import Tree, read_folder
+from gitops_tools.resources import data_root
+
+FOLDER = "components"
+TRUSTED_FILES = ("local_extensions.py", "hooks/pre_gen_project.py")
+
+
+class ComponentError(ConfigError):
+    """A component that cannot be applied: unknown, not for this scaffold, or clashing with the repo's files."""
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    path: Path
+    version: str
+    description: str
+    scaffolds: tuple[str, ...]
+    requires: tuple[str, ...]
+    edits: tuple[Edit, ...]
+
+    def context(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.path / "cookiecutter.json").read_text(encoding="utf-8"))
+        return data
+
+    def questions(self) -> dict[str, Any]:
+        """The component's own questions and their defaults: not settings (`_`), not the answers it requires."""
+        return {key: value for key, value in self.context().items()
+                if not key.startswith("_") and key not in self.requires}
+
+
+def read_component(path: Path) -> Component:
+    where = path / "cookiecutter.json"
+    try:
+        data = json.loads(where.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ComponentError(f"{where}: cannot read the component: {err}") from err
+    if not isinstance(data, dict):
+        raise ComponentError(f"{where}: a component's cookiecutter.json is a mapping")
+    lists = {key: data.get(key, []) for key in ("_scaffolds", "_requires")}
+    if not all(isinstance(value, list) and all(isinstance(v, str) for v in value) for value in lists.values()):
+        raise ComponentError(f"{where}: _scaffolds and _requires are lists of names")
+    missing = [key for key in lists["_requires"] if key not in data]
+    if missing:
+        raise ComponentError(f"{where}: required answers {', '.join(missing)} need a default in cookiecutter.json "
+                             "(plain cookiecutter renders the component too)")
+    return Component(path.name, path, str(data.get("_component_version", "")), str(data.get("_description", "")),
+                     tuple(lists["_scaffolds"]), tuple(lists["_requires"]),
+                     tuple(parse_edits(data.get("_edits", []), str(where))))
+
+
+def available_components(root: Path | None = None) -> dict[str, Component]:
+    """The components of `root`/scaffolds/components/ (default: the installed package's), by name."""
+    folder = (root or data_root()) / "scaffolds" / FOLDER
+    return {path.name: read_component(path) for path in sorted(folder.iterdir()) if (path / "cookiecutter.json")
+            .is_file()} if folder.is_dir() else {}
+
+
+def answers_for(component: Component, scaffold_answers: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """What the component renders with: its required answers from the scaffold's, then its own."""
+    missing = [key for key in component.requires if key not in scaffold_answers]
+    if missing:
+        raise ComponentError(f"component {component.name} needs the scaffold's answer(s) {', '.join(missing)}, which "
+                             "the repo's state does not record")
+    return {**{key: scaffold_answers[key] for key in component.requires}, **own}
+
+
+def apply(tree: Tree, component_dir: Path, answers: dict[str, Any], *, trust: bool) -> Tree:
+    """`tree` with the component at `component_dir` added: its files, then its edits, for `answers` (the scaffold's
+    answers it requires and its own). Untrusted, the component renders without its own hooks or extension (the
+    installed package's extension guards the render instead)."""
+    component = read_component(component_dir)
+    rendered = render_component(component, answers, trust=trust)
+    fragments = {path.removeprefix(FRAGMENTS): entry.data for path, entry in rendered.items()
+                 if path.startswith(FRAGMENTS)}
+    result = dict(tree)
+    for path, entry in rendered.items():
+        if path.startswith(FRAGMENTS):
+            continue
+        if path in result and result[path] != entry:
+            raise ComponentError(f"component {component.name} would overwrite {path}, which the repo already has")
+        result[path] = entry
+    return apply_edits(result, list(component.edits), fragments, answers, component.name)
+
+
+def render_component(component: Component, answers: dict[str, Any], *, trust: bool) -> Tree:
+    """The component's files (fragments included) rendered by cookiecutter in a temporary folder."""
+    from gitops_tools.scaffold import Scaffold, _cookiecutter
+
+    with tempfile.TemporaryDirectory(prefix="gitops-tools-component-") as work:
+        template = component.path
+        if not trust:
+            template = Path(work) / "template"
+            shutil.copytree(component.path, template, ignore=shutil.ignore_patterns("hooks", "local_extensions.py"))
+            shutil.copy2(data_root() / "scaffolds" / "service" / "local_extensions.py", template)  # one copy in all
+        scaffold = Scaffold(component.name, template, component.version, component.description)
+        rendered, _ = _cookiecutter(scaffold, answers, Path(work), None)
+        return read_folder(rendered)

@@ -1,0 +1,332 @@
+"""Add-on components: the catalogue, keyed edits of shared files, and every component on the service scaffold
+linting clean (every domain, the restricted Pod Security profile) and building with kustomize."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ToolFinder
+
+from gitops_tools.cli import main
+from gitops_tools.errors import ConfigError, GitopsToolsError
+from gitops_tools.lifecycle.components import (
+    ComponentError,
+    answers_for,
+    apply,
+    available_components,
+    read_component,
+)
+from gitops_tools.lifecycle.edits import Edit, EditError, apply_edits, parse_edits
+from gitops_tools.lifecycle.tree import Entry, Tree, read_folder
+from gitops_tools.scaffold import STATE_FILE, available_scaffolds
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENTS = available_components(ROOT)
+SERVICE = available_scaffolds(ROOT)["service"]
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _tree(files: dict[str, str]) -> Tree:
+    return {path: Entry(text.encode()) for path, text in files.items()}
+
+
+def _text(tree: Tree, path: str) -> str:
+    return tree[path].data.decode()
+
+
+# --- the catalogue ---------------------------------------------------------------------------------------------------
+
+def test_the_catalogue_ships_the_components_the_golden_path_promises() -> None:
+    assert {"postgres"} <= set(COMPONENTS)
+
+
+@pytest.mark.parametrize("name", sorted(COMPONENTS))
+def test_a_component_is_for_the_service_scaffold_and_reads_only_its_answers(name: str) -> None:
+    component = COMPONENTS[name]
+    assert component.scaffolds == ("service",)
+    assert component.version and component.description
+    questions = SERVICE.context()
+    assert set(component.requires) <= set(questions), "a required answer the service scaffold does not ask"
+    for key in component.requires:
+        assert component.context()[key] == questions[key], f"{key}: the default differs from the service's"
+    assert not set(component.questions()) & set(component.requires)
+
+
+@pytest.mark.parametrize("name", sorted(COMPONENTS))
+def test_a_component_keeps_the_scaffolds_guard_and_hook(name: str) -> None:
+    path = COMPONENTS[name].path
+    assert (path / "local_extensions.py").read_bytes() == (SERVICE.path / "local_extensions.py").read_bytes()
+    assert (path / "hooks/pre_gen_project.py").read_bytes() == (SERVICE.path / "hooks/pre_gen_project.py").read_bytes()
+    assert not (path / "hooks/post_gen_project.py").exists()  # a component writes no state file of its own
+    assert "local_extensions.AnswerGuard" in COMPONENTS[name].context()["_extensions"]
+
+
+# --- edits -----------------------------------------------------------------------------------------------------------
+
+KUSTOMIZATION = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+# resources of the base
+resources:
+  - deployment.yaml  # the app
+  - service.yaml
+"""
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          env:
+            - name: PORT
+              value: "8080"
+        - name: sidecar
+          image: proxy:1
+"""
+
+
+def _edit(op: str, file: str, **fields: Any) -> Edit:
+    (edit,) = parse_edits([{"op": op, "file": file, "fragment": "f", **fields}], "c.json")
+    return edit
+
+
+def test_list_items_are_appended_in_order_once_and_keep_the_files_comments() -> None:
+    tree = _tree({"k/kustomization.yaml": KUSTOMIZATION})
+    edit = _edit("list-items", "k/kustomization.yaml", path=["resources"])
+    once = apply_edits(tree, [edit], {"f": b"- postgres.yaml\n"}, {}, "postgres")
+    twice = apply_edits(once, [edit], {"f": b"- postgres.yaml\n"}, {}, "postgres")
+    both = apply_edits(twice, [edit], {"f": b"- redis.yaml\n- postgres.yaml\n"}, {}, "redis")
+    assert _text(once, "k/kustomization.yaml") == KUSTOMIZATION + "  - postgres.yaml\n"
+    assert twice == once
+    assert _text(both, "k/kustomization.yaml") == KUSTOMIZATION + "  - postgres.yaml\n  - redis.yaml\n"
+
+
+def test_keyed_list_items_replace_their_own_item_in_place_and_match_items_by_answers() -> None:
+    tree = _tree({"deployment.yaml": DEPLOYMENT})
+    edit = _edit("list-items", "deployment.yaml", key="name",
+                 path=["spec", "template", "spec", "containers", {"name": "{service_name}"}, "env"])
+    first = apply_edits(tree, [edit], {"f": b"- name: DB\n  value: a\n"}, {"service_name": "web"}, "db")
+    second = apply_edits(first, [edit], {"f": b"- name: DB\n  value: b\n- name: PORT\n  value: '9090'\n"},
+                         {"service_name": "web"}, "db")
+    env = yaml.safe_load(_text(second, "deployment.yaml"))["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "PORT", "value": "9090"}, {"name": "DB", "value": "b"}]
+    assert "image: proxy:1" in _text(second, "deployment.yaml")
+
+
+def test_a_missing_list_is_created_but_a_missing_parent_is_an_error() -> None:
+    tree = _tree({"deployment.yaml": DEPLOYMENT})
+    made = apply_edits(tree, [_edit("list-items", "deployment.yaml", path=["spec", "extra"])], {"f": b"- a\n"}, {}, "c")
+    assert yaml.safe_load(_text(made, "deployment.yaml"))["spec"]["extra"] == ["a"]
+    with pytest.raises(EditError, match=r"component c cannot edit deployment.yaml: no 'nope' at spec"):
+        apply_edits(tree, [_edit("list-items", "deployment.yaml", path=["spec", "nope", "x"])], {"f": b"- a\n"}, {},
+                    "c")
+    with pytest.raises(EditError, match=r"component c edits gone\.yaml, which the repo does not have"):
+        apply_edits(tree, [_edit("list-items", "gone.yaml", path=["x"])], {"f": b"- a\n"}, {}, "c")
+
+
+NETWORK_POLICIES = """\
+# deny by default
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-deny
+---
+# dns
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-dns
+"""
+
+
+def test_documents_are_appended_once_or_replace_the_document_of_their_kind_and_name() -> None:
+    tree = _tree({"np.yaml": NETWORK_POLICIES})
+    edit = _edit("documents", "np.yaml")
+    new = "# to the db\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-db\n"
+    once = apply_edits(tree, [edit], {"f": new.encode()}, {}, "db")
+    assert _text(once, "np.yaml") == NETWORK_POLICIES + "---\n" + new
+    assert apply_edits(once, [edit], {"f": new.encode()}, {}, "db") == once
+    changed = new.replace("# to the db", "# to the database")
+    assert _text(apply_edits(once, [edit], {"f": changed.encode()}, {}, "db"), "np.yaml") == (
+        NETWORK_POLICIES + "---\n" + changed)
+
+
+RUNBOOK = """\
+# web runbook
+
+Intro.
+
+## HighErrorRatio
+
+```sh
+# not a heading: a shell comment
+kubectl get pods
+```
+
+Mitigation.
+"""
+
+
+def test_markdown_sections_are_appended_once_or_replace_their_section() -> None:
+    tree = _tree({"runbook.md": RUNBOOK})
+    edit = _edit("markdown-sections", "runbook.md")
+    section = "## DatabaseDown\n\nThe database is down.\n"
+    once = apply_edits(tree, [edit], {"f": section.encode()}, {}, "db")
+    assert _text(once, "runbook.md") == RUNBOOK + "\n" + section
+    assert apply_edits(once, [edit], {"f": section.encode()}, {}, "db") == once
+    changed = apply_edits(once, [edit], {"f": b"## HighErrorRatio\n\nNew text.\n"}, {}, "other")
+    assert _text(changed, "runbook.md") == "# web runbook\n\nIntro.\n\n## HighErrorRatio\n\nNew text.\n\n" + section
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"op": "rewrite", "file": "a", "fragment": "f"}, "op is one of documents, list-items, markdown-sections"),
+    ({"op": "documents", "file": "../out", "fragment": "f"}, "file must be a relative path inside the repo"),
+    ({"op": "documents", "file": "a", "fragment": "/etc/passwd"}, "fragment must be a relative path"),
+    ({"op": "list-items", "file": "a", "fragment": "f"}, "a list-items edit needs a path"),
+    ({"op": "documents", "file": "a", "fragment": "f", "shell": "rm -rf /"}, "unknown field"),
+])
+def test_bad_edits_are_configuration_errors_naming_the_edit(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        parse_edits([raw], "components/x/cookiecutter.json")
+    assert str(caught.value).startswith("components/x/cookiecutter.json: _edits[0]")
+
+
+def test_a_component_may_not_overwrite_a_file_of_the_repo(tmp_path: Path) -> None:
+    component = COMPONENTS["postgres"]
+    answers = answers_for(component, _service_answers(), {})
+    clash = _tree({"k8s/base/postgres.yaml": "mine\n"})
+    with pytest.raises(ComponentError, match=r"component postgres would overwrite k8s/base/postgres\.yaml"):
+        apply(clash, component.path, answers, trust=True)
+
+
+def test_a_component_needs_the_answers_it_requires() -> None:
+    with pytest.raises(ComponentError, match=r"needs the scaffold's answer\(s\) owner"):
+        answers_for(COMPONENTS["postgres"], {"service_name": "a", "git_host": "x/y", "ci_provider": "github"}, {})
+
+
+def test_a_component_without_defaults_for_what_it_requires_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "cookiecutter.json").write_text(json.dumps({"_requires": ["service_name"]}), encoding="utf-8")
+    with pytest.raises(ComponentError, match="required answers service_name need a default"):
+        read_component(tmp_path)
+
+
+def _service_answers() -> dict[str, Any]:
+    questions = SERVICE.context()
+    return {key: value[0] if isinstance(value, list) else value for key, value in questions.items()
+            if not key.startswith("_")}
+
+
+# --- every component on the service scaffold -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def service_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tree, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("service")
+    code, _, err = run_cli("new", "service", "--no-input", "--no-git", "-o", str(out))
+    assert code == 0, err
+    (repo,) = [path for path in out.iterdir() if path.is_dir()]
+    return read_folder(repo), json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(COMPONENTS))
+def test_applying_a_component_twice_is_applying_it_once_and_only_adds_lines(
+        service_tree: tuple[Tree, dict[str, Any]], name: str) -> None:
+    tree, scaffold_answers = service_tree
+    component = COMPONENTS[name]
+    answers = answers_for(component, scaffold_answers, _defaults(component))
+    once = apply(tree, component.path, answers, trust=True)
+    assert apply(once, component.path, answers, trust=True) == once
+    assert set(once) > set(tree)
+    assert not any(path.startswith("_fragments") for path in once)
+    for path in set(tree) & set(once):
+        before, after = _text(tree, path).splitlines(), _text(once, path).splitlines()
+        if before != after:  # a shared file: the component's edits only add lines, the others stay as they were
+            opcodes = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+            assert {opcode[0] for opcode in opcodes} == {"equal", "insert"}, path
+
+
+def _defaults(component: Any) -> dict[str, Any]:
+    return {key: value[0] if isinstance(value, list) else value for key, value in component.questions().items()
+            if not key.startswith("__")}
+
+
+def _write(tree: Tree, root: Path) -> Path:
+    for path, entry in tree.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(entry.data)
+    return root
+
+
+def _lints_clean(cwd: Path, *options: str, stream: str | None = None) -> None:
+    lint = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--fail-on", "info", *options,
+                           "-" if stream is not None else "."], input=stream, capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def _builds(kubectl: str, repo: Path) -> list[str]:
+    streams = []
+    for kustomization in sorted(repo.rglob("kustomization.yaml")):
+        if yaml.safe_load(kustomization.read_text(encoding="utf-8")).get("kind") == "Component":
+            continue
+        built = subprocess.run([kubectl, "kustomize", str(kustomization.parent)], capture_output=True, text=True,
+                               timeout=120)
+        assert built.returncode == 0, f"{kustomization}: {built.stderr}"
+        streams.append(built.stdout)
+    return streams
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("names", [pytest.param([name], id=name) for name in sorted(COMPONENTS)]
+                         + [pytest.param(sorted(COMPONENTS), id="all")])
+def test_the_service_with_components_lints_clean_and_builds(service_tree: tuple[Tree, dict[str, Any]],
+                                                            names: list[str], tmp_path: Path,
+                                                            external_tool: ToolFinder) -> None:
+    kubectl = external_tool("kubectl")
+    tree, scaffold_answers = service_tree
+    for name in names:
+        component = COMPONENTS[name]
+        tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
+    repo = _write(tree, tmp_path)
+    _lints_clean(repo)
+    for version in ("1.25", "1.36"):
+        _lints_clean(repo, "--profile", "pss-restricted", "--kubernetes-version", version)
+    for stream in _builds(kubectl, repo):
+        _lints_clean(repo, stream=stream)
+        _lints_clean(repo, "--profile", "pss-restricted", stream=stream)
+
+
+@pytest.mark.slow
+def test_an_untrusted_component_renders_without_its_own_hooks_or_extension(
+        service_tree: tuple[Tree, dict[str, Any]], tmp_path: Path) -> None:
+    """A component from a source the user did not trust runs no code of its own: its hooks are left out and the
+    installed package's answer guard renders it."""
+    import shutil
+
+    copy = tmp_path / "postgres"
+    shutil.copytree(COMPONENTS["postgres"].path, copy)
+    (copy / "hooks" / "pre_gen_project.py").write_text("import sys\nsys.exit('hook ran')\n", encoding="utf-8")
+    (copy / "local_extensions.py").write_text("raise SystemExit('extension ran')\n", encoding="utf-8")
+    answers = answers_for(COMPONENTS["postgres"], service_tree[1], {})
+    tree = apply(service_tree[0], copy, answers, trust=False)
+    assert tree == apply(service_tree[0], COMPONENTS["postgres"].path, answers, trust=True)
+    with pytest.raises(GitopsToolsError, match="extension ran"):
+        apply(service_tree[0], copy, answers, trust=True)
