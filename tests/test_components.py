@@ -50,7 +50,7 @@ def _text(tree: Tree, path: str) -> str:
 # --- the catalogue ---------------------------------------------------------------------------------------------------
 
 def test_the_catalogue_ships_the_components_the_golden_path_promises() -> None:
-    assert {"postgres"} <= set(COMPONENTS)
+    assert set(COMPONENTS) == {"cronjob", "dashboard", "kafka-topic", "postgres", "redis"}
 
 
 @pytest.mark.parametrize("name", sorted(COMPONENTS))
@@ -330,3 +330,43 @@ def test_an_untrusted_component_renders_without_its_own_hooks_or_extension(
     assert tree == apply(service_tree[0], COMPONENTS["postgres"].path, answers, trust=True)
     with pytest.raises(GitopsToolsError, match="extension ran"):
         apply(service_tree[0], copy, answers, trust=True)
+
+
+PUSHED = "ghcr.io/example/orders-api:sha-0123e567@sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.slow
+def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci_pushed(
+        service_tree: tuple[Tree, dict[str, Any]], tmp_path: Path, external_tool: ToolFinder) -> None:
+    """Before an environment's first release nothing runs there (a lone cache or job would also make every selector
+    of the service's a finding); the release script's rewrite of the release file brings them in, and the job runs
+    the exact image CI pushed, as the Deployment does."""
+    kubectl = external_tool("kubectl")
+    tree, scaffold_answers = service_tree
+    for name in ("cronjob", "redis"):
+        component = COMPONENTS[name]
+        tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
+    repo = _write(tree, tmp_path)
+    day0 = subprocess.run([kubectl, "kustomize", str(repo / "k8s/overlays/dev")], capture_output=True, text=True,
+                          timeout=120, check=True).stdout
+    kinds = {(doc["kind"], doc["metadata"]["name"]) for doc in yaml.safe_load_all(day0)}
+    assert not kinds & {("CronJob", "orders-api-nightly"), ("Deployment", "orders-api-redis")}
+    assert ("Service", "orders-api-redis") in kinds
+    done = subprocess.run(["bash", "scripts/release.sh", "set", "dev", PUSHED], cwd=repo, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    released = subprocess.run([kubectl, "kustomize", str(repo / "k8s/overlays/dev")], capture_output=True, text=True,
+                              timeout=120, check=True).stdout
+    documents = {(doc["kind"], doc["metadata"]["name"]): doc for doc in yaml.safe_load_all(released)}
+    job = documents["CronJob", "orders-api-nightly"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert [container["image"] for container in job["containers"]] == [PUSHED]
+    assert ("Deployment", "orders-api-redis") in documents
+    _lints_clean(repo, stream=released)
+    # the release file the script rewrote has no list of patches: applying the components again leaves it alone
+    again = read_folder(repo)
+    for name in ("cronjob", "redis"):
+        component = COMPONENTS[name]
+        again = apply(again, component.path, answers_for(component, scaffold_answers, _defaults(component)),
+                      trust=True)
+    assert again["k8s/overlays/dev/release/kustomization.yaml"] == read_folder(repo)[
+        "k8s/overlays/dev/release/kustomization.yaml"]

@@ -8,8 +8,10 @@ components editing one file each add their own items, in the order the component
 
 - `list-items`: YAML items into the list at `path` of one document (`document` picks it in a stream by field
   values); an item whose `key` field equals a present item's replaces it in place, other items are appended; items
-  without a `key` are added when not present. The document is edited with ruamel's round trip (comments, quoting and
-  block scalars kept); the other documents of the file are not touched.
+  without a `key` are added when not present. A missing list is created, unless `create` is false: then a file
+  without the list is left as it is (an environment's release file once scripts/release.sh has rewritten it). The
+  document is edited with ruamel's round trip (comments, quoting and block scalars kept; comments inside the
+  fragment's items are not carried over); the other documents of the file are not touched.
 - `documents`: YAML documents into a stream; one with the kind and metadata.name of a present document replaces it
   (as text), others are appended after a `---`.
 - `markdown-sections`: `## ` sections into a Markdown file; a section whose heading line is present replaces that
@@ -44,6 +46,11 @@ class Edit:
     path: tuple[Step, ...] = ()
     document: tuple[tuple[str, str], ...] = ()
     key: str | None = None
+    create: bool = True
+
+
+class _NoListError(ValueError):
+    """The list an edit with `create: false` would add to is not there."""
 
 
 def parse_edits(raw: Any, where: str) -> list[Edit]:
@@ -56,7 +63,7 @@ def parse_edits(raw: Any, where: str) -> list[Edit]:
 def _parse_edit(item: Any, where: str) -> Edit:
     if not isinstance(item, dict) or item.get("op") not in OPERATIONS:
         raise ConfigError(f"{where}: an edit is a mapping whose op is one of {', '.join(sorted(OPERATIONS))}")
-    unknown = set(item) - {"op", "file", "fragment", "path", "document", "key"}
+    unknown = set(item) - {"op", "file", "fragment", "path", "document", "key", "create"}
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     for field in ("file", "fragment"):
@@ -67,9 +74,11 @@ def _parse_edit(item: Any, where: str) -> Edit:
     if item["op"] == "list-items" and (not isinstance(path, list) or not path
                                        or not all(isinstance(step, str | int | dict) for step in path)):
         raise ConfigError(f"{where}: a list-items edit needs a path: keys, indexes or {{field: value}} item matches")
+    if not isinstance(item.get("key", ""), str) or not isinstance(item.get("create", True), bool):
+        raise ConfigError(f"{where}: key is a field name and create true or false")
     return Edit(item["op"], item["file"], item["fragment"],
                 tuple(_pairs(step, where) if isinstance(step, dict) else step for step in path),
-                _pairs(item.get("document", {}), where), item.get("key"))
+                _pairs(item.get("document", {}), where), item.get("key"), item.get("create", True))
 
 
 def _pairs(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -126,7 +135,10 @@ def list_items(text: str, fragment: str, edit: Edit, answers: dict[str, Any]) ->
     items = yaml.load(fragment)
     if not isinstance(items, list):
         raise ValueError("the fragment of a list-items edit must be a YAML list")
-    target = _walk(document, edit.path, answers)
+    try:
+        target = _walk(document, edit.path, answers, create=edit.create)
+    except _NoListError:
+        return text
     for item in items:
         _put(target, item, edit.key)
     stream = io.StringIO()
@@ -135,7 +147,7 @@ def list_items(text: str, fragment: str, edit: Edit, answers: dict[str, Any]) ->
     return join_documents(chunks)
 
 
-def _walk(node: Any, path: tuple[Step, ...], answers: dict[str, Any]) -> Any:
+def _walk(node: Any, path: tuple[Step, ...], answers: dict[str, Any], *, create: bool) -> Any:
     from ruamel.yaml.comments import CommentedSeq
 
     for index, step in enumerate(path):
@@ -152,6 +164,8 @@ def _walk(node: Any, path: tuple[Step, ...], answers: dict[str, Any]) -> Any:
                 raise ValueError(f"no item {step} at {_shown(path[:index])}")
             node = node[step]
         elif isinstance(node, dict):
+            if step not in node and last and not create:
+                raise _NoListError(step)
             if step not in node and last:
                 node[step] = CommentedSeq()
             if step not in node:
