@@ -142,6 +142,15 @@ def test_a_missing_list_is_created_but_a_missing_parent_is_an_error() -> None:
         apply_edits(tree, [_edit("list-items", "gone.yaml", path=["x"])], {"f": b"- a\n"}, {}, "c")
 
 
+def test_an_edit_that_may_not_create_its_list_leaves_a_file_without_it_alone() -> None:
+    tree = _tree({"k/kustomization.yaml": KUSTOMIZATION})
+    edit = _edit("list-items", "k/*.yaml", path=["patches"], create=False)
+    assert apply_edits(tree, [edit], {"f": b"- patch: x\n"}, {}, "c") == tree
+    with_list = _tree({"k/kustomization.yaml": KUSTOMIZATION + "patches: []\n"})
+    assert _text(apply_edits(with_list, [edit], {"f": b"- patch: x\n"}, {}, "c"), "k/kustomization.yaml").endswith(
+        "patches:\n  - patch: x\n")
+
+
 NETWORK_POLICIES = """\
 # deny by default
 apiVersion: networking.k8s.io/v1
