@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check fuzz lint bench docs crds clean
+.PHONY: install demo test check fuzz lint bench docs crds scaffold-release clean
 
 # gitops_tools/__init__.py holds the version the installed metadata carries (SARIF names the tool by it).
 $(STAMP): pyproject.toml gitops_tools/__init__.py
@@ -50,6 +50,11 @@ docs: $(STAMP)
 # The bundled custom resource schemas (schemas/resources/crds/), derived from the vendored CRDs (schemas/vendor/crds/).
 crds: $(STAMP)
 	$(BIN)/python -c "from gitops_tools.crdbundle import write_derived; write_derived()"
+
+# Record each scaffold's and component's current version and content in its releases.json (and the commit holding
+# the release before it); tests/test_releases.py fails when content changes without a version bump.
+scaffold-release: $(STAMP)
+	$(BIN)/python -m gitops_tools.lifecycle.releases .
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -53,6 +53,8 @@ def test_wheel_carries_the_data_files(wheel: Path) -> None:
     assert "gitops_tools/data/schemas/pack.schema.json" in names
     assert "gitops_tools/data/schemas/domain.schema.json" in names
     assert "gitops_tools/data/schemas/profile.schema.json" in names
+    assert "gitops_tools/data/schemas/migration.schema.json" in names  # update reads the migrations it ships
+    assert "gitops_tools/data/scaffolds/service/releases.json" in names
     policies = {Path(n).name for n in names if n.startswith("gitops_tools/data/schemas/policies/")}
     expected = {p.name for p in (ROOT / "schemas" / "policies").rglob("*.yaml")}
     assert policies == expected

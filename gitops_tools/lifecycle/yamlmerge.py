@@ -41,11 +41,8 @@ def merge_yaml(base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
     from ruamel.yaml.error import YAMLError
 
     try:
-        for yaml in _layouts():
-            ours_docs = list(yaml.load_all(texts[1]))
-            if _dump(yaml, ours_docs) == texts[1]:
-                break
-        else:
+        yaml, ours_docs, exact = round_trip(texts[1])
+        if not exact:
             return None
         base_docs, theirs_docs = list(yaml.load_all(texts[0])), list(yaml.load_all(texts[2]))
         if not base_docs and not texts[0].strip():
@@ -53,7 +50,7 @@ def merge_yaml(base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
         if not len(base_docs) == len(ours_docs) == len(theirs_docs):
             return None
         docs = [_node(b, o, t) for b, o, t in zip(base_docs, ours_docs, theirs_docs, strict=True)]
-        result = _dump(yaml, docs)
+        result = dump(yaml, docs)
         list(yaml.load_all(result))  # what it wrote reads back
     except (_ClashError, YAMLError, RecursionError):
         return None
@@ -73,7 +70,21 @@ def _layouts() -> Iterator[Any]:
             yield yaml
 
 
-def _dump(yaml: Any, docs: list[Any]) -> str:
+def round_trip(text: str) -> tuple[Any, list[Any], bool]:
+    """A ruamel round-trip YAML in the first layout that reproduces `text` byte for byte, the documents it read, and
+    True; or the first layout, its documents and False when none does. Raises ruamel's YAMLError on bad YAML.
+    (yamledit.py edits files through it too.)"""
+    first: tuple[Any, list[Any]] | None = None
+    for yaml in _layouts():
+        docs = list(yaml.load_all(text))
+        if dump(yaml, docs) == text:
+            return yaml, docs, True
+        first = first or (yaml, docs)
+    assert first is not None  # LAYOUTS is not empty
+    return first[0], first[1], False
+
+
+def dump(yaml: Any, docs: list[Any]) -> str:
     stream = io.StringIO()
     yaml.dump_all(docs, stream)
     return stream.getvalue()
