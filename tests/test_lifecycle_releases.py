@@ -150,7 +150,12 @@ def test_the_digest_covers_names_modes_and_bytes_but_not_bytecode_or_the_record(
     (unit / "hooks" / "__pycache__").mkdir(parents=True)
     (unit / "hooks" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
     (unit / RELEASES).write_text('{"releases": []}\n', encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("*.swp\n", encoding="utf-8")
+    (unit / ".cookiecutter.json.swp").write_bytes(b"an editor's")  # ignored by git: not content
     assert content_digest(unit) == digest
+    (unit / "notes.txt").write_text("untracked, not ignored: content\n", encoding="utf-8")
+    assert content_digest(unit) != digest
+    (unit / "notes.txt").unlink()
     readme = unit / "{{cookiecutter.name}}" / "README.md"
     readme.chmod(0o755)
     assert content_digest(unit) != digest

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -86,16 +87,28 @@ def previous_release(unit: Path) -> Release | None:
 
 
 def content_digest(unit: Path) -> str:
-    """SHA-256 of the unit's files as they are in the work tree."""
+    """SHA-256 of the unit's files as they are in the work tree: in a git checkout the files git tracks or would
+    track (a file git ignores, an editor's or a test run's, is not content), else every file."""
     files = []
-    for path in sorted(unit.rglob("*")):
-        relative = path.relative_to(unit).as_posix()
-        if _left_out(relative) or (path.is_dir() and not path.is_symlink()):
+    for relative in _work_tree_files(unit):
+        path = unit / relative
+        if _left_out(relative) or (path.is_dir() and not path.is_symlink()) or not os.path.lexists(path):
             continue
         if path.is_symlink() or not path.is_file():
             raise ConfigError(f"{path}: a scaffold holds regular files only")
         files.append((relative, bool(path.stat().st_mode & stat.S_IXUSR), path.read_bytes()))
     return _digest(files)
+
+
+def _work_tree_files(unit: Path) -> list[str]:
+    try:
+        listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z", "--", "."], cwd=unit,
+                                capture_output=True, timeout=GIT_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        listed = None
+    if listed is None or listed.returncode != 0:  # not in a git work tree (an installed package)
+        return sorted(path.relative_to(unit).as_posix() for path in unit.rglob("*"))
+    return sorted(set(listed.stdout.decode("utf-8", errors="surrogateescape").split("\0")) - {""})
 
 
 def digest_at(repo: Path, commit: str, unit: str) -> str | None:

@@ -37,9 +37,10 @@ class ApiVersion:
 
     def _edit(self, tree: Tree, side: str) -> tuple[Tree, list[str]]:
         globs = Globs(self.files)
+        needles = [text.encode() for text in ("apiVersion", self.kind, self.source)]
         edited = dict(tree)
-        for path, entry in tree.items():
-            if not globs.match(path) or b"apiVersion" not in entry.data:
+        for path, entry in tree.items():  # parse only files that hold the words a match needs
+            if not globs.match(path) or not all(needle in entry.data for needle in needles):
                 continue
             try:
                 text = entry.data.decode("utf-8")
