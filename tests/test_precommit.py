@@ -22,10 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 HOOKS = yaml.safe_load(HOOKS_FILE.read_text(encoding="utf-8"))
 HOOK_IDS = [hook["id"] for hook in HOOKS]
+# The hooks that run another command than lint (the golden path's drift): no domain's, given no file.
+LIFECYCLE_HOOKS = [hook for hook in HOOKS if not str(hook["entry"]).startswith("gitops-tools lint ")]
+LINT_HOOKS = [hook for hook in HOOKS if hook not in LIFECYCLE_HOOKS]
 # The hooks of domains with repository-scope policies check the repository as a whole, once per commit; the others
 # are given the staged YAML and JSON files.
-REPOSITORY_HOOKS = [hook for hook in HOOKS if str(hook["entry"]).endswith(" --repository")]
-FILE_HOOKS = [hook for hook in HOOKS if hook not in REPOSITORY_HOOKS]
+REPOSITORY_HOOKS = [hook for hook in LINT_HOOKS if str(hook["entry"]).endswith(" --repository")]
+FILE_HOOKS = [hook for hook in LINT_HOOKS if hook not in REPOSITORY_HOOKS]
 README_REPO = "https://github.com/example/gitops-tools"
 AUTHOR = git.Actor("gitops-tools tests", "tests@example.com")
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
@@ -137,8 +140,25 @@ def test_there_is_one_hook_per_policy_domain(policies: dict[str, Policy]) -> Non
     whole = {policy.domain for policy in policies.values() if policy.targets.scope == "repository"}
     expected |= {f"gitops-tools-{domain}": f"gitops-tools lint --jobs 1 --domain {domain} --repository"
                  for domain in whole}
-    assert {hook["id"]: hook["entry"] for hook in HOOKS} == expected, (
+    assert {hook["id"]: hook["entry"] for hook in LINT_HOOKS} == expected, (
         ".pre-commit-hooks.yaml and the folders of schemas/policies/ disagree: one hook per domain but core")
+    assert {hook["id"]: hook["entry"] for hook in LIFECYCLE_HOOKS} == {"gitops-tools-drift": "gitops-tools drift"}
+
+
+def test_the_drift_hook_runs_once_when_the_state_or_the_hooks_rev_is_staged() -> None:
+    """Drift answers for the repository, not for files: it is given none, runs in one process, and only when the
+    commit stages one of the two files that change its answer (the recorded scaffold, the rev the hook runs at)."""
+    (hook,) = LIFECYCLE_HOOKS
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is False and hook["require_serial"] is True
+    assert "always_run" not in hook
+    for staged in (".scaffold.json", ".pre-commit-config.yaml"):
+        assert re.search(str(hook["files"]), staged), staged
+    for other in ("k8s/.scaffold.json", ".scaffold.json.orig", "deploy/.pre-commit-config.yaml", "README.md"):
+        assert not re.search(str(hook["files"]), other), other
+    assert hook["minimum_pre_commit_version"] == "2.9.0"
+    assert set(hook) == {"id", "name", "description", "entry", "language", "files", "pass_filenames",
+                         "require_serial", "minimum_pre_commit_version"}
 
 
 def _file_types() -> dict[str, list[str]]:
@@ -265,7 +285,7 @@ def project(tmp_path: Path, hook_repo: tuple[Path, str], readme_snippet: ReadmeS
     (entry,) = [repo_entry for repo_entry in config["repos"] if repo_entry["repo"] == README_REPO]
     entry["repo"], entry["rev"] = str(hook_repo[0]), hook_repo[1]
     listed = {hook["id"] for hook in entry["hooks"]}
-    entry["hooks"] += [{"id": hook_id} for hook_id in HOOK_IDS if hook_id not in listed]
+    entry["hooks"] += [{"id": hook["id"]} for hook in LINT_HOOKS if hook["id"] not in listed]  # not a generated repo
     (root / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     repo.index.add([".pre-commit-config.yaml"])
     repo.index.commit("Add the pre-commit config", author=AUTHOR, committer=AUTHOR)

@@ -196,7 +196,7 @@ def test_service_ci_runs_our_workflow_or_template_at_the_pinned_rev(rendered: Re
         assert set(job.get("with", {})) <= set(inputs["workflow_call"]["inputs"])
         assert job["permissions"]["security-events"] == "write"
         assert "gitops-tools" in jobs["push"]["needs"]
-        assert jobs["lint"]["env"]["SKIP"] == "gitops-tools-lint,gitops-tools-repository"
+        assert jobs["lint"]["env"]["SKIP"] == "gitops-tools-lint,gitops-tools-repository,gitops-tools-drift"
     else:
         config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
         (include,) = config["include"]
@@ -208,7 +208,65 @@ def test_service_ci_runs_our_workflow_or_template_at_the_pinned_rev(rendered: Re
         assert "gitops-tools-lint" in template
         assert config["gitops-tools-lint"]["stage"] in config["stages"]
         assert {"job": "gitops-tools-lint", "artifacts": False} in config["push"]["needs"]
-        assert config["lint"]["variables"]["SKIP"] == "gitops-tools-lint,gitops-tools-repository"
+        assert config["lint"]["variables"]["SKIP"] == "gitops-tools-lint,gitops-tools-repository,gitops-tools-drift"
+
+
+
+def _https(url: str) -> str:
+    """The https URL pip installs gitops-tools from, for the gitops_tools_repo answer (an SSH URL or https)."""
+    url = url.removesuffix(".git")
+    return "https://" + url[4:].replace(":", "/", 1) if url.startswith("git@") else url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(SERVICE_VARIANTS))
+def test_service_ci_checks_drift_and_a_schedule_opens_the_golden_path_update(rendered: Render, variant: str) -> None:
+    """Every pipeline checks the repository against its golden path (gitops-tools at GOLDEN_PATH_REF, the same in
+    the check and the update), deploys never wait for that check, and a scheduled run updates on a branch of its own
+    and opens a pull or merge request with a token that lets CI run on it. The pre-commit hook is the manifest's."""
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    answers = json.loads((repo_dir / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    install = f"gitops-tools @ git+{_https(answers['gitops_tools_repo'])}@"
+    hooks = yaml.safe_load((repo_dir / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][-1]["hooks"]
+    assert {"id": "gitops-tools-drift"} in hooks
+    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert "gitops-tools-drift" in {hook["id"] for hook in manifest}
+    if answers["ci_provider"] == "github":
+        jobs = yaml.safe_load((repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8"))["jobs"]
+        drift = jobs["drift"]
+        assert drift["env"]["GITOPS_TOOLS_PACKAGE"] == install + "${{ vars.GOLDEN_PATH_REF || 'main' }}"
+        assert [step["run"] for step in drift["steps"] if "run" in step][-1] == "gitops-tools drift --diff"
+        assert "drift" not in jobs["push"]["needs"]
+        text = (repo_dir / ".github/workflows/golden-path.yml").read_text(encoding="utf-8")
+        workflow = yaml.safe_load(text)
+        assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
+        assert re.fullmatch(r"\d+ \d+ \* \* [0-6]", workflow[True]["schedule"][0]["cron"])  # weekly
+        assert workflow["permissions"] == {"contents": "read"}
+        (update,) = workflow["jobs"].values()
+        assert update["env"]["GITOPS_TOOLS_PACKAGE"] == drift["env"]["GITOPS_TOOLS_PACKAGE"]
+        assert "secrets" not in json.dumps(update["env"])  # the token reaches the steps that need it, no other
+        script = "\n".join(step.get("run", "") for step in update["steps"])
+        assert "gitops-tools update --no-input" in script and "gh pr create" in script
+        assert [step["env"]["GH_TOKEN"] for step in update["steps"] if "GH_TOKEN" in step.get("env", {})] == [
+            "${{ secrets.GOLDEN_PATH_TOKEN }}"]
+        assert "GOLDEN_PATH_TOKEN, a repository secret" in text and "Not GITHUB_TOKEN" in text
+    else:
+        text = (repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8")
+        config = yaml.safe_load(text)
+        assert config["variables"]["GOLDEN_PATH_REF"] == "main"
+        drift, update = config["golden-path-drift"], config["golden-path-update"]
+        assert config["variables"]["GITOPS_TOOLS_REPO"] == _https(answers["gitops_tools_repo"])
+        for job in (drift, update):
+            assert '"gitops-tools @ git+${GITOPS_TOOLS_REPO}@${GOLDEN_PATH_REF}"' in " ".join(job["script"])
+        assert drift["script"][-1] == "gitops-tools drift --diff"
+        assert drift["rules"][0] == {"if": '$CI_PIPELINE_SOURCE == "schedule"', "when": "never"}
+        (rule,) = update["rules"]
+        assert rule == {"if": '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}
+        assert "golden-path-drift" not in json.dumps(config["push"]["needs"])
+        script = "\n".join(update["script"])
+        assert "gitops-tools update --no-input" in script and "-o merge_request.create" in script
+        assert "${GOLDEN_PATH_TOKEN}@" in script
+        assert "GOLDEN_PATH_TOKEN, a project access token" in text and "CI_JOB_TOKEN cannot push" in text
 
 
 def _built(kubectl: str, folder: Path) -> str:
@@ -598,7 +656,8 @@ def test_force_renders_into_a_clean_repository_as_a_new_commit(tmp_path: Path) -
     repo.index.commit("Add licence", author=author, committer=author)
     code, _, err = run_cli("new", "service", "--no-input", "--force", "-o", str(tmp_path))
     assert code == 0, err
-    assert [c.message.splitlines()[0] for c in repo.iter_commits()] == ["Apply scaffold: service 1.0.0",
+    version = SCAFFOLDS["service"].version
+    assert [c.message.splitlines()[0] for c in repo.iter_commits()] == [f"Apply scaffold: service {version}",
                                                                        "Add licence"]
     assert (target / "LICENSE").read_text(encoding="utf-8") == "MIT\n"
 
