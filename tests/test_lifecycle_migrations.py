@@ -29,6 +29,7 @@ from gitops_tools.lifecycle.releases import current_version, read_releases, unit
 from gitops_tools.lifecycle.tree import Entry, Tree
 from gitops_tools.lifecycle.versions import parse_version
 from gitops_tools.resources import data_root, schema_path
+from gitops_tools.schemacheck import check_schema
 
 DEPLOYMENT = b"""\
 # The app's Deployment
@@ -172,6 +173,14 @@ def test_yaml_set_notes_a_file_it_cannot_edit_and_skips_a_missing_one(tmp_path: 
     assert migrate(tmp_path, SET, {}, {}, {}).ours == {}
 
 
+def test_yaml_steps_leave_an_oversized_file_alone(tmp_path: Path) -> None:
+    big = {"k8s/app.yaml": Entry(DEPLOYMENT + b"# " + b"x" * (1 << 20) + b"\n")}
+    result = migrate(tmp_path, SET, {}, big, big)
+    assert result.ours == big
+    assert result.notes[-1].endswith("repo: k8s/app.yaml: over 1048576 bytes; not changed")
+    assert migrate(tmp_path, API, {}, big, big).ours == big
+
+
 def test_yaml_set_of_a_value_already_set_keeps_the_bytes(tmp_path: Path) -> None:
     text = b"a:\n    b:   1    # odd layout no dumper reproduces\n"
     step = "steps:\n  - step: yaml-set\n    file: f.yaml\n    path: [a, b]\n    value: 1\n"
@@ -296,6 +305,7 @@ def test_the_schema_lists_exactly_the_step_modules() -> None:
     modules = {info.name.replace("_", "-") for info in pkgutil.iter_modules(steps.__path__)
                if not info.name.startswith("_")}
     assert names == modules
+    check_schema(schema)  # sound: local references only, patterns the linear-time engine runs
     for name in names:
         assert name in schema["$defs"], f"the schema has no $defs/{name} for the step's fields"
         assert callable(migrations.step_module(name).parse)

@@ -59,7 +59,7 @@ def _edit(text: str, selector: Selector, change: Any) -> Edited:
     from gitops_tools.lifecycle.yamlmerge import dump, round_trip
 
     if len(text) > MAX_BYTES:
-        raise EditError(f"over {MAX_BYTES} bytes; not edited")
+        raise EditError(f"over {MAX_BYTES} bytes")
     try:
         yaml, documents, exact = round_trip(text)
         changed = [change(document) for document in documents if selector.selects(document)]
@@ -131,7 +131,7 @@ def replace_api_version(text: str, kind: str, old: str, new: str) -> str:
     import yaml
 
     if len(text) > MAX_BYTES:
-        raise EditError(f"over {MAX_BYTES} bytes; not edited")
+        raise EditError(f"over {MAX_BYTES} bytes")
     spans: list[tuple[int, int, str]] = []
     try:
         for root in yaml.compose_all(text, Loader=yaml.SafeLoader):
