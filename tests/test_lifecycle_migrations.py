@@ -52,6 +52,11 @@ metadata:
 """
 
 
+def problems(result: Migrated) -> tuple[str, ...]:
+    """The notes of what a step left undone (`<version> <step>: why`), not those of a step that changed something."""
+    return tuple(note for note in result.notes if ": " in note)
+
+
 def migration_of(tmp_path: Path, text: str, version: str = "1.1.0") -> Migration:
     folder = tmp_path / "scaffold" / "migrations"
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,7 +85,7 @@ def test_rename_answer(tmp_path: Path, values: str, answers: dict[str, Any], exp
     text = f"steps:\n  - step: rename-answer\n    from: ci\n    to: ci_provider\n    {values}\n"
     result = migrate(tmp_path, text, answers, {}, {})
     assert result.answers == expected
-    assert bool(result.notes) == noted
+    assert bool(problems(result)) == noted
 
 
 def test_rename_answer_renames_values_of_one_answer(tmp_path: Path) -> None:
@@ -117,7 +122,8 @@ def test_move_file_leaves_a_tree_whose_target_is_taken(tmp_path: Path) -> None:
     result = migrate(tmp_path, MOVE.format("a.txt", "b.txt"), {}, base, ours)
     assert result.base == {"b.txt": Entry(b"a")}
     assert result.ours == ours
-    assert result.notes == ("1.1.0 move-file a.txt -> b.txt: repo: b.txt exists already; a.txt is left where it is",)
+    assert result.notes == ("1.1.0 move-file a.txt -> b.txt",  # it moved in the base
+                            "1.1.0 move-file a.txt -> b.txt: repo: b.txt exists already; a.txt is left where it is")
 
 
 @pytest.mark.parametrize(("ours", "kept"), [
@@ -131,7 +137,7 @@ def test_delete_file_only_when_unchanged(tmp_path: Path, ours: Tree, kept: bool)
     result = migrate(tmp_path, "steps:\n  - step: delete-file\n    path: old.yaml\n", {}, base, ours)
     assert result.base == {"other": Entry(b"o")}
     assert ("old.yaml" in result.ours) == kept
-    assert result.notes == (("1.1.0 delete-file old.yaml: old.yaml differs from what the scaffold rendered; kept",)
+    assert problems(result) == (("1.1.0 delete-file old.yaml: old.yaml differs from what the scaffold rendered; kept",)
                             if kept else ())
 
 
@@ -158,7 +164,8 @@ def test_yaml_set_keeps_comments_quoting_and_other_documents(tmp_path: Path) -> 
         b"          image: \"ghcr.io/example/app:2\"\n      securityContext:\n        runAsNonRoot: true\n")
     assert result.ours["k8s/app.yaml"].data.decode() == expected.decode()
     assert result.base == result.ours
-    assert result.notes == ()
+    assert result.notes == ("1.1.0 yaml-set k8s/app.yaml spec/template/spec/securityContext/runAsNonRoot",
+                            "1.1.0 yaml-set k8s/app.yaml spec/template/spec/containers/0/image")
 
 
 def test_yaml_set_notes_a_file_it_cannot_edit_and_skips_a_missing_one(tmp_path: Path) -> None:
@@ -166,7 +173,7 @@ def test_yaml_set_notes_a_file_it_cannot_edit_and_skips_a_missing_one(tmp_path: 
     ours = {"k8s/app.yaml": Entry(DEPLOYMENT.replace(b"  template:\n", b"  template: []\n  x:\n"))}
     result = migrate(tmp_path, SET, {}, base, ours)
     assert result.ours == ours
-    assert result.notes[0] == ("1.1.0 yaml-set k8s/app.yaml spec/template/spec/securityContext/runAsNonRoot: repo: "
+    assert problems(result)[0] == ("1.1.0 yaml-set k8s/app.yaml spec/template/spec/securityContext/runAsNonRoot: repo: "
                                "k8s/app.yaml: spec/template is not a mapping; not changed")
     unreadable = {"k8s/app.yaml": Entry(b"a: [\n")}
     assert migrate(tmp_path, SET, {}, unreadable, unreadable).ours == unreadable
@@ -192,7 +199,7 @@ def test_yaml_set_says_when_it_had_to_reformat(tmp_path: Path) -> None:
     step = "steps:\n  - step: yaml-set\n    file: f.yaml\n    path: [a, c]\n    value: x\n"
     result = migrate(tmp_path, step, {}, {}, {"f.yaml": Entry(text)})
     assert result.ours["f.yaml"].data == b"a:\n  b: 1\n  c: x\n"
-    assert result.notes == ("1.1.0 yaml-set f.yaml a/c: repo: f.yaml was re-indented by the edit (no common layout "
+    assert problems(result) == ("1.1.0 yaml-set f.yaml a/c: repo: f.yaml was re-indented by the edit (no common layout "
                             "reproduced it)",)
 
 
@@ -244,7 +251,9 @@ def test_plan_crosses_the_versions_between_oldest_first(tmp_path: Path) -> None:
 def test_run_notes_name_version_and_step(tmp_path: Path) -> None:
     migration = migration_of(tmp_path, "steps:\n  - step: delete-file\n    path: a\n")
     result = run([migration], {}, {"a": Entry(b"1")}, {"a": Entry(b"2")})
-    assert result.notes == ("1.1.0 delete-file a: a differs from what the scaffold rendered; kept",)
+    assert result.notes == ("1.1.0 delete-file a",  # gone from the base
+                            "1.1.0 delete-file a: a differs from what the scaffold rendered; kept")
+    assert run([migration], {}, {}, {"b": Entry(b"")}).notes == ()  # nothing to do: nothing said
 
 
 @pytest.mark.parametrize(("text", "where", "message"), [
@@ -376,4 +385,5 @@ def test_readme_migration_example_is_valid_and_does_what_it_says(tmp_path: Path,
     deployment = result.ours["k8s/base/deployment.yaml"].data.decode()
     assert "seccompProfile:\n          type: RuntimeDefault\n" in deployment
     assert "replicas" not in deployment and "'autoscaling/v2'   # soon removed" in deployment
-    assert result.notes == ()
+    assert problems(result) == ()
+    assert len(result.notes) == 6  # each step changed something

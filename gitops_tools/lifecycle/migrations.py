@@ -132,15 +132,19 @@ def step_module(name: str) -> StepModule:
 
 
 def run(migrations: list[Migration], answers: Mapping[str, Any], base: Tree, ours: Tree) -> Migrated:
-    """Every step of `migrations` in order, on copies of the answers and trees; each note names its version and
-    step. Running the result through the same migrations again changes nothing."""
+    """Every step of `migrations` in order, on copies of the answers and trees. The notes say, one line each, which
+    steps changed something (`1.1.0 move-file a -> b`) and what a step left undone and why (`1.1.0 delete-file x:
+    x differs from what the scaffold rendered; kept`). Running the result through the same migrations again
+    changes nothing."""
     state = Migrated(dict(answers), dict(base), dict(ours))
     for migration in migrations:
         for step in migration.steps:
-            before = len(state.notes)
+            before = state
             state = step.run(state)
-            fresh = tuple(f"{migration.version} {step}: {note}" for note in state.notes[before:])
-            state = replace(state, notes=(*state.notes[:before], *fresh))
+            changed = (state.answers, state.base, state.ours) != (before.answers, before.base, before.ours)
+            lines = [f"{migration.version} {step}"] * changed + [
+                f"{migration.version} {step}: {note}" for note in state.notes[len(before.notes):]]
+            state = replace(state, notes=(*before.notes, *lines))
     return state
 
 
