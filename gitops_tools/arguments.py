@@ -181,6 +181,16 @@ def _new(new: argparse.ArgumentParser) -> None:
     new.add_argument("--force", action="store_true", help="render into an existing non-empty directory")
 
 
+def _add(add: argparse.ArgumentParser) -> None:
+    add.add_argument("component", nargs="?", help="component name, e.g. postgres")
+    add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="answers_set",
+                     help="answer one of the component's questions (repeatable)")
+    add.add_argument("--no-input", action="store_true", help="do not prompt: defaults for everything not given")
+    add.add_argument("--path", type=Path, default=Path(), metavar="REPO",
+                     help="the generated repo (default: .), its root, holding .scaffold.json")
+    add.add_argument("--no-commit", action="store_true", help="leave the changes in the work tree, uncommitted")
+
+
 def _exemptions(exemptions: argparse.ArgumentParser) -> None:
     exemptions.add_argument("paths", nargs="*", default=["."], help="files or folders; default: .")
     exemptions.add_argument("--format", choices=["text", "json"], default="text")
@@ -204,6 +214,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "lint": ("check YAML/JSON files against the policies", _lint),
     "rules": ("list the policies, one per line", _rules),
     "new": ("create a repository from a scaffold (lists them without a name)", _new),
+    "add": ("add a component to a generated repository (lists them without a name)", _add),
     "exemptions": ("list every exemption with its reason and expiry (audits)", _exemptions),
     "explain": ("print one policy's documentation", _explain),
 }

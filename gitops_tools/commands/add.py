@@ -1,0 +1,129 @@
+"""`gitops-tools add`: an add-on component applied to a generated repo and recorded in its state file, or the list
+of components.
+
+The component's own files are added and its keyed edits are made to the repo's files as they are now (not through a
+line merge with the recorded base): an edit finds its list or document in the user's version of a file, so local
+changes to that file stay and there is nothing to conflict. Refuses a work tree with uncommitted changes; writes all
+or nothing; commits unless --no-commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from gitops_tools.errors import EXIT_CLEAN, ConfigError
+
+GIT_SECONDS = 60
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
+    from gitops_tools.lifecycle.components import available_components
+
+    components = available_components()
+    if args.component is None:
+        for name, listed in components.items():
+            out.write(f"{name:<16} {listed.version:<8} {listed.description}\n")
+        return EXIT_CLEAN
+    component = components.get(args.component)
+    if component is None:
+        raise ConfigError(f"unknown component {args.component!r}; available: {', '.join(components)}")
+    repo = args.path.resolve()
+    state = _read_state(repo)
+    if state.get("scaffold") not in component.scaffolds:
+        raise ConfigError(f"component {component.name} is for repos made by the {', '.join(component.scaffolds)} "
+                          f"scaffold; {repo} was made by {state.get('scaffold')!r}")
+    if any(isinstance(entry, dict) and entry.get("name") == component.name for entry in state.get("components", [])):
+        raise ConfigError(f"{repo} has component {component.name} already; `gitops-tools update` updates it")
+    _refuse_dirty(repo)
+    own = _own_answers(component, state, args, stdin, out)
+    changed = _apply(repo, component, state, own)
+    message = f"Add component {component.name} {component.version}"
+    if not args.no_commit:
+        _commit(repo, sorted(changed), f"{message}\n\nApplied by gitops-tools add; recorded in .scaffold.json.")
+    out.write(f"Added component {component.name} {component.version} to {repo}"
+              f"{'' if args.no_commit else ' and committed it'}:\n")
+    out.writelines(f"  {path}\n" for path in sorted(changed))
+    return EXIT_CLEAN
+
+
+def _read_state(repo: Path) -> dict[str, Any]:
+    path = repo / ".scaffold.json"
+    if not path.is_file():
+        raise ConfigError(f"{repo} has no .scaffold.json: components apply to repos made by `gitops-tools new` "
+                          "(or recorded with `gitops-tools link`)")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{path}: cannot read the state file: {err}") from err
+    if not isinstance(state, dict) or not isinstance(state.get("answers"), dict) \
+            or not isinstance(state.get("components", []), list):
+        raise ConfigError(f"{path}: not a state file (a mapping with answers and a list of components)")
+    return state
+
+
+def _refuse_dirty(repo: Path) -> None:
+    status = _git(repo, "status", "--porcelain", "--untracked-files=all")
+    if status.strip():
+        raise ConfigError(f"{repo} has uncommitted changes; commit or stash them first (nothing was changed)")
+
+
+def _own_answers(component: Any, state: dict[str, Any], args: argparse.Namespace, stdin: BinaryIO | None,
+                 out: TextIO) -> dict[str, str]:
+    """The component's own answers: --set, else asked at a terminal, else defaults; the answers it requires come
+    from the repo's state, never from --set."""
+    from gitops_tools.commands.new import _set_answers
+    from gitops_tools.lifecycle.components import answers_for
+    from gitops_tools.questionnaire import StreamPrompt, resolve_answers
+    from gitops_tools.scaffold import Scaffold
+
+    given = _set_answers(args.answers_set)
+    taken = sorted(set(given) & set(component.requires))
+    if taken:
+        raise ConfigError(f"{', '.join(taken)}: the repo's scaffold answers this; component {component.name} reads "
+                          "it from .scaffold.json")
+    required = {key: str(value) for key, value in answers_for(component, state["answers"], {}).items()}
+    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
+    as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
+    answers = resolve_answers(as_scaffold, {**required, **given}, StreamPrompt(stdin, out) if interactive and stdin
+                              else None)
+    return {key: value for key, value in answers.items() if key not in component.requires}
+
+
+def _apply(repo: Path, component: Any, state: dict[str, Any], own: dict[str, str]) -> set[str]:
+    """Apply the component to the work tree and record it in the state file, all or nothing; the changed paths."""
+    from gitops_tools.lifecycle import apply as writing
+    from gitops_tools.lifecycle.components import answers_for, apply
+    from gitops_tools.lifecycle.tree import Entry, read_tree
+
+    ours = read_tree(repo)
+    theirs = apply(ours, component.path, answers_for(component, state["answers"], own), trust=True)
+    writes = {path: entry for path, entry in theirs.items() if ours.get(path) != entry}
+    recorded = {**state, "components": [*state.get("components", []),
+                                        {"name": component.name, "version": component.version, "answers": own}]}
+    text = json.dumps(recorded, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    writes[".scaffold.json"] = Entry(text.encode("utf-8"))
+    writing.apply(repo, writes)
+    return set(writes)
+
+
+def _commit(repo: Path, paths: list[str], message: str) -> None:
+    _git(repo, "add", "--", *paths)
+    name = _git(repo, "config", "user.name", check=False).strip() or "gitops-tools"
+    email = _git(repo, "config", "user.email", check=False).strip() or "gitops-tools@localhost"
+    _git(repo, "-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "--quiet", "--no-verify",
+         "-m", message, "--", *paths)
+
+
+def _git(repo: Path, *argv: str, check: bool = True) -> str:
+    try:
+        done = subprocess.run(["git", *argv], cwd=repo, capture_output=True, text=True, timeout=GIT_SECONDS,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ConfigError(f"git {argv[0]} failed in {repo}: {err}") from err
+    if check and done.returncode != 0:
+        raise ConfigError(f"git {argv[0]} failed in {repo}: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
