@@ -6,7 +6,9 @@ its own session, the whole render can be stopped and waited for before anything 
 
 Reads a JSON request on stdin: template, output_dir, config_file, extra_context, and commit (null, or scaffold,
 version and unless_repository_in: commit in a new repository unless the rendered folder's name is a repository
-there already). Prints {"rendered": folder, "commit": sha or null}; on an error, its message on stderr, exit 1.
+there already), and source (null, or the template source to record in the rendered state file instead of the
+one the scaffold's hook found). Prints {"rendered": folder, "commit": sha or null}; on an error, its message on
+stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ def main() -> int:
     except CookiecutterException as err:
         sys.stderr.write(f"scaffold {Path(request['template']).name} failed to render: {err}\n")
         return 1
+    if request.get("source") is not None:
+        from gitops_tools.lifecycle.state import record_source
+
+        try:
+            record_source(rendered, request["source"])
+        except GitopsToolsError as err:
+            sys.stderr.write(f"{err}\n")
+            return 1
     commit, wanted = None, request["commit"]
     if wanted is not None and not (Path(wanted["unless_repository_in"]) / rendered.name / ".git").exists():
         try:

@@ -56,15 +56,17 @@ def available_scaffolds(root: Path | None = None) -> dict[str, Scaffold]:
 
 
 def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, force: bool = False,
-           git: bool = True) -> tuple[Path, str | None]:
+           git: bool = True, source: dict[str, str | None] | None = None) -> tuple[Path, str | None]:
     """Render (and, with `git`, commit) in a temporary folder beside the target, then move it into place.
 
-    Returns the target and the commit. A failed or interrupted run (SIGINT, or SIGTERM through the CLI) leaves no
-    temporary folder and no half-made repository: the work folder goes as a whole. Rendering into an existing folder
-    (`force`) copies the files in and commits there; a repository is only created there whole, from the work folder.
+    Returns the target and the commit. `source` (kind, location, ref, commit: see lifecycle/state.py) replaces the
+    template source the scaffold's hook recorded in the state file, before the commit. A failed or interrupted run
+    (SIGINT, or SIGTERM through the CLI) leaves no temporary folder and no half-made repository: the work folder goes
+    as a whole. Rendering into an existing folder (`force`) copies the files in and commits there; a repository is
+    only created there whole, from the work folder.
     """
     with _work_folder(output_dir) as work:
-        rendered, commit = _cookiecutter(scaffold, answers, Path(work), output_dir if git else None)
+        rendered, commit = _cookiecutter(scaffold, answers, Path(work), output_dir if git else None, source)
         target = output_dir / rendered.name
         _check_target(target, force)
         if target.exists():
@@ -77,8 +79,8 @@ def render(scaffold: Scaffold, answers: dict[str, Any], output_dir: Path, *, for
     return target, commit
 
 
-def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path,
-                  commit_for: Path | None) -> tuple[Path, str | None]:
+def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path, commit_for: Path | None,
+                  source: dict[str, str | None] | None = None) -> tuple[Path, str | None]:
     """Render with cookiecutter, and commit unless the target in `commit_for` already is a repository, in a child
     process in its own session (see cookiecutter_run): on any exception here, an interrupt included, the child, its
     hooks and its git are stopped and waited for before the exception goes on. Returns the folder and the commit."""
@@ -89,6 +91,7 @@ def _cookiecutter(scaffold: Scaffold, answers: dict[str, Any], work: Path,
         "extra_context": {key: value for key, value in answers.items() if not key.startswith("_")},
         "commit": None if commit_for is None else {"unless_repository_in": str(commit_for), "scaffold": scaffold.name,
                                                    "version": scaffold.version},
+        "source": source,
     })
     process = subprocess.Popen([sys.executable, "-m", "gitops_tools.cookiecutter_run"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)

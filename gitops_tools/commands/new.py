@@ -29,7 +29,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     given = {**_answers_file(args.answers), **_set_answers(args.answers_set)}
     interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
     answers = resolve_answers(scaffold, given, StreamPrompt(stdin, out) if interactive and stdin else None)
-    target, commit = render(scaffold, answers, args.output_dir, force=args.force, git=not args.no_git)
+    from gitops_tools import __version__
+
+    target, commit = render(scaffold, answers, args.output_dir, force=args.force, git=not args.no_git,
+                            source={"kind": "package", "location": "gitops-tools", "ref": __version__, "commit": None})
     out.write(f"Created {target} from scaffold {scaffold.name} {scaffold.version}.\n")
     if commit is not None:
         out.write(f"Initialised a git repository with commit {commit[:12]}.\n")

@@ -10,19 +10,30 @@ Standard library only (plain cookiecutter runs it). What to do is data in the sc
   Lines ending in `# only-when:<token>=<value>` are kept only where the token has that value.
 Python bytecode (`__pycache__/`, `*.pyc`) is never part of a generated repo: an installed package's copy of the
 scaffold gets it from pip's byte-compiling, a checkout from running the template's Python in place.
+Every path these steps write or remove stays inside the rendered folder, whatever the scaffold's data says.
+Then it records the state file `.scaffold.json` (scaffold, version, answers, template source) and the merge base
+`.scaffold-base.tar.gz`: a deterministic archive of exactly what was rendered, byte for byte what
+gitops_tools/lifecycle/base.py writes for the same files (a test compares them), so `gitops-tools update` can merge
+a later version into a repo made by plain cookiecutter without rendering this version again.
 This file is identical in every scaffold; a test keeps the copies in step.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
 STATE_FILE = ".scaffold.json"
+BASE_FILE = ".scaffold-base.tar.gz"
+REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z0-9_.-]+@|(gh|gl|bb):")  # what cookiecutter clones
 MARKER = "# only-when:"
 BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
 
@@ -30,19 +41,20 @@ BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
 def finish(root: Path, answers: dict[str, Any]) -> None:
     _remove_bytecode(root)
     for folder, key in answers.get("_variants", {}).items():
-        _promote(root / folder / str(answers[key]), root)
-        shutil.rmtree(root / folder)
+        _promote(_inside(root, root / folder / str(answers[key])), root)
+        shutil.rmtree(_inside(root, root / folder))
     for path, condition in answers.get("_drop", {}).items():
         if all(answers.get(key) == value for key, value in condition.items()):
-            _remove(root / path)
+            _remove(_inside(root, root / path))
     for folder, spec in answers.get("_expand", {}).items():
         items = [item for item in str(answers[spec["over"]]).split(",") if item]
         for index, item in enumerate(items):
             positions = ["last"] * (index == len(items) - 1) + ["first"] * (index == 0) + ["other"]
             tokens = {token: _token(value, item, positions, answers) for token, value in spec["tokens"].items()}
-            _copy(root / folder, root / _replace(spec["into"], tokens), tokens)
-        _remove(root / folder)
+            _copy(_inside(root, root / folder), _inside(root, root / _replace(spec["into"], tokens)), tokens)
+        _remove(_inside(root, root / folder))
     _write_state(root, answers)
+    _write_base(root)
 
 
 def _remove_bytecode(root: Path) -> None:
@@ -80,6 +92,7 @@ def _copy(source: Path, target: Path, tokens: dict[str, str]) -> None:
         for path in sorted(source.rglob("*")) if path.is_file()
     ]
     for path, destination in pairs:
+        _inside(target if source.is_dir() else target.parent, destination)
         destination.parent.mkdir(parents=True, exist_ok=True)
         lines = [_kept(line, tokens) for line in path.read_text(encoding="utf-8").splitlines(keepends=True)]
         destination.write_text(_replace("".join(line for line in lines if line is not None), tokens), "utf-8")
@@ -91,6 +104,14 @@ def _kept(line: str, tokens: dict[str, str]) -> str | None:
         return line
     token, _, wanted = condition.strip().partition("=")
     return body.rstrip() + "\n" if tokens.get(token) == wanted else None
+
+
+def _inside(root: Path, path: Path) -> Path:
+    """`path`, when it is inside `root` and reached through no symbolic link; else stop the render."""
+    resolved, top = path.resolve(), root.resolve()
+    if path.is_symlink() or not (resolved == top or top in resolved.parents):
+        raise SystemExit(f"error: the scaffold's data names {path}, outside the repo it renders; refused")
+    return path
 
 
 def _promote(source: Path, root: Path) -> None:
@@ -106,14 +127,43 @@ def _write_state(root: Path, answers: dict[str, Any]) -> None:
     template = str(answers.get("_repo_dir", ""))
     if template and not os.path.isabs(template):
         template = os.path.join(os.environ.get("PWD", ""), template)
+    commit = _commit(template)
+    given = str(answers.get("_template", ""))
+    remote = bool(REMOTE.match(given))
     state = {
         "scaffold": answers.get("_scaffold"),
         "version": answers.get("_scaffold_version"),
-        "commit": _commit(template),
+        "commit": commit,
         "answers": {key: value for key, value in sorted(answers.items()) if not key.startswith("_")},
+        "source": {"kind": "git" if remote else "dir", "location": given if remote else template or given,
+                   "ref": answers.get("_checkout") if remote else None, "commit": commit},
+        "components": [],
+        "base": BASE_FILE,
     }
     (root / STATE_FILE).write_text(json.dumps(state, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                     encoding="utf-8")
+
+
+def _write_base(root: Path) -> None:
+    """The merge base: every rendered file but the state files, in a deterministic tar.gz (sorted, mtime 0, owner
+    0 and unnamed, mode 0644 or 0755 by the executable bit, PAX format, gzip level 9 with mtime 0 and no name)."""
+    files = []
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            raise SystemExit(f"error: the scaffold rendered a symbolic link, {name}; a repo's files are regular files")
+        if path.is_file() and name not in (STATE_FILE, BASE_FILE) and ".git" not in path.relative_to(root).parts:
+            files.append((name, path))
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as compressed, \
+            tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, path in sorted(files):
+            data = path.read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o755 if path.stat().st_mode & 0o100 else 0o644
+            info.uid, info.gid, info.uname, info.gname = 0, 0, "", ""
+            tar.addfile(info, io.BytesIO(data))
+    (root / BASE_FILE).write_bytes(buffer.getvalue())
 
 
 def _commit(template: str) -> str | None:
