@@ -100,7 +100,7 @@ def test_a_ref_is_split_from_the_url_only_after_a_whole_url(spec: str, expected:
 
 @pytest.mark.parametrize("spec", ["file:///nowhere/at/all@v1", "/nowhere/at/all", "--upload-pack=touch /tmp/x"])
 def test_a_bad_source_is_a_usage_error(tmp_path: Path, spec: str) -> None:
-    with pytest.raises(ConfigError, match="git clone failed|not a git URL"):
+    with pytest.raises(ConfigError, match=r"git clone failed|not a git URL"):
         open_source(spec).__enter__()
 
 
@@ -172,7 +172,7 @@ def test_a_template_with_a_symbolic_link_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "id_rsa"
     secret.write_text("PRIVATE KEY\n")
     (next(copy.glob("{{*}}")) / "leak.txt").symlink_to(secret)
-    with pytest.raises(ConfigError, match="leak.txt is a symbolic link"):
+    with pytest.raises(ConfigError, match=r"leak\.txt is a symbolic link"):
         render_tree(copy, ENV_ANSWERS, trust=True)
 
 
