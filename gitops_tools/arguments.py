@@ -203,6 +203,14 @@ def _explain(explain: argparse.ArgumentParser) -> None:
     _policy_dir_option(explain)
 
 
+def _scaffold(scaffold: argparse.ArgumentParser) -> None:
+    actions = scaffold.add_subparsers(dest="action", required=True)
+    stream = scaffold.stream if isinstance(scaffold, _Parser) else sys.stdout
+    test = actions.add_parser("test", help="render every variant of a scaffold or component and lint each",
+                              stream=stream)
+    test.add_argument("scaffold", metavar="SCAFFOLD", help="a scaffold (service) or a component (components/postgres)")
+
+
 def _policy_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="add the custom policies in DIR (repeatable; unlike a config's policy_dirs, it may lie "
@@ -217,4 +225,5 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "add": ("add a component to a generated repository (lists them without a name)", _add),
     "exemptions": ("list every exemption with its reason and expiry (audits)", _exemptions),
     "explain": ("print one policy's documentation", _explain),
+    "scaffold": ("test a scaffold or component: every variant renders and lints clean", _scaffold),
 }

@@ -1,0 +1,49 @@
+"""`gitops-tools scaffold test SCAFFOLD`: every variant of a scaffold (or component) renders and lints clean
+(lifecycle/scaffoldtest.py decides what is run). Here: the commands it runs in-process (lint, add), the report."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, GitopsToolsError
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
+    from gitops_tools.lifecycle.scaffoldtest import Plan, run_plan
+    from gitops_tools.resources import data_root
+
+    with tempfile.TemporaryDirectory(prefix="gitops-tools-scaffold-test-") as work:
+        plan = Plan(root=data_root(), unit=args.scaffold)
+        outcomes = []
+        for outcome in run_plan(plan, Path(work), command):
+            outcomes.append(outcome)
+            out.write(f"{'FAILED' if outcome.failed else 'ok':<7} {outcome.name}\n")
+            if outcome.failed:
+                out.writelines(f"    {line}\n" for line in outcome.report.splitlines())
+    failed = sum(outcome.failed for outcome in outcomes)
+    out.write(f"{len(outcomes) - failed} passed, {failed} failed.\n")
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def command(argv: list[str]) -> tuple[int, str]:
+    """Run one gitops-tools command line in-process: its exit code, and what it wrote (output, then errors)."""
+    import importlib
+
+    from gitops_tools.arguments import ParserExit, UsageError, parse
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        args = parse(argv, out)
+        code = int(importlib.import_module(f"gitops_tools.commands.{args.command}").run(args, out, err, None))
+    except (UsageError, ParserExit) as error:
+        code = EXIT_USAGE
+        err.write(f"{error}\n")
+    except GitopsToolsError as error:
+        code = EXIT_USAGE
+        err.write("gitops-tools: error: " + "\n  ".join([error.headline(), *error.details]) + "\n")
+    return code, out.getvalue() + err.getvalue()
+

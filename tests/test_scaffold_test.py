@@ -1,0 +1,125 @@
+"""`gitops-tools scaffold test`: the variants come from a scaffold's own data, and every scaffold and component of
+this project passes it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_tools.cli import main
+from gitops_tools.errors import ConfigError
+from gitops_tools.lifecycle.matrix import variants
+from gitops_tools.scaffold import available_scaffolds
+
+ROOT = Path(__file__).resolve().parent.parent
+SCAFFOLDS = available_scaffolds(ROOT)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_service_variants_are_every_choice_then_its_test_answers() -> None:
+    context = SCAFFOLDS["service"].context()
+    found = variants(context, "cookiecutter.json")
+    choices = [key for key, value in context.items() if isinstance(value, list) and not key.startswith("_")]
+    assert choices == ["language", "ci_provider", "expose"]
+    assert [variant.name for variant in found] == [
+        "python-github-ingress", "python-github-none", "python-gitlab-ingress", "python-gitlab-none",
+        "go-github-ingress", "go-github-none", "go-gitlab-ingress", "go-gitlab-none",
+        "_test_answers[0]", "_test_answers[1]"]
+    assert found[0].answers == {}  # the defaults: nothing differs
+    assert found[7].answers == {"language": "go", "ci_provider": "gitlab", "expose": "none"}
+    assert [variant.answers for variant in found[8:]] == context["_test_answers"]
+
+
+@pytest.mark.parametrize(("test_answers", "message"), [
+    pytest.param({"environments": "prod"}, "_test_answers must be a list of mappings of question to answer",
+                 id="not-a-list"),
+    pytest.param([{}], "_test_answers[0] must be a non-empty mapping of question to answer", id="empty"),
+    pytest.param([{"port": "8080"}, "prod"], "_test_answers[1] must be a non-empty mapping of question to answer",
+                 id="not-a-mapping"),
+    pytest.param([{"nope": "1", "colour": "red"}], "_test_answers[0] answers 'colour', 'nope', which the scaffold "
+                                                   "does not ask", id="unknown-question"),
+    pytest.param([{"port": 8080}], "_test_answers[0] must give every answer as a string", id="not-a-string"),
+])
+def test_bad_test_answers_are_a_config_error_naming_the_file(test_answers: Any, message: str) -> None:
+    context = {"name": "x", "port": "8080", "_test_answers": test_answers}
+    with pytest.raises(ConfigError) as raised:
+        variants(context, "scaffolds/x/cookiecutter.json")
+    assert str(raised.value) == f"scaffolds/x/cookiecutter.json: {message}"
+
+
+def test_a_scaffold_without_choices_or_test_answers_is_tested_with_its_defaults() -> None:
+    found = variants({"name": "x", "_private": ["a", "b"]}, "cookiecutter.json")
+    assert [(variant.name, variant.answers) for variant in found] == [("defaults", {})]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    pytest.param(["scaffold", "test", "nope"], "gitops-tools: error: unknown scaffold 'nope'; available: gitops-env, "
+                                               "service, or components/<name> for a component\n", id="unknown"),
+    pytest.param(["scaffold", "test", "components/nope"], "gitops-tools: error: unknown component 'nope'",
+                 id="unknown-component"),
+])
+def test_an_unknown_scaffold_is_exit_2_before_anything_is_rendered(argv: list[str], message: str) -> None:
+    code, out, err = run_cli(*argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+
+
+def test_scaffold_needs_an_action() -> None:
+    code, _, err = run_cli("scaffold")
+    assert code == 2
+    assert "the following arguments are required: action" in err
+
+
+def test_the_service_records_a_previous_release_to_upgrade_from() -> None:
+    """The upgrade is only as good as the release it starts from: the service has one, at a commit of main."""
+    releases = json.loads((ROOT / "scaffolds/service/releases.json").read_text(encoding="utf-8"))["releases"]
+    assert len(releases) >= 2
+    assert all(release["commit"] for release in releases[:-1])
+
+
+UNITS = [*sorted(SCAFFOLDS), *(f"components/{path.name}" for path in sorted((ROOT / "scaffolds/components").iterdir())
+                               if (path / "cookiecutter.json").is_file())]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unit", UNITS)
+def test_every_scaffold_and_component_of_this_project_passes_its_own_test(unit: str) -> None:
+    """What a platform team runs before a release, on every unit this project ships: every variant lints clean."""
+    code, out, err = run_cli("scaffold", "test", unit)
+    assert (code, err) == (0, ""), out
+    *checks, summary = out.splitlines()
+    assert summary == f"{len(checks)} passed, 0 failed.", out
+    assert checks and all(line.startswith("ok      ") for line in checks), out
+    if unit == "service":
+        assert len(checks) == 10  # 8 combinations of 3 choices, 2 _test_answers
+
+
+@pytest.mark.slow
+def test_a_variant_with_a_finding_fails_and_shows_it(tmp_path: Path) -> None:
+    """A copy of gitops-env whose GitLab variant runs an image on :latest: that variant fails with the finding (what
+    the command prints), the other passes."""
+    import shutil
+
+    from gitops_tools.commands.scaffold import command
+    from gitops_tools.lifecycle.scaffoldtest import Plan, run_plan
+
+    shutil.copytree(ROOT / "scaffolds", tmp_path / "checkout" / "scaffolds")
+    gitlab = tmp_path / "checkout/scaffolds/gitops-env/{{cookiecutter.repo_name}}/_ci/gitlab/.gitlab-ci.yml"
+    gitlab.write_text(gitlab.read_text(encoding="utf-8") + "\nextra:\n  image: python:latest\n  script: [make]\n",
+                      encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    outcomes = list(run_plan(Plan(tmp_path / "checkout", "gitops-env"), tmp_path / "work", command))
+    version = SCAFFOLDS["gitops-env"].version
+    assert [(outcome.name, outcome.failed) for outcome in outcomes] == [
+        (f"gitops-env {version} github (defaults)", False), (f"gitops-env {version} gitlab (ci_provider=gitlab)", True)]
+    assert "/.gitlab-ci.yml:" in outcomes[1].report and "error [gitlab-ci-image-pinned]" in outcomes[1].report
+    assert "Found 1 finding: 1 error (" in outcomes[1].report
