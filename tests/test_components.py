@@ -379,3 +379,19 @@ def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci
                       trust=True)
     assert again["k8s/overlays/dev/release/kustomization.yaml"] == read_folder(repo)[
         "k8s/overlays/dev/release/kustomization.yaml"]
+
+
+@pytest.mark.slow
+def test_a_component_takes_the_scaffolds_whole_answers_and_needs_those_it_requires(
+        service_tree: tuple[Tree, dict[str, Any]]) -> None:
+    """compose() may pass the scaffold's answers merged with the component's own: the others are ignored; a missing
+    required answer is an error, never the component's default (another service's name)."""
+    tree, scaffold_answers = service_tree
+    component = COMPONENTS["kafka-topic"]
+    merged = {**scaffold_answers, "topic": "payments", "kafka_namespace": "streaming"}
+    assert apply(tree, component.path, merged, trust=True) == apply(
+        tree, component.path, answers_for(component, scaffold_answers, {"topic": "payments",
+                                                                         "kafka_namespace": "streaming"}), trust=True)
+    without = {key: value for key, value in merged.items() if key != "service_name"}
+    with pytest.raises(ComponentError, match=r"component kafka-topic needs the scaffold's answer\(s\) service_name"):
+        apply(tree, component.path, without, trust=True)

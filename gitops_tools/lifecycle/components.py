@@ -87,11 +87,17 @@ def answers_for(component: Component, scaffold_answers: dict[str, Any], own: dic
 
 
 def apply(tree: Tree, component_dir: Path, answers: dict[str, Any], *, trust: bool) -> Tree:
-    """`tree` with the component at `component_dir` added: its files, then its edits, for `answers` (the scaffold's
-    answers it requires and its own). Untrusted, the component renders without its own hooks or extension (the
-    installed package's extension guards the render instead)."""
+    """`tree` with the component at `component_dir` added: its files, then its edits. `answers` holds the answers it
+    requires (the scaffold's) and its own; others are ignored, so the scaffold's whole answers merged with the
+    component's may be given. Untrusted, the component renders without its own hooks or extension (the installed
+    package's extension guards the render instead)."""
     component = read_component(component_dir)
-    rendered = render_component(component, answers, trust=trust)
+    missing = [key for key in component.requires if key not in answers]
+    if missing:
+        raise ComponentError(f"component {component.name} needs the scaffold's answer(s) {', '.join(missing)}")
+    asked = {key for key in component.context() if not key.startswith("_")}
+    rendered = render_component(component, {key: value for key, value in answers.items() if key in asked},
+                                trust=trust)
     fragments = {path.removeprefix(FRAGMENTS): entry.data for path, entry in rendered.items()
                  if path.startswith(FRAGMENTS)}
     result = dict(tree)
