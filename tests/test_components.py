@@ -395,3 +395,30 @@ def test_a_component_takes_the_scaffolds_whole_answers_and_needs_those_it_requir
     without = {key: value for key, value in merged.items() if key != "service_name"}
     with pytest.raises(ComponentError, match=r"component kafka-topic needs the scaffold's answer\(s\) service_name"):
         apply(tree, component.path, without, trust=True)
+
+
+
+def _variants() -> list[Any]:
+    from test_scaffolds import SERVICE_VARIANTS  # the service's answer matrix: every choice, one and three envs
+
+    return [pytest.param(answers, id=name) for name, answers in sorted(SERVICE_VARIANTS.items())]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answers", _variants())
+def test_every_service_variant_with_every_component_lints_clean_and_builds(answers: list[str], tmp_path: Path,
+                                                                          external_tool: ToolFinder) -> None:
+    kubectl = external_tool("kubectl")
+    sets = [arg for answer in answers for arg in ("--set", answer)]
+    code, _, err = run_cli("new", "service", "--no-input", "--no-git", "-o", str(tmp_path / "out"), *sets)
+    assert code == 0, err
+    (repo,) = [path for path in (tmp_path / "out").iterdir() if path.is_dir()]
+    scaffold_answers = json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    tree = read_folder(repo)
+    for component in COMPONENTS.values():
+        tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
+    _write(tree, repo)
+    _lints_clean(repo)
+    _lints_clean(repo, "--profile", "pss-restricted")
+    for stream in _builds(kubectl, repo):
+        _lints_clean(repo, stream=stream)
