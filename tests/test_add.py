@@ -13,7 +13,9 @@ import pytest
 import yaml
 
 from gitops_tools.cli import main
+from gitops_tools.lifecycle.base import read_base
 from gitops_tools.lifecycle.components import available_components
+from gitops_tools.lifecycle.tree import read_tree
 from gitops_tools.scaffold import STATE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +75,9 @@ def test_a_component_is_applied_recorded_and_committed(repo: Path) -> None:
     assert "  k8s/base/kafka.yaml" in out.splitlines()
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "log", "--format=%s", f"{head}..HEAD").splitlines() == ["Add component kafka-topic 1.0.0"]
+    # the merge base is what the scaffold and the component render: a repo without local edits is exactly that
+    assert read_base(repo) == read_tree(repo)
+    assert "k8s/base/kafka.yaml" in read_base(repo)
     assert _state(repo)["components"] == [{"name": "kafka-topic", "version": "1.0.0", "answers": {
         "topic": "orders-api-events", "kafka_cluster": "events", "kafka_namespace": "streaming"}}]
     resources = yaml.safe_load((repo / "k8s/base/kustomization.yaml").read_text(encoding="utf-8"))["resources"]
@@ -94,6 +99,10 @@ def test_components_compose_in_the_order_added_and_keep_local_edits(repo: Path) 
     text = kustomization.read_text(encoding="utf-8")
     assert text.endswith("  - extra.yaml  # ours\n  - redis.yaml\n  - postgres.yaml\n  - cronjob.yaml\n")
     assert [entry["name"] for entry in _state(repo)["components"]] == ["redis", "postgres", "cronjob"]  # type: ignore
+    base = read_base(repo)  # the base has the components, not the local edit
+    assert base["k8s/base/kustomization.yaml"].data.decode().endswith(
+        "  - redis.yaml\n  - postgres.yaml\n  - cronjob.yaml\n")
+    assert "k8s/base/extra.yaml" not in base
     env = yaml.safe_load((repo / "k8s/base/deployment.yaml").read_text(encoding="utf-8"))[
         "spec"]["template"]["spec"]["containers"][0]["env"]
     assert [item["name"] for item in env][-2:] == ["REDIS_URL", "DATABASE_URL"]
@@ -109,7 +118,8 @@ def test_no_commit_leaves_the_change_and_the_record_in_the_work_tree(repo: Path)
     assert (code, err) == (0, ""), out
     assert git(repo, "rev-parse", "HEAD") == head
     assert sorted(git(repo, "status", "--porcelain", "--untracked-files=all").splitlines()) == [
-        " M .scaffold.json", " M monitoring/kustomization.yaml", "?? monitoring/grafana-dashboard-resources.json"]
+        " M .scaffold-base.tar.gz", " M .scaffold.json", " M monitoring/kustomization.yaml",
+        "?? monitoring/grafana-dashboard-resources.json"]
     assert _state(repo)["components"] == [{"name": "dashboard", "version": "1.0.0", "answers": {}}]
 
 
@@ -165,12 +175,28 @@ def test_a_symbolic_link_in_the_repo_is_refused_and_nothing_is_written(repo: Pat
 def test_a_repo_without_a_state_file_or_of_another_scaffold_is_refused(tmp_path: Path) -> None:
     code, _, err = run_cli("add", "postgres", "--no-input", "--path", str(tmp_path))
     assert code == 2
-    assert f"{tmp_path.resolve()} has no .scaffold.json" in err
-    (tmp_path / STATE_FILE).write_text(json.dumps({"scaffold": "gitops-env", "answers": {}}), encoding="utf-8")
+    assert f"{tmp_path.resolve() / STATE_FILE} not found: this repo records no scaffold" in err
+    (tmp_path / STATE_FILE).write_text(json.dumps({"scaffold": "gitops-env", "version": "1.0.0", "answers": {}}), encoding="utf-8")
     code, _, err = run_cli("add", "postgres", "--no-input", "--path", str(tmp_path))
     assert code == 2
     assert "component postgres is for repos made by the service scaffold" in err
     (tmp_path / STATE_FILE).write_text("{not json", encoding="utf-8")
     code, _, err = run_cli("add", "postgres", "--no-input", "--path", str(tmp_path))
     assert code == 2
-    assert "cannot read the state file" in err
+    assert f"{tmp_path.resolve() / STATE_FILE}:1:2: not valid JSON" in err
+
+
+@pytest.mark.slow
+def test_a_repo_recording_no_merge_base_gets_the_component_and_still_none(repo: Path) -> None:
+    """A state file written before the merge base existed: the component is added and recorded; no base is made up
+    (`gitops-tools link` records one)."""
+    state = _state(repo)
+    state.pop("base")
+    (repo / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+    git(repo, "rm", "-q", ".scaffold-base.tar.gz")
+    git(repo, "commit", "-qam", "an old repo")
+    code, out, err = run_cli("add", "dashboard", "--no-input", "--path", str(repo))
+    assert (code, err) == (0, ""), out
+    assert not (repo / ".scaffold-base.tar.gz").exists()
+    assert _state(repo)["components"] == [{"name": "dashboard", "version": "1.0.0", "answers": {}}]
+    assert _state(repo)["base"] is None

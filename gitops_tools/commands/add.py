@@ -3,25 +3,31 @@ of components.
 
 The component's own files are added and its keyed edits are made to the repo's files as they are now (not through a
 line merge with the recorded base): an edit finds its list or document in the user's version of a file, so local
-changes to that file stay and there is nothing to conflict. Refuses a work tree with uncommitted changes; writes all
-or nothing; commits unless --no-commit.
+changes to that file stay and there is nothing to conflict. The same component is applied to the recorded merge base
+(.scaffold-base.tar.gz), so the base stays what the scaffold and its components render, and a later update merges
+the component's own changes too. Refuses a work tree with uncommitted changes; writes the files, the state and the
+base all or nothing; commits unless --no-commit.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from gitops_tools.errors import EXIT_CLEAN, ConfigError
+
+if TYPE_CHECKING:
+    from gitops_tools.lifecycle.components import Component
+    from gitops_tools.lifecycle.state import State
 
 GIT_SECONDS = 60
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.lifecycle.components import available_components
+    from gitops_tools.lifecycle.state import read_state
 
     components = available_components()
     if args.component is None:
@@ -32,11 +38,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     if component is None:
         raise ConfigError(f"unknown component {args.component!r}; available: {', '.join(components)}")
     repo = args.path.resolve()
-    state = _read_state(repo)
-    if state.get("scaffold") not in component.scaffolds:
+    state = read_state(repo)
+    if state.scaffold not in component.scaffolds:
         raise ConfigError(f"component {component.name} is for repos made by the {', '.join(component.scaffolds)} "
-                          f"scaffold; {repo} was made by {state.get('scaffold')!r}")
-    if any(isinstance(entry, dict) and entry.get("name") == component.name for entry in state.get("components", [])):
+                          f"scaffold; {repo} was made by {state.scaffold!r}")
+    if any(layer.name == component.name for layer in state.components):
         raise ConfigError(f"{repo} has component {component.name} already; `gitops-tools update` updates it")
     _refuse_dirty(repo)
     own = _own_answers(component, state, args, stdin, out)
@@ -50,28 +56,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     return EXIT_CLEAN
 
 
-def _read_state(repo: Path) -> dict[str, Any]:
-    path = repo / ".scaffold.json"
-    if not path.is_file():
-        raise ConfigError(f"{repo} has no .scaffold.json: components apply to repos made by `gitops-tools new` "
-                          "(or recorded with `gitops-tools link`)")
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"{path}: cannot read the state file: {err}") from err
-    if not isinstance(state, dict) or not isinstance(state.get("answers"), dict) \
-            or not isinstance(state.get("components", []), list):
-        raise ConfigError(f"{path}: not a state file (a mapping with answers and a list of components)")
-    return state
-
-
 def _refuse_dirty(repo: Path) -> None:
     status = _git(repo, "status", "--porcelain", "--untracked-files=all")
     if status.strip():
         raise ConfigError(f"{repo} has uncommitted changes; commit or stash them first (nothing was changed)")
 
 
-def _own_answers(component: Any, state: dict[str, Any], args: argparse.Namespace, stdin: BinaryIO | None,
+def _own_answers(component: Component, state: State, args: argparse.Namespace, stdin: BinaryIO | None,
                  out: TextIO) -> dict[str, str]:
     """The component's own answers: --set, else asked at a terminal, else defaults; the answers it requires come
     from the repo's state, never from --set."""
@@ -85,7 +76,7 @@ def _own_answers(component: Any, state: dict[str, Any], args: argparse.Namespace
     if taken:
         raise ConfigError(f"{', '.join(taken)}: the repo's scaffold answers this; component {component.name} reads "
                           "it from .scaffold.json")
-    required = {key: str(value) for key, value in answers_for(component, state["answers"], {}).items()}
+    required = {key: str(value) for key, value in answers_for(component, state.answers, {}).items()}
     interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
     as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
     answers = resolve_answers(as_scaffold, {**required, **given}, StreamPrompt(stdin, out) if interactive and stdin
@@ -93,19 +84,26 @@ def _own_answers(component: Any, state: dict[str, Any], args: argparse.Namespace
     return {key: value for key, value in answers.items() if key not in component.requires}
 
 
-def _apply(repo: Path, component: Any, state: dict[str, Any], own: dict[str, str]) -> set[str]:
-    """Apply the component to the work tree and record it in the state file, all or nothing; the changed paths."""
+def _apply(repo: Path, component: Component, state: State, own: dict[str, str]) -> set[str]:
+    """Apply the component to the work tree and to the merge base, and record it in the state file, all or nothing;
+    the changed paths."""
+    from dataclasses import replace
+
     from gitops_tools.lifecycle import apply as writing
+    from gitops_tools.lifecycle.base import BASE_FILE, archive, read_base
     from gitops_tools.lifecycle.components import answers_for, apply
+    from gitops_tools.lifecycle.state import STATE_FILE, Layer, dumps
     from gitops_tools.lifecycle.tree import Entry, read_tree
 
+    answers = answers_for(component, state.answers, own)
     ours = read_tree(repo)
-    theirs = apply(ours, component.path, answers_for(component, state["answers"], own), trust=True)
+    theirs = apply(ours, component.path, answers, trust=True)
     writes = {path: entry for path, entry in theirs.items() if ours.get(path) != entry}
-    recorded = {**state, "components": [*state.get("components", []),
-                                        {"name": component.name, "version": component.version, "answers": own}]}
-    text = json.dumps(recorded, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    writes[".scaffold.json"] = Entry(text.encode("utf-8"))
+    if state.base is not None:  # an old repo records none: `gitops-tools link` records one
+        base = apply(read_base(repo), component.path, answers, trust=True)
+        writes[BASE_FILE] = Entry(archive(base))
+    recorded = replace(state, components=(*state.components, Layer(component.name, component.version, own)))
+    writes[STATE_FILE] = Entry(dumps(recorded).encode("utf-8"))
     writing.apply(repo, writes)
     return set(writes)
 
