@@ -176,7 +176,8 @@ def test_a_repo_without_a_state_file_or_of_another_scaffold_is_refused(tmp_path:
     code, _, err = run_cli("add", "postgres", "--no-input", "--path", str(tmp_path))
     assert code == 2
     assert f"{tmp_path.resolve() / STATE_FILE} not found: this repo records no scaffold" in err
-    (tmp_path / STATE_FILE).write_text(json.dumps({"scaffold": "gitops-env", "version": "1.0.0", "answers": {}}), encoding="utf-8")
+    other = {"scaffold": "gitops-env", "version": "1.0.0", "answers": {}}
+    (tmp_path / STATE_FILE).write_text(json.dumps(other), encoding="utf-8")
     code, _, err = run_cli("add", "postgres", "--no-input", "--path", str(tmp_path))
     assert code == 2
     assert "component postgres is for repos made by the service scaffold" in err
