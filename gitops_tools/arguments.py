@@ -209,6 +209,11 @@ def _scaffold(scaffold: argparse.ArgumentParser) -> None:
     test = actions.add_parser("test", help="render every variant of a scaffold or component and lint each",
                               stream=stream)
     test.add_argument("scaffold", metavar="SCAFFOLD", help="a scaffold (service) or a component (components/postgres)")
+    test.add_argument("--template", metavar="SRC", help="test the scaffold of this source: a checkout of gitops-tools, "
+                                                        "one scaffold's folder, or GIT_URL[@REF] (default: this "
+                                                        "installation's)")
+    test.add_argument("--trust", action="store_true", help="run the hooks of a --template whose hooks are not this "
+                                                           "project's own")
 
 
 def _policy_dir_option(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -103,23 +104,45 @@ def test_every_scaffold_and_component_of_this_project_passes_its_own_test(unit: 
         assert len(checks) == 10  # 8 combinations of 3 choices, 2 _test_answers
 
 
+def _checkout(tmp_path: Path) -> Path:
+    """A copy of this project's scaffolds, in a folder laid out as a checkout (what --template names)."""
+    shutil.copytree(ROOT / "scaffolds", tmp_path / "checkout" / "scaffolds",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "checkout"
+
+
 @pytest.mark.slow
 def test_a_variant_with_a_finding_fails_and_shows_it(tmp_path: Path) -> None:
-    """A copy of gitops-env whose GitLab variant runs an image on :latest: that variant fails with the finding (what
-    the command prints), the other passes."""
-    import shutil
-
-    from gitops_tools.commands.scaffold import command
-    from gitops_tools.lifecycle.scaffoldtest import Plan, run_plan
-
-    shutil.copytree(ROOT / "scaffolds", tmp_path / "checkout" / "scaffolds")
-    gitlab = tmp_path / "checkout/scaffolds/gitops-env/{{cookiecutter.repo_name}}/_ci/gitlab/.gitlab-ci.yml"
+    """A copy of gitops-env whose GitLab variant runs an image on :latest: that variant fails with the finding, the
+    other passes, and the command exits 1."""
+    checkout = _checkout(tmp_path)
+    gitlab = checkout / "scaffolds/gitops-env/{{cookiecutter.repo_name}}/_ci/gitlab/.gitlab-ci.yml"
     gitlab.write_text(gitlab.read_text(encoding="utf-8") + "\nextra:\n  image: python:latest\n  script: [make]\n",
                       encoding="utf-8")
-    (tmp_path / "work").mkdir()
-    outcomes = list(run_plan(Plan(tmp_path / "checkout", "gitops-env"), tmp_path / "work", command))
+    code, out, err = run_cli("scaffold", "test", "gitops-env", "--template", str(checkout))
+    assert (code, err) == (1, ""), out
     version = SCAFFOLDS["gitops-env"].version
-    assert [(outcome.name, outcome.failed) for outcome in outcomes] == [
-        (f"gitops-env {version} github (defaults)", False), (f"gitops-env {version} gitlab (ci_provider=gitlab)", True)]
-    assert "/.gitlab-ci.yml:" in outcomes[1].report and "error [gitlab-ci-image-pinned]" in outcomes[1].report
-    assert "Found 1 finding: 1 error (" in outcomes[1].report
+    lines = out.splitlines()
+    assert lines[0] == f"ok      gitops-env {version} github (defaults)"
+    assert lines[1] == f"FAILED  gitops-env {version} gitlab (ci_provider=gitlab)"
+    assert "/.gitlab-ci.yml:" in lines[2] and "error [gitlab-ci-image-pinned]" in lines[2]
+    assert lines[3].startswith("    Found 1 finding: 1 error (")
+    assert lines[-1] == "1 passed, 1 failed."
+
+
+def test_a_template_whose_hooks_are_not_ours_needs_trust(tmp_path: Path) -> None:
+    """Testing renders the scaffold with its hooks: a source whose hooks differ from this project's is refused
+    before anything runs, unless the user trusts it."""
+    checkout = _checkout(tmp_path)
+    hook = checkout / "scaffolds/gitops-env/hooks/post_gen_project.py"
+    hook.write_text(hook.read_text(encoding="utf-8") + "\nprint('not ours')\n", encoding="utf-8")
+    code, out, err = run_cli("scaffold", "test", "gitops-env", "--template", str(checkout))
+    assert (code, out) == (2, "")
+    assert err == (f"gitops-tools: error: --template {checkout}: its hooks or extensions are not this project's own, "
+                   "and testing it runs them; pass --trust if you trust it\n")
+
+
+def test_a_component_is_tested_from_this_installation_only() -> None:
+    code, out, err = run_cli("scaffold", "test", "components/redis", "--template", str(ROOT))
+    assert (code, out) == (2, "")
+    assert err.startswith("gitops-tools: error: --template: a component is tested as `gitops-tools add` applies it")

@@ -6,20 +6,24 @@ from __future__ import annotations
 import argparse
 import io
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, GitopsToolsError
+from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, GitopsToolsError
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
     from gitops_tools.lifecycle.scaffoldtest import Plan, run_plan
-    from gitops_tools.resources import data_root
 
-    with tempfile.TemporaryDirectory(prefix="gitops-tools-scaffold-test-") as work:
-        plan = Plan(root=data_root(), unit=args.scaffold)
+    if args.template is not None and Plan(Path(), args.scaffold).component:
+        raise ConfigError("--template: a component is tested as `gitops-tools add` applies it, from this "
+                          "installation's components; test it without --template")
+    with _template_root(args.template, args.trust) as root, tempfile.TemporaryDirectory(
+            prefix="gitops-tools-scaffold-test-") as work:
         outcomes = []
-        for outcome in run_plan(plan, Path(work), command):
+        for outcome in run_plan(Plan(root, args.scaffold), Path(work), command):
             outcomes.append(outcome)
             out.write(f"{'FAILED' if outcome.failed else 'ok':<7} {outcome.name}\n")
             if outcome.failed:
@@ -47,3 +51,16 @@ def command(argv: list[str]) -> tuple[int, str]:
         err.write("gitops-tools: error: " + "\n  ".join([error.headline(), *error.details]) + "\n")
     return code, out.getvalue() + err.getvalue()
 
+
+
+@contextmanager
+def _template_root(spec: str | None, trust: bool) -> Iterator[Path]:
+    """The folder holding scaffolds/ of the source under test (lifecycle/source.py). Its variants are rendered as
+    `new` renders them, hooks included: a source whose hooks are not this project's own needs --trust."""
+    from gitops_tools.lifecycle.source import open_source
+
+    with open_source(spec) as source:
+        if not (source.trusted or trust):
+            raise ConfigError(f"--template {spec}: its hooks or extensions are not this project's own, and testing "
+                              "it runs them; pass --trust if you trust it")
+        yield source.scaffolds.parent

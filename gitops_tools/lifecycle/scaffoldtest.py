@@ -29,6 +29,10 @@ class Plan:
     root: Path  # the folder holding scaffolds/
     unit: str  # a scaffold's name, or components/<name>
 
+    @property
+    def component(self) -> bool:
+        return self.unit.startswith(f"{COMPONENTS}/")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -43,9 +47,8 @@ def run_plan(plan: Plan, work: Path, command: Command) -> Iterator[Outcome]:
     """Each check's outcome as it is done."""
     from gitops_tools.scaffold import available_scaffolds
 
-    name = plan.unit.removeprefix(f"{COMPONENTS}/")
-    if name != plan.unit:
-        yield from _component_checks(plan, name, work, command)
+    if plan.component:
+        yield from _component_checks(plan, plan.unit.removeprefix(f"{COMPONENTS}/"), work, command)
         return
     scaffolds = available_scaffolds(plan.root)
     if plan.unit not in scaffolds:
