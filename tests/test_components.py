@@ -151,6 +151,20 @@ def test_an_edit_that_may_not_create_its_list_leaves_a_file_without_it_alone() -
         "patches:\n  - patch: x\n")
 
 
+@pytest.mark.parametrize(("text", "op"), [
+    ("resources: [a\n", "list-items"),
+    ("resources:\n  - a\nresources:\n  - b\n", "list-items"),
+    ("a: b: c\n", "documents"),
+    ("\udcff", "list-items"),
+])
+def test_a_file_that_is_not_yaml_is_an_edit_error_naming_it(text: str, op: str) -> None:
+    tree = {"k/kustomization.yaml": Entry(text.encode("utf-8", errors="surrogateescape"))}
+    edit = _edit(op, "k/kustomization.yaml", **({"path": ["resources"]} if op == "list-items" else {}))
+    fragment = b"- b.yaml\n" if op == "list-items" else b"kind: A\nmetadata:\n  name: a\n"
+    with pytest.raises(EditError, match=r"^component c cannot edit k/kustomization\.yaml: "):
+        apply_edits(tree, [edit], {"f": fragment}, {}, "c")
+
+
 NETWORK_POLICIES = """\
 # deny by default
 apiVersion: networking.k8s.io/v1

@@ -102,14 +102,23 @@ def apply_edits(tree: Tree, edits: list[Edit], fragments: Mapping[str, bytes], a
         if not matches and not any(c in edit.file for c in "*?["):
             raise EditError(f"component {owner} edits {edit.file}, which the repo does not have")
         for path in matches:
-            text = result[path].data.decode("utf-8")
             try:
+                text = result[path].data.decode("utf-8")
                 edited = OPERATIONS[edit.op](text, fragment.decode("utf-8"), edit, dict(answers))
-            except (ValueError, KeyError, TypeError) as err:
-                raise EditError(f"component {owner} cannot edit {path}: {err}") from err
+            except (ValueError, KeyError, TypeError, *_yaml_errors()) as err:
+                reason = str(err).strip().replace("\n", " ")
+                raise EditError(f"component {owner} cannot edit {path}: {reason}") from err
             if edited != text:
                 result[path] = Entry(edited.encode("utf-8"), result[path].executable)
     return result
+
+
+def _yaml_errors() -> tuple[type[Exception], ...]:
+    """What either YAML library raises on text that is not YAML (a user's broken file): an EditError, not a crash."""
+    import yaml
+    from ruamel.yaml.error import YAMLError
+
+    return yaml.YAMLError, YAMLError
 
 
 # --- list-items ------------------------------------------------------------------------------------------------------
