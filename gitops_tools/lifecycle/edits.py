@@ -92,6 +92,7 @@ def apply_edits(tree: Tree, edits: list[Edit], fragments: Mapping[str, bytes], a
     """`tree` with every edit made, in order; `owner` (the component) names the edit in errors. Values of path and
     document matches are formatted with the answers (`{service_name}`)."""
     result = dict(tree)
+    failures: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, *_yaml_errors())
     for edit in edits:
         fragment = fragments.get(edit.fragment)
         if fragment is None:
@@ -105,7 +106,7 @@ def apply_edits(tree: Tree, edits: list[Edit], fragments: Mapping[str, bytes], a
             try:
                 text = result[path].data.decode("utf-8")
                 edited = OPERATIONS[edit.op](text, fragment.decode("utf-8"), edit, dict(answers))
-            except (ValueError, KeyError, TypeError, *_yaml_errors()) as err:
+            except failures as err:
                 reason = str(err).strip().replace("\n", " ")
                 raise EditError(f"component {owner} cannot edit {path}: {reason}") from err
             if edited != text:
