@@ -128,6 +128,7 @@ def test_no_commit_leaves_the_change_and_the_record_in_the_work_tree(repo: Path)
     (["postgres", "--set", "service_name=other"], "service_name: the repo's scaffold answers this"),
     (["kafka-topic", "--set", "topic=Bad_Topic"], "topic: 'Bad_Topic' is not a DNS-1123 label"),
     (["kafka-topic", "--set", "nope=1"], "kafka-topic has no question 'nope'"),
+    (["cronjob", "--set", "schedule={{ 7*7 }}"], "contains template syntax; answers are plain values"),
 ])
 @pytest.mark.slow
 def test_bad_requests_are_usage_errors_and_touch_nothing(repo: Path, argv: list[str], message: str) -> None:
