@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from sys import intern
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_tools.checks import BUILTIN_SOURCES, Violation, document_check, module
@@ -257,9 +258,16 @@ class Engine:
             message = policy.message.replace(NAMES, detail)
         else:
             message = f"{policy.message}: {detail}" if detail else policy.message
+        # A run keeps every finding until it reports; pointers and validator words repeat across files (one
+        # `/spec/template/spec/containers/0/imagePullPolicy` for thousands of findings): one copy each (sys.intern,
+        # whose copies go with their last finding).
         yield Finding(policy_id, policy.severity, message, location, fingerprint(policy_id, *content), content.file,
-                      place.paths.repo_path, place.document, place.pointer, text,
+                      place.paths.repo_path, place.document, _interned(place.pointer), intern(text),
                       tuple(fingerprint(alias, *content) for alias in policy.aliases))
+
+
+def _interned(text: str | None) -> str | None:
+    return intern(text) if text is not None else None
 
 
 def _compile(policy: Policy, version: KubernetesVersion, definitions: Definitions | None) -> Evaluate:

@@ -177,29 +177,77 @@ class Fact(NamedTuple):
     span: Span
 
 
+# Where a record's facts point, one per place: (where, line, col, end line, end col), and the pointer last when
+# where does not spell it (a list position renamed by its item's name). Flat: a tuple less per place.
+Place = tuple[Any, ...]
+
+
 class ObjectRecord(NamedTuple):
     """One Kubernetes object of a run, as the per-file phase leaves it for the workspace: its identity, labels and
     place (`span` is where its name is written), and its facts. Never the document tree: a run of 10,000 files
-    keeps a few hundred bytes per object."""
+    keeps a few hundred bytes per object, so every field is as flat as it can be (the span as four numbers, the
+    fingerprint identity only when its apiVersion, kind, namespace and name do not spell it).
+
+    `kept` holds the facts: first a layout, each check with the slot of its value and place, then the slots, two
+    items each (value, place): a workload of a run with every workspace check on carries a dozen facts, most of
+    them equal, and a Fact tuple each would cost about a kilobyte. Layouts repeat (every Deployment has one) and are
+    shared. `fact` and `facts` give them back as Facts."""
 
     id: ObjectId
-    labels: tuple[tuple[str, str], ...]
+    label_items: tuple[str, ...]  # key, value, key, value...: flat, a tuple less per label (`labels` pairs them)
     paths: FilePaths
     document: int
     pointer: str  # where the object sits in its document ("" for the whole document, "/items/3" in a list)
-    span: Span
-    identity: str  # apiVersion/kind/namespace/name as fingerprints hash it
-    facts: tuple[Fact, ...] = ()
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    api_version: str
+    written_identity: str | None = None  # the identity, when `identity` would not spell it
+    kept: tuple[Any, ...] = ()
+
+    @property
+    def span(self) -> Span:
+        return self.line, self.col, self.end_line, self.end_col
+
+    @property
+    def identity(self) -> str:
+        """apiVersion/kind/namespace/name as fingerprints hash it."""
+        if self.written_identity is not None:
+            return self.written_identity
+        return f"{self.api_version}/{self.id.kind}/{self.id.namespace or ''}/{self.id.name}"
 
     def fact(self, check: str) -> Fact | None:
-        for fact in self.facts:  # a loop, not next(generator): every workspace check asks it of every record
-            if fact.check == check:
-                return fact
+        kept = self.kept
+        if kept:
+            for name, slot in kept[0]:  # a loop, not next(generator): every workspace check asks every record
+                if name == check:
+                    return self._fact(check, kept[slot], kept[slot + 1])
         return None
+
+    @property
+    def labels(self) -> tuple[tuple[str, str], ...]:
+        """Its labels as sorted (key, value) pairs."""
+        items = self.label_items
+        return tuple(zip(items[::2], items[1::2], strict=True))
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        kept = self.kept
+        return tuple(self._fact(name, kept[slot], kept[slot + 1]) for name, slot in kept[0]) if kept else ()
 
     @property
     def location(self) -> Location:
         return Location(self.paths.display, *self.span)
+
+    def _fact(self, check: str, value: Any, place: Place | None) -> Fact:
+        if place is None:  # a fact kept at no place: at the object's name
+            return Fact(check, value, NAME, f"{self.pointer}/metadata/name", self.span)
+        where: JsonPath = place[0]
+        return Fact(check, value, where, place[5] if len(place) == 6 else json_pointer(where), place[1:5])
+
+
+NAME: JsonPath = ("metadata", "name")
 
 
 class Problem(NamedTuple):

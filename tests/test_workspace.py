@@ -128,16 +128,22 @@ def test_a_file_outcome_is_frozen_and_picklable_and_keeps_no_document(
     assert record.fact("service_selector_matches") is not None and len(pickle.dumps(record)) < 1000
 
 
-def test_facts_kept_at_one_place_share_it(tmp_path: Path, policies: dict[str, Policy]) -> None:
-    """Several checks keep a workload's pod template labels: one path, pointer and span for them."""
+def test_equal_facts_share_one_slot_and_context_facts_keep_no_place(tmp_path: Path,
+                                                                     policies: dict[str, Policy]) -> None:
+    """Several checks keep a workload's pod template labels, only for other objects' selectors to be judged against:
+    one value and one slot for those keeping equal values, and no position (a report would point at the name)."""
     (tmp_path / "web.yaml").write_text(deployment("web", "shop", {"app": "web", "tier": "frontend"}))
     source = SourceFile(tmp_path / "web.yaml", "web.yaml", "web.yaml", file="web.yaml")
     (record,) = evaluate_file(engine_for(policies), source, Config(root=tmp_path)).objects
-    at_labels = [fact for fact in record.facts if fact.pointer == "/spec/template/metadata/labels"]
-    assert len(at_labels) >= 4  # the Service, target port and disruption budget checks
-    assert len({id(fact.pointer) for fact in at_labels}) == len({id(fact.span) for fact in at_labels}) == 1
-    ours = ("service_selector_matches", "service_target_port", "pdb_selector_matches", "workload_has_pdb")
-    assert all(record.fact(check).value[1] == (("app", "web"), ("tier", "frontend")) for check in ours)  # type: ignore[union-attr]
+    selecting = ("service_selector_matches", "pdb_selector_matches", "network_policy_selects_pods",
+                 "network_policy_peers_select_pods")
+    facts = [record.fact(check) for check in selecting]
+    assert all(fact is not None and fact.value == ("pods", (("app", "web"), ("tier", "frontend"))) for fact in facts)
+    assert len({id(fact.value) for fact in facts if fact is not None}) == 1
+    assert {(fact.where, fact.pointer, fact.span) for fact in facts if fact is not None} == {
+        (("metadata", "name"), "/metadata/name", record.span)}
+    layout, slots = record.kept[0], record.kept[1:]
+    assert len(layout) == len(record.facts) > len(slots) // 2  # fewer slots than facts: equal ones share
     assert record.fact("workload_has_pdb") is not None and record.fact("workload_has_pdb").value[2] == 1  # replicas
     assert pickle.loads(pickle.dumps(record)) == record
 

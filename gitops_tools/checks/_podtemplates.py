@@ -26,9 +26,9 @@ def labels_path(pod_spec: JsonPath) -> JsonPath:
 
 
 def pod_labels(resource: Any, pod_spec: JsonPath) -> Collected:
-    """A workload's pod template labels as a check keeps them: the fact ("pods", labels) at where they are written."""
-    where = labels_path(pod_spec)
-    return where, ("pods", label_pairs(dig(resource, where)))
+    """A workload's pod template labels as a check keeps them: the fact ("pods", labels), at no place (what other
+    objects' selectors are judged against; no finding points at it)."""
+    return None, ("pods", label_pairs(dig(resource, labels_path(pod_spec))))
 
 
 def scopes(facts: Iterable[tuple[Placement, tuple[str, Any]]]) -> dict[tuple[str, str], Templates[None]]:

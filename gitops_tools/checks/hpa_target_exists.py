@@ -22,7 +22,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     if is_autoscaler(resource):
         target = scale_target(resource)
         return (TARGET, ("hpa", target)) if target is not None else None
-    return ((), ("workload", None)) if pod_spec is not None else None
+    return (None, ("workload", None)) if pod_spec is not None else None
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:

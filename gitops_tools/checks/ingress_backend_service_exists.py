@@ -22,7 +22,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     """A Service's ports, or an Ingress's Service backends."""
     ports = service_ports(resource)
     if ports is not None:
-        return ("spec",), ("service", ports)
+        return None, ("service", ports)
     if resource.get("kind") != "Ingress" or resource.get("apiVersion") != "networking.k8s.io/v1":
         return None
     backends = tuple(_backends(resource.get("spec")))

@@ -32,12 +32,12 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     kind, api = resource.get("kind"), resource.get("apiVersion")
     if kind == "Service" and api == "v1":
         ports = dig(resource, ("spec", "ports"))
-        return ("spec",), ("service", _names(ports))
+        return None, ("service", _names(ports))
     if pod_spec is not None:
         spec = dig(resource, pod_spec)
         containers = [c for key in ("containers", "initContainers") for c in _list(dig(spec, (key,)))]
         ports = tuple(dict.fromkeys(name for c in containers if isinstance(c, dict) for name in _names(c.get("ports"))))
-        return labels_path(pod_spec), ("pods", (label_pairs(dig(resource, labels_path(pod_spec))), ports))
+        return None, ("pods", (label_pairs(dig(resource, labels_path(pod_spec))), ports))
     if kind not in KINDS or not isinstance(api, str) or api.partition("/")[0] != GROUP:
         return None
     selector = label_selector(dig(resource, ("spec", "selector")))

@@ -32,10 +32,10 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
         return None
     floor = autoscaler_floor(resource) if is_autoscaler(resource) else None
     if floor is not None:
-        return ("spec",), ("hpa", *floor)
+        return None, ("hpa", *floor)
     if pod_spec is None:
         return None
-    return labels_path(pod_spec), ("pods", label_pairs(dig(resource, labels_path(pod_spec))), replicas(resource,
+    return None, ("pods", label_pairs(dig(resource, labels_path(pod_spec))), replicas(resource,
                                                                                                          pod_spec))
 
 

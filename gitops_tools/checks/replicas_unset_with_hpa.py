@@ -11,7 +11,6 @@ from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
 
 REPLICAS: JsonPath = ("spec", "replicas")
-TARGET: JsonPath = ("spec", "scaleTargetRef")
 
 
 def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
@@ -23,7 +22,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
             "autoscaling/"):
         target = spec.get("scaleTargetRef")
         if isinstance(target, dict) and isinstance(target.get("kind"), str) and isinstance(target.get("name"), str):
-            return TARGET, ("hpa", (target["kind"], target["name"]))
+            return None, ("hpa", (target["kind"], target["name"]))
         return None
     replicas = spec.get("replicas")
     if pod_spec is not None and isinstance(replicas, int) and not isinstance(replicas, bool):

@@ -24,7 +24,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     """A Service's ports, or a route's Service backends."""
     ports = service_ports(resource)
     if ports is not None:
-        return ("spec",), ("service", ports)
+        return None, ("service", ports)
     api = resource.get("apiVersion")
     if resource.get("kind") not in ROUTES or not isinstance(api, str) or api.partition("/")[0] != GROUP:
         return None

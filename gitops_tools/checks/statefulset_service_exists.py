@@ -25,7 +25,7 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     if resource.get("kind") == "Service" and resource.get("apiVersion") == "v1":
         selector = spec.get("selector")
         pairs = label_pairs(selector) if isinstance(selector, dict) and selector else None
-        return ("metadata", "name"), ("service", (spec.get("clusterIP") == "None", pairs))
+        return None, ("service", (spec.get("clusterIP") == "None", pairs))
     name = spec.get("serviceName")
     if resource.get("kind") == "StatefulSet" and pod_spec is not None and isinstance(name, str) and name:
         return SERVICE_NAME, ("statefulset", (name, label_pairs(dig(resource, labels_path(pod_spec)))))

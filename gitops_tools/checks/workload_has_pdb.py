@@ -21,13 +21,13 @@ Scope = tuple[str, str]
 def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
     """A budget's selector, an autoscaler's target and floor, or a workload's labels and replicas."""
     if is_budget(resource):
-        return ("spec",), ("pdb", budget_selector(resource))
+        return None, ("pdb", budget_selector(resource))
     if is_autoscaler(resource):
         floor = autoscaler_floor(resource)
-        return (("spec",), ("hpa", *floor)) if floor is not None else None
+        return (None, ("hpa", *floor)) if floor is not None else None
     if pod_spec is None:
         return None
-    return labels_path(pod_spec), ("pods", label_pairs(dig(resource, labels_path(pod_spec))), replicas(resource,
+    return None, ("pods", label_pairs(dig(resource, labels_path(pod_spec))), replicas(resource,
                                                                                                          pod_spec))
 
 

@@ -11,20 +11,19 @@ from typing import Any
 from gitops_tools.engine import Classified
 from gitops_tools.fingerprint import document_identity, stable_path
 from gitops_tools.loading.parsed import ParsedDocument
-from gitops_tools.model import Fact, FilePaths, JsonPath, ObjectId, ObjectRecord, Span, json_pointer
+from gitops_tools.model import NAME, FilePaths, JsonPath, ObjectId, ObjectRecord, Place, json_pointer
 from gitops_tools.pipeline.workspace import Collector, collects_from
 from gitops_tools.targets import Workloads
-
-NAME: JsonPath = ("metadata", "name")
 
 
 def records(found: Sequence[Classified], paths: FilePaths, workloads: Workloads,
             collectors: Mapping[str, Collector]) -> Iterator[ObjectRecord]:
     """A record for each object with a kind and a name (one without either has no identity to compare)."""
+    values: dict[Any, Any] = {}  # the file's kept values: a Service's selector is its Deployment's template labels
     for classified in found:
         object_id = identify(classified) or _parsed_file(classified, paths)
         if object_id is not None:
-            yield _record(classified, object_id, paths, workloads, collectors)
+            yield _record(classified, object_id, paths, workloads, collectors, values)
 
 
 def identify(classified: Classified) -> ObjectId | None:
@@ -39,9 +38,11 @@ def identify(classified: Classified) -> ObjectId | None:
     if rtype.kind is None or rtype.config or not isinstance(name, str) or not name:
         return None
     # Groups, kinds, namespaces and labels repeat across thousands of objects: one copy of each (sys.intern) keeps
-    # the records of a 10,000-file run small. Names are mostly unique and kept as read.
+    # the records of a 10,000-file run small. A name is often a label's value too (app.kubernetes.io/name), and
+    # the name of what other objects refer to (a Service's selector, an HPA's target): interned as well.
     return ObjectId(intern(rtype.group or ""), intern(rtype.kind),
-                    intern(namespace) if isinstance(namespace, str) and namespace else None, name)
+                    intern(namespace) if isinstance(namespace, str) and namespace else None,
+                    intern(name) if type(name) is str else name)
 
 
 def _parsed_file(classified: Classified, paths: FilePaths) -> ObjectId | None:
@@ -53,44 +54,89 @@ def _parsed_file(classified: Classified, paths: FilePaths) -> ObjectId | None:
 
 
 def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workloads: Workloads,
-            collectors: Mapping[str, Collector]) -> ObjectRecord:
+            collectors: Mapping[str, Collector], values: dict[Any, Any]) -> ObjectRecord:
     document, prefix, resource = classified.document, classified.prefix, classified.resource
     pod_spec = workloads.pod_spec_path(classified.rtype)
-    facts = []
-    # Checks keeping a fact at one place (a workload's pod template labels) share its path, pointer and span, and
-    # checks keeping equal values (the same label set, kept by each check that selects pods) share one value: one
-    # copy in memory and in a spilled or cached record, and one position looked up.
-    places: dict[JsonPath, tuple[JsonPath, str, Span]] = {}
-    values: dict[Any, Any] = {}
+    layout: list[tuple[str, int]] = []
+    slots: list[Any] = []
+    # Checks keeping a fact at one place (a workload's pod template labels) share it, located once; equal values
+    # (the same label set, kept by each check that selects pods) are kept once per file, down to their parts; the
+    # checks keeping an equal value at one place share its slot.
+    places: dict[JsonPath, Place] = {}
+    slot_of: dict[tuple[int, int], int] = {}  # (value, place) by identity -> its slot
     for check, collect in collectors.items():
         if not collects_from(check, classified.instance.memberships):
             continue
-        kept = collect(resource, pod_spec)
-        if kept is not None:
-            where, value = kept
-            path = (*prefix, *where)
-            place = places.get(path)
-            if place is None:
-                place = places[path] = (stable_path(document.data, path), json_pointer(path),
-                                        document.locate_near(path))
-            facts.append(Fact(check, _shared(values, value), *place))
+        found = collect(resource, pod_spec)
+        if found is not None:
+            where, value = found
+            place = None if where is None else places.get(path := (*prefix, *where))
+            if place is None and where is not None:
+                place = places[path] = _place(document, path)
+            value = _shared(values, value)
+            slot = slot_of.setdefault((id(value), id(place)), len(slots) + 1)
+            if slot == len(slots) + 1:
+                slots += (value, place)
+            layout.append((check, slot))
+    kept = (_layout(tuple(layout)), *slots) if layout else ()
+    api_version = resource.get("apiVersion") if isinstance(resource, dict) else None
+    api_version = intern(api_version) if type(api_version) is str else ""
+    identity = document_identity(resource, document.index)
+    spelled = f"{api_version}/{object_id.kind}/{object_id.namespace or ''}/{object_id.name}"
     return ObjectRecord(object_id, _labels(resource), paths, document.index, json_pointer(prefix),
-                        document.locate_near((*prefix, *NAME)), document_identity(resource, document.index),
-                        tuple(facts))
+                        *document.locate_near((*prefix, *NAME)), api_version,
+                        None if identity == spelled else identity, kept)
+
+
+def _layout(layout: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """One copy of each layout for the process (every Deployment of a run has the same), as for paths."""
+    if layout in _LAYOUTS or len(_LAYOUTS) < _KEPT:
+        return _LAYOUTS.setdefault(layout, layout)
+    return layout
+
+
+def _place(document: Any, path: JsonPath) -> Place:
+    """Where a fact at `path` points: the path as fingerprints hash it (one copy per distinct path for the process,
+    as sys.intern keeps names), its span, and its pointer only when the stable path does not spell it."""
+    where = stable_path(document.data, path)
+    if where in _PATHS or len(_PATHS) < _KEPT:
+        where = _PATHS.setdefault(where, where)
+    pointer = json_pointer(path)
+    span = document.locate_near(path)
+    return (where, *span) if pointer == json_pointer(where) else (where, *span, pointer)
+
+
+_PATHS: dict[JsonPath, JsonPath] = {}
+_LAYOUTS: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+_KEPT = 4096  # of each: paths and layouts repeat across objects (spec/template/metadata/labels); a hostile run's
+# do not grow them past this
 
 
 def _shared(values: dict[Any, Any], value: Any) -> Any:
-    """The first kept value equal to `value` (a value that cannot be hashed is kept as it is)."""
-    try:
-        return values.setdefault(value, value)
-    except TypeError:
-        return value
+    """The first kept value equal to `value`, its tuples' items shared the same way. Only text, whole numbers, None
+    and tuples of them are shared: True == 1 == 1.0, and sharing would swap one for the other."""
+    return _plain(values, value)[0]
 
 
-def _labels(resource: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def _plain(values: dict[Any, Any], value: Any) -> tuple[Any, bool]:
+    kind = type(value)
+    if kind is tuple:
+        items = [_plain(values, item) for item in value]
+        value = tuple(item for item, _ in items)
+        if not all(plain for _, plain in items):
+            return value, False
+    elif kind is str:
+        return intern(value), True  # names, verbs, ports: one copy for the process, not one per file
+    elif kind not in (int, type(None)):
+        return value, False
+    return values.setdefault(value, value), True
+
+
+def _labels(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    """Its labels, sorted by key, flat: key, value, key, value..."""
     metadata = resource.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, dict) else None
     if not isinstance(labels, dict):
         return ()
-    return tuple(sorted((intern(key), intern(value)) for key, value in labels.items() if isinstance(key, str)
-                        and isinstance(value, str)))
+    return tuple(text for pair in sorted((key, value) for key, value in labels.items() if isinstance(key, str)
+                                         and isinstance(value, str)) for text in map(intern, pair))

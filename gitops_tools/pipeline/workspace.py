@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from gitops_tools.classification import Membership
     from gitops_tools.pipeline.spill import Spill
 
-Collected = tuple[JsonPath, Any]  # where in the object the check's findings point, and the fact (small, picklable)
+# Where in the object the check's findings point, and the fact (small, picklable). No place (None) for a fact that
+# only what other objects are judged against (a workload's pod labels for a Service's selector): kept without a
+# position, and a report on it points at the object's name.
+Collected = tuple[JsonPath | None, Any]
 
 
 class Collector(Protocol):
