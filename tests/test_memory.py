@@ -15,8 +15,8 @@ lints in this process (`--jobs 1`: with `auto` the 40-file run would be in-proce
 different measures), spilling from the first file, 40 and 400 files under tracemalloc, whose peak must grow by less
 than SPILLED_PER_FILE_BYTES per added file (what stays is an offset per value, the files' names, one unit's records
 and the write buffer): 2.1 KB, where the same run keeping everything grows by 8.2 KB a file. (Until the analysers
-read their tools' output at its size, every run's peak carried a 64 MiB read buffer, which buried this slope.) The 10,000-file
-corpus peaks at 45 MiB, 1.10 times the 1,000-file corpus's 41 MiB (130 MiB before).
+read their tools' output at its size, every run's peak carried a 64 MiB read buffer, which buried this slope.)
+The 10,000-file corpus peaks at 45 MiB, 1.10 times the 1,000-file corpus's 41 MiB (130 MiB before).
 """
 
 from __future__ import annotations
