@@ -203,6 +203,35 @@ def _explain(explain: argparse.ArgumentParser) -> None:
     _policy_dir_option(explain)
 
 
+def _template_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", metavar="DIR|GIT_URL[@REF]",
+                        help="take the scaffold from this checkout or scaffold folder, or clone this git URL at REF "
+                             "(default: the installed package's scaffolds)")
+    parser.add_argument("--trust", action="store_true",
+                        help="run the hooks and extension of a template source whose copies differ from the "
+                             "installed package's")
+
+
+def _update(update: argparse.ArgumentParser) -> None:
+    update.add_argument("path", nargs="?", type=Path, default=Path(), help="the repo (default: .)")
+    _template_option(update)
+    update.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="answers_set",
+                        help="answer or change the answer to a question (repeatable)")
+    update.add_argument("--no-input", action="store_true", help="do not prompt: new questions take their defaults")
+    update.add_argument("--dry-run", action="store_true", help="print what the update would do and change nothing")
+    update.add_argument("--no-commit", action="store_true", help="leave the merged result staged, uncommitted")
+
+
+def _drift(drift: argparse.ArgumentParser) -> None:
+    drift.add_argument("path", nargs="?", type=Path, default=Path(), help="the repo (default: .)")
+    _template_option(drift)
+    drift.add_argument("--strict", action="store_true",
+                       help="exit 1 when files the scaffold rendered were changed or deleted, too")
+    drift.add_argument("--diff", action="store_true", help="show each diverged file's diff against the render")
+    drift.add_argument("--format", choices=["text", "json", "sarif"], default="text",
+                       help="output format (default: text)")
+
+
 def _scaffold(scaffold: argparse.ArgumentParser) -> None:
     actions = scaffold.add_subparsers(dest="action", required=True)
     stream = scaffold.stream if isinstance(scaffold, _Parser) else sys.stdout
@@ -231,4 +260,6 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "exemptions": ("list every exemption with its reason and expiry (audits)", _exemptions),
     "explain": ("print one policy's documentation", _explain),
     "scaffold": ("test a scaffold or component: every variant renders and lints clean", _scaffold),
+    "update": ("merge the scaffold's new version into a generated repo, keeping local edits", _update),
+    "drift": ("is a generated repo behind its scaffold, and where has it diverged from it?", _drift),
 }

@@ -1,0 +1,53 @@
+"""`gitops-tools update`: merge the scaffold's version available now into a generated repo (see lifecycle/update.py)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import BinaryIO, TextIO
+
+from gitops_tools.errors import EXIT_CLEAN, EXIT_FINDINGS
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
+    from gitops_tools.commands.new import _set_answers
+    from gitops_tools.lifecycle import worktree
+    from gitops_tools.lifecycle.apply import apply
+    from gitops_tools.lifecycle.merge import merge
+    from gitops_tools.lifecycle.update import Outcome, labels, plan_lines
+    from gitops_tools.lifecycle.upstream import read_repo, state_files, upstream
+    from gitops_tools.questionnaire import StreamPrompt
+
+    repo = worktree.work_tree(args.path)
+    worktree.refuse_dirty(repo, "update")
+    current = read_repo(repo)
+    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
+    prompt = StreamPrompt(stdin, out) if interactive and stdin else None
+    new = upstream(current.state, args.template, _set_answers(args.answers_set), prompt, trust=args.trust)
+    old = current.state
+    merged = merge(current.base, current.ours, new.theirs, labels(old.scaffold, old.version, new.state.version))
+    outcome = Outcome(old.scaffold, old.version, new.state.version, merged,
+                      {k: v for k, v in new.state.answers.items() if k not in old.answers},
+                      tuple(sorted(set(old.answers) - set(new.state.answers))))
+    if not outcome.changed and new.state.answers == old.answers:
+        out.write(f"{old.scaffold} {old.version} is up to date; nothing to do.\n")
+        return EXIT_CLEAN
+    out.write("".join(line + "\n" for line in plan_lines(outcome)))
+    conflicted = [conflict.path for conflict in merged.conflicts]
+    if args.dry_run:
+        out.write(f"Dry run: nothing was changed{'; the update would conflict' if conflicted else ''}.\n")
+        return EXIT_FINDINGS if conflicted else EXIT_CLEAN
+    files = state_files(new.state, new.theirs)
+    apply(repo, {**merged.writes, **files}, merged.deletes)
+    worktree.stage(repo, sorted({*merged.writes, *files, *merged.deletes} - set(conflicted)))
+    if conflicted:
+        out.write(f"{len(conflicted)} conflict{'s' if len(conflicted) != 1 else ''} left in the work tree, marked "
+                  "<<<<<<< ours (repo) / ||||||| base / >>>>>>> theirs; resolve, then commit:\n")
+        out.write("".join(f"  {path}\n" for path in conflicted))
+        return EXIT_FINDINGS
+    if args.no_commit:
+        out.write("Staged; not committed (--no-commit).\n")
+        return EXIT_CLEAN
+    commit = worktree.commit(repo, f"Update scaffold {old.scaffold} {old.version} -> {new.state.version}\n\n"
+                                   "Merged by gitops-tools update; merge base in .scaffold-base.tar.gz.")
+    out.write(f"Committed {commit[:12]}.\n")
+    return EXIT_CLEAN

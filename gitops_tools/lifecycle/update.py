@@ -1,0 +1,90 @@
+"""What `gitops-tools update` decides before it writes: the answers for the new version, the merge of the new render
+into the repo, and the plan it prints. Pure functions; commands/update.py reads the repo and writes the result.
+
+Answers: the recorded answers of questions the new version still asks are kept (their values are not asked again),
+answers of removed questions are dropped, `--set` overrides either, and a new question is asked (a terminal), else
+takes its default. A template source that is not trusted is never imported (its answer rules live in its hooks):
+there a new question takes its default when that is a plain value, and needs `--set` (or `--trust`) when the
+default is a template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gitops_tools.errors import ConfigError
+from gitops_tools.lifecycle.merge import Labels, Merged
+
+if TYPE_CHECKING:
+    from gitops_tools.questionnaire import Prompt
+    from gitops_tools.scaffold import Scaffold
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An update's result as the command reports it."""
+
+    scaffold: str
+    old_version: str
+    new_version: str
+    merged: Merged
+    added_answers: dict[str, str]
+    dropped_answers: tuple[str, ...]
+    steps: tuple[str, ...] = ()  # migration steps run, one line each
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.merged.writes or self.merged.deletes or self.steps or self.added_answers or
+                    self.dropped_answers or self.old_version != self.new_version)
+
+
+def labels(scaffold: str, old_version: str, new_version: str) -> Labels:
+    return Labels(ours="ours (repo)", base=f"base ({scaffold} {old_version})", theirs=f"theirs ({scaffold} "
+                                                                                         f"{new_version})")
+
+
+def new_answers(scaffold: Scaffold, recorded: Mapping[str, Any], given: Mapping[str, str], prompt: Prompt | None,
+                *, trusted: bool) -> dict[str, str]:
+    """The answers the new version renders with (see the module docstring)."""
+    context = scaffold.context()
+    questions = [key for key in context if not key.startswith("_")]
+    unknown = sorted(set(given) - set(questions))
+    if unknown:
+        raise ConfigError(f"--set: scaffold {scaffold.name} {scaffold.version} has no question "
+                          f"{', '.join(map(repr, unknown))}")
+    kept = {key: str(value) for key, value in recorded.items() if key in questions}
+    chosen = {**kept, **given}
+    if trusted:
+        from gitops_tools.questionnaire import resolve_answers
+
+        return resolve_answers(scaffold, chosen, prompt)
+    answers = {}
+    for key in questions:
+        default = context[key]
+        if key in chosen:
+            answers[key] = chosen[key]
+        elif isinstance(default, list) and default:
+            answers[key] = str(default[0])
+        elif isinstance(default, str) and "{" not in default:
+            answers[key] = default
+        else:
+            raise ConfigError(f"scaffold {scaffold.name} {scaffold.version} asks a new question {key!r} whose "
+                              f"default is a template; give it with --set {key}=VALUE (or --trust the source)")
+    return answers
+
+
+def plan_lines(outcome: Outcome) -> list[str]:
+    """What an update does (or did), one line each: the version step, answers, migrations, files, conflicts."""
+    lines = [f"{outcome.scaffold} {outcome.old_version} -> {outcome.new_version}"]
+    lines += [f"  new answer  {key} = {value}" for key, value in sorted(outcome.added_answers.items())]
+    lines += [f"  dropped answer  {key} (no longer asked)" for key in outcome.dropped_answers]
+    lines += [f"  migration  {step}" for step in outcome.steps]
+    conflicted = {conflict.path for conflict in outcome.merged.conflicts}
+    lines += [f"  {'conflict' if path in conflicted else 'write':<8}  {path}" for path in sorted(outcome.merged.writes)]
+    lines += [f"  {'conflict':<8}  {c.path} ({c.kind}: yours kept)" for c in outcome.merged.conflicts
+              if c.path not in outcome.merged.writes]
+    lines += [f"  {'delete':<8}  {path}" for path in sorted(outcome.merged.deletes)]
+    lines += [f"  note      {note}" for note in outcome.merged.notes]
+    return lines
