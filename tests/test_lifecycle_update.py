@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from gitops_tools.errors import ConfigError
+from gitops_tools.lifecycle.update import new_answers
 from gitops_tools.resources import data_root
+from gitops_tools.scaffold import Scaffold, available_scaffolds
 from tests.conftest import CliRun
-
-pytestmark = pytest.mark.slow
 
 SERVICE = "scaffolds/service"
 TEMPLATE = SERVICE + "/{{cookiecutter.service_name}}"
@@ -101,6 +102,7 @@ def generated(tmp_path: Path, run_cli: CliRun) -> Path:
     return repo
 
 
+@pytest.mark.slow
 def test_drift_update_resolve_drift(generated: Path, templates: tuple[str, str], run_cli: CliRun) -> None:
     """The issue's "Done means": behind -> update keeps the edits, applies the changes, marks the one true
     conflict -> resolved -> current."""
@@ -168,6 +170,7 @@ def test_drift_update_resolve_drift(generated: Path, templates: tuple[str, str],
     assert (code, out) == (0, f"service {new_version} is up to date; nothing to do.\n")
 
 
+@pytest.mark.slow
 def test_update_without_conflicts_commits_or_stages(generated: Path, templates: tuple[str, str],
                                                    run_cli: CliRun) -> None:
     repo, (_, v2) = generated, templates
@@ -199,6 +202,7 @@ def test_update_without_conflicts_commits_or_stages(generated: Path, templates: 
     assert git(repo, "log", "-1", "--format=%s").startswith("Update scaffold service ")
 
 
+@pytest.mark.slow
 def test_drift_json_and_sarif(generated: Path, templates: tuple[str, str], run_cli: CliRun) -> None:
     repo, (v1, v2) = generated, templates
     code, out, _ = run_cli("drift", str(repo), "--template", v2, "--format", "json", "--diff")
@@ -228,3 +232,40 @@ def test_a_repo_without_state_or_outside_git_is_a_usage_error(tmp_path: Path, ru
     git(tmp_path, "init", "--quiet")
     code, _, err = run_cli("update", str(tmp_path))
     assert code == 2 and ".scaffold.json" in err
+
+
+def scaffold_with_new_questions(tmp_path: Path) -> Scaffold:
+    """The installed service scaffold with two new questions: one with a plain default, one with a template."""
+    folder = tmp_path / "service"
+    shutil.copytree(data_root() / SERVICE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    context = json.loads((folder / "cookiecutter.json").read_text(encoding="utf-8"))
+    questions = {key: value for key, value in context.items() if not key.startswith("_")}
+    settings = {key: value for key, value in context.items() if key.startswith("_")}
+    del questions["system"], settings["_rules"]["system"]
+    added = {"tier": ["gold", "silver"], "chat_channel": "#{{ cookiecutter.owner }}"}
+    (folder / "cookiecutter.json").write_text(json.dumps({**questions, **added, **settings}), encoding="utf-8")
+    return Scaffold("service", folder, "9.0.0", "")
+
+
+def test_new_answers_keep_recorded_drop_removed_and_default_new(tmp_path: Path) -> None:
+    scaffold = scaffold_with_new_questions(tmp_path)
+    from gitops_tools.questionnaire import resolve_answers
+
+    recorded = resolve_answers(available_scaffolds()["service"], {"service_name": "billing", "owner": "team-pay"},
+                               None)
+    answers = new_answers(scaffold, recorded, {"tier": "silver"}, None, trusted=True)
+    assert (answers["service_name"], answers["owner"], answers["tier"], answers["chat_channel"]) == \
+        ("billing", "team-pay", "silver", "#team-pay")
+    assert "system" not in answers
+    # untrusted: nothing of the source is imported; a plain default is taken, a template default needs --set
+    with pytest.raises(ConfigError, match="new question 'chat_channel' whose default is a template; give it with "
+                                          "--set chat_channel=VALUE"):
+        new_answers(scaffold, recorded, {}, None, trusted=False)
+    answers = new_answers(scaffold, recorded, {"chat_channel": "#pay"}, None, trusted=False)
+    assert (answers["tier"], answers["chat_channel"], answers["service_name"]) == ("gold", "#pay", "billing")
+
+
+def test_new_answers_refuse_an_unknown_set(tmp_path: Path) -> None:
+    scaffold = available_scaffolds()["service"]
+    with pytest.raises(ConfigError, match="has no question 'nope'"):
+        new_answers(scaffold, {}, {"nope": "x"}, None, trusted=True)

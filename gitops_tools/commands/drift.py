@@ -12,14 +12,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.lifecycle import worktree
     from gitops_tools.lifecycle.drift import measure
     from gitops_tools.lifecycle.driftformats import FORMATS
+    from gitops_tools.lifecycle.source import open_source
     from gitops_tools.lifecycle.upstream import available_layers, read_repo, upstream
 
     repo = worktree.work_tree(args.path)
     current = read_repo(repo)
-    layers = available_layers(current.state, args.template, trust=args.trust)
-    theirs = None
-    if any(layer.behind for layer in layers):
-        theirs = upstream(current.state, args.template, {}, None, trust=args.trust).theirs
+    with open_source(args.template) as source:
+        layers = available_layers(current.state, source)
+        theirs = None
+        if any(layer.behind for layer in layers):
+            theirs = upstream(current.state, source, {}, None, trust=args.trust).theirs
     drift = measure(layers, current.base, current.ours, theirs, diff=args.diff)
     FORMATS[args.format](drift, out, args.strict)
     return EXIT_FINDINGS if drift.failed(args.strict) else EXIT_CLEAN

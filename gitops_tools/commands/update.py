@@ -14,6 +14,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.lifecycle.apply import apply
     from gitops_tools.lifecycle.merge import merge
     from gitops_tools.lifecycle.update import Outcome, labels, plan_lines
+    from gitops_tools.lifecycle.source import open_source
     from gitops_tools.lifecycle.upstream import read_repo, state_files, upstream
     from gitops_tools.questionnaire import StreamPrompt
 
@@ -22,7 +23,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     current = read_repo(repo)
     interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
     prompt = StreamPrompt(stdin, out) if interactive and stdin else None
-    new = upstream(current.state, args.template, _set_answers(args.answers_set), prompt, trust=args.trust)
+    with open_source(args.template) as source:
+        new = upstream(current.state, source, _set_answers(args.answers_set), prompt, trust=args.trust)
     old = current.state
     merged = merge(current.base, current.ours, new.theirs, labels(old.scaffold, old.version, new.state.version))
     outcome = Outcome(old.scaffold, old.version, new.state.version, merged,
