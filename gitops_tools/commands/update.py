@@ -13,8 +13,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.lifecycle import worktree
     from gitops_tools.lifecycle.apply import apply
     from gitops_tools.lifecycle.merge import merge
-    from gitops_tools.lifecycle.update import Outcome, labels, plan_lines
     from gitops_tools.lifecycle.source import open_source
+    from gitops_tools.lifecycle.update import Outcome, labels, plan_lines
     from gitops_tools.lifecycle.upstream import read_repo, state_files, upstream
     from gitops_tools.questionnaire import StreamPrompt
 

@@ -53,7 +53,7 @@ class Drift:
         return any(layer.behind for layer in self.layers)
 
     def failed(self, strict: bool) -> bool:
-        return self.behind or bool(self.conflicts) or strict and bool(self.divergence)
+        return self.behind or bool(self.conflicts) or (strict and bool(self.divergence))
 
 
 def measure(layers: list[Layer], base: Tree, ours: Tree, theirs: Tree | None, *, diff: bool = False) -> Drift:
@@ -74,7 +74,7 @@ def changes(old: Tree, new: Tree, *, own_files: bool) -> list[FileChange]:
     found = []
     for path in sorted(old.keys() | new.keys()):
         before, after = old.get(path), new.get(path)
-        if before == after or before is None and not own_files:
+        if before == after or (before is None and not own_files):
             continue
         found.append(FileChange(path, "added" if before is None else "deleted" if after is None else "changed"))
     return found
