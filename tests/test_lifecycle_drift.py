@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gitops_tools.lifecycle.drift import Layer, conflict_line, measure, unified, version_key
+from gitops_tools.errors import ConfigError
+from gitops_tools.lifecycle.drift import Layer, conflict_line, measure, unified
 from gitops_tools.lifecycle.driftformats import FORMATS
 from gitops_tools.lifecycle.tree import Entry
+from gitops_tools.lifecycle.upstream import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"ci.yml": Entry(b"on: push\n"), "deploy.yaml": Entry(b"replicas: 2\n"), "gone.md": Entry(b"# old\n")}
@@ -20,16 +22,22 @@ THEIRS = {"ci.yml": Entry(b"on: [push, pull_request]\n"), "deploy.yaml": Entry(b
 MARKED = b"a\n<<<<<<< ours (repo)\nb\n||||||| base\nc\n=======\nd\n>>>>>>> theirs\ne\n"
 
 
-@pytest.mark.parametrize(("newer", "older"), [("1.10.0", "1.9.2"), ("2.0.0", "1.99.99"), ("1.0.1", "1.0.0"),
-                                             ("1.0.0", "1.0.0rc1")])
+@pytest.mark.parametrize(("newer", "older"), [("1.10.0", "1.9.2"), ("2.0.0", "1.99.99"), ("1.0.1", "1.0.0")])
 def test_versions_order_numerically(newer: str, older: str) -> None:
-    assert version_key(newer) > version_key(older)
-    assert Layer("service", older, newer).behind and not Layer("service", newer, older).behind
+    assert compare("service", older, newer) == Layer("service", older, newer, behind=True)
+    assert compare("service", newer, older) == Layer("service", newer, older, ahead=True)
+    assert compare("service", newer, newer) == Layer("service", newer, newer)
+    assert compare("service", newer, None) == Layer("service", newer, None)
+
+
+def test_a_bad_version_is_a_usage_error() -> None:
+    with pytest.raises(ConfigError, match="^postgres: '1.0' is not a version"):
+        compare("postgres", "1.0", "1.0.0")
 
 
 def test_measure_reports_template_changes_divergence_and_conflicts() -> None:
     ours = {**OURS, "merged.txt": Entry(MARKED)}
-    drift = measure([Layer("service", "1.0.0", "1.1.0")], BASE, ours, THEIRS, diff=True)
+    drift = measure([Layer("service", "1.0.0", "1.1.0", behind=True)], BASE, ours, THEIRS, diff=True)
     assert drift.behind and drift.failed(strict=False)
     assert [(c.path, c.change) for c in drift.template_changes] == [("ci.yml", "changed"), ("new.yaml", "added")]
     assert [(c.path, c.change) for c in drift.divergence] == [("deploy.yaml", "changed"), ("gone.md", "deleted")]
@@ -62,7 +70,7 @@ def test_unified_diff_of_a_deleted_and_a_binary_file() -> None:
 
 
 def render(name: str, strict: bool = False) -> str:
-    drift = measure([Layer("service", "1.0.0", "1.1.0"), Layer("postgres (component)", "1.0.0", None)], BASE,
+    drift = measure([Layer("service", "1.0.0", "1.1.0", behind=True), Layer("postgres (component)", "1.0.0", None)], BASE,
                     {**OURS, "merged.txt": Entry(MARKED)}, THEIRS)
     stream = io.StringIO()
     FORMATS[name](drift, stream, strict)

@@ -21,7 +21,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
         layers = available_layers(current.state, source)
         theirs = None
         if any(layer.behind for layer in layers):
-            theirs = upstream(current.state, source, {}, None, trust=args.trust).theirs
+            theirs = upstream(current, source, {}, None, trust=args.trust).theirs
     drift = measure(layers, current.base, current.ours, theirs, diff=args.diff)
     FORMATS[args.format](drift, out, args.strict)
     return EXIT_FINDINGS if drift.failed(args.strict) else EXIT_CLEAN

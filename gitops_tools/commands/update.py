@@ -13,6 +13,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.lifecycle import worktree
     from gitops_tools.lifecycle.apply import apply
     from gitops_tools.lifecycle.merge import merge
+    from gitops_tools.lifecycle.migrations import work_tree_changes
     from gitops_tools.lifecycle.source import open_source
     from gitops_tools.lifecycle.update import Outcome, labels, plan_lines
     from gitops_tools.lifecycle.upstream import read_repo, state_files, upstream
@@ -24,12 +25,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
     prompt = StreamPrompt(stdin, out) if interactive and stdin else None
     with open_source(args.template) as source:
-        new = upstream(current.state, source, _set_answers(args.answers_set), prompt, trust=args.trust)
+        new = upstream(current, source, _set_answers(args.answers_set), prompt, trust=args.trust)
     old = current.state
-    merged = merge(current.base, current.ours, new.theirs, labels(old.scaffold, old.version, new.state.version))
-    outcome = Outcome(old.scaffold, old.version, new.state.version, merged,
+    merged = merge(new.base, new.ours, new.theirs, labels(old.scaffold, old.version, new.state.version))
+    writes, deletes = work_tree_changes(current.ours, new.ours, merged.writes, merged.deletes)
+    outcome = Outcome(old.scaffold, old.version, new.state.version, merged, writes, deletes,
                       {k: v for k, v in new.state.answers.items() if k not in old.answers},
-                      tuple(sorted(set(old.answers) - set(new.state.answers))))
+                      tuple(sorted(set(old.answers) - set(new.state.answers))), new.steps)
     if not outcome.changed and new.state.answers == old.answers:
         out.write(f"{old.scaffold} {old.version} is up to date; nothing to do.\n")
         return EXIT_CLEAN
@@ -39,8 +41,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
         out.write(f"Dry run: nothing was changed{'; the update would conflict' if conflicted else ''}.\n")
         return EXIT_FINDINGS if conflicted else EXIT_CLEAN
     files = state_files(new.state, new.theirs)
-    apply(repo, {**merged.writes, **files}, merged.deletes)
-    worktree.stage(repo, sorted({*merged.writes, *files, *merged.deletes} - set(conflicted)))
+    apply(repo, {**writes, **files}, deletes)
+    worktree.stage(repo, sorted({*writes, *files, *deletes} - set(conflicted)))
     if conflicted:
         out.write(f"{len(conflicted)} conflict{'s' if len(conflicted) != 1 else ''} left in the work tree, marked "
                   "<<<<<<< ours (repo) / ||||||| base / >>>>>>> theirs; resolve, then commit:\n")

@@ -28,10 +28,8 @@ class Layer:
     name: str
     recorded: str
     available: str | None  # None: the template source no longer has it
-
-    @property
-    def behind(self) -> bool:
-        return self.available is not None and version_key(self.available) > version_key(self.recorded)
+    behind: bool = False  # the available version is newer (upstream.compare decides)
+    ahead: bool = False  # the available version is older: the source is behind the repo
 
 
 @dataclass(frozen=True)
@@ -100,9 +98,3 @@ def unified(path: str, old: Entry | None, new: Entry | None, new_label: str) -> 
     lines = difflib.unified_diff(texts[0], texts[1], f"a/{path} (scaffold)" if old else "/dev/null",
                                  f"b/{path} ({new_label})" if new else "/dev/null")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
-
-
-def version_key(version: str) -> tuple[tuple[int, str], ...]:
-    """An order of versions like 1.10.0 > 1.9.2: numeric parts compare as numbers, others as text (before numbers,
-    so 1.0.0rc1 < 1.0.0 is not promised: scaffold versions are plain X.Y.Z)."""
-    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.\-+]", version))

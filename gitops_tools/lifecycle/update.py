@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.merge import Labels, Merged
+from gitops_tools.lifecycle.tree import Entry
 
 if TYPE_CHECKING:
     from gitops_tools.questionnaire import Prompt
@@ -29,14 +30,16 @@ class Outcome:
     scaffold: str
     old_version: str
     new_version: str
-    merged: Merged
+    merged: Merged  # the merge of the new render into the migrated repo tree: its conflicts and notes
+    writes: dict[str, Entry]  # what the work tree gets: the migrations' changes and the merge's
+    deletes: set[str]
     added_answers: dict[str, str]
     dropped_answers: tuple[str, ...]
     steps: tuple[str, ...] = ()  # migration steps run, one line each
 
     @property
     def changed(self) -> bool:
-        return bool(self.merged.writes or self.merged.deletes or self.steps or self.added_answers or
+        return bool(self.writes or self.deletes or self.steps or self.added_answers or
                     self.dropped_answers or self.old_version != self.new_version)
 
 
@@ -82,9 +85,9 @@ def plan_lines(outcome: Outcome) -> list[str]:
     lines += [f"  dropped answer  {key} (no longer asked)" for key in outcome.dropped_answers]
     lines += [f"  migration  {step}" for step in outcome.steps]
     conflicted = {conflict.path for conflict in outcome.merged.conflicts}
-    lines += [f"  {'conflict' if path in conflicted else 'write':<8}  {path}" for path in sorted(outcome.merged.writes)]
+    lines += [f"  {'conflict' if path in conflicted else 'write':<8}  {path}" for path in sorted(outcome.writes)]
     lines += [f"  {'conflict':<8}  {c.path} ({c.kind}: yours kept)" for c in outcome.merged.conflicts
-              if c.path not in outcome.merged.writes]
-    lines += [f"  {'delete':<8}  {path}" for path in sorted(outcome.merged.deletes)]
+              if c.path not in outcome.writes]
+    lines += [f"  {'delete':<8}  {path}" for path in sorted(outcome.deletes)]
     lines += [f"  note      {note}" for note in outcome.merged.notes]
     return lines

@@ -28,8 +28,14 @@ class Current:
 
 @dataclass(frozen=True)
 class Upstream:
-    state: State  # the state after the update: new versions and answers, the source used
-    theirs: Tree  # what the scaffold and its components render for it
+    """Where an update goes: the new state, its render, and the repo's base and tree after the migrations of the
+    versions crossed (what the merge compares), with one note per migration step that changed something."""
+
+    state: State
+    theirs: Tree
+    base: Tree
+    ours: Tree
+    steps: tuple[str, ...] = ()
 
 
 def read_repo(repo: Path) -> Current:
@@ -55,30 +61,59 @@ def available_layers(state: State, source: TemplateSource) -> list[Layer]:
 
     scaffold = scaffold_of(source, state.scaffold)
     components = available_components(source.scaffolds.parent)
-    return [Layer(state.scaffold, state.version, scaffold.version),
-            *(Layer(f"{layer.name} (component)", layer.version,
-                    components[layer.name].version if layer.name in components else None)
+    return [compare(state.scaffold, state.version, scaffold.version),
+            *(compare(f"{layer.name} (component)", layer.version,
+                      components[layer.name].version if layer.name in components else None)
               for layer in state.components)]
 
 
-def upstream(state: State, source: TemplateSource, given: Mapping[str, str], prompt: Prompt | None, *,
+def upstream(current: Current, source: TemplateSource, given: Mapping[str, str], prompt: Prompt | None, *,
              trust: bool) -> Upstream:
-    """The state an update moves to and its render: the source's versions, the answers for them (update.py)."""
+    """The state an update moves to and its render: the source's versions, the migrations crossed on the way
+    (scaffold first, then each component in order), the answers for the new version (update.py)."""
+    from gitops_tools.lifecycle import migrations
+    from gitops_tools.lifecycle.base import BASE_FILE
     from gitops_tools.lifecycle.components import available_components
     from gitops_tools.lifecycle.render import compose
     from gitops_tools.lifecycle.update import new_answers
 
-    trusted = trust or source.trusted
+    state, trusted = current.state, trust or source.trusted
     scaffold = scaffold_of(source, state.scaffold)
-    answers = new_answers(scaffold, state.answers, given, prompt, trusted=trusted)
+    if compare(state.scaffold, state.version, scaffold.version).ahead:
+        raise ConfigError(f"the template source has {state.scaffold} {scaffold.version}, older than the repo's "
+                          f"{state.version}; an update never goes back (nothing was changed)")
+    migrated = migrations.run(migrations.plan(scaffold.path, state.version, scaffold.version), state.answers,
+                              current.base, current.ours)
+    base, ours, steps = migrated.base, migrated.ours, list(migrated.notes)
+    answers = new_answers(scaffold, migrated.answers, given, prompt, trusted=trusted)
     components = available_components(source.scaffolds.parent)
-    from gitops_tools.lifecycle.base import BASE_FILE
+    layers = []
+    for layer in state.components:
+        component = components.get(layer.name)
+        if component is None:
+            raise ConfigError(f"the template source has no component {layer.name!r}; nothing was changed")
+        if compare(layer.name, layer.version, component.version).ahead:
+            raise ConfigError(f"the template source has component {layer.name} {component.version}, older than the "
+                              f"repo's {layer.version}; an update never goes back (nothing was changed)")
+        done = migrations.run(migrations.plan(component.path, layer.version, component.version), layer.answers,
+                              base, ours)
+        base, ours, steps = done.base, done.ours, [*steps, *done.notes]
+        layers.append(replace(layer, version=component.version, answers=done.answers))
+    new = replace(state, version=scaffold.version, answers=answers, source=source.source,
+                  components=tuple(layers), base=BASE_FILE)
+    return Upstream(new, compose(new, replace(source, trusted=trusted)), base, ours, tuple(steps))
 
-    layers = tuple(replace(layer, version=components[layer.name].version) if layer.name in components else layer
-                   for layer in state.components)
-    new = replace(state, version=scaffold.version, answers=answers, source=source.source, components=layers,
-                  base=BASE_FILE)
-    return Upstream(new, compose(new, replace(source, trusted=trusted)))
+
+def compare(name: str, recorded: str, available: str | None) -> Layer:
+    """A layer's versions, checked: ConfigError for a version that is not MAJOR.MINOR.PATCH."""
+    from gitops_tools.lifecycle.versions import parse_version
+
+    try:
+        old = parse_version(recorded)
+        new = None if available is None else parse_version(available)
+    except ValueError as err:
+        raise ConfigError(f"{name}: {err}") from err
+    return Layer(name, recorded, available, new is not None and new > old, new is not None and new < old)
 
 
 def state_files(state: State, theirs: Tree) -> Tree:
