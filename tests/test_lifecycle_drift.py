@@ -31,7 +31,7 @@ def test_versions_order_numerically(newer: str, older: str) -> None:
 
 
 def test_a_bad_version_is_a_usage_error() -> None:
-    with pytest.raises(ConfigError, match="^postgres: '1.0' is not a version"):
+    with pytest.raises(ConfigError, match=r"^postgres: '1\.0' is not a version"):
         compare("postgres", "1.0", "1.0.0")
 
 
@@ -70,8 +70,8 @@ def test_unified_diff_of_a_deleted_and_a_binary_file() -> None:
 
 
 def render(name: str, strict: bool = False) -> str:
-    drift = measure([Layer("service", "1.0.0", "1.1.0", behind=True), Layer("postgres (component)", "1.0.0", None)], BASE,
-                    {**OURS, "merged.txt": Entry(MARKED)}, THEIRS)
+    layers = [Layer("service", "1.0.0", "1.1.0", behind=True), Layer("postgres (component)", "1.0.0", None)]
+    drift = measure(layers, BASE, {**OURS, "merged.txt": Entry(MARKED)}, THEIRS)
     stream = io.StringIO()
     FORMATS[name](drift, stream, strict)
     return stream.getvalue()
