@@ -4,8 +4,10 @@ structural YAML merge where a line merge conflicts."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gitops_tools.lifecycle.merge import Conflict, Labels, line_merge, merge
+from gitops_tools.lifecycle.merge import Conflict, Labels, Merged, line_merge, merge
 from gitops_tools.lifecycle.tree import Entry, Tree
 from gitops_tools.lifecycle.yamlmerge import merge_yaml
 
@@ -188,3 +190,25 @@ def test_yaml_booleans_are_not_numbers() -> None:
     assert merge_yaml(b"x: 1\ny: a\n", b"x: true\ny: a\n", b"x: 1\ny: b\n") == b"x: true\ny: b\n"
     # theirs removed 1 from the list: ours' true is another item and stays
     assert merge_yaml(b"x: [1, 2]\n", b"x: [true, 2]\n", b"x: [2]\n") == b"x: [true, 2]\n"
+
+
+def result_of(ours: Tree, merged: Merged) -> Tree:
+    return {path: entry for path, entry in {**ours, **merged.writes}.items() if path not in merged.deletes}
+
+
+files = st.dictionaries(st.sampled_from(["a.txt", "b.yaml", "c/d.txt"]),
+                        st.builds(Entry, st.sampled_from([b"x\n", b"y\n", b"x\ny\n", b"\0bin"]), st.booleans()),
+                        max_size=3)
+
+
+@settings(deadline=None)
+@given(base=files, changed=files)
+def test_a_one_sided_change_is_taken_whole(base: Tree, changed: Tree) -> None:
+    """Whatever the trees: only the template changed -> the result is the template's; only the repo changed ->
+    the repo stays as it is; both the same -> nothing to do. Never a conflict in these cases."""
+    updated = merge(base, base, changed, LABELS)
+    assert result_of(base, updated) == changed and updated.conflicts == []
+    kept = merge(base, changed, base, LABELS)
+    assert (kept.writes, kept.deletes, kept.conflicts) == ({}, set(), [])
+    same = merge(base, changed, changed, LABELS)
+    assert (same.writes, same.deletes, same.conflicts) == ({}, set(), [])
