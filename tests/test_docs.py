@@ -27,7 +27,7 @@ def test_rule_catalogue_is_generated_from_the_policy_files(policies: dict[str, P
     assert committed == markdown_catalogue(policies.values()), "docs/rules.md is stale: run `make docs`"
 
 
-@pytest.mark.parametrize("command", ["lint", "rules", "explain", "new", "add"])
+@pytest.mark.parametrize("command", ["lint", "rules", "explain", "new", "add", "update", "drift"])
 def test_readme_documents_every_command(command: str) -> None:
     assert f"### `gitops-tools {command}" in README
 

@@ -29,10 +29,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     old = current.state
     merged = merge(new.base, new.ours, new.theirs, labels(old.scaffold, old.version, new.state.version))
     writes, deletes = work_tree_changes(current.ours, new.ours, merged.writes, merged.deletes)
-    outcome = Outcome(old.scaffold, old.version, new.state.version, merged, writes, deletes,
-                      {k: v for k, v in new.state.answers.items() if k not in old.answers},
-                      tuple(sorted(set(old.answers) - set(new.state.answers))), new.steps)
-    if not outcome.changed and new.state.answers == old.answers:
+    outcome = Outcome(old.scaffold, old.version, new.state.version, merged, writes, deletes, dict(old.answers),
+                      dict(new.state.answers), new.steps)
+    if not outcome.changed:
         out.write(f"{old.scaffold} {old.version} is up to date; nothing to do.\n")
         return EXIT_CLEAN
     out.write("".join(line + "\n" for line in plan_lines(outcome)))
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     if args.no_commit:
         out.write("Staged; not committed (--no-commit).\n")
         return EXIT_CLEAN
-    commit = worktree.commit(repo, f"Update scaffold {old.scaffold} {old.version} -> {new.state.version}\n\n"
-                                   "Merged by gitops-tools update; merge base in .scaffold-base.tar.gz.")
-    out.write(f"Committed {commit[:12]}.\n")
+    commit = worktree.commit(repo, f"{outcome.headline()}\n\nMerged by gitops-tools update; merge base in "
+                                   ".scaffold-base.tar.gz.")
+    out.write(f"Committed the update as commit {commit[:12]}.\n")
     return EXIT_CLEAN

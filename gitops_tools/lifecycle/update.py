@@ -33,14 +33,20 @@ class Outcome:
     merged: Merged  # the merge of the new render into the migrated repo tree: its conflicts and notes
     writes: dict[str, Entry]  # what the work tree gets: the migrations' changes and the merge's
     deletes: set[str]
-    added_answers: dict[str, str]
-    dropped_answers: tuple[str, ...]
+    old_answers: dict[str, Any]
+    new_answers: dict[str, str]
     steps: tuple[str, ...] = ()  # migration steps run, one line each
 
     @property
     def changed(self) -> bool:
-        return bool(self.writes or self.deletes or self.steps or self.added_answers or
-                    self.dropped_answers or self.old_version != self.new_version)
+        return bool(self.writes or self.deletes or self.steps or self.old_answers != self.new_answers or
+                    self.old_version != self.new_version)
+
+    def headline(self) -> str:
+        if self.old_version != self.new_version:
+            return f"Update scaffold {self.scaffold} {self.old_version} -> {self.new_version}"
+        changed = sorted(key for key, value in self.new_answers.items() if self.old_answers.get(key) != value)
+        return f"Re-render scaffold {self.scaffold} {self.new_version} with new answers ({', '.join(changed)})"
 
 
 def labels(scaffold: str, old_version: str, new_version: str) -> Labels:
@@ -80,9 +86,11 @@ def new_answers(scaffold: Scaffold, recorded: Mapping[str, Any], given: Mapping[
 
 def plan_lines(outcome: Outcome) -> list[str]:
     """What an update does (or did), one line each: the version step, answers, migrations, files, conflicts."""
-    lines = [f"{outcome.scaffold} {outcome.old_version} -> {outcome.new_version}"]
-    lines += [f"  new answer  {key} = {value}" for key, value in sorted(outcome.added_answers.items())]
-    lines += [f"  dropped answer  {key} (no longer asked)" for key in outcome.dropped_answers]
+    old, new = outcome.old_answers, outcome.new_answers
+    lines = [outcome.headline()]
+    lines += [f"  new answer  {key} = {new[key]}" if key not in old else f"  answer    {key}: {old[key]} -> {new[key]}"
+              for key in sorted(new) if old.get(key) != new[key]]
+    lines += [f"  dropped answer  {key} (no longer asked)" for key in sorted(set(old) - set(new))]
     lines += [f"  migration  {step}" for step in outcome.steps]
     conflicted = {conflict.path for conflict in outcome.merged.conflicts}
     lines += [f"  {'conflict' if path in conflicted else 'write':<8}  {path}" for path in sorted(outcome.writes)]
