@@ -77,6 +77,10 @@ def templates(tmp_path: Path) -> tuple[str, str]:
     with (template / "docs/runbook.md").open("a", encoding="utf-8") as runbook:
         runbook.write("\nPage the team in {{ cookiecutter.chat_channel }}.\n")
     (template / ".editorconfig").unlink()
+    redis = root / "scaffolds/components/redis"
+    edit(redis / "cookiecutter.json", '"_component_version": "1.0.0"', '"_component_version": "1.1.0"')
+    with (redis / "{{cookiecutter.service_name}}/k8s/base/redis.yaml").open("a", encoding="utf-8") as manifest:
+        manifest.write("# redis v1.1.0\n")
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "-m", "v2")
     git(root, "tag", "v2")
@@ -224,6 +228,30 @@ def test_drift_json_and_sarif(generated: Path, templates: tuple[str, str], run_c
                for r in log["runs"][0]["results"]}
     assert ("scaffold-divergence", "k8s/base/deployment.yaml", "note") in results
     assert all(rule != "scaffold-behind" for rule, _, _ in results)
+
+
+@pytest.mark.slow
+def test_a_component_added_is_updated_too(generated: Path, templates: tuple[str, str], run_cli: CliRun) -> None:
+    repo, (_, v2) = generated, templates
+    edit(repo / "k8s/base/deployment.yaml", "revisionHistoryLimit: 3", "revisionHistoryLimit: 5")
+    git(repo, "commit", "--quiet", "--all", "-m", "no conflicting edit")
+    code, out, err = run_cli("add", "redis", "--no-input", "--path", str(repo))
+    assert code == 0, err
+    assert not git(repo, "status", "--porcelain").strip()
+
+    code, out, _ = run_cli("drift", str(repo), "--template", v2)
+    assert code == 1
+    assert "redis (component) 1.0.0 (available 1.1.0): behind" in out
+    assert "  changed  k8s/base/redis.yaml\n" in out.split("Diverged")[0]  # among the changes an update brings
+
+    code, out, _ = run_cli("update", str(repo), "--template", v2)
+    assert code == 0, out
+    assert (repo / "k8s/base/redis.yaml").read_text(encoding="utf-8").endswith("# redis v1.1.0\n")
+    assert "REDIS_URL" in (repo / "k8s/base/deployment.yaml").read_text(encoding="utf-8")  # its edits kept
+    state = json.loads((repo / ".scaffold.json").read_text(encoding="utf-8"))
+    assert [(c["name"], c["version"]) for c in state["components"]] == [("redis", "1.1.0")]
+    code, out, _ = run_cli("drift", str(repo), "--template", v2)
+    assert code == 0, out
 
 
 def test_a_repo_without_state_or_outside_git_is_a_usage_error(tmp_path: Path, run_cli: CliRun) -> None:
