@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -245,10 +246,36 @@ def test_a_component_needs_the_answers_it_requires() -> None:
         answers_for(COMPONENTS["postgres"], {"service_name": "a", "git_host": "x/y", "ci_provider": "github"}, {})
 
 
+VALID = {"_component_version": "1.0.0", "_description": "x", "_scaffolds": ["service"],
+         "_extensions": ["local_extensions.AnswerGuard"]}
+
+
 def test_a_component_without_defaults_for_what_it_requires_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "cookiecutter.json").write_text(json.dumps({"_requires": ["service_name"]}), encoding="utf-8")
+    (tmp_path / "cookiecutter.json").write_text(json.dumps({**VALID, "_requires": ["service_name"]}), "utf-8")
     with pytest.raises(ComponentError, match="required answers service_name need a default"):
         read_component(tmp_path)
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"_edits": [{"op": "rewrite", "file": "a", "fragment": "f"}]}, "at _edits/0/op: 'rewrite' is not one of"),
+    ({"_edits": [{"op": "documents", "file": "../a", "fragment": "f"}]}, "at _edits/0/file: '../a' does not match"),
+    ({"_edits": [{"op": "documents", "file": "a", "fragment": "f", "key": "name"}]}, "at _edits/0: "),
+    ({"_edits": [{"op": "list-items", "file": "a", "fragment": "f"}]}, "at _edits/0: 'path' is a required property"),
+    ({"_component_version": "one"}, "at _component_version: 'one' does not match"),
+    ({"_extensions": []}, "at _extensions: "),
+])
+def test_component_settings_are_checked_against_their_schema(tmp_path: Path, settings: dict[str, Any],
+                                                             message: str) -> None:
+    (tmp_path / "cookiecutter.json").write_text(json.dumps({**VALID, **settings}), "utf-8")
+    with pytest.raises(ComponentError, match=re.escape(message)) as caught:
+        read_component(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'cookiecutter.json'}: not a component: ")
+
+
+def test_the_component_schema_is_a_sound_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(json.loads((ROOT / "schemas/component.schema.json").read_text("utf-8")))
 
 
 def _service_answers() -> dict[str, Any]:

@@ -56,8 +56,7 @@ def read_component(path: Path) -> Component:
         data = json.loads(where.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise ComponentError(f"{where}: cannot read the component: {err}") from err
-    if not isinstance(data, dict):
-        raise ComponentError(f"{where}: a component's cookiecutter.json is a mapping")
+    _validate(data, str(where))
     lists = {key: data.get(key, []) for key in ("_scaffolds", "_requires")}
     if not all(isinstance(value, list) and all(isinstance(v, str) for v in value) for value in lists.values()):
         raise ComponentError(f"{where}: _scaffolds and _requires are lists of names")
@@ -68,6 +67,22 @@ def read_component(path: Path) -> Component:
     return Component(path.name, path, str(data.get("_component_version", "")), str(data.get("_description", "")),
                      tuple(lists["_scaffolds"]), tuple(lists["_requires"]),
                      tuple(parse_edits(data.get("_edits", []), str(where))))
+
+
+def _validate(data: Any, where: str) -> None:
+    """Check the component's settings against schemas/component.schema.json; the first problems, with their place."""
+    from jsonschema import Draft202012Validator
+
+    from gitops_tools.resources import schema_path
+
+    schema = json.loads(schema_path("component.schema.json").read_text(encoding="utf-8"))
+    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda error: list(map(str, error.path)))
+    if errors:
+        def shown(error: Any) -> str:
+            return f"at {'/'.join(map(str, error.path)) or '(root)'}: {error.message}"
+
+        raise ComponentError(f"{where}: not a component: {shown(errors[0])}",
+                             details=tuple(shown(error) for error in errors[1:5]))
 
 
 def available_components(root: Path | None = None) -> dict[str, Component]:
