@@ -11,19 +11,16 @@ Components are found by listing the folder.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.edits import FRAGMENTS, Edit, apply_edits, parse_edits
-from gitops_tools.lifecycle.tree import Tree, read_folder
+from gitops_tools.lifecycle.tree import Tree
 from gitops_tools.resources import data_root
 
 FOLDER = "components"
-TRUSTED_FILES = ("local_extensions.py", "hooks/pre_gen_project.py")
 
 
 class ComponentError(ConfigError):
@@ -110,9 +107,7 @@ def apply(tree: Tree, component_dir: Path, answers: dict[str, Any], *, trust: bo
     missing = [key for key in component.requires if key not in answers]
     if missing:
         raise ComponentError(f"component {component.name} needs the scaffold's answer(s) {', '.join(missing)}")
-    asked = {key for key in component.context() if not key.startswith("_")}
-    rendered = render_component(component, {key: value for key, value in answers.items() if key in asked},
-                                trust=trust)
+    rendered = render_component(component, answers, trust=trust)  # renders with the answers it asks only
     fragments = {path.removeprefix(FRAGMENTS): entry.data for path, entry in rendered.items()
                  if path.startswith(FRAGMENTS)}
     result = dict(tree)
@@ -126,15 +121,8 @@ def apply(tree: Tree, component_dir: Path, answers: dict[str, Any], *, trust: bo
 
 
 def render_component(component: Component, answers: dict[str, Any], *, trust: bool) -> Tree:
-    """The component's files (fragments included) rendered by cookiecutter in a temporary folder."""
-    from gitops_tools.scaffold import Scaffold, _cookiecutter
+    """The component's files (fragments included), rendered as a scaffold is (gitops_tools/lifecycle/render.py:
+    untrusted, with the installed package's hooks and extension instead of its own)."""
+    from gitops_tools.lifecycle.render import render_tree
 
-    with tempfile.TemporaryDirectory(prefix="gitops-tools-component-") as work:
-        template = component.path
-        if not trust:
-            template = Path(work) / "template"
-            shutil.copytree(component.path, template, ignore=shutil.ignore_patterns("hooks", "local_extensions.py"))
-            shutil.copy2(data_root() / "scaffolds" / "service" / "local_extensions.py", template)  # one copy in all
-        scaffold = Scaffold(component.name, template, component.version, component.description)
-        rendered, _ = _cookiecutter(scaffold, answers, Path(work), None)
-        return read_folder(rendered)
+    return render_tree(component.path, answers, trust=trust)
