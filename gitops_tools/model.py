@@ -188,7 +188,7 @@ class ObjectRecord(NamedTuple):
     keeps a few hundred bytes per object, so every field is as flat as it can be (the span as four numbers, the
     fingerprint identity only when its apiVersion, kind, namespace and name do not spell it).
 
-    `kept` holds the facts: first a layout, each check with the slot of its value and place, then the slots, two
+    `kept` holds the facts: first a layout, each check's slot of its value and place (a dict), then the slots, two
     items each (value, place): a workload of a run with every workspace check on carries a dozen facts, most of
     them equal, and a Fact tuple each would cost about a kilobyte. Layouts repeat (every Deployment has one) and are
     shared. `fact` and `facts` give them back as Facts."""
@@ -219,11 +219,8 @@ class ObjectRecord(NamedTuple):
 
     def fact(self, check: str) -> Fact | None:
         kept = self.kept
-        if kept:
-            for name, slot in kept[0]:  # a loop, not next(generator): every workspace check asks every record
-                if name == check:
-                    return self._fact(check, kept[slot], kept[slot + 1])
-        return None
+        slot = kept[0].get(check) if kept else None  # every workspace check asks every record
+        return None if slot is None else self._fact(check, kept[slot], kept[slot + 1])
 
     @property
     def labels(self) -> tuple[tuple[str, str], ...]:
@@ -234,7 +231,7 @@ class ObjectRecord(NamedTuple):
     @property
     def facts(self) -> tuple[Fact, ...]:
         kept = self.kept
-        return tuple(self._fact(name, kept[slot], kept[slot + 1]) for name, slot in kept[0]) if kept else ()
+        return tuple(self._fact(name, kept[slot], kept[slot + 1]) for name, slot in kept[0].items()) if kept else ()
 
     @property
     def location(self) -> Location:

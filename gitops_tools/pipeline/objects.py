@@ -12,12 +12,12 @@ from gitops_tools.engine import Classified
 from gitops_tools.fingerprint import document_identity, stable_path
 from gitops_tools.loading.parsed import ParsedDocument
 from gitops_tools.model import NAME, FilePaths, JsonPath, ObjectId, ObjectRecord, Place, json_pointer
-from gitops_tools.pipeline.workspace import Collector, collects_from
+from gitops_tools.pipeline.workspace import Collecting, object_domains
 from gitops_tools.targets import Workloads
 
 
 def records(found: Sequence[Classified], paths: FilePaths, workloads: Workloads,
-            collectors: Mapping[str, Collector]) -> Iterator[ObjectRecord]:
+            collectors: Mapping[str, Collecting]) -> Iterator[ObjectRecord]:
     """A record for each object with a kind and a name (one without either has no identity to compare)."""
     values: dict[Any, Any] = {}  # the file's kept values: a Service's selector is its Deployment's template labels
     for classified in found:
@@ -54,7 +54,7 @@ def _parsed_file(classified: Classified, paths: FilePaths) -> ObjectId | None:
 
 
 def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workloads: Workloads,
-            collectors: Mapping[str, Collector], values: dict[Any, Any]) -> ObjectRecord:
+            collectors: Mapping[str, Collecting], values: dict[Any, Any]) -> ObjectRecord:
     document, prefix, resource = classified.document, classified.prefix, classified.resource
     pod_spec = workloads.pod_spec_path(classified.rtype)
     layout: list[tuple[str, int]] = []
@@ -64,8 +64,9 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
     # checks keeping an equal value at one place share its slot.
     places: dict[JsonPath, Place] = {}
     slot_of: dict[tuple[int, int], int] = {}  # (value, place) by identity -> its slot
-    for check, collect in collectors.items():
-        if not collects_from(check, classified.instance.memberships):
+    domains = object_domains(classified.instance.memberships)
+    for check, (collect, wanted) in collectors.items():
+        if wanted is not None and wanted.isdisjoint(domains):
             continue
         found = collect(resource, pod_spec)
         if found is not None:
@@ -88,11 +89,15 @@ def _record(classified: Classified, object_id: ObjectId, paths: FilePaths, workl
                         None if identity == spelled else identity, kept)
 
 
-def _layout(layout: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
-    """One copy of each layout for the process (every Deployment of a run has the same), as for paths."""
-    if layout in _LAYOUTS or len(_LAYOUTS) < _KEPT:
-        return _LAYOUTS.setdefault(layout, layout)
-    return layout
+def _layout(layout: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """Each check's slot; one copy of each layout for the process (every Deployment of a run has the same), as
+    for paths."""
+    shared = _LAYOUTS.get(layout)
+    if shared is None:
+        shared = dict(layout)
+        if len(_LAYOUTS) < _KEPT:
+            _LAYOUTS[layout] = shared
+    return shared
 
 
 def _place(document: Any, path: JsonPath) -> Place:
@@ -107,7 +112,7 @@ def _place(document: Any, path: JsonPath) -> Place:
 
 
 _PATHS: dict[JsonPath, JsonPath] = {}
-_LAYOUTS: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+_LAYOUTS: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
 _KEPT = 4096  # of each: paths and layouts repeat across objects (spec/template/metadata/labels); a hostile run's
 # do not grow them past this
 
@@ -120,14 +125,27 @@ def _shared(values: dict[Any, Any], value: Any) -> Any:
 
 def _plain(values: dict[Any, Any], value: Any) -> tuple[Any, bool]:
     kind = type(value)
-    if kind is tuple:
-        items = [_plain(values, item) for item in value]
-        value = tuple(item for item, _ in items)
-        if not all(plain for _, plain in items):
-            return value, False
-    elif kind is str:
+    if kind is str:
         return intern(value), True  # names, verbs, ports: one copy for the process, not one per file
-    elif kind not in (int, type(None)):
+    if kind is tuple:
+        items, plain = [], True
+        for item in value:  # text and numbers here, not by a call each: a run keeps hundreds of thousands of them
+            kind = type(item)
+            if kind is str:
+                items.append(intern(item))
+            elif kind is int or item is None:
+                items.append(item)
+            elif kind is tuple:
+                item, shared = _plain(values, item)
+                items.append(item)
+                plain = plain and shared
+            else:
+                items.append(item)
+                plain = False
+        value = tuple(items)
+        if not plain:
+            return value, False
+    elif kind is not int and value is not None:
         return value, False
     return values.setdefault(value, value), True
 

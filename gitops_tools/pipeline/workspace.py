@@ -224,19 +224,29 @@ class Workspace:
         return Placement(record, unit, placed, self._scopes.setdefault(scope, scope))  # one tuple per scope
 
 
-def collectors(engine: Engine) -> dict[str, Collector]:
-    """The `collect` steps of the workspace checks the run's active policies name."""
-    return {name: cast(Collector, checks.module(name).collect) for name in engine.workspace_checks
-            if callable(getattr(checks.module(name), "collect", None))}
+class Collecting(NamedTuple):
+    """A workspace check's `collect` step, and the domains whose objects it sees (None: every object's)."""
+
+    collect: Collector
+    domains: frozenset[str] | None
 
 
-def collects_from(check: str, memberships: Sequence[Membership]) -> bool:
-    """Whether a check's `collect` sees an object of these domain memberships: a check module's `COLLECTED_DOMAINS`
-    names the domains whose objects it wants (custom resources are Kubernetes objects; a Backstage entity, which the
-    kubernetes domain knows only as a tool's configuration file, is not); without it, every object."""
-    wanted = getattr(checks.module(check), "COLLECTED_DOMAINS", None)
-    return wanted is None or any(membership.domain in wanted and not membership.rtype.config
-                                 for membership in memberships)
+def collectors(engine: Engine) -> dict[str, Collecting]:
+    """The `collect` steps of the workspace checks the run's active policies name. A check module's
+    `COLLECTED_DOMAINS` names the domains whose objects it wants (custom resources are Kubernetes objects; a
+    Backstage entity, which the kubernetes domain knows only as a tool's configuration file, is not)."""
+    found = {}
+    for name in engine.workspace_checks:
+        module = checks.module(name)
+        if callable(getattr(module, "collect", None)):
+            wanted = getattr(module, "COLLECTED_DOMAINS", None)
+            found[name] = Collecting(cast(Collector, module.collect), None if wanted is None else frozenset(wanted))
+    return found
+
+
+def object_domains(memberships: Sequence[Membership]) -> frozenset[str]:
+    """The domains that know an object as an object (not as a tool's configuration file)."""
+    return frozenset(membership.domain for membership in memberships if not membership.rtype.config)
 
 
 def evaluate(engine: Engine, workspace: Workspace) -> dict[str, list[Finding]]:
