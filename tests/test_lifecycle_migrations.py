@@ -270,6 +270,7 @@ def test_run_notes_name_version_and_step(tmp_path: Path) -> None:
     ("steps:\n  - step: move-file\n    from: a\n    to: ../../b\n", "4:5",
      "invalid migration file: to: '../../b' must be a path inside the repo"),
     ("steps:\n  - step: delete-file\n    path: .scaffold.json\n", "3:5", "not .git/ nor a state file"),
+    ("steps:\n  - step: move-file\n    from: .git\n    to: git\n", "3:5", "not .git/ nor a state file"),
     ("steps:\n  - step: move-file\n    from: a\n    to: a/b\n", "4:5", "cannot move to itself or into itself"),
     ("steps:\n  - step: rename-answer\n    from: a\n    to: b\n    values: {x: y, y: z}\n", "5:14",
      "'x' maps to a value that is renamed again"),

@@ -25,7 +25,7 @@ def repo_path(data: Mapping[str, Any], key: str, locate: Locate) -> str:
     """The relative path `data[key]` names, refused (at its position) when it climbs out with `..`, has an empty or
     `.` segment, or names the state files, which only gitops-tools writes."""
     path = str(data[key])
-    if any(part in ("", ".", "..") for part in path.split("/")) or path in STATE_FILES or path.startswith(".git/"):
+    if any(part in ("", ".", "..") for part in path.split("/")) or path in STATE_FILES or path.split("/")[0] == ".git":
         raise ConfigError(f"invalid migration file: {key}: {path!r} must be a path inside the repo without '.' or "
                           "'..' segments, not .git/ nor a state file", locate((key,)))
     return path
