@@ -191,6 +191,21 @@ def _add(add: argparse.ArgumentParser) -> None:
     add.add_argument("--no-commit", action="store_true", help="leave the changes in the work tree, uncommitted")
 
 
+def _link(link: argparse.ArgumentParser) -> None:
+    link.add_argument("path", nargs="?", type=Path, default=Path(), help="the repo (default: .)")
+    link.add_argument("--scaffold", metavar="NAME",
+                      help="the scaffold the repo was made from (default: the one its .scaffold.json names)")
+    link.add_argument("--version", metavar="V",
+                      help="the scaffold version it was made from (default: the recorded one, else the source's)")
+    link.add_argument("--answers", type=Path, metavar="FILE",
+                      help="YAML/JSON answers: a mapping, or a .scaffold.json state file")
+    link.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="answers_set",
+                      help="answer a question (repeatable)")
+    link.add_argument("--no-input", action="store_true", help="do not prompt: defaults for everything not given")
+    _template_option(link)
+    link.add_argument("--no-commit", action="store_true", help="leave the state file and merge base staged")
+
+
 def _exemptions(exemptions: argparse.ArgumentParser) -> None:
     exemptions.add_argument("paths", nargs="*", default=["."], help="files or folders; default: .")
     exemptions.add_argument("--format", choices=["text", "json"], default="text")
@@ -245,6 +260,15 @@ def _scaffold(scaffold: argparse.ArgumentParser) -> None:
                                                            "project's own")
 
 
+def _template_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", metavar="DIR|GIT_URL[@REF]",
+                        help="take the scaffold from this checkout or scaffold folder, or clone this git URL at REF "
+                             "(default: the installed package's scaffolds)")
+    parser.add_argument("--trust", action="store_true",
+                        help="run the hooks and extension of a template source whose copies differ from the "
+                             "installed package's")
+
+
 def _policy_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="add the custom policies in DIR (repeatable; unlike a config's policy_dirs, it may lie "
@@ -257,6 +281,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "rules": ("list the policies, one per line", _rules),
     "new": ("create a repository from a scaffold (lists them without a name)", _new),
     "add": ("add a component to a generated repository (lists them without a name)", _add),
+    "link": ("record the scaffold, version and answers a repository was made from", _link),
     "exemptions": ("list every exemption with its reason and expiry (audits)", _exemptions),
     "explain": ("print one policy's documentation", _explain),
     "scaffold": ("test a scaffold or component: every variant renders and lints clean", _scaffold),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,14 +31,25 @@ def render_tree(template_dir: Path, answers: dict[str, Any], *, trust: bool) -> 
     the state files it records."""
     from gitops_tools.scaffold import Scaffold, _cookiecutter
 
-    _refuse_links(template_dir)
     settings = _settings(template_dir)
     questions = {key: value for key, value in answers.items() if key in settings and not key.startswith("_")}
-    with tempfile.TemporaryDirectory(prefix="gitops-tools-render-") as work:
-        template = template_dir if trust else _with_our_code(template_dir, Path(work) / template_dir.name, settings)
+    with runnable(template_dir, trust=trust) as template, \
+            tempfile.TemporaryDirectory(prefix="gitops-tools-render-") as work:
         scaffold = Scaffold(template_dir.name, template, str(settings.get("_scaffold_version", "")), "")
         rendered, _ = _cookiecutter(scaffold, questions, Path(work), None)
         return read_folder(rendered)
+
+
+@contextmanager
+def runnable(template_dir: Path, *, trust: bool) -> Iterator[Path]:
+    """The template to render or import answer rules from: `template_dir` itself when trusted, else a scratch copy
+    running the installed package's code (see the module docstring). Symbolic links are refused either way."""
+    _refuse_links(template_dir)
+    if trust:
+        yield template_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="gitops-tools-template-") as work:
+        yield _with_our_code(template_dir, Path(work) / template_dir.name, _settings(template_dir))
 
 
 def compose(state: State, source: TemplateSource) -> Tree:
