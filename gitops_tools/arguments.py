@@ -260,15 +260,6 @@ def _scaffold(scaffold: argparse.ArgumentParser) -> None:
                                                            "project's own")
 
 
-def _template_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--template", metavar="DIR|GIT_URL[@REF]",
-                        help="take the scaffold from this checkout or scaffold folder, or clone this git URL at REF "
-                             "(default: the installed package's scaffolds)")
-    parser.add_argument("--trust", action="store_true",
-                        help="run the hooks and extension of a template source whose copies differ from the "
-                             "installed package's")
-
-
 def _policy_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="add the custom policies in DIR (repeatable; unlike a config's policy_dirs, it may lie "
