@@ -128,8 +128,15 @@ def test_drift_update_resolve_drift(generated: Path, templates: tuple[str, str],
     assert "1 uncommitted change; commit or stash them before `gitops-tools update` (nothing was changed)" in err
     assert snapshot(repo) == before
     (repo / "stray.txt").unlink()
+    before = snapshot(repo)
 
     head = git(repo, "rev-parse", "HEAD")
+    code, out, err = run_cli("update", str(repo), "--template", v2, "--dry-run")
+    assert code == 1
+    assert "  conflict  k8s/base/deployment.yaml\n" in out
+    assert out.endswith("Dry run: nothing was changed; the update would conflict.\n")
+    assert snapshot(repo) == before
+
     code, out, err = run_cli("update", str(repo), "--template", v2)
     assert (code, err) == (1, ""), out
     assert "1 conflict left in the work tree" in out
@@ -188,6 +195,16 @@ def test_update_without_conflicts_commits_or_stages(generated: Path, templates: 
     assert "  new answer  chat_channel = #team-orders\n" in out
     assert out.endswith("Dry run: nothing was changed.\n")
     assert snapshot(repo) == before and git(repo, "rev-parse", "HEAD") == head
+
+    (repo / "k8s/base/link.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "a symlink")
+    code, _, err = run_cli("update", str(repo), "--template", v2)
+    assert code == 2 and "link.yaml is a symbolic link" in err
+    assert snapshot(repo) == {**before, "k8s/base/link.yaml": (repo / "k8s/base/link.yaml").read_bytes()}
+    git(repo, "rm", "--quiet", "k8s/base/link.yaml")
+    git(repo, "commit", "--quiet", "-m", "no symlink")
+    head = git(repo, "rev-parse", "HEAD")
 
     code, out, _ = run_cli("update", str(repo), "--template", v2, "--no-commit")
     assert code == 0
