@@ -101,8 +101,8 @@ def answers_for(component: Component, scaffold_answers: dict[str, Any], own: dic
 def apply(tree: Tree, component_dir: Path, answers: dict[str, Any], *, trust: bool) -> Tree:
     """`tree` with the component at `component_dir` added: its files, then its edits. `answers` holds the answers it
     requires (the scaffold's) and its own; others are ignored, so the scaffold's whole answers merged with the
-    component's may be given. Untrusted, the component renders without its own hooks or extension (the installed
-    package's extension guards the render instead)."""
+    component's may be given. Untrusted, the component renders with the installed package's hooks and extension
+    instead of its own (as an untrusted scaffold does)."""
     component = read_component(component_dir)
     missing = [key for key in component.requires if key not in answers]
     if missing:
