@@ -256,8 +256,10 @@ def _scaffold(scaffold: argparse.ArgumentParser) -> None:
     test.add_argument("--template", metavar="SRC", help="test the scaffold of this source: a checkout of gitops-tools, "
                                                         "one scaffold's folder, or GIT_URL[@REF] (default: this "
                                                         "installation's)")
-    test.add_argument("--trust", action="store_true", help="run the hooks of a --template whose hooks are not this "
-                                                           "project's own")
+    test.add_argument("--previous", metavar="SRC@REF", help="the release to upgrade from (default: the one before the "
+                                                            "current version in the scaffold's releases.json)")
+    test.add_argument("--trust", action="store_true", help="run the hooks of a --template or --previous whose hooks "
+                                                           "are not this project's own")
 
 
 def _policy_dir_option(parser: argparse.ArgumentParser) -> None:

@@ -1,11 +1,12 @@
-"""`gitops-tools scaffold test`: the variants come from a scaffold's own data, and every scaffold and component of
-this project passes it."""
+"""`gitops-tools scaffold test`: the variants come from a scaffold's own data, every scaffold and component of this
+project passes it, and a scaffold that does not pass fails it (a finding in a variant, a conflict in the upgrade)."""
 
 from __future__ import annotations
 
 import io
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -94,14 +95,27 @@ UNITS = [*sorted(SCAFFOLDS), *(f"components/{path.name}" for path in sorted((ROO
 @pytest.mark.slow
 @pytest.mark.parametrize("unit", UNITS)
 def test_every_scaffold_and_component_of_this_project_passes_its_own_test(unit: str) -> None:
-    """What a platform team runs before a release, on every unit this project ships: every variant lints clean."""
+    """What a platform team runs before a release, on every unit this project ships: every variant lints clean, and
+    a scaffold with an earlier release upgrades from it keeping local edits, without a conflict."""
     code, out, err = run_cli("scaffold", "test", unit)
     assert (code, err) == (0, ""), out
     *checks, summary = out.splitlines()
-    assert summary == f"{len(checks)} passed, 0 failed.", out
-    assert checks and all(line.startswith("ok      ") for line in checks), out
+    skipped = [line for line in checks if line.startswith("skipped ")]
+    assert summary == f"{len(checks) - len(skipped)} passed, 0 failed, {len(skipped)} skipped.", out
+    assert all(line.startswith("ok      ") for line in checks if line not in skipped), out
+    first_release = f"skipped upgrade to {unit} {SCAFFOLDS[unit].version}: no earlier release recorded"
+    assert skipped == ([first_release] if unit in SCAFFOLDS and len(_releases(unit)) == 1 else []), out
     if unit == "service":
-        assert len(checks) == 10  # 8 combinations of 3 choices, 2 _test_answers
+        assert len(checks) == 11  # 8 combinations of 3 choices, 2 _test_answers, the upgrade
+        previous = _releases(unit)[-2]
+        assert checks[-1] == (f"ok      upgrade from service {previous['version']} (commit {previous['commit'][:12]}) "
+                              f"to {SCAFFOLDS[unit].version}, with local edits")
+
+
+def _releases(unit: str) -> list[dict[str, str]]:
+    releases: list[dict[str, str]] = json.loads((ROOT / "scaffolds" / unit / "releases.json").read_text(
+        encoding="utf-8"))["releases"]
+    return releases
 
 
 def _checkout(tmp_path: Path) -> Path:
@@ -127,7 +141,7 @@ def test_a_variant_with_a_finding_fails_and_shows_it(tmp_path: Path) -> None:
     assert lines[1] == f"FAILED  gitops-env {version} gitlab (ci_provider=gitlab)"
     assert "/.gitlab-ci.yml:" in lines[2] and "error [gitlab-ci-image-pinned]" in lines[2]
     assert lines[3].startswith("    Found 1 finding: 1 error (")
-    assert lines[-1] == "1 passed, 1 failed."
+    assert lines[-1] == "1 passed, 1 failed, 1 skipped."  # gitops-env has one release: no upgrade
 
 
 def test_a_template_whose_hooks_are_not_ours_needs_trust(tmp_path: Path) -> None:
@@ -146,3 +160,48 @@ def test_a_component_is_tested_from_this_installation_only() -> None:
     code, out, err = run_cli("scaffold", "test", "components/redis", "--template", str(ROOT))
     assert (code, out) == (2, "")
     assert err.startswith("gitops-tools: error: --template: a component is tested as `gitops-tools add` applies it")
+
+
+def _git(repo: Path, *argv: str) -> str:
+    done = subprocess.run(["git", "-c", "user.name=tests", "-c", "user.email=tests@example.com", *argv], cwd=repo,
+                          capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
+
+
+ENV_FILES = "{{cookiecutter.repo_name}}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("conflicting", [False, True], ids=["template-changes-elsewhere", "template-changes-readme"])
+def test_the_upgrade_fails_on_a_conflict_with_the_local_edits_only(tmp_path: Path, conflicting: bool) -> None:
+    """gitops-env v2 (a git repository's next commit) changes .editorconfig: the upgrade from v1 (--previous) keeps
+    the local edits and passes. When v2 also appends to README.md, where the local edit appends, the update's
+    conflict fails the check, with update's own report of it."""
+    checkout = _checkout(tmp_path)
+    _git(checkout, "init", "--quiet", "--initial-branch=main")
+    _git(checkout, "add", "--all")
+    _git(checkout, "commit", "--quiet", "--message", "v1")
+    _git(checkout, "tag", "v1")
+    scaffold = checkout / "scaffolds" / "gitops-env"
+    data = json.loads((scaffold / "cookiecutter.json").read_text(encoding="utf-8"))
+    previous, data["_scaffold_version"] = data["_scaffold_version"], "9.0.0"
+    (scaffold / "cookiecutter.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    with (scaffold / ENV_FILES / ".editorconfig").open("a", encoding="utf-8") as stream:
+        stream.write("\n[*.sh]\nindent_size = 4\n")
+    if conflicting:
+        with (scaffold / ENV_FILES / "README.md").open("a", encoding="utf-8") as stream:
+            stream.write("\nA paragraph the template adds.\n")
+    _git(checkout, "commit", "--quiet", "--all", "--message", "v2")
+    code, out, err = run_cli("scaffold", "test", "gitops-env", "--template", str(checkout), "--previous",
+                             f"{checkout}@v1")
+    assert err == ""
+    name = f"upgrade from gitops-env {checkout}@v1 to 9.0.0, with local edits"
+    assert previous != "9.0.0"
+    if conflicting:
+        assert code == 1, out
+        assert f"FAILED  {name}\n    gitops-tools update: conflicts (none expected)\n" in out
+        assert "README.md" in out.split(name, 1)[1]
+        assert out.endswith("2 passed, 1 failed, 0 skipped.\n")
+    else:
+        assert code == 0, out
+        assert out.endswith(f"ok      {name}\n3 passed, 0 failed, 0 skipped.\n")

@@ -1,5 +1,6 @@
-"""`gitops-tools scaffold test SCAFFOLD`: every variant of a scaffold (or component) renders and lints clean
-(lifecycle/scaffoldtest.py decides what is run). Here: the commands it runs in-process (lint, add), the report."""
+"""`gitops-tools scaffold test SCAFFOLD`: every variant of a scaffold (or component) renders and lints clean, and an
+upgrade from its previous release keeps local edits without a conflict (lifecycle/scaffoldtest.py decides what is
+run). Here: the template source, the commands it runs in-process (lint, add, link, update, drift), the report."""
 
 from __future__ import annotations
 
@@ -23,13 +24,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     with _template_root(args.template, args.trust) as root, tempfile.TemporaryDirectory(
             prefix="gitops-tools-scaffold-test-") as work:
         outcomes = []
-        for outcome in run_plan(Plan(root, args.scaffold), Path(work), command):
+        plan = Plan(root, args.scaffold, args.template, args.previous, args.trust)
+        for outcome in run_plan(plan, Path(work), command):
             outcomes.append(outcome)
-            out.write(f"{'FAILED' if outcome.failed else 'ok':<7} {outcome.name}\n")
+            out.write(f"{'FAILED' if outcome.failed else 'skipped' if outcome.skipped else 'ok':<7} {outcome.name}\n")
             if outcome.failed:
                 out.writelines(f"    {line}\n" for line in outcome.report.splitlines())
     failed = sum(outcome.failed for outcome in outcomes)
-    out.write(f"{len(outcomes) - failed} passed, {failed} failed.\n")
+    skipped = sum(outcome.skipped for outcome in outcomes)
+    out.write(f"{len(outcomes) - failed - skipped} passed, {failed} failed, {skipped} skipped.\n")
     return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 

@@ -2,8 +2,9 @@
 
 Every variant (matrix.py) is rendered as `gitops-tools new` renders it (a git repository with its state file and
 merge base) and linted with our own policies; a component's variants are added to a repo of the scaffold it is for,
-with `gitops-tools add`. The commands a user would run (lint, add) are run in-process through `Command`, which the
-command module owns: what is checked here is exactly what those commands do.
+with `gitops-tools add`. Then, for a scaffold, the upgrade from its previous release (upgradetest.py). The commands a
+user would run (lint, add, link, update, drift) are run in-process through `Command`, which the command module owns:
+what is checked here is exactly what those commands do.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ COMPONENTS = "components"
 class Plan:
     root: Path  # the folder holding scaffolds/
     unit: str  # a scaffold's name, or components/<name>
+    template: str | None = None  # the --template it came from (None: this installation), for update and drift
+    previous: str | None = None  # --previous SRC@REF: the release to upgrade from, instead of releases.json's
+    trust: bool = False  # --trust: the template's and the previous release's hooks may run
 
     @property
     def component(self) -> bool:
@@ -36,15 +40,17 @@ class Plan:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One check: a variant's render and lint. `report` says what failed."""
+    """One check: a variant's render and lint, or the upgrade. `report` says what failed; `skipped`: the check could
+    not run, and its name says why (a scaffold's first release has nothing to upgrade from)."""
 
     name: str
     failed: bool
     report: str = ""
+    skipped: bool = False
 
 
 def run_plan(plan: Plan, work: Path, command: Command) -> Iterator[Outcome]:
-    """Each check's outcome as it is done."""
+    """Each check's outcome as it is done: the variants, then (for a scaffold) the upgrade."""
     from gitops_tools.scaffold import available_scaffolds
 
     if plan.component:
@@ -57,6 +63,9 @@ def run_plan(plan: Plan, work: Path, command: Command) -> Iterator[Outcome]:
     scaffold = scaffolds[plan.unit]
     for number, variant in enumerate(variants(scaffold.context(), str(scaffold.path / "cookiecutter.json"))):
         yield _scaffold_variant(scaffold, variant, work / f"variant-{number}", command)
+    from gitops_tools.lifecycle.upgradetest import upgrade
+
+    yield upgrade(plan, scaffold, work / "upgrade", command)
 
 
 def _scaffold_variant(scaffold: Scaffold, variant: Variant, output: Path, command: Command) -> Outcome:
