@@ -1,6 +1,6 @@
 """`gitops-tools scaffold test SCAFFOLD`: every variant of a scaffold (or component) renders and lints clean, and an
 upgrade from its previous release keeps local edits without a conflict (lifecycle/scaffoldtest.py decides what is
-run). Here: the template source, the commands it runs in-process (lint, add, link, update, drift), the report."""
+run). Here: the template source, the commands it runs in-process (lint, add, update, drift), the report."""
 
 from __future__ import annotations
 

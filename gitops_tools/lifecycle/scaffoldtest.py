@@ -3,7 +3,7 @@
 Every variant (matrix.py) is rendered as `gitops-tools new` renders it (a git repository with its state file and
 merge base) and linted with our own policies; a component's variants are added to a repo of the scaffold it is for,
 with `gitops-tools add`. Then, for a scaffold, the upgrade from its previous release (upgradetest.py). The commands a
-user would run (lint, add, link, update, drift) are run in-process through `Command`, which the command module owns:
+user would run (lint, add, update, drift) are run in-process through `Command`, which the command module owns:
 what is checked here is exactly what those commands do.
 """
 

@@ -5,8 +5,8 @@ lint clean.
 The previous release is the newest one releases.json records before the current version, taken from the project
 commit it names with `git archive` (the folder holding scaffolds/ must then be a git checkout holding that commit),
 or from `--previous SRC@REF` (lifecycle/source.py). Its repo is made as it was then: rendered by that version with
-its defaults (hooks trusted only as the source is), and given its state and merge base by `gitops-tools link`
-when that version's hooks did not write them.
+its defaults (hooks trusted only as the source is), and given the state and merge base `gitops-tools link` would
+record when that version's hooks did not write them.
 """
 
 from __future__ import annotations
@@ -96,13 +96,11 @@ def _upgrade_from(plan: Plan, scaffold: Scaffold, root: Path, label: str, truste
     if not trusted:
         raise ConfigError(f"the previous release ({label}) is not this project's own: its hooks run only with "
                           "--trust")
-    repo, _ = render(old, resolve_answers(old, {}, None), work / "repo")
+    answers = resolve_answers(old, {}, None)
+    repo, _ = render(old, answers, work / "repo")
     trust = ["--trust"] if plan.trust and plan.template is not None else []
-    if not (repo / BASE_FILE).exists():  # that version's hooks wrote no merge base: link records it, as a user would
-        code, report = command(["link", str(repo), "--scaffold", old.name, "--version", old.version, "--no-input",
-                                "--template", str(root), "--trust"])
-        if code != 0:
-            return Outcome(name, True, f"gitops-tools link: exit {code}\n{report}")
+    if not (repo / BASE_FILE).exists():
+        _record(repo, old, answers, root)
     _edit(repo)
     template = ["--template", plan.template] if plan.template is not None else []
     code, report = command(["update", str(repo), "--no-input", *template, *trust])
@@ -116,6 +114,21 @@ def _upgrade_from(plan: Plan, scaffold: Scaffold, root: Path, label: str, truste
     if problems:
         return Outcome(name, True, "\n".join(problems))
     return lint(name, repo, command)
+
+
+def _record(repo: Path, old: Scaffold, answers: dict[str, str], root: Path) -> None:
+    """The state and merge base of a repo made by a version whose hooks wrote neither (before the merge base
+    existed): what `gitops-tools link` records, from the render itself (the repo is untouched since), committed."""
+    from gitops_tools.lifecycle import worktree
+    from gitops_tools.lifecycle.base import write_base
+    from gitops_tools.lifecycle.state import STATE_FILE, Source, State, write_state
+    from gitops_tools.lifecycle.tree import read_tree
+
+    rendered = read_tree(repo)
+    write_state(repo, State(old.name, old.version, dict(answers), source=Source("dir", str(root)), base=BASE_FILE))
+    write_base(repo, rendered)
+    worktree.stage(repo, [STATE_FILE, BASE_FILE])
+    worktree.commit(repo, f"Record the state and merge base of {old.name} {old.version}")
 
 
 def _edit(repo: Path) -> None:
