@@ -103,8 +103,10 @@ def test_every_scaffold_and_component_of_this_project_passes_its_own_test(unit: 
     skipped = [line for line in checks if line.startswith("skipped ")]
     assert summary == f"{len(checks) - len(skipped)} passed, 0 failed, {len(skipped)} skipped.", out
     assert all(line.startswith("ok      ") for line in checks if line not in skipped), out
-    first_release = f"skipped upgrade to {unit} {SCAFFOLDS[unit].version}: no earlier release recorded"
-    assert skipped == ([first_release] if unit in SCAFFOLDS and len(_releases(unit)) == 1 else []), out
+    if unit in SCAFFOLDS and len(_releases(unit)) == 1:
+        assert skipped == [f"skipped upgrade to {unit} {SCAFFOLDS[unit].version}: no earlier release recorded"], out
+    else:
+        assert skipped == [], out
     if unit == "service":
         assert len(checks) == 11  # 8 combinations of 3 choices, 2 _test_answers, the upgrade
         previous = _releases(unit)[-2]
@@ -128,7 +130,7 @@ def _checkout(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_a_variant_with_a_finding_fails_and_shows_it(tmp_path: Path) -> None:
     """A copy of gitops-env whose GitLab variant runs an image on :latest: that variant fails with the finding, the
-    other passes, and the command exits 1."""
+    other passes, and the command exits 1. The copy holds no history, so its upgrade fails saying what to give."""
     checkout = _checkout(tmp_path)
     gitlab = checkout / "scaffolds/gitops-env/{{cookiecutter.repo_name}}/_ci/gitlab/.gitlab-ci.yml"
     gitlab.write_text(gitlab.read_text(encoding="utf-8") + "\nextra:\n  image: python:latest\n  script: [make]\n",
@@ -141,7 +143,11 @@ def test_a_variant_with_a_finding_fails_and_shows_it(tmp_path: Path) -> None:
     assert lines[1] == f"FAILED  gitops-env {version} gitlab (ci_provider=gitlab)"
     assert "/.gitlab-ci.yml:" in lines[2] and "error [gitlab-ci-image-pinned]" in lines[2]
     assert lines[3].startswith("    Found 1 finding: 1 error (")
-    assert lines[-1] == "1 passed, 1 failed, 1 skipped."  # gitops-env has one release: no upgrade
+    # the copy is no git checkout: the previous release's commit cannot be read from it, and the check says how
+    assert lines[-3] == f"FAILED  upgrade to gitops-env {version}"
+    assert lines[-2].startswith("    the previous release is scaffolds/gitops-env at commit ")
+    assert lines[-2].endswith("; give it with --previous GIT_URL@COMMIT")
+    assert lines[-1] == "1 passed, 2 failed, 0 skipped."
 
 
 def test_a_template_whose_hooks_are_not_ours_needs_trust(tmp_path: Path) -> None:
