@@ -58,6 +58,20 @@ def test_read_tree_refuses_a_symlink_and_a_folder_outside_git(tmp_path: Path) ->
         read_tree(Path("/"))  # the root of the file system is never a work tree here
 
 
+def test_read_tree_leaves_out_a_nested_repository_and_names_an_unreadable_file(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "nested").mkdir()
+    git(tmp_path / "nested", "init", "-q")
+    (tmp_path / "nested" / "inner.txt").write_text("inner")
+    assert read_tree(tmp_path) == {"a.txt": Entry(b"a")}
+    (tmp_path / "a.txt").chmod(0)
+    if os.access(tmp_path / "a.txt", os.R_OK):
+        return  # root reads anything: nothing more to check here
+    with pytest.raises(ConfigError, match=r"cannot read .*a\.txt: Permission denied"):
+        read_tree(tmp_path)
+
+
 def test_read_folder_skips_git_and_the_state_files(tmp_path: Path) -> None:
     for name in [".git/config", STATE_FILE, BASE_FILE, "a/b.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

@@ -59,9 +59,14 @@ def read_tree(root: Path) -> Tree:
             continue  # deleted in the work tree but still in the index: not part of ours
         if path.is_symlink():
             raise ConfigError(f"{path} is a symbolic link; refusing to read the repo through it")
+        if path.is_dir():
+            continue  # a submodule or a nested repository: another repo's files, never a scaffold's
         found[name] = _entry(path)
     return found
 
 
 def _entry(path: Path) -> Entry:
-    return Entry(path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
+    try:
+        return Entry(path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from err
