@@ -113,10 +113,14 @@ def normalise_console(text: str) -> str:
 
 
 def refresh_console(text: str, home: Path) -> str:
-    """`text` with each console example's output replaced by the real one, where more than a commit id differs."""
-    for command, shown, start, end in reversed(console_examples(text)):
+    """`text` with each console example's output replaced by the real one, where more than a commit id differs.
+    Each example runs in a home of its own, as tests/test_docs.py runs it: several start by creating the same repo
+    (`cd ~ && gitops-tools new service`), and in a shared home all but the first would fail."""
+    for number, (command, shown, start, end) in enumerate(reversed(console_examples(text))):
         indent = text[text.rfind("\n", 0, start - 1) + 1:start - 1].partition("$")[0]
-        real = run_console(command, home)
+        own = home / f"example-{number}"
+        own.mkdir()
+        real = run_console(command, own)
         if normalise_console(real) != normalise_console(shown):
             text = text[:start] + "".join(f"{indent}{line}\n" if line else "\n"
                                           for line in real.rstrip("\n").splitlines()) + text[end:]
