@@ -17,7 +17,7 @@ import pytest
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
-from gitops_tools.errors import ConfigError
+from gitops_tools.errors import ConfigError, GitopsToolsError
 from gitops_tools.lifecycle import source as source_module
 from gitops_tools.lifecycle.base import read_base
 from gitops_tools.lifecycle.render import compose, render_tree
@@ -164,6 +164,24 @@ def test_a_source_running_its_own_code_is_untrusted_and_its_code_does_not_run(tm
         assert not found.trusted
         tree = render_tree(copy, ENV_ANSWERS, trust=found.trusted)
     assert "README.md" in tree and ".scaffold.json" not in tree
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_a_template_s_jinja_cannot_reach_python(tmp_path: Path, trusted: bool) -> None:
+    """A source's templates render in the Jinja sandbox of the scaffold extension (its own, byte-identical to the
+    package's, or the package's for an untrusted source): an expression walking to Python's internals is refused,
+    and what it would run never runs."""
+    copy = _copy_of_env(tmp_path)
+    marker = tmp_path / "ran"
+    (next(copy.glob("{{*}}")) / "evil.txt").write_text(
+        f"{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}}\n", encoding="utf-8")
+    if not trusted:
+        (copy / "helper.py").write_text("VALUE = 1\n", encoding="utf-8")  # a module of its own: untrusted
+    with open_source(str(tmp_path / "checkout")) as found:
+        assert found.trusted is trusted
+        with pytest.raises(GitopsToolsError, match="unsafe"):
+            render_tree(copy, ENV_ANSWERS, trust=found.trusted)
     assert not marker.exists()
 
 

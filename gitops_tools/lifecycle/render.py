@@ -4,8 +4,9 @@ in the order it was added. This is "theirs" for update and drift, and the merge 
 Rendering runs cookiecutter in a child process in a scratch folder (gitops_tools/scaffold.py), with no git. A
 template from an untrusted source never runs its own code: its hooks and the Python files beside its templates are
 replaced by the installed package's (the post-generation hook that finishes a render interprets the scaffold's data;
-it runs, as ours), and its `_extensions` by the package's. Its Jinja templates are still rendered by cookiecutter's
-environment, which is not a sandbox: name only template sources you would let run code, or review them first.
+it runs, as ours), and its `_extensions` by the package's, whose Jinja environment is sandboxed (jinja2.sandbox):
+its templates' expressions cannot reach Python's internals (tests/test_lifecycle_source.py shows one refused). A
+sandbox is a defence, not a licence: name template sources you trust, or review them first.
 """
 
 from __future__ import annotations
