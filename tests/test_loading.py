@@ -622,6 +622,21 @@ def test_findings_through_an_alias_land_on_the_alias(lint_tree: TreeLint, spots:
     assert spots(result) == [("pod.yaml", line, col, TAG) for line, col in expected]
 
 
+@pytest.mark.parametrize("separator", ["---\n", "...\n%YAML 1.1\n---\n", "--- # the pod\n"])
+def test_findings_through_an_alias_land_on_the_alias_in_any_document_of_a_stream(lint_tree: TreeLint, spots: Spots,
+                                                                                  separator: str) -> None:
+    """A document's alias tree is composed from its own stretch of the stream: the findings of the second and third
+    documents land on their aliases, whatever comes between the documents."""
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: NAME}\nspec:\n  containers:\n"
+           "    - &c\n      name: app\n      image: app:latest\n    - *c\n")
+    text = config + separator + pod.replace("NAME", "web") + separator + pod.replace("NAME", "api")
+    result = lint_tree({"pods.yaml": text}, select=(TAG,))
+    first = 4 + separator.count("\n")  # lines before the first pod
+    second = first + 9 + separator.count("\n")
+    assert spots(result) == [("pods.yaml", line, 7, TAG) for line in (first + 8, first + 9, second + 8, second + 9)]
+
+
 @pytest.mark.parametrize(
     "text",
     [

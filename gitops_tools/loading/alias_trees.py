@@ -2,18 +2,20 @@
 
 The node tree libyaml composes shares the anchored node wherever an alias uses it, so its positions are the
 anchor's. For the documents of a file that use aliases, a second tree is composed from libyaml's events with every
-alias kept as a leaf. All of them are composed in one pass over the file, on first use: linear in the file's size,
-whatever the number of documents (composing each document from the start of the file was quadratic).
+alias kept as a leaf, on first use, from that document's own stretch of the text: linear in the document's size,
+whatever the file's (composing each document from the start of the file was quadratic; one pass over the whole file
+cost a 5.7 MB stream with one alias 0.7 s).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, DocumentEndEvent, StreamEndEvent
+from yaml.error import Mark
+from yaml.events import AliasEvent, StreamEndEvent
 from yaml.resolver import Resolver
 
 ALIAS_TAG = "tag:gitops-tools,2024:alias"
@@ -43,37 +45,52 @@ class _AliasLeafComposer(_Events):
 
 
 class AliasTrees:
-    """The alias-marked trees of the documents (by index) of one file that use aliases."""
+    """The alias-marked trees of the documents (by index) of one file that use aliases, each composed on first use
+    from its own stretch of the text (`wanted`: index -> where its text starts and ends): a multi-megabyte stream
+    with one alias composes that document alone, not the whole stream again (0.7 s of a 5.7 MB one)."""
 
-    def __init__(self, text: str, wanted: Collection[int]) -> None:
+    def __init__(self, text: str, wanted: Mapping[int, tuple[int, int]]) -> None:
         self._text = text
         self._wanted = wanted
-        self._trees: dict[int, yaml.Node] | None = None
+        self._trees: dict[int, yaml.Node | None] = {}
 
     def tree(self, index: int) -> yaml.Node | None:
-        if self._trees is None:
-            self._trees = self._compose()
-        return self._trees.get(index)
+        if index not in self._trees:
+            self._trees[index] = self._compose(index)
+        return self._trees[index]
 
-    def _compose(self) -> dict[int, yaml.Node]:
-        trees: dict[int, yaml.Node] = {}
-        composer = _AliasLeafComposer(self._text)
+    def _compose(self, index: int) -> yaml.Node | None:
+        """The document's tree, its marks at their places in the whole text (anchors belong to their own document,
+        so its stretch composes alone as it does in the stream)."""
+        span = self._wanted.get(index)
+        if span is None:
+            return None
+        start, end = span
+        composer = _AliasLeafComposer(self._text[start:end])
         try:
             composer.get_event()  # the stream start
-            index = 0
-            while not composer.check_event(StreamEndEvent):
-                if index not in self._wanted:
-                    _skip_document(composer)
-                elif (tree := composer.compose_document()) is not None:
-                    trees[index] = tree
-                index += 1
+            tree = composer.compose_document() if not composer.check_event(StreamEndEvent) else None
         except yaml.YAMLError:
-            pass  # past a syntax error there are no documents to locate in
+            return None  # the stretch does not stand alone (it cannot, for a document the stream parsed): no tree
         finally:
             composer.dispose()
-        return trees
+        if tree is not None and start:
+            _shift(tree, start)
+        return tree
 
 
-def _skip_document(composer: _AliasLeafComposer) -> None:
-    while not isinstance(composer.get_event(), DocumentEndEvent | StreamEndEvent):
-        pass
+def _shift(tree: yaml.Node, offset: int) -> None:
+    """Every node's marks moved `offset` characters on (positions are read from a mark's index alone)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        node.start_mark = _moved(node.start_mark, offset)
+        node.end_mark = _moved(node.end_mark, offset)
+        if isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+
+
+def _moved(mark: Any, offset: int) -> Any:
+    return Mark(mark.name, mark.index + offset, mark.line, mark.column, None, 0)

@@ -165,7 +165,7 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
     problems: list[Problem] = []
     loader = _Constructor(text)
     builder = PlainBuilder(loader, lambda mapping: list(duplicate_keys(mapping.value, loader._key)))
-    with_aliases: set[int] = set()
+    with_aliases: dict[int, tuple[int, int]] = {}  # each document using an alias: where its text starts and ends
     alias_trees = AliasTrees(text, with_aliases)
     previous_end = 0
     try:
@@ -184,7 +184,8 @@ def load_yaml(text: str, lines: LineIndex, path: str, alias_limit: int) -> tuple
                 _reset(loader)
                 continue
             if shared:  # positions must come from where an alias is used, not from its anchor
-                with_aliases.add(index)
+                # From the start of its root's line: the `---` before it, and its indentation, as written.
+                with_aliases[index] = (text.rfind("\n", 0, node.start_mark.index) + 1, end)
                 documents.append(Document(path, index, data, lines, compose=_tree_of(alias_trees, index), plain=node))
             else:
                 documents.append(Document(path, index, data, lines, node, null_members=nulls))
