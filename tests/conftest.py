@@ -65,6 +65,20 @@ TreeLint = Callable[..., LintResult]
 ProcessRun = Callable[..., subprocess.CompletedProcess[str]]
 Spot = tuple[str, int, int, str]
 
+def git(repo: Path, *args: str) -> str:
+    """A git command run in `repo` with a test identity (commits need one), bounded; its output without the final
+    line break. A failing command fails the test (CalledProcessError)."""
+    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
+                          check=True, capture_output=True, text=True, timeout=60)
+    return done.stdout.removesuffix("\n")
+
+
+def repo_files(root: Path) -> dict[str, bytes]:
+    """Every file under `root` but git's own, by path: what a test compares to show a command touched nothing."""
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*"))
+            if path.is_file() and ".git" not in path.relative_to(root).parts}
+
+
 CONSOLE_SCRIPT = Path(sys.executable).with_name("gitops-tools")
 VENV_BIN = Path(sys.executable).parent  # the test extra's binaries (kubectl, go, actionlint, shellcheck) land here
 ToolFinder = Callable[[str], str]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import git
 
 from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import read_base
@@ -26,10 +26,6 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err)
     return code, out.getvalue(), err.getvalue()
-
-
-def git(repo: Path, *argv: str) -> str:
-    return subprocess.run(["git", *argv], cwd=repo, capture_output=True, text=True, check=True, timeout=60).stdout
 
 
 @pytest.fixture(scope="module")

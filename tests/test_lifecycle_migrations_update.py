@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git, repo_files
 
 from gitops_tools.resources import data_root
 from tests.conftest import CliRun
@@ -31,15 +31,6 @@ steps:
     from: docs/runbook.md
     to: docs/operations/runbook.md
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60).stdout
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
 
 
 @pytest.fixture(autouse=True)
@@ -132,9 +123,9 @@ def test_a_bad_migration_file_stops_update_at_its_position(generated: Path, temp
     repo, (root, _) = generated, templates
     (migration,) = (root / SERVICE / "migrations").glob("*.yaml")
     migration.write_text(MIGRATION.replace("    to: part_of\n", "    into: part_of\n"), encoding="utf-8")
-    before, head = snapshot(repo), git(repo, "rev-parse", "HEAD")
+    before, head = repo_files(repo), git(repo, "rev-parse", "HEAD")
     code, out, err = run_cli("update", str(repo), "--template", str(root), "--no-input")
     assert code == 2, out
     assert f"{migration}:3:5: invalid migration file: steps/0: " in err
     assert "Traceback" not in err
-    assert snapshot(repo) == before and git(repo, "rev-parse", "HEAD") == head
+    assert repo_files(repo) == before and git(repo, "rev-parse", "HEAD") == head

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import git
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.releases import (
@@ -62,11 +63,6 @@ def test_every_earlier_release_names_a_commit_holding_it(unit: Path) -> None:
     for release in releases:
         if release.commit:
             assert digest_at(CHECKOUT, release.commit, relative) == release.digest, (relative, release.version)
-
-
-def git(repo: Path, *argv: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *argv], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def project(tmp_path: Path, key: str = "_scaffold_version", folder: str = "scaffolds/demo") -> Path:

@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import git
 
 from gitops_tools import __version__
 from gitops_tools.cli import main
@@ -27,11 +27,6 @@ from gitops_tools.resources import data_root
 
 SCAFFOLDS = data_root() / "scaffolds"
 ENV_ANSWERS = {"repo_name": "platform-envs", "teams": "team-a"}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                          capture_output=True, text=True, timeout=60).stdout.strip()
 
 
 @pytest.fixture

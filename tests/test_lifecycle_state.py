@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from conftest import git
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle import base as base_module
@@ -23,11 +24,6 @@ from gitops_tools.resources import data_root
 
 TREE = {"README.md": Entry(b"# hi\n"), "bin/run.sh": Entry(b"#!/bin/sh\n", executable=True),
         "k8s/base/deployment.yaml": Entry(b"kind: Deployment\n"), "docs/" + "\u00e9" * 60 + "/" + "x" * 120: Entry(b"")}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                          capture_output=True, text=True, timeout=60).stdout
 
 
 # --- tree ---

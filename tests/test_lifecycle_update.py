@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git, repo_files
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.update import new_answers
@@ -25,20 +25,10 @@ SERVICE = "scaffolds/service"
 TEMPLATE = SERVICE + "/{{cookiecutter.service_name}}"
 
 
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60)
-    return done.stdout
-
-
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{path} no longer holds {old!r}: update the test's edit"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
 
 
 @pytest.fixture(autouse=True)
@@ -122,20 +112,20 @@ def test_drift_update_resolve_drift(generated: Path, templates: tuple[str, str],
         assert f"  {line}\n" in out
 
     (repo / "stray.txt").write_text("uncommitted\n", encoding="utf-8")
-    before = snapshot(repo)
+    before = repo_files(repo)
     code, out, err = run_cli("update", str(repo), "--template", v2)
     assert code == 2
     assert "1 uncommitted change; commit or stash them before `gitops-tools update` (nothing was changed)" in err
-    assert snapshot(repo) == before
+    assert repo_files(repo) == before
     (repo / "stray.txt").unlink()
-    before = snapshot(repo)
+    before = repo_files(repo)
 
     head = git(repo, "rev-parse", "HEAD")
     code, out, err = run_cli("update", str(repo), "--template", v2, "--dry-run")
     assert code == 1
     assert "  conflict  k8s/base/deployment.yaml\n" in out
     assert out.endswith("Dry run: nothing was changed; the update would conflict.\n")
-    assert snapshot(repo) == before
+    assert repo_files(repo) == before
 
     code, out, err = run_cli("update", str(repo), "--template", v2)
     assert (code, err) == (1, ""), out
@@ -187,21 +177,21 @@ def test_update_without_conflicts_commits_or_stages(generated: Path, templates: 
     repo, (_, v2) = generated, templates
     edit(repo / "k8s/base/deployment.yaml", "revisionHistoryLimit: 3", "revisionHistoryLimit: 5")
     git(repo, "commit", "--quiet", "--all", "-m", "no conflicting edit")
-    before, head = snapshot(repo), git(repo, "rev-parse", "HEAD")
+    before, head = repo_files(repo), git(repo, "rev-parse", "HEAD")
 
     code, out, _ = run_cli("update", str(repo), "--template", v2, "--dry-run")
     assert code == 0
     assert "  write     .github/workflows/ci.yml\n" in out and "  delete    .editorconfig\n" in out
     assert "  new answer  chat_channel = #team-orders\n" in out
     assert out.endswith("Dry run: nothing was changed.\n")
-    assert snapshot(repo) == before and git(repo, "rev-parse", "HEAD") == head
+    assert repo_files(repo) == before and git(repo, "rev-parse", "HEAD") == head
 
     (repo / "k8s/base/link.yaml").symlink_to("/etc/hostname")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "a symlink")
     code, _, err = run_cli("update", str(repo), "--template", v2)
     assert code == 2 and "link.yaml is a symbolic link" in err
-    assert snapshot(repo) == {**before, "k8s/base/link.yaml": (repo / "k8s/base/link.yaml").read_bytes()}
+    assert repo_files(repo) == {**before, "k8s/base/link.yaml": (repo / "k8s/base/link.yaml").read_bytes()}
     git(repo, "rm", "--quiet", "k8s/base/link.yaml")
     git(repo, "commit", "--quiet", "-m", "no symlink")
     head = git(repo, "rev-parse", "HEAD")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CliRun
+from conftest import CliRun, git
 
 from gitops_tools.lifecycle.base import BASE_FILE, read_base
 from gitops_tools.lifecycle.state import STATE_FILE, Source, read_state
@@ -19,11 +19,6 @@ from gitops_tools.scaffold import available_scaffolds
 
 ENV = available_scaffolds()["gitops-env"]
 COOKIECUTTER = str(Path(sys.executable).with_name("cookiecutter"))
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                          capture_output=True, text=True, timeout=60).stdout.strip()
 
 
 def commit_all(repo: Path, message: str) -> None:
