@@ -204,6 +204,14 @@ def _load(scaffold: Scaffold, relative: str, role: str) -> ModuleType:
     return module
 
 
+def terminal_prompt(stdin: BinaryIO | None, out: TextIO, *, no_input: bool) -> StreamPrompt | None:
+    """The prompt of a command run at a terminal (its input and output both one), unless `--no-input`: None
+    elsewhere, so defaults answer what was not given."""
+    if no_input or stdin is None or not stdin.isatty() or not out.isatty():
+        return None
+    return StreamPrompt(stdin, out)
+
+
 class StreamPrompt:
     """Questions written to `out`, answers read a line at a time from `answers` (a terminal, as bytes)."""
 

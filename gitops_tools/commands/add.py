@@ -68,7 +68,7 @@ def _own_answers(component: Component, state: State, args: argparse.Namespace, s
     from the repo's state, never from --set."""
     from gitops_tools.commands.new import _set_answers
     from gitops_tools.lifecycle.components import answers_for
-    from gitops_tools.questionnaire import StreamPrompt, resolve_answers
+    from gitops_tools.questionnaire import resolve_answers, terminal_prompt
     from gitops_tools.scaffold import Scaffold
 
     given = _set_answers(args.answers_set)
@@ -77,10 +77,8 @@ def _own_answers(component: Component, state: State, args: argparse.Namespace, s
         raise ConfigError(f"{', '.join(taken)}: the repo's scaffold answers this; component {component.name} reads "
                           "it from .scaffold.json")
     required = {key: str(value) for key, value in answers_for(component, state.answers, {}).items()}
-    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
     as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
-    answers = resolve_answers(as_scaffold, {**required, **given}, StreamPrompt(stdin, out) if interactive and stdin
-                              else None)
+    answers = resolve_answers(as_scaffold, {**required, **given}, terminal_prompt(stdin, out, no_input=args.no_input))
     return {key: value for key, value in answers.items() if key not in component.requires}
 
 

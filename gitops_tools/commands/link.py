@@ -21,15 +21,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.lifecycle.source import open_source
     from gitops_tools.lifecycle.state import STATE_FILE, dumps, read_state
     from gitops_tools.lifecycle.tree import Entry, read_tree
-    from gitops_tools.questionnaire import StreamPrompt
+    from gitops_tools.questionnaire import terminal_prompt
 
     repo = worktree.work_tree(args.path)
     worktree.refuse_dirty(repo, "link")
     state_path = repo / STATE_FILE
     existing = read_state(repo) if state_path.exists() or state_path.is_symlink() else None
     given = {**_answers_file(args.answers), **_set_answers(args.answers_set)}
-    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
-    prompt = StreamPrompt(stdin, out) if interactive and stdin else None
+    prompt = terminal_prompt(stdin, out, no_input=args.no_input)
     with open_source(args.template) as found:
         if args.trust:
             found = replace(found, trusted=True)

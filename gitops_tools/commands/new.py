@@ -10,7 +10,7 @@ from gitops_tools.errors import EXIT_CLEAN, ConfigError
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
-    from gitops_tools.questionnaire import StreamPrompt, listing, resolve_answers
+    from gitops_tools.questionnaire import listing, resolve_answers, terminal_prompt
     from gitops_tools.scaffold import available_scaffolds, render
 
     scaffolds = available_scaffolds()
@@ -27,8 +27,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
         out.write(listing(scaffold))
         return EXIT_CLEAN
     given = {**_answers_file(args.answers), **_set_answers(args.answers_set)}
-    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
-    answers = resolve_answers(scaffold, given, StreamPrompt(stdin, out) if interactive and stdin else None)
+    answers = resolve_answers(scaffold, given, terminal_prompt(stdin, out, no_input=args.no_input))
     from gitops_tools import __version__
 
     target, commit = render(scaffold, answers, args.output_dir, force=args.force, git=not args.no_git,

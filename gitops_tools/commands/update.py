@@ -17,13 +17,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     from gitops_tools.lifecycle.source import open_source
     from gitops_tools.lifecycle.update import Outcome, labels, plan_lines
     from gitops_tools.lifecycle.upstream import read_repo, state_files, upstream
-    from gitops_tools.questionnaire import StreamPrompt
+    from gitops_tools.questionnaire import terminal_prompt
 
     repo = worktree.work_tree(args.path)
     worktree.refuse_dirty(repo, "update")
     current = read_repo(repo)
-    interactive = not args.no_input and stdin is not None and stdin.isatty() and out.isatty()
-    prompt = StreamPrompt(stdin, out) if interactive and stdin else None
+    prompt = terminal_prompt(stdin, out, no_input=args.no_input)
     with open_source(args.template) as source:
         new = upstream(current, source, _set_answers(args.answers_set), prompt, trust=args.trust)
     old = current.state
