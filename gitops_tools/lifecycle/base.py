@@ -97,14 +97,27 @@ def _checked_name(member: tarfile.TarInfo, where: str) -> str:
 def read_base(repo: Path) -> Tree:
     """The merge base recorded in the repo at `repo`; ConfigError when it is missing, a link, or not a sound archive."""
     path = repo / BASE_FILE
+    missing = ("the repo records no merge base; run `gitops-tools link --scaffold NAME --version V` to record what "
+               "that version renders")
+    return unarchive(read_bounded(path, MAX_BYTES, "merge base", missing), str(path))
+
+
+def read_bounded(path: Path, limit: int, what: str, missing: str) -> bytes:
+    """The bytes of a file the lifecycle keeps in a repo (the state, the merge base): never through a symbolic link,
+    never more than `limit` (read at the file's size: `read(limit)` would set aside `limit` bytes first); a
+    ConfigError naming the file, saying `missing` when it is not there."""
     if path.is_symlink():
-        raise ConfigError(f"{path} is a symbolic link; refusing to read the merge base through it")
+        raise ConfigError(f"{path} is a symbolic link; refusing to read the {what} through it")
     if not path.is_file():
-        raise ConfigError(f"{path} not found: the repo records no merge base; run `gitops-tools link --scaffold NAME "
-                          "--version V` to record what that version renders")
-    if path.stat().st_size > MAX_BYTES:
-        raise ConfigError(f"{path} is larger than {MAX_BYTES} bytes; not a merge base")
-    return unarchive(path.read_bytes(), str(path))
+        raise ConfigError(f"{path} not found: {missing}")
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(min(os.fstat(stream.fileno()).st_size, limit) + 1)
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from err
+    if len(raw) > limit:
+        raise ConfigError(f"{path} is larger than {limit} bytes; not a {what}")
+    return raw
 
 
 def write_base(repo: Path, tree: Tree) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from gitops_tools.errors import ConfigError
-from gitops_tools.lifecycle.base import write_atomic
+from gitops_tools.lifecycle.base import read_bounded, write_atomic
 from gitops_tools.model import Location
 
 STATE_FILE = ".scaffold.json"
@@ -70,19 +70,9 @@ def dumps(state: State) -> str:
 def read_state(repo: Path) -> State:
     """The state of the repo at `repo`; ConfigError naming the file (and line:col) when it is missing or bad."""
     path = repo / STATE_FILE
-    if path.is_symlink():
-        raise ConfigError(f"{path} is a symbolic link; refusing to read the state through it")
-    if not path.is_file():
-        raise ConfigError(f"{path} not found: this repo records no scaffold; run `gitops-tools link --scaffold NAME` "
-                          "to record the one it was made from")
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_STATE_BYTES + 1)
-    except OSError as err:
-        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from err
-    if len(raw) > MAX_STATE_BYTES:
-        raise ConfigError(f"{path} is larger than {MAX_STATE_BYTES} bytes; not a state file")
-    return parse_state(raw, str(path))
+    missing = ("this repo records no scaffold; run `gitops-tools link --scaffold NAME` to record the one it was "
+               "made from")
+    return parse_state(read_bounded(path, MAX_STATE_BYTES, "state file", missing), str(path))
 
 
 def parse_state(raw: bytes, where: str) -> State:
