@@ -237,9 +237,14 @@ class ObjectRecord(NamedTuple):
     def location(self) -> Location:
         return Location(self.paths.display, *self.span)
 
+    def at_name(self, check: str, value: Any) -> Fact:
+        """A fact of `check` at the object's name: where a fact kept at no place, or a report without a fact,
+        points."""
+        return Fact(check, value, NAME, f"{self.pointer}/metadata/name", self.span)
+
     def _fact(self, check: str, value: Any, place: Place | None) -> Fact:
-        if place is None:  # a fact kept at no place: at the object's name
-            return Fact(check, value, NAME, f"{self.pointer}/metadata/name", self.span)
+        if place is None:
+            return self.at_name(check, value)
         where: JsonPath = place[0]
         return Fact(check, value, where, place[5] if len(place) == 6 else json_pointer(where), place[1:5])
 

@@ -268,16 +268,11 @@ def evaluate(engine: Engine, workspace: Workspace) -> dict[str, list[Finding]]:
 
 
 def _findings(engine: Engine, policy_id: str, report: Report) -> Iterator[Finding]:
-    record, detail, fact = report
-    if fact is None:
-        where: JsonPath = ("metadata", "name")
-        value: Any = str(record.id)
-        pointer, span = f"{record.pointer}/metadata/name", record.span
-    else:
-        where, value, pointer, span = fact.where, fact.value, fact.pointer, fact.span
-    content = Content(record.paths.file, record.identity, where, value)
-    place = Place(record.paths, record.document, pointer)
-    yield from engine.finding(policy_id, detail, Location(record.paths.display, *span), content, place, detail)
+    record, detail = report.record, report.detail
+    fact = report.fact or record.at_name(policy_id, str(record.id))  # no fact: at its name, by its identity
+    content = Content(record.paths.file, record.identity, fact.where, fact.value)
+    place = Place(record.paths, record.document, fact.pointer)
+    yield from engine.finding(policy_id, detail, Location(record.paths.display, *fact.span), content, place, detail)
 
 
 def load_cluster_scoped() -> frozenset[str]:
