@@ -28,6 +28,8 @@ REQUIRED = {
     "cert-manager.io": ("Certificate", "Issuer", "ClusterIssuer", "CertificateRequest"),
     "external-secrets.io": ("ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret"),
     "gateway.networking.k8s.io": ("GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant"),
+    "policies.kyverno.io": ("ImageValidatingPolicy",),
+    "policy.sigstore.dev": ("ClusterImagePolicy",),
 }
 
 
