@@ -229,9 +229,9 @@ def test_interactive_new_asks_again_with_the_rule_and_offers_only_valid_defaults
 @pytest.mark.slow
 def test_interactive_new_whose_input_ends_writes_nothing(tmp_path: Path) -> None:
     terminal = Terminal("new", "gitops-env", "--no-git", "-o", str(tmp_path / "out"), cwd=tmp_path)
-    terminal.expect("[1/11] Repository name")
+    terminal.expect("[1/12] Repository name")
     terminal.type("platform")
-    terminal.expect("[2/11]")
+    terminal.expect("[2/12]")
     os.write(terminal.master, b"\x04")  # Ctrl-D on an empty line: end of input
     code, err = terminal.finish()
     assert code == 2, err

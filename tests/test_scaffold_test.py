@@ -139,15 +139,17 @@ def test_a_variant_with_a_finding_fails_and_shows_it(tmp_path: Path) -> None:
     assert (code, err) == (1, ""), out
     version = SCAFFOLDS["gitops-env"].version
     lines = out.splitlines()
-    assert lines[0] == f"ok      gitops-env {version} github (defaults)"
-    assert lines[1] == f"FAILED  gitops-env {version} gitlab (ci_provider=gitlab)"
-    assert "/.gitlab-ci.yml:" in lines[2] and "error [gitlab-ci-image-pinned]" in lines[2]
-    assert lines[3].startswith("    Found 1 finding: 1 error (")
+    assert lines[:3] == [f"ok      gitops-env {version} github-none (defaults)",
+                         f"ok      gitops-env {version} github-kyverno (image_verification=kyverno)",
+                         f"ok      gitops-env {version} github-sigstore (image_verification=sigstore)"]
+    assert lines[3] == f"FAILED  gitops-env {version} gitlab-none (ci_provider=gitlab)"
+    assert "/.gitlab-ci.yml:" in lines[4] and "error [gitlab-ci-image-pinned]" in lines[4]
+    assert lines[5].startswith("    Found 1 finding: 1 error (")
     # the copy is no git checkout: the previous release's commit cannot be read from it, and the check says how
     assert lines[-3] == f"FAILED  upgrade to gitops-env {version}"
     assert lines[-2].startswith("    the previous release is scaffolds/gitops-env at commit ")
     assert lines[-2].endswith("; give it with --previous GIT_URL@COMMIT")
-    assert lines[-1] == "1 passed, 2 failed, 0 skipped."
+    assert lines[-1] == "3 passed, 5 failed, 0 skipped."  # every GitLab variant, and the upgrade
 
 
 def test_a_template_whose_hooks_are_not_ours_needs_trust(tmp_path: Path) -> None:

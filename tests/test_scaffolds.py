@@ -55,7 +55,7 @@ SERVICE_VARIANTS = _matrix("service", {
 SERVICE_VARIANTS["go-gitlab-four-envs"] = ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
                                            "image_registry=registry.example.com:5000/team", "service_name=billing",
                                            "gitops_tools_repo=https://gitlab.example.com/platform/gitops-tools"]
-ENV_VARIANTS = _matrix("gitops-env", {"github-1env": ["teams=team-a", "cluster_domain=clusters.acme.io"]})
+ENV_VARIANTS = _matrix("gitops-env", {"github-none-1env": ["teams=team-a", "cluster_domain=clusters.acme.io"]})
 LEFTOVER = re.compile(r"cookiecutter|\{%|%\}|\{#|__[A-Z][A-Z_]*__")
 Render = Callable[..., Path]
 
