@@ -148,6 +148,9 @@ def test_the_trusted_signer_is_the_service_ci_of_the_organisation_only(
         repo: Callable[[str], Path], name: str, provider: str, host: str, org: str, issuer: str) -> None:
     trusted_issuer, subject = identity(repo(name))
     assert trusted_issuer == issuer
+    # A host the public Fulcio issues no certificates to needs a Sigstore of its own: the repo's README says so.
+    readme = (repo(name) / "README.md").read_text(encoding="utf-8")
+    assert (f"`{host}` is likely not one of them" in readme) == (host not in ("github.com", "gitlab.com"))
 
     def trusted(candidate: str) -> bool:  # Go's regexp.MatchString, as Kyverno and policy-controller call it
         return re.search(subject, candidate) is not None
