@@ -3,6 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov, which the scaffold tests run on every variant's rendered overlays, lives in a virtualenv of its own inside
+# the project's: its pinned dependencies would downgrade ours (packaging 26 -> 23, python-dateutil 4 -> 2.9). The
+# version is pinned in tests/checkov-requirements.txt; a new pin reinstalls it.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: install demo test check fuzz lint bench docs crds scaffold-release clean
 
@@ -13,13 +18,19 @@ $(STAMP): pyproject.toml gitops_tools/__init__.py
 	$(BIN)/python -m pip install --quiet -e '.[test,dev,kustomize]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(CHECKOV_STAMP): tests/checkov-requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r tests/checkov-requirements.txt
+	touch $(CHECKOV_STAMP)
+
+install: $(STAMP) $(CHECKOV_STAMP)
 
 demo: $(STAMP)
 	@$(BIN)/python examples/demo.py
 
 # The whole suite: in parallel, then the timing-sensitive tests alone so no other test competes for the cores.
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest -n auto -m "not serial"
 	$(BIN)/python -m pytest -m serial
 

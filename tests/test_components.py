@@ -7,6 +7,7 @@ import difflib
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ToolFinder
+from conftest import Render, ToolFinder
 
 from gitops_tools.cli import main
 from gitops_tools.errors import ConfigError, GitopsToolsError
@@ -369,8 +370,6 @@ def test_an_untrusted_component_renders_without_its_own_hooks_or_extension(
         service_tree: tuple[Tree, dict[str, Any]], tmp_path: Path) -> None:
     """A component from a source the user did not trust runs no code of its own: its hooks are left out and the
     installed package's answer guard renders it."""
-    import shutil
-
     copy = tmp_path / "postgres"
     shutil.copytree(COMPONENTS["postgres"].path, copy)
     (copy / "hooks" / "pre_gen_project.py").write_text("import sys\nsys.exit('hook ran')\n", encoding="utf-8")
@@ -440,20 +439,20 @@ def test_a_component_takes_the_scaffolds_whole_answers_and_needs_those_it_requir
 
 
 def _variants() -> list[Any]:
-    from test_scaffolds import SERVICE_VARIANTS  # the service's answer matrix: every choice, one and three envs
+    from test_scaffolds import SERVICE_VARIANTS  # the service's answer matrix: every combination of its choices
 
-    return [pytest.param(answers, id=name) for name, answers in sorted(SERVICE_VARIANTS.items())]
+    return [pytest.param(name, answers, id=name) for name, answers in sorted(SERVICE_VARIANTS.items())]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("answers", _variants())
-def test_every_service_variant_with_every_component_lints_clean_and_builds(answers: list[str], tmp_path: Path,
+@pytest.mark.parametrize(("variant", "answers"), _variants())
+def test_every_service_variant_with_every_component_lints_clean_and_builds(variant: str, answers: list[str],
+                                                                          rendered: Render, tmp_path: Path,
                                                                           external_tool: ToolFinder) -> None:
+    """On a copy of the session's render of each variant (test_scaffolds renders the same ones)."""
     kubectl = external_tool("kubectl")
-    sets = [arg for answer in answers for arg in ("--set", answer)]
-    code, _, err = run_cli("new", "service", "--no-input", "--no-git", "-o", str(tmp_path / "out"), *sets)
-    assert code == 0, err
-    (repo,) = [path for path in (tmp_path / "out").iterdir() if path.is_dir()]
+    repo = tmp_path / variant
+    shutil.copytree(rendered("service", variant, answers), repo, symlinks=True)
     scaffold_answers = json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]
     tree = read_folder(repo)
     for component in COMPONENTS.values():

@@ -21,31 +21,46 @@ from typing import Any
 import git
 import pytest
 import yaml
-from conftest import VENV_BIN, ToolFinder, tool_path
+from conftest import VENV_BIN, Render, ToolFinder, tool_path
 
 from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import BASE_FILE
 from gitops_tools.scaffold import STATE_FILE, available_scaffolds
 
 ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 SCAFFOLDS = available_scaffolds(ROOT)
 
 
 def _matrix(scaffold: str, extras: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Every combination of the scaffold's choices, with one environment and with three: the answers that differ
-    from the defaults (the all-defaults combination sets nothing), plus `extras` for some combinations."""
+    """Every combination of the scaffold's choices, each rendered once, with three environments or with one: the
+    answers that differ from the defaults (the all-defaults combination sets nothing), plus `extras` for some
+    combinations (each must name one).
+
+    The environment count is no choice but it changes what every choice renders (promotion, one overlay or three),
+    so each value of each choice meets both counts: the count alternates with the parity of the combination's choice
+    indexes (change one choice's value and the count flips), and a value that would still meet only one count (a
+    scaffold with a single choice) gets its first combination again with the other. Every combination of the real
+    choices stays; rendering each with both counts too would double the matrix for no new pairing."""
     questions = SCAFFOLDS[scaffold].context()
     choices = {key: value for key, value in questions.items() if isinstance(value, list) and not key.startswith("_")}
-    choices["environments"] = [questions["environments"], questions["environments"].split(",")[-1]]
+    counts = [questions["environments"], questions["environments"].split(",")[-1]]
+    combinations = []
+    for values in itertools.product(*choices.values()):
+        picked = dict(zip(choices, values, strict=True))
+        combinations.append((picked, counts[sum(choices[key].index(value) for key, value in picked.items()) % 2]))
+    for key, values in choices.items():
+        for value in values:
+            met = {environments for picked, environments in combinations if picked[key] == value}
+            first = next(picked for picked, _ in combinations if picked[key] == value)
+            combinations += [(first, environments) for environments in counts if environments not in met]
     variants = {}
-    for combination in itertools.product(*choices.values()):
-        picked = dict(zip(choices, combination, strict=True))
-        name = "-".join(value if key != "environments" else f"{len(value.split(','))}env"
-                        for key, value in picked.items())
-        defaults = {key: values[0] for key, values in choices.items()}
-        variants[name] = [f"{key}={value}" for key, value in picked.items() if value != defaults[key]]
-        variants[name] += extras.get(name, [])
-    return variants
+    for picked, environments in combinations:
+        name = "-".join([*picked.values(), f"{len(environments.split(','))}env"])
+        variants[name] = [f"{key}={value}" for key, value in picked.items() if value != choices[key][0]]
+        variants[name] += [] if environments == counts[0] else [f"environments={environments}"]
+    assert set(extras) <= set(variants), f"extras for combinations the matrix lacks: {set(extras) - set(variants)}"
+    return {name: answers + extras.get(name, []) for name, answers in variants.items()}
 
 
 SERVICE_VARIANTS = _matrix("service", {
@@ -55,34 +70,50 @@ SERVICE_VARIANTS = _matrix("service", {
 SERVICE_VARIANTS["go-gitlab-four-envs"] = ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
                                            "image_registry=registry.example.com:5000/team", "service_name=billing",
                                            "gitops_tools_repo=https://gitlab.example.com/platform/gitops-tools"]
-ENV_VARIANTS = _matrix("gitops-env", {"github-none-1env": ["teams=team-a", "cluster_domain=clusters.acme.io"]})
+ENV_VARIANTS = _matrix("gitops-env", {"github-kyverno-1env": ["teams=team-a", "cluster_domain=clusters.acme.io"]})
+
+
+def _choices(scaffold: str) -> dict[str, list[str]]:
+    questions = SCAFFOLDS[scaffold].context()
+    return {key: value for key, value in questions.items() if isinstance(value, list) and not key.startswith("_")}
+
+
+@pytest.mark.parametrize(("scaffold", "variants"), [("service", SERVICE_VARIANTS), ("gitops-env", ENV_VARIANTS)])
+def test_the_matrix_has_every_combination_and_each_value_with_one_and_with_several_environments(
+        scaffold: str, variants: dict[str, list[str]]) -> None:
+    choices = _choices(scaffold)
+    default = SCAFFOLDS[scaffold].context()["environments"]
+    seen = set()
+    for answers in variants.values():
+        picked = {key: values[0] for key, values in choices.items()} | dict(a.split("=", 1) for a in answers)
+        seen.add((tuple(picked[key] for key in choices), len(picked.get("environments", default).split(",")) > 1))
+    assert {combination for combination, _ in seen} == set(itertools.product(*choices.values()))
+    for index, (key, values) in enumerate(choices.items()):
+        for value in values:
+            assert {several for combination, several in seen if combination[index] == value} == {True, False}, (
+                f"{key}={value} does not meet both one environment and several")
+
+
+def test_readme_states_the_matrix_the_suite_renders() -> None:
+    """README's 'Checked by external validators' says which choices are combined and how many repos that makes."""
+    parts = []
+    for scaffold, variants in (("service", SERVICE_VARIANTS), ("gitops-env", ENV_VARIANTS)):
+        choices = _choices(scaffold)
+        combinations = len(list(itertools.product(*choices.values())))
+        parts.append(f"`{scaffold}`: {' x '.join(f'`{key}`' for key in choices)}, {combinations} combinations, "
+                     f"{len(variants)} repos")
+    text = README.read_text(encoding="utf-8").split("<!-- checked: the matrix by tests/test_scaffolds.py -->\n", 1)[1]
+    stated = " ".join(text.split("\n<!-- end: the matrix -->")[0].split())
+    assert stated == "; ".join(parts) + f"; {len(VARIANTS)} repos in all.", "README's matrix sentence is stale"
+
+
 LEFTOVER = re.compile(r"cookiecutter|\{%|%\}|\{#|__[A-Z][A-Z_]*__")
-Render = Callable[..., Path]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err)
     return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="session")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str, list[str]], Path]:
-    """Render each (scaffold, variant) once per session with `gitops-tools new`, in-process."""
-    cache: dict[tuple[str, str], Path] = {}
-
-    def render(scaffold: str, variant: str, answers: list[str]) -> Path:
-        if (scaffold, variant) not in cache:
-            out = tmp_path_factory.mktemp(f"{scaffold}-{variant}")
-            sets = [arg for answer in answers for arg in ("--set", answer)]
-            code, stdout, stderr = run_cli("new", scaffold, "--no-input", "-o", str(out), *sets)
-            assert code == 0, stderr
-            (target,) = [path for path in out.iterdir() if path.is_dir()]
-            assert f"Created {target}" in stdout
-            cache[scaffold, variant] = target
-        return cache[scaffold, variant]
-
-    return render
 
 
 VARIANTS = [pytest.param("service", name, answers, id=f"service-{name}") for name, answers in SERVICE_VARIANTS.items()]
@@ -307,20 +338,24 @@ def test_every_kustomization_builds_and_its_output_lints_clean(rendered: Render,
 @pytest.mark.slow
 @pytest.mark.parametrize(("scaffold", "variant", "answers"), VARIANTS)
 def test_meets_the_restricted_pod_security_standard(rendered: Render, scaffold: str, variant: str, answers: list[str],
-                                                    external_tool: ToolFinder, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                    external_tool: ToolFinder, monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
     """The golden path's pods are admitted by a namespace enforcing the restricted Pod Security Standard, at the oldest
-    and newest versions a run targets: its sources, and every overlay as kustomize builds it."""
+    and newest versions a run targets: its sources, and every kustomization as kustomize builds it, each environment
+    released (before its first release an overlay has no pod to judge)."""
     kubectl = external_tool("kubectl")
     repo_dir = rendered(scaffold, variant, answers)
     monkeypatch.chdir(repo_dir)
-    streams = [_built(kubectl, p.parent) for p in sorted(repo_dir.rglob("kustomization.yaml"))
-               if yaml.safe_load(p.read_text(encoding="utf-8")).get("kind") != "Component"]
-    assert scaffold != "service" or any(_images(stream) for stream in streams)  # there are pods to judge
+    built = released(repo_dir, tmp_path) if scaffold == "service" else repo_dir
+    streams = {p.parent.relative_to(built): _built(kubectl, p.parent) for p in sorted(built.rglob("kustomization.yaml"))
+               if yaml.safe_load(p.read_text(encoding="utf-8")).get("kind") != "Component"}
+    overlays = [stream for folder, stream in streams.items() if folder.parts[:2] == ("k8s", "overlays")]
+    assert scaffold != "service" or (overlays and all(map(_images, overlays)))  # there are pods to judge
     for version in ("1.25", "1.36"):
         profile = ("--profile", "pss-restricted", "--kubernetes-version", version)
         code, out, err = run_cli("lint", "--fail-on", "info", *profile, ".")
         assert (code, err) == (0, ""), out
-        for stream in streams:
+        for stream in streams.values():
             _lints_clean(stream, repo_dir, *profile)
 
 
@@ -331,6 +366,19 @@ PUSHED_TAG, PUSHED_DIGEST = "sha-0123e567", "sha256:" + "0123456789abcdef" * 4
 def _release(repo_dir: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", "scripts/release.sh", *argv], cwd=repo_dir, capture_output=True, text=True,
                           timeout=60)
+
+
+def released(repo_dir: Path, tmp_path: Path) -> Path:
+    """A copy of a rendered service repo in which every environment runs the image CI pushed, written by the release
+    script as CI writes it."""
+    copy = tmp_path / "released" / repo_dir.name
+    shutil.copytree(repo_dir, copy, symlinks=True)
+    answers = json.loads((copy / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    pushed = f"{answers['image_registry']}/{answers['service_name']}:{PUSHED_TAG}@{PUSHED_DIGEST}"
+    for env in answers["environments"].split(","):
+        done = _release(copy, "set", env, pushed)
+        assert done.returncode == 0, done.stderr
+    return copy
 
 
 @pytest.mark.slow

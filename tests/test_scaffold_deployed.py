@@ -1,0 +1,190 @@
+"""What every scaffold variant deploys, judged by the tools a platform team trusts: each repository's root
+kustomizations (those no other kustomization of the repo includes: the service's `k8s/overlays/<env>`, the
+environment repo's `bootstrap`), built with kubectl after a release, go through one checkov run (its Kubernetes
+checks) and one promtool run (every PrometheusRule's rules). A checkov check that fails is a finding unless
+tests/checkov-skips.yaml skips it with a reason README repeats; a skip that no longer fires is stale."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import CHECKOV_BIN, README, Render, ToolFinder
+from test_scaffolds import VARIANTS, released
+
+SKIPS = Path(__file__).with_name("checkov-skips.yaml")
+REQUIREMENTS = Path(__file__).with_name("checkov-requirements.txt")
+# A Deployment every check of interest fails, in its own folder of the tree: proof that the run judged the tree.
+CANARY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: canary
+spec:
+  selector:
+    matchLabels: {app: canary}
+  template:
+    metadata:
+      labels: {app: canary}
+    spec:
+      containers:
+        - name: canary
+          image: nginx:latest
+"""
+# Offline: no mapping of check ids to the vendor's ids (BC_SKIP_MAPPING) and no download of external checks
+# (--skip-download); every proxy points at a closed local port, so a request made all the same fails at once, and
+# checkov logs it on stderr, which must stay empty.
+CLOSED = "http://127.0.0.1:9"
+OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "HTTPS_PROXY": CLOSED, "HTTP_PROXY": CLOSED, "https_proxy": CLOSED,
+           "http_proxy": CLOSED, "NO_PROXY": "", "no_proxy": ""}
+
+
+def _skips() -> dict[str, str]:
+    """Check id -> why the scaffold does not meet it, from tests/checkov-skips.yaml (a mapping, possibly empty)."""
+    data = yaml.safe_load(SKIPS.read_text(encoding="utf-8")) or {}
+    assert isinstance(data, dict), f"{SKIPS}: a mapping of check id to reason"
+    for check, reason in data.items():
+        assert re.fullmatch(r"CKV_K8S_\d+|CKV2_K8S_\d+", str(check)), f"{SKIPS}: {check!r} is no Kubernetes check id"
+        assert isinstance(reason, str) and len(reason.split()) >= 5, f"{SKIPS}: {check} needs a reason"
+    return {str(check): reason for check, reason in data.items()}
+
+
+def _roots(repo: Path) -> list[Path]:
+    """Folders of the repo's kustomizations that no other one includes as a resource (kustomize Components, which
+    only build inside an overlay, left out): what a cluster is given to apply."""
+    folders, included = set(), set()
+    for path in repo.rglob("kustomization.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("kind") == "Component":
+            continue
+        folders.add(path.parent.resolve())
+        included |= {(path.parent / entry).resolve() for entry in data.get("resources", [])}
+    return sorted(folders - included)
+
+
+def _build(kubectl: str, folder: Path) -> str:
+    built = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, f"{folder}: {built.stderr}"
+    return built.stdout
+
+
+@pytest.fixture(scope="module")
+def deployed(rendered: Render, external_tool: ToolFinder, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder per variant holding each of its root kustomizations as kubectl builds it, released."""
+    kubectl = external_tool("kubectl")
+    work = tmp_path_factory.mktemp("deployed")
+    for param in VARIANTS:
+        scaffold, variant, answers = param.values
+        repo = rendered(scaffold, variant, answers)
+        repo = released(repo, work / variant) if scaffold == "service" else repo
+        for folder in _roots(repo):
+            name = folder.relative_to(repo).as_posix().replace("/", "-")
+            target = work / "built" / f"{scaffold}-{variant}" / f"{name}.yaml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_build(kubectl, folder), encoding="utf-8")
+    return work / "built"
+
+
+Resource = tuple[str, str]  # (file under the tree, checkov's resource id: kind.namespace.name)
+
+
+@pytest.fixture(scope="module")
+def checkov_run(deployed: Path, external_tool: ToolFinder,
+                tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], set[Resource]]:
+    """checkov's JSON report of one run over every variant's built roots and the canary, and every object of that
+    tree as checkov names it."""
+    checkov = external_tool("checkov")
+    work = tmp_path_factory.mktemp("checkov")
+    tree = shutil.copytree(deployed, work / "built")
+    (tree / "canary").mkdir()
+    (tree / "canary" / "deployment.yaml").write_text(CANARY, encoding="utf-8")
+    objects = {(path.relative_to(tree).as_posix(),
+                f"{doc['kind']}.{doc['metadata'].get('namespace', 'default')}.{doc['metadata']['name']}")
+               for path in tree.rglob("*.yaml") for doc in yaml.safe_load_all(path.read_text("utf-8")) if doc}
+    done = subprocess.run([checkov, "--directory", str(tree), "--framework", "kubernetes", "--skip-download",
+                           "--compact", "--output", "json"], capture_output=True, text=True, timeout=600,
+                          cwd=work, env={**os.environ, **OFFLINE})
+    assert done.stderr == "", done.stderr
+    assert done.returncode in (0, 1), done.stdout
+    report = json.loads(done.stdout)
+    assert isinstance(report, dict) and report["check_type"] == "kubernetes", done.stdout[:500]
+    return report, objects
+
+
+def _results(report: dict[str, Any], outcome: str) -> list[tuple[str, str, str]]:
+    """(check id, file under the tree, resource) of every check with this outcome (passed, failed)."""
+    return sorted((result["check_id"], result["file_path"].lstrip("/"), result["resource"])
+                  for result in report["results"][f"{outcome}_checks"])
+
+
+@pytest.mark.slow
+def test_checkov_is_the_pinned_version_from_its_own_virtualenv(
+        external_tool: ToolFinder, checkov_run: tuple[dict[str, Any], set[Resource]]) -> None:
+    assert external_tool("checkov") == str(CHECKOV_BIN / "checkov")
+    (pin,) = [line.split("==")[1] for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+              if line.startswith("checkov==")]
+    assert checkov_run[0]["summary"]["checkov_version"] == pin
+
+
+@pytest.mark.slow
+def test_checkov_judged_every_object_of_every_variant(checkov_run: tuple[dict[str, Any], set[Resource]]) -> None:
+    """No file went unparsed and every object of a kind checkov has checks for was judged (the environment repo's
+    Argo CD resources are of none: they go through the run all the same, so an object added there is judged); the
+    canary fails the checks it must, so the run judged this tree."""
+    report, objects = checkov_run
+    assert report["summary"]["parsing_errors"] == 0
+    judged = {(path, resource) for outcome in ("passed", "failed") for _, path, resource in _results(report, outcome)}
+    kinds = {resource.split(".")[0] for _, resource in judged}
+    assert {"Deployment", "Service", "ServiceAccount", "ConfigMap", "Ingress"} <= kinds
+    assert {(path, resource) for path, resource in objects if resource.split(".")[0] in kinds} <= judged
+    canary = {check for check, path, _ in _results(report, "failed") if path.startswith("canary/")}
+    assert {"CKV_K8S_14", "CKV_K8S_21", "CKV_K8S_43"} <= canary  # :latest, default namespace, no digest
+
+
+@pytest.mark.slow
+def test_rendered_overlays_pass_checkovs_kubernetes_checks_but_the_justified_skips(
+        checkov_run: tuple[dict[str, Any], set[Resource]]) -> None:
+    report, _ = checkov_run
+    skips = _skips()
+    findings = [failure for failure in _results(report, "failed") if not failure[1].startswith("canary/")]
+    assert [failure for failure in findings if failure[0] not in skips] == []
+    fired = {check for check, _, _ in findings}
+    assert sorted(set(skips) - fired) == [], "stale skips in tests/checkov-skips.yaml: checkov no longer reports them"
+
+
+def test_every_skipped_check_is_justified_in_readme() -> None:
+    """README's 'Checked by external validators' lists each skipped check, with the reason the skips file gives."""
+    section = README.read_text(encoding="utf-8").split("\n### Checked by external validators\n", 1)[1]
+    section = section.split("\n## ", 1)[0].split("\n### ", 1)[0]
+    listed = [(check, " ".join(reason.split())) for check, reason in
+              re.findall(r"^ *- `(CKV2?_K8S_\d+)`: (.+?)(?=\n *- |\n\n|\Z)", section, flags=re.MULTILINE | re.DOTALL)]
+    expected = sorted((check, " ".join(reason.split())) for check, reason in _skips().items())
+    assert listed == expected, "README's checkov skips differ from tests/checkov-skips.yaml"
+    assert ("Skipped checks: none" in section) == (not expected)
+
+
+@pytest.mark.slow
+def test_every_prometheus_rule_deployed_passes_promtool(deployed: Path, external_tool: ToolFinder,
+                                                        tmp_path: Path) -> None:
+    """promtool (Prometheus's own checker) on the rules each environment deploys, as its overlay patched them:
+    expressions, durations, templates, and its lints (duplicate rules) made fatal."""
+    promtool = external_tool("promtool")
+    files = []
+    for path in sorted(deployed.rglob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if (document or {}).get("kind") == "PrometheusRule":
+                rules = tmp_path / f"{path.parent.name}-{path.stem}-{document['metadata']['name']}.yaml"
+                rules.write_text(yaml.safe_dump(document["spec"], sort_keys=False), encoding="utf-8")
+                files.append(rules)
+    assert len(files) >= sum(1 for param in VARIANTS if param.values[0] == "service")  # one per environment at least
+    done = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, files)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == len(files), done.stdout
