@@ -1,8 +1,8 @@
 """What every scaffold variant deploys, judged by the tools a platform team trusts: each repository's root
 kustomizations (those no other kustomization of the repo includes: the service's `k8s/overlays/<env>`, the
-environment repo's `bootstrap`), built with kubectl after a release, go through one checkov run (its Kubernetes
-checks) and one promtool run (every PrometheusRule's rules). A checkov check that fails is a finding unless
-tests/checkov-skips.yaml skips it with a reason README repeats; a skip that no longer fires is stale."""
+environment repo's `bootstrap` and `admission`), built with kubectl after a release, go through one checkov run
+(its Kubernetes checks) and one promtool run (every PrometheusRule's rules). A checkov check that fails is a finding
+unless tests/checkov-skips.yaml skips it with a reason README repeats; a skip that no longer fires is stale."""
 
 from __future__ import annotations
 
