@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -423,7 +424,8 @@ def test_the_pipeline_releases_what_it_pushed_through_the_release_script(rendere
     if answers["ci_provider"] == "github":
         ci = (repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8")
         jobs = yaml.safe_load(ci)["jobs"]
-        assert 'docker push "$IMAGE:$TAG"' in jobs["push"]["steps"][-1]["run"]
+        (push,) = [step for step in jobs["push"]["steps"] if step.get("id") == "push"]
+        assert 'docker push "$IMAGE:$TAG"' in push["run"]
         assert jobs["push"]["outputs"]["reference"] == "${{ steps.push.outputs.reference }}"
         assert jobs["promote"]["env"]["REFERENCE"] == "${{ needs.push.outputs.reference }}"
         assert f'bash scripts/release.sh set {envs[0]} "$REFERENCE"' in ci
@@ -443,6 +445,166 @@ def test_the_pipeline_releases_what_it_pushed_through_the_release_script(rendere
         assert promotions == [f"promote:{env}" for env in envs[1:]]
         for source, target in itertools.pairwise(envs):
             assert f"bash scripts/release.sh copy {source} {target}" in config[f"promote:{target}"]["script"]
+
+
+PUSHED = "${{ steps.push.outputs.digest }}"  # the push step's output: the digest the registry reported
+PINNED_IMAGE = re.compile(r"^[a-z0-9.-]+(/[a-z0-9._-]+)+:v[0-9.]+@sha256:[0-9a-f]{64}$")
+
+
+def _github_signing(jobs: dict[str, Any]) -> None:
+    """The push job pushes, and every later step names the image by the digest its push step output."""
+    steps = jobs["push"]["steps"]
+    (at,) = [index for index, step in enumerate(steps) if step.get("id") == "push"]
+    push, after = steps[at]["run"], steps[at + 1:]
+    assert 'echo "digest=$digest" >> "$GITHUB_OUTPUT"' in push
+    assert 'echo "reference=$IMAGE:$TAG@$digest" >> "$GITHUB_OUTPUT"' in push
+    uses = {step["uses"].split("@")[0]: step.get("with", {}) for step in after if "uses" in step}
+    sbom = uses["anchore/sbom-action"]
+    assert sbom["image"] == "${{ env.IMAGE }}@" + PUSHED
+    for action in ("actions/attest-build-provenance", "actions/attest-sbom"):
+        assert uses[action]["subject-name"] == "${{ env.IMAGE }}", action
+        assert uses[action]["subject-digest"] == PUSHED, action
+        assert uses[action]["push-to-registry"] is True, action
+    assert uses["actions/attest-sbom"]["sbom-path"] == sbom["output-file"]
+    (sign,) = [step for step in after if "cosign" in step.get("run", "")]
+    assert sign["run"] == 'cosign sign --yes "$IMAGE@$DIGEST"'
+    assert sign["env"] == {"DIGEST": PUSHED}
+    assert after.index(sign) > [*uses].index("sigstore/cosign-installer")
+    assert jobs["push"]["outputs"] == {"digest": PUSHED, "reference": "${{ steps.push.outputs.reference }}"}
+    assert jobs["promote"]["needs"] == ["push"]
+    assert jobs["promote"]["env"]["REFERENCE"] == "${{ needs.push.outputs.reference }}"
+
+
+def _gitlab_signing(config: dict[str, Any]) -> None:
+    """The push job computes the digest once; the SBOM, the attestations, the signature and the release use it."""
+    job = config["push"]
+    script = job["script"]
+    (at,) = [index for index, line in enumerate(script) if line.startswith("digest=$(")]
+    assert script[at + 1].startswith('test -n "$digest" ||')
+    after = script[at + 2:]
+    by_digest = '"$IMAGE@$digest"'
+    assert 'syft scan "registry:$IMAGE@$digest" --output "spdx-json=sbom.spdx.json"' in after
+    assert f"cosign attest --yes --type slsaprovenance1 --predicate provenance.json {by_digest}" in after
+    assert f"cosign attest --yes --type spdxjson --predicate sbom.spdx.json {by_digest}" in after
+    assert f"cosign sign --yes {by_digest}" in after
+    release = 'echo "RELEASE=$IMAGE:$IMAGE_TAG@$digest" > release.env'
+    assert after[-1] == release  # written once everything else succeeded
+    assert [line for line in after if "$IMAGE" in line and "$IMAGE@$digest" not in line] == [release]  # never by tag
+    assert job["artifacts"]["reports"]["dotenv"] == "release.env"
+    assert job["id_tokens"] == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
+    for tool in ("COSIGN_IMAGE", "SYFT_IMAGE"):
+        assert PINNED_IMAGE.match(job["variables"][tool]), tool
+    assert config["promote"]["needs"] == ["push"]
+    assert any('"$RELEASE"' in line for line in config["promote"]["script"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_the_pushed_digest_is_what_ci_describes_attests_signs_and_releases(rendered: Render, variant: str) -> None:
+    """The build step's image is pushed once; the digest the registry reports is the one value the SBOM, the
+    provenance and SBOM attestations, the keyless signature and the release (promotion's input) all name."""
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    if (repo_dir / ".github").exists():
+        _github_signing(yaml.safe_load((repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8"))["jobs"])
+    else:
+        _gitlab_signing(yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8")))
+
+
+SIGNING_PERMISSIONS = ("id-token", "attestations")
+
+
+def _grants(permissions: object, scope: str) -> bool:
+    return permissions == "write-all" or (isinstance(permissions, dict) and permissions.get(scope) == "write")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_only_the_job_that_knows_the_digest_may_sign(rendered: Render, variant: str) -> None:
+    """An OIDC token (GitHub `id-token: write`, GitLab `id_tokens`) and `attestations: write` are granted to the
+    push job and to no other job or workflow of the repository."""
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    if (repo_dir / ".gitlab-ci.yml").exists():
+        config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+        assert [name for name, job in config.items() if isinstance(job, dict) and "id_tokens" in job] == ["push"]
+        return
+    for scope in SIGNING_PERMISSIONS:
+        granted = []
+        for path in sorted((repo_dir / ".github/workflows").glob("*.yml")):
+            workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+            assert not _grants(workflow.get("permissions"), scope), (path.name, scope)
+            granted += [(path.name, name) for name, job in workflow["jobs"].items()
+                        if _grants(job.get("permissions"), scope)]
+        assert granted == [("ci.yml", "push")], scope
+
+
+def _docker_build(argv: list[str]) -> dict[str, object]:
+    """What a `docker build` command line builds: platform, pull, label names, build args, tag's tag, context."""
+    assert argv[:2] == ["docker", "build"], argv
+    flags: dict[str, list[str]] = {}
+    words, context = iter(argv[2:]), []
+    for word in words:
+        if word == "--pull":
+            flags[word] = []
+        elif word.startswith("--"):
+            flags.setdefault(word, []).append(next(words))
+        else:
+            context.append(word)
+    (tag,) = flags["--tag"]
+    return {"platform": flags["--platform"], "pull": "--pull" in flags, "context": context,
+            "labels": sorted(label.split("=")[0] for label in flags["--label"]),
+            "build_args": {arg.split("=")[0]: arg.split("=", 1)[1] == tag.rsplit(":", 1)[1]
+                           for arg in flags["--build-arg"]}}
+
+
+def _github_build(jobs: dict[str, Any]) -> list[str]:
+    """The build job's docker/build-push-action step, written as the `docker build` it runs."""
+    (build,) = [step["with"] for step in jobs["build"]["steps"]
+                if step.get("uses", "").startswith("docker/build-push-action@")]
+    argv = ["docker", "build", "--platform", build["platforms"], "--tag", build["tags"]]
+    argv += ["--pull"] if build["pull"] is True else []
+    argv += [arg for label in build["labels"].splitlines() for arg in ("--label", label)]
+    argv += [arg for value in build["build-args"].splitlines() for arg in ("--build-arg", value)]
+    return [*argv, build["context"]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_make_image_builds_the_image_as_ci_does(rendered: Render, variant: str) -> None:
+    """`make image` and CI's build agree: platform, --pull, the same labels, the same build args (the version is the
+    tag in both), the same context. Parsed from the workflow or pipeline and from `make -n image`."""
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    make = subprocess.run(["make", "--no-print-directory", "-n", "image"], cwd=repo_dir, capture_output=True,
+                          text=True, timeout=60, check=True)
+    local = _docker_build(shlex.split(make.stdout.replace("\\\n", " ")))
+    if (repo_dir / ".github").exists():
+        ci = _github_build(yaml.safe_load((repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8"))["jobs"])
+    else:
+        config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+        (command,) = [line for line in config["build"]["script"] if line.startswith("docker build ")]
+        ci = shlex.split(command)
+    assert _docker_build(ci) == local
+    assert local == {"platform": ["linux/amd64"], "pull": True, "context": ["."],
+                     "labels": ["org.opencontainers.image.revision", "org.opencontainers.image.source"],
+                     "build_args": {"SERVICE_VERSION": True}}
+
+
+@pytest.mark.slow
+def test_an_overlay_that_names_a_tag_without_a_digest_is_a_finding(rendered: Render, tmp_path: Path) -> None:
+    """The scaffold's config turns kustomization-images-pinned-by-digest on: a release written by the script lints
+    clean, an `images:` entry edited by hand to a tag alone is an error at its line and column."""
+    repo_dir = tmp_path / "repo"
+    shutil.copytree(rendered("service", "python-github-ingress-3env", []), repo_dir, symlinks=True)
+    assert _release(repo_dir, "set", "dev", f"ghcr.io/example/orders-api:{PUSHED_TAG}@{PUSHED_DIGEST}").returncode == 0
+    prod = repo_dir / "k8s/overlays/prod/kustomization.yaml"
+    lines = prod.read_text(encoding="utf-8").splitlines()
+    prod.write_text("\n".join([*lines, "images:", "  - name: ghcr.io/example/orders-api", '    newTag: "1.4.2"', ""]),
+                    encoding="utf-8")
+    lint = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "."], cwd=repo_dir, capture_output=True,
+                          text=True, timeout=120)
+    assert lint.returncode == 1, lint.stdout + lint.stderr
+    finding = (f"k8s/overlays/prod/kustomization.yaml:{len(lines) + 2}:5: error [kustomization-images-pinned-by-digest]"
+               " the `images:` entry does not pin its image by digest (missing or invalid: digest)")
+    assert lint.stdout.splitlines()[:-1] == [finding]
 
 
 @pytest.mark.slow
