@@ -131,7 +131,7 @@ DOMAIN_SUMMARIES = {  # domain -> (its name in prose, what its policies check); 
     "kubernetes": ("Kubernetes", "resources, probes, images, pod security, host access, RBAC, Services, availability, "
                                  "ServiceMonitors, Argo CD and Flux objects"),
     "kustomize": ("kustomization", "deprecated fields, remote resources pinned, overlays set their namespace, "
-                                   "overlays build offline"),
+                                   "overlays build offline, images pinned by digest"),
     "github-actions": ("GitHub Actions", "workflow and action structure, `${{ }}` expressions, job timeouts, deploy "
                                          "concurrency, and zizmor's audits: permissions, SHA pins, script injection, "
                                          "dangerous triggers, persisted credentials, inherited secrets..."),
