@@ -129,14 +129,30 @@ def identity(repo_dir: Path) -> tuple[str, str]:
     return trusted["issuer"], trusted["subjectRegExp"]
 
 
+def job(text: str, name: str, indent: str) -> str:
+    """The text of one job of a CI template (a Jinja template, so read as text): from `<indent><name>:` to the next
+    key at that indentation."""
+    found = re.search(rf"^{indent}{name}:\n(.*?)(?=^{indent}[.a-z-]+:|\Z)", text, re.MULTILINE | re.DOTALL)
+    assert found, f"no job {name}"
+    return found.group(1)
+
+
 def signs_as(service_ci: Path, host_and_org: str, repo_name: str) -> str:
-    """The certificate subject the service scaffold's CI signs with when its repository is <host_and_org>/<repo>: the
-    workflow's identity on GitHub, the pipeline's ci_config_ref_uri on GitLab, for a push to main."""
-    workflow = service_ci / ".github" / "workflows" / "ci.yml"
+    """The certificate subject the service scaffold's CI signs with when its repository is <host_and_org>/<repo>, read
+    from the job that signs: GitHub's `push` job of ci.yml (the workflow's identity, on main), GitLab's `push` job (the
+    pipeline's ci_config_ref_uri, on the default branch, main)."""
     if service_ci.name == "gitlab":
-        assert (service_ci / ".gitlab-ci.yml").is_file()
+        pipeline = (service_ci / ".gitlab-ci.yml").read_text(encoding="utf-8")
+        push = job(pipeline, "push", "")
+        assert 'cosign sign --yes "$IMAGE@$digest"' in push and "aud: sigstore" in push
+        assert "extends: [.docker, .default-branch]" in push
+        rules = job(pipeline, ".default-branch", "")
+        assert "- if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in rules
         return f"https://{host_and_org}/{repo_name}//.gitlab-ci.yml@refs/heads/main"
-    assert re.search(r"^  push:\n    branches: \[main\]$", workflow.read_text(encoding="utf-8"), re.MULTILINE)
+    workflow = (service_ci / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    push = job(workflow.split("\njobs:\n", 1)[1], "push", "  ")
+    assert 'cosign sign --yes "$IMAGE@$DIGEST"' in push and "id-token: write" in push
+    assert "github.ref == 'refs/heads/main'" in push.splitlines()[0]
     return f"https://{host_and_org}/{repo_name}/.github/workflows/ci.yml@refs/heads/main"
 
 
