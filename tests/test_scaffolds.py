@@ -475,8 +475,9 @@ def _github_signing(jobs: dict[str, Any]) -> None:
     assert jobs["promote"]["env"]["REFERENCE"] == "${{ needs.push.outputs.reference }}"
 
 
-def _gitlab_signing(config: dict[str, Any]) -> None:
+def _gitlab_signing(repo_dir: Path) -> None:
     """The push job computes the digest once; the SBOM, the attestations, the signature and the release use it."""
+    config = yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     job = config["push"]
     script = job["script"]
     (at,) = [index for index, line in enumerate(script) if line.startswith("digest=$(")]
@@ -492,8 +493,11 @@ def _gitlab_signing(config: dict[str, Any]) -> None:
     assert [line for line in after if "$IMAGE" in line and "$IMAGE@$digest" not in line] == [release]  # never by tag
     assert job["artifacts"]["reports"]["dotenv"] == "release.env"
     assert job["id_tokens"] == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
+    (manager,) = json.loads((repo_dir / "renovate.json").read_text(encoding="utf-8"))["customManagers"]
+    (updates,) = [re.compile(pattern.replace("(?<", "(?P<")) for pattern in manager["matchStrings"]]
     for tool in ("COSIGN_IMAGE", "SYFT_IMAGE"):
         assert PINNED_IMAGE.match(job["variables"][tool]), tool
+        assert updates.fullmatch(f"{tool}: {job['variables'][tool]}"), tool  # Renovate keeps the pin current
     assert config["promote"]["needs"] == ["push"]
     assert any('"$RELEASE"' in line for line in config["promote"]["script"])
 
@@ -507,7 +511,7 @@ def test_the_pushed_digest_is_what_ci_describes_attests_signs_and_releases(rende
     if (repo_dir / ".github").exists():
         _github_signing(yaml.safe_load((repo_dir / ".github/workflows/ci.yml").read_text(encoding="utf-8"))["jobs"])
     else:
-        _gitlab_signing(yaml.safe_load((repo_dir / ".gitlab-ci.yml").read_text(encoding="utf-8")))
+        _gitlab_signing(repo_dir)
 
 
 SIGNING_PERMISSIONS = ("id-token", "attestations")
