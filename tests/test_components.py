@@ -9,13 +9,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import Render, ToolFinder
+from conftest import Render, ToolFinder, lints_clean
 
 from gitops_tools.cli import main
 from gitops_tools.errors import ConfigError, GitopsToolsError
@@ -326,13 +325,6 @@ def _write(tree: Tree, root: Path) -> Path:
     return root
 
 
-def _lints_clean(cwd: Path, *options: str, stream: str | None = None) -> None:
-    lint = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--fail-on", "info", *options,
-                           "-" if stream is not None else "."], input=stream, capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-
-
 def _builds(kubectl: str, repo: Path) -> list[str]:
     streams = []
     for kustomization in sorted(repo.rglob("kustomization.yaml")):
@@ -357,12 +349,12 @@ def test_the_service_with_components_lints_clean_and_builds(service_tree: tuple[
         component = COMPONENTS[name]
         tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
     repo = _write(tree, tmp_path)
-    _lints_clean(repo)
+    lints_clean(repo)
     for version in ("1.25", "1.36"):
-        _lints_clean(repo, "--profile", "pss-restricted", "--kubernetes-version", version)
+        lints_clean(repo, "--profile", "pss-restricted", "--kubernetes-version", version)
     for stream in _builds(kubectl, repo):
-        _lints_clean(repo, stream=stream)
-        _lints_clean(repo, "--profile", "pss-restricted", stream=stream)
+        lints_clean(repo, stream=stream)
+        lints_clean(repo, "--profile", "pss-restricted", stream=stream)
 
 
 @pytest.mark.slow
@@ -410,7 +402,7 @@ def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci
     job = documents["CronJob", "orders-api-nightly"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert [container["image"] for container in job["containers"]] == [PUSHED]
     assert ("Deployment", "orders-api-redis") in documents
-    _lints_clean(repo, stream=released)
+    lints_clean(repo, stream=released)
     # the release file the script rewrote has no list of patches: applying the components again leaves it alone
     again = read_folder(repo)
     for name in ("cronjob", "redis"):
@@ -458,7 +450,7 @@ def test_every_service_variant_with_every_component_lints_clean_and_builds(varia
     for component in COMPONENTS.values():
         tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
     _write(tree, repo)
-    _lints_clean(repo)
-    _lints_clean(repo, "--profile", "pss-restricted")
+    lints_clean(repo)
+    lints_clean(repo, "--profile", "pss-restricted")
     for stream in _builds(kubectl, repo):
-        _lints_clean(repo, stream=stream)
+        lints_clean(repo, stream=stream)

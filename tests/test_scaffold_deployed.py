@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import CHECKOV_BIN, README, Render, ToolFinder
-from test_scaffolds import VARIANTS, released
+from test_scaffolds import VARIANTS, kustomize_build, released
 
 SKIPS = Path(__file__).with_name("checkov-skips.yaml")
 REQUIREMENTS = Path(__file__).with_name("checkov-requirements.txt")
@@ -69,17 +69,8 @@ def _roots(repo: Path) -> list[Path]:
     return sorted(folders - included)
 
 
-def _build(kubectl: str, folder: Path) -> str:
-    built = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, f"{folder}: {built.stderr}"
-    return built.stdout
-
-
-@pytest.fixture(scope="module")
-def deployed(rendered: Render, external_tool: ToolFinder, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _deployed(rendered: Render, kubectl: str, work: Path) -> Path:
     """A folder per variant holding each of its root kustomizations as kubectl builds it, released."""
-    kubectl = external_tool("kubectl")
-    work = tmp_path_factory.mktemp("deployed")
     for param in VARIANTS:
         scaffold, variant, answers = param.values
         repo = rendered(scaffold, variant, answers)
@@ -88,21 +79,17 @@ def deployed(rendered: Render, external_tool: ToolFinder, tmp_path_factory: pyte
             name = folder.relative_to(repo).as_posix().replace("/", "-")
             target = work / "built" / f"{scaffold}-{variant}" / f"{name}.yaml"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(_build(kubectl, folder), encoding="utf-8")
+            target.write_text(kustomize_build(kubectl, folder), encoding="utf-8")
     return work / "built"
 
 
 Resource = tuple[str, str]  # (file under the tree, checkov's resource id: kind.namespace.name)
 
 
-@pytest.fixture(scope="module")
-def checkov_run(deployed: Path, external_tool: ToolFinder,
-                tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], set[Resource]]:
+def _checkov(checkov: str, deployed: Path, work: Path) -> tuple[dict[str, Any], set[Resource]]:
     """checkov's JSON report of one run over every variant's built roots and the canary, and every object of that
     tree as checkov names it."""
-    checkov = external_tool("checkov")
-    work = tmp_path_factory.mktemp("checkov")
-    tree = shutil.copytree(deployed, work / "built")
+    tree = shutil.copytree(deployed, work / "checkov")
     (tree / "canary").mkdir()
     (tree / "canary" / "deployment.yaml").write_text(CANARY, encoding="utf-8")
     objects = {(path.relative_to(tree).as_posix(),
@@ -124,22 +111,13 @@ def _results(report: dict[str, Any], outcome: str) -> list[tuple[str, str, str]]
                   for result in report["results"][f"{outcome}_checks"])
 
 
-@pytest.mark.slow
-def test_checkov_is_the_pinned_version_from_its_own_virtualenv(
-        external_tool: ToolFinder, checkov_run: tuple[dict[str, Any], set[Resource]]) -> None:
-    assert external_tool("checkov") == str(CHECKOV_BIN / "checkov")
+def _judged_everything(report: dict[str, Any], objects: set[Resource]) -> None:
+    """The pinned version ran; no file went unparsed and every object of a kind checkov has checks for was judged
+    (the environment repo's Argo CD, Kyverno and Sigstore resources are of none: they go through the run all the
+    same, so an object added there is judged); the canary fails the checks it must, so the run judged this tree."""
     (pin,) = [line.split("==")[1] for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
               if line.startswith("checkov==")]
-    assert checkov_run[0]["summary"]["checkov_version"] == pin
-
-
-@pytest.mark.slow
-def test_checkov_judged_every_object_of_every_variant(checkov_run: tuple[dict[str, Any], set[Resource]]) -> None:
-    """No file went unparsed and every object of a kind checkov has checks for was judged (the environment repo's
-    Argo CD resources are of none: they go through the run all the same, so an object added there is judged); the
-    canary fails the checks it must, so the run judged this tree."""
-    report, objects = checkov_run
-    assert report["summary"]["parsing_errors"] == 0
+    assert (report["summary"]["checkov_version"], report["summary"]["parsing_errors"]) == (pin, 0)
     judged = {(path, resource) for outcome in ("passed", "failed") for _, path, resource in _results(report, outcome)}
     kinds = {resource.split(".")[0] for _, resource in judged}
     assert {"Deployment", "Service", "ServiceAccount", "ConfigMap", "Ingress"} <= kinds
@@ -148,15 +126,40 @@ def test_checkov_judged_every_object_of_every_variant(checkov_run: tuple[dict[st
     assert {"CKV_K8S_14", "CKV_K8S_21", "CKV_K8S_43"} <= canary  # :latest, default namespace, no digest
 
 
+def _promtool(promtool: str, deployed: Path, work: Path) -> None:
+    """promtool (Prometheus's own checker) on the rules each environment deploys, as its overlay patched them:
+    expressions, durations, templates, and its lints (duplicate rules) made fatal."""
+    files = []
+    for path in sorted(deployed.rglob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if (document or {}).get("kind") == "PrometheusRule":
+                rules = work / "rules" / f"{path.parent.name}-{path.stem}-{document['metadata']['name']}.yaml"
+                rules.parent.mkdir(exist_ok=True)
+                rules.write_text(yaml.safe_dump(document["spec"], sort_keys=False), encoding="utf-8")
+                files.append(rules)
+    assert len(files) >= sum(1 for param in VARIANTS if param.values[0] == "service")  # one per environment at least
+    done = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, files)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == len(files), done.stdout
+
+
 @pytest.mark.slow
-def test_rendered_overlays_pass_checkovs_kubernetes_checks_but_the_justified_skips(
-        checkov_run: tuple[dict[str, Any], set[Resource]]) -> None:
-    report, _ = checkov_run
+def test_what_every_variant_deploys_passes_checkov_and_promtool(rendered: Render, external_tool: ToolFinder,
+                                                                tmp_path: Path) -> None:
+    """One test, so that the tree is built once per run (xdist would build it again for a test on another worker).
+    checkov: every failed check is a finding unless skipped with a reason; a skip that no longer fires is stale."""
+    checkov, kubectl, promtool = external_tool("checkov"), external_tool("kubectl"), external_tool("promtool")
+    assert checkov == str(CHECKOV_BIN / "checkov")  # the pinned one, from its own virtualenv
+    deployed = _deployed(rendered, kubectl, tmp_path)
+    report, objects = _checkov(checkov, deployed, tmp_path)
+    _judged_everything(report, objects)
     skips = _skips()
     findings = [failure for failure in _results(report, "failed") if not failure[1].startswith("canary/")]
     assert [failure for failure in findings if failure[0] not in skips] == []
     fired = {check for check, _, _ in findings}
     assert sorted(set(skips) - fired) == [], "stale skips in tests/checkov-skips.yaml: checkov no longer reports them"
+    _promtool(promtool, deployed, tmp_path)
 
 
 def test_every_skipped_check_is_justified_in_readme() -> None:
@@ -168,23 +171,3 @@ def test_every_skipped_check_is_justified_in_readme() -> None:
     expected = sorted((check, " ".join(reason.split())) for check, reason in _skips().items())
     assert listed == expected, "README's checkov skips differ from tests/checkov-skips.yaml"
     assert ("Skipped checks: none" in section) == (not expected)
-
-
-@pytest.mark.slow
-def test_every_prometheus_rule_deployed_passes_promtool(deployed: Path, external_tool: ToolFinder,
-                                                        tmp_path: Path) -> None:
-    """promtool (Prometheus's own checker) on the rules each environment deploys, as its overlay patched them:
-    expressions, durations, templates, and its lints (duplicate rules) made fatal."""
-    promtool = external_tool("promtool")
-    files = []
-    for path in sorted(deployed.rglob("*.yaml")):
-        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if (document or {}).get("kind") == "PrometheusRule":
-                rules = tmp_path / f"{path.parent.name}-{path.stem}-{document['metadata']['name']}.yaml"
-                rules.write_text(yaml.safe_dump(document["spec"], sort_keys=False), encoding="utf-8")
-                files.append(rules)
-    assert len(files) >= sum(1 for param in VARIANTS if param.values[0] == "service")  # one per environment at least
-    done = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, files)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("SUCCESS") == len(files), done.stdout

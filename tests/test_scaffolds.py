@@ -22,7 +22,7 @@ from typing import Any
 import git
 import pytest
 import yaml
-from conftest import VENV_BIN, Render, ToolFinder, tool_path
+from conftest import VENV_BIN, Render, ToolFinder, lints_clean, tool_path
 
 from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import BASE_FILE
@@ -302,16 +302,11 @@ def test_service_ci_checks_drift_and_a_schedule_opens_the_golden_path_update(ren
         assert "GOLDEN_PATH_TOKEN, a project access token" in text and "CI_JOB_TOKEN cannot push" in text
 
 
-def _built(kubectl: str, folder: Path) -> str:
+def kustomize_build(kubectl: str, folder: Path) -> str:
+    """`kubectl kustomize folder`'s output; a failing build fails the test."""
     built = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, f"{folder}: {built.stderr}"
     return built.stdout
-
-
-def _lints_clean(stream: str, cwd: Path, *options: str) -> None:
-    lint = subprocess.run([sys.executable, "-m", "gitops_tools", "lint", "--fail-on", "info", *options, "-"],
-                          input=stream, capture_output=True, text=True, timeout=120, cwd=cwd)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 def _images(stream: str) -> list[str]:
@@ -333,7 +328,7 @@ def test_every_kustomization_builds_and_its_output_lints_clean(rendered: Render,
                       if yaml.safe_load(p.read_text(encoding="utf-8")).get("kind") != "Component"})
     assert folders
     for folder in folders:
-        _lints_clean(_built(kubectl, folder), repo_dir)
+        lints_clean(repo_dir, stream=kustomize_build(kubectl, folder))
 
 
 @pytest.mark.slow
@@ -347,8 +342,9 @@ def test_meets_the_restricted_pod_security_standard(rendered: Render, scaffold: 
     kubectl = external_tool("kubectl")
     repo_dir = rendered(scaffold, variant, answers)
     monkeypatch.chdir(repo_dir)
-    built = released(repo_dir, tmp_path) if scaffold == "service" else repo_dir
-    streams = {p.parent.relative_to(built): _built(kubectl, p.parent) for p in sorted(built.rglob("kustomization.yaml"))
+    source = released(repo_dir, tmp_path) if scaffold == "service" else repo_dir
+    streams = {p.parent.relative_to(source): kustomize_build(kubectl, p.parent)
+               for p in sorted(source.rglob("kustomization.yaml"))
                if yaml.safe_load(p.read_text(encoding="utf-8")).get("kind") != "Component"}
     overlays = [stream for folder, stream in streams.items() if folder.parts[:2] == ("k8s", "overlays")]
     assert scaffold != "service" or (overlays and all(map(_images, overlays)))  # there are pods to judge
@@ -357,7 +353,7 @@ def test_meets_the_restricted_pod_security_standard(rendered: Render, scaffold: 
         code, out, err = run_cli("lint", "--fail-on", "info", *profile, ".")
         assert (code, err) == (0, ""), out
         for stream in streams.values():
-            _lints_clean(stream, repo_dir, *profile)
+            lints_clean(repo_dir, *profile, stream=stream)
 
 
 SERVICE_PARAMS = [pytest.param(name, id=name) for name in sorted(SERVICE_VARIANTS)]
@@ -395,7 +391,7 @@ def test_environments_run_only_the_exact_image_the_pipeline_pushed(rendered: Ren
     answers = json.loads((repo_dir / STATE_FILE).read_text(encoding="utf-8"))["answers"]
     envs, image = answers["environments"].split(","), f"{answers['image_registry']}/{answers['service_name']}"
     for env in envs:
-        day0 = _built(kubectl, repo_dir / "k8s" / "overlays" / env)
+        day0 = kustomize_build(kubectl, repo_dir / "k8s" / "overlays" / env)
         assert _images(day0) == [], env
         assert "kind: PrometheusRule" not in day0  # no alerts about a service that is not there
         assert _release(repo_dir, "show", env).returncode == 1
@@ -406,10 +402,10 @@ def test_environments_run_only_the_exact_image_the_pipeline_pushed(rendered: Ren
         done = _release(repo_dir, "copy", source, target)
         assert done.returncode == 0, done.stderr
     for env in envs:
-        built = _built(kubectl, repo_dir / "k8s" / "overlays" / env)
+        built = kustomize_build(kubectl, repo_dir / "k8s" / "overlays" / env)
         assert _images(built) == [pushed], env
         assert "kind: PrometheusRule" in built
-        _lints_clean(built, repo_dir)
+        lints_clean(repo_dir, stream=built)
         assert _release(repo_dir, "show", env).stdout == pushed + "\n"
 
 
