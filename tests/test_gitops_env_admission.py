@@ -113,6 +113,11 @@ def test_sigstore_opts_in_exactly_the_team_namespaces(repo: Callable[[str], Path
     assert all(namespace_labels(repo_dir, env)["policy.sigstore.dev/include"] == "true" for env in ENVS)
     spec = load(repo_dir / "admission/cluster-image-policy.yaml")["spec"]
     assert (spec["mode"], spec["images"]) == ("enforce", [{"glob": "**"}])
+    # The service scaffold's CI signs with cosign 3 (Sigstore bundles as OCI referrers, no `.sig` tag): the authority
+    # must look for bundles, or no signature of its would ever be found.
+    assert "cosign-release: v3." in (SERVICE_CI / "github/.github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert "projectsigstore/cosign:v3." in (SERVICE_CI / "gitlab/.gitlab-ci.yml").read_text(encoding="utf-8")
+    assert [authority["signatureFormat"] for authority in spec["authorities"]] == ["bundle"]
     # The label is the only thing that selects: no namespace but the ApplicationSets' carries it.
     labelled = [path for path in repo_dir.rglob("*.yaml") if any(
         line.strip().startswith("policy.sigstore.dev/include:") for line in path.read_text().splitlines())]
