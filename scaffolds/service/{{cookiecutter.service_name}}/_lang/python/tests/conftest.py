@@ -1,48 +1,37 @@
-"""Fixtures: a real service on ephemeral loopback ports."""
+"""Fixtures: the service run as its image runs it, on ephemeral loopback ports, and a loopback OTLP receiver."""
 
 from __future__ import annotations
 
-import io
-import logging
 from collections.abc import Iterator
 
 import pytest
 
-from {{ cookiecutter.service_name | replace('-', '_') }} import app
-from {{ cookiecutter.service_name | replace('-', '_') }}.config import Config
-from {{ cookiecutter.service_name | replace('-', '_') }}.logs import configure_logging
-
-from loopback import START_TIME, VERSION
+from loopback import OtlpReceiver, RunningService
 
 
-@pytest.fixture
-def log_stream() -> io.StringIO:
-    return io.StringIO()
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[OtlpReceiver]:
+    receiver = OtlpReceiver()
+    yield receiver
+    receiver.close()
 
 
-@pytest.fixture
-def logger(log_stream: io.StringIO) -> logging.Logger:
-    return configure_logging("debug", log_stream)
-
-
-@pytest.fixture
-def config() -> Config:
-    return Config(port=0, metrics_port=0, log_level="debug", version=VERSION, shutdown_delay=0.0, host="127.0.0.1")
-
-
-@pytest.fixture
-def service(config: Config, logger: logging.Logger) -> Iterator[app.Service]:
-    service = app.Service(config, logger=logger, start_time=START_TIME)
-    service.start()
-    yield service
-    service.shutdown()
+@pytest.fixture(scope="session")
+def service(receiver: OtlpReceiver) -> Iterator[RunningService]:
+    """One service for the tests that only send requests, with tracing off (the default) but an endpoint set."""
+    service = RunningService({"LOG_LEVEL": "debug", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint})
+    try:
+        service.started()
+        yield service
+    finally:
+        service.kill()
 
 
 @pytest.fixture
-def base_url(service: app.Service) -> str:
-    return f"http://127.0.0.1:{service.port}"
+def base_url(service: RunningService) -> str:
+    return service.url
 
 
 @pytest.fixture
-def metrics_url(service: app.Service) -> str:
-    return f"http://127.0.0.1:{service.metrics_port}/metrics"
+def metrics_url(service: RunningService) -> str:
+    return service.metrics_url

@@ -39,3 +39,18 @@ def configure_logging(level: str, stream: TextIO | None = None) -> logging.Logge
     logger.setLevel(LOG_LEVELS[level])
     logger.propagate = False
     return logger
+
+
+def server_log_config(level: str) -> dict[str, Any]:
+    """gunicorn's own logs (``gunicorn.error``) as the same JSON lines; no access log: the app logs its requests."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+        "loggers": {
+            "gunicorn.error": {"level": LOG_LEVELS[level], "handlers": ["stdout"], "propagate": False},
+            "gunicorn.access": {"level": logging.CRITICAL, "handlers": [], "propagate": False},
+        },
+        "root": {"level": logging.WARNING, "handlers": ["stdout"]},
+    }
