@@ -6,6 +6,7 @@
 //	LOG_LEVEL               debug, info, warning or error (default info)
 //	SERVICE_VERSION         reported by / and app_info (default: the built-in version)
 //	SHUTDOWN_DELAY_SECONDS  time between turning not-ready and closing listeners (default 5)
+//	OTEL_TRACES_EXPORTER    otlp turns tracing on (default none); see tracing.go for the other OTEL_* variables
 //
 // On SIGTERM (or SIGINT) the service turns not-ready (/readyz answers 503), waits SHUTDOWN_DELAY_SECONDS so load
 // balancers stop routing to it, stops accepting connections, waits up to drainTimeout for in-flight requests and
@@ -36,6 +37,7 @@ type config struct {
 	LogLevel      logLevel
 	Version       string
 	ShutdownDelay time.Duration
+	Tracing       tracingConfig
 }
 
 func defaultConfig() config {
@@ -74,7 +76,8 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		}
 		cfg.ShutdownDelay = time.Duration(seconds * float64(time.Second))
 	}
-	return cfg, nil
+	cfg.Tracing, err = tracingFromEnv(getenv)
+	return cfg, err
 }
 
 func portFromEnv(getenv func(string) string, name string, fallback int) (int, error) {

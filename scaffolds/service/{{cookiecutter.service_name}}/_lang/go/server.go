@@ -43,6 +43,7 @@ type service struct {
 	cfg      config
 	logger   *jsonLogger
 	registry *registry
+	tracer   *tracer
 	ready    atomic.Bool
 	draining atomic.Bool
 	servers  []*http.Server
@@ -54,7 +55,8 @@ type service struct {
 
 func newService(cfg config, logger *jsonLogger, started time.Time) *service {
 	startTime := float64(started.Unix()) + float64(started.Nanosecond())/1e9
-	return &service{cfg: cfg, logger: logger, registry: newRegistry(serviceName, cfg.Version, startTime)}
+	return &service{cfg: cfg, logger: logger, registry: newRegistry(serviceName, cfg.Version, startTime),
+		tracer: newTracer(cfg.Tracing, cfg.Version, logger)}
 }
 
 // Start binds both listeners, serves them in the background, then turns ready.
@@ -81,7 +83,8 @@ func (s *service) Start() error {
 		}(s.servers[i], listener)
 	}
 	s.ready.Store(true)
-	s.logger.Info("listening", "port", s.port, "metrics_port", s.metricsPort, "version", s.cfg.Version)
+	s.logger.Info("listening", "port", s.port, "metrics_port", s.metricsPort, "version", s.cfg.Version,
+		"tracing", s.tracer != nil)
 	return nil
 }
 
@@ -129,6 +132,7 @@ func (s *service) Shutdown() {
 		}
 		draining.Wait()
 		s.serving.Wait()
+		s.tracer.Shutdown(ctx) // export the spans still queued, within what is left of the drain timeout
 		s.logger.Info("shutdown complete")
 	})
 }
@@ -159,6 +163,7 @@ func (s *service) appHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		started := time.Now()
 		route := routeOf(r.URL.Path)
+		span := s.tracer.Start(r, route)
 		s.closeWhenDraining(w)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusInternalServerError}
 		defer func() {
@@ -166,12 +171,14 @@ func (s *service) appHandler() http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.logger.Error("request failed", "path", r.URL.Path, "error", fmt.Sprint(p))
+				s.logger.Error("request failed", append([]interface{}{"path", r.URL.Path, "error", fmt.Sprint(p)},
+					span.logFields()...)...)
 				if !rec.wroteHeader {
 					writeText(rec, http.StatusInternalServerError, "internal server error\n")
 				}
 			}
-			s.observe(r, route, rec.status, time.Since(started))
+			s.tracer.End(span, rec.status)
+			s.observe(r, route, rec.status, time.Since(started), span)
 		}()
 		s.serveApp(rec, r, route)
 	})
@@ -201,7 +208,7 @@ func (s *service) serveApp(w http.ResponseWriter, r *http.Request, route string)
 	}
 }
 
-func (s *service) observe(r *http.Request, route string, status int, elapsed time.Duration) {
+func (s *service) observe(r *http.Request, route string, status int, elapsed time.Duration, span *span) {
 	method := r.Method
 	if !methods[method] {
 		method = "other"
@@ -211,8 +218,9 @@ func (s *service) observe(r *http.Request, route string, status int, elapsed tim
 	if route == "/healthz" || route == "/readyz" {
 		logAt = s.logger.Debug
 	}
-	logAt("request", "method", r.Method, "path", r.URL.Path, "route", route, "code", status,
-		"duration_ms", float64(elapsed.Microseconds())/1000, "remote", remoteHost(r.RemoteAddr))
+	fields := []interface{}{"method", r.Method, "path", r.URL.Path, "route", route, "code", status,
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", remoteHost(r.RemoteAddr)}
+	logAt("request", append(fields, span.logFields()...)...)
 }
 
 func remoteHost(addr string) string {
