@@ -384,7 +384,7 @@ def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci
     the exact image CI pushed, as the Deployment does."""
     kubectl = external_tool("kubectl")
     tree, scaffold_answers = service_tree
-    for name in ("cronjob", "redis"):
+    for name in ("cronjob", "redis", "postgres", "kafka-topic"):
         component = COMPONENTS[name]
         tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
     repo = _write(tree, tmp_path)
@@ -402,6 +402,12 @@ def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci
     job = documents["CronJob", "orders-api-nightly"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert [container["image"] for container in job["containers"]] == [PUSHED]
     assert ("Deployment", "orders-api-redis") in documents
+    # the components' alerts join the service's: dev's rules match dev's namespace, and warn instead of paging
+    rules = [rule for group in documents["PrometheusRule", "orders-api"]["spec"]["groups"] for rule in group["rules"]]
+    alerts = {rule["alert"]: rule for rule in rules if "alert" in rule}
+    assert {"CronJobFailed", "RedisUnavailable", "PostgresInstanceDown", "KafkaConsumerLagging"} <= set(alerts)
+    assert {rule["labels"]["severity"] for rule in alerts.values()} == {"warning"}
+    assert all(rule["expr"].count("`team-orders-dev`") == 1 == rule["expr"].count("`") // 2 for rule in rules)
     lints_clean(repo, stream=released)
     # the release file the script rewrote has no list of patches: applying the components again leaves it alone
     again = read_folder(repo)

@@ -404,9 +404,111 @@ def test_environments_run_only_the_exact_image_the_pipeline_pushed(rendered: Ren
     for env in envs:
         built = kustomize_build(kubectl, repo_dir / "k8s" / "overlays" / env)
         assert _images(built) == [pushed], env
-        assert "kind: PrometheusRule" in built
+        _assert_alerts_of_the_environment(built, f"{answers['owner']}-{env}", production=env == envs[-1])
         lints_clean(repo_dir, stream=built)
         assert _release(repo_dir, "show", env).stdout == pushed + "\n"
+
+
+def _rules(stream: str) -> list[dict[str, Any]]:
+    """The rules of the (one) PrometheusRule in a kustomize build's output."""
+    (rule,) = [doc for doc in yaml.safe_load_all(stream) if doc and doc["kind"] == "PrometheusRule"]
+    return [item for group in rule["spec"]["groups"] for item in group["rules"]]
+
+
+def _assert_alerts_of_the_environment(stream: str, namespace: str, *, production: bool) -> None:
+    """Production pages (and opens tickets); every other environment only warns. Each expression matches the
+    environment's own namespace exactly once, and nothing of the overlay's machinery ships."""
+    rules = _rules(stream)
+    severities = {rule["labels"]["severity"] for rule in rules if "alert" in rule}
+    assert severities == ({"page", "ticket"} if production else {"warning"}), namespace
+    for rule in rules:
+        assert rule["expr"].count(f"namespace=`{namespace}`") == 1, rule
+        assert rule["expr"].count("`") == 2, rule
+        assert rule.get("labels", {}).get("namespace", namespace) == namespace, rule
+    assert "OVERLAY_NAMESPACE" not in stream and "alert-severity" not in stream
+
+
+def _environment_rules(repo_dir: Path, kubectl: str, tmp_path: Path) -> dict[str, Path]:
+    """Each environment's rules as its overlay builds them after a release, as a rule file promtool reads, without
+    the annotations (the monitoring policies check their templates; promtool's unit tests would compare them)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(repo_dir, repo, symlinks=True)
+    envs = json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]["environments"].split(",")
+    assert _release(repo, "set", envs[0], f"ghcr.io/example/orders-api:{PUSHED_TAG}@{PUSHED_DIGEST}").returncode == 0
+    for source, target in itertools.pairwise(envs):
+        assert _release(repo, "copy", source, target).returncode == 0
+    files = {}
+    for env in envs:
+        (rule,) = [doc for doc in yaml.safe_load_all(kustomize_build(kubectl, repo / "k8s" / "overlays" / env))
+                   if doc and doc["kind"] == "PrometheusRule"]
+        for group in rule["spec"]["groups"]:
+            for item in group["rules"]:
+                item.pop("annotations", None)
+        files[env] = tmp_path / f"rules-{env}.yaml"
+        files[env].write_text(yaml.safe_dump(rule["spec"], sort_keys=False), encoding="utf-8")
+    return files
+
+
+@pytest.mark.slow
+def test_alerts_fire_and_stay_quiet_as_promtool_unit_tests_say(rendered: Render, tmp_path: Path,
+                                                               external_tool: ToolFinder) -> None:
+    """promtool's unit tests (tests/fixtures/service-alerts/) on the default service's rules as prod and dev build
+    them: burn-rate alerts need both windows, the traffic floor silences them at low traffic, the autoscaler at its
+    maximum, throttling, memory and restarts of the service's own container, no instance up; production pages where
+    dev warns, and each environment's rules ignore the other's series."""
+    promtool, kubectl = external_tool("promtool"), external_tool("kubectl")
+    files = _environment_rules(rendered("service", "python-github-ingress-3env", []), kubectl, tmp_path)
+    assert sorted(files) == ["dev", "prod", "staging"]
+    tests = sorted((ROOT / "tests" / "fixtures" / "service-alerts").glob("*.yaml"))
+    for test in tests:
+        shutil.copy(test, tmp_path / test.name)
+    done = subprocess.run([promtool, "test", "rules", *(test.name for test in tests)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == len(tests) == 2
+
+
+def _recorded_names(text: str) -> set[str]:
+    return set(re.findall(r"\b[a-z_]+:[a-z_]+:[a-z0-9_]+\b", text))
+
+
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_the_dashboard_reads_the_slo_from_recording_rules_the_rules_record(rendered: Render, variant: str) -> None:
+    """The SLO stats and burn rates come from recorded series that exist (a rename in one file and not the other
+    would leave an empty panel), and no panel queries raw counters over 30 days; deploys are annotated."""
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    rule = yaml.safe_load((repo_dir / "monitoring" / "prometheusrule.yaml").read_text(encoding="utf-8"))
+    recorded = {item["record"] for group in rule["spec"]["groups"] for item in group["rules"] if "record" in item}
+    dashboard = json.loads((repo_dir / "monitoring" / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    panels = [panel for panel in dashboard["panels"] if panel["type"] != "row"]
+    exprs = [target["expr"] for panel in panels for target in panel.get("targets", [])]
+    used = set().union(*map(_recorded_names, exprs))
+    assert {"namespace_job:http_request_error_ratio:rate30d", "namespace_job:http_request_slow_ratio:rate30d",
+            "namespace_job:http_request_slow_ratio:rate1h"} <= used <= recorded
+    assert not [expr for expr in exprs if re.search(r"\[(30d|[0-9]+w)\]", expr)]
+    stats = [panel for panel in panels if panel["type"] == "stat"]
+    assert len(stats) == 4 and all(_recorded_names(panel["targets"][0]["expr"]) for panel in stats)
+    (deploys,) = [item for item in dashboard["annotations"]["list"] if item["name"] == "Deploys"]
+    assert "app_info" in deploys["expr"] and deploys["enable"]
+
+
+@pytest.mark.parametrize("variant", SERVICE_PARAMS)
+def test_the_runbook_has_a_section_per_alert_queries_per_namespace_and_text_for_its_exposure(
+        rendered: Render, variant: str) -> None:
+    repo_dir = rendered("service", variant, SERVICE_VARIANTS[variant])
+    answers = json.loads((repo_dir / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+    rule = yaml.safe_load((repo_dir / "monitoring" / "prometheusrule.yaml").read_text(encoding="utf-8"))
+    alerts = {item["alert"] for group in rule["spec"]["groups"] for item in group["rules"] if "alert" in item}
+    runbook = (repo_dir / "docs" / "runbook.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^## (\S+)$", runbook, flags=re.MULTILINE))
+    assert alerts <= headings and {"Escalation", "Dependencies"} <= headings
+    assert answers["owner"] in runbook.split("## Escalation")[1].split("\n## ")[0]
+    for block in re.findall(r"```promql\n(.*?)```", runbook, flags=re.DOTALL):
+        for query in re.split(r"\n(?! )", block.strip()):
+            assert 'namespace="$NS"' in query, query
+    exposure = {"ingress": r"(?i)\bingress\b", "gateway": r"(?i)gateway|httproute"}
+    for expose, words in exposure.items():
+        assert bool(re.search(words, runbook)) == (answers["expose"] == expose), (expose, variant)
 
 
 @pytest.mark.slow
