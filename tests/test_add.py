@@ -67,14 +67,15 @@ def test_a_component_is_applied_recorded_and_committed(repo: Path) -> None:
     code, out, err = run_cli("add", "kafka-topic", "--no-input", "--set", "kafka_namespace=streaming",
                              "--path", str(repo))
     assert (code, err) == (0, ""), out
-    assert out.splitlines()[0] == f"Added component kafka-topic 1.0.0 to {repo} and committed it:"
+    version = COMPONENTS["kafka-topic"].version
+    assert out.splitlines()[0] == f"Added component kafka-topic {version} to {repo} and committed it:"
     assert "  k8s/base/kafka.yaml" in out.splitlines()
     assert git(repo, "status", "--porcelain") == ""
-    assert git(repo, "log", "--format=%s", f"{head}..HEAD").splitlines() == ["Add component kafka-topic 1.0.0"]
+    assert git(repo, "log", "--format=%s", f"{head}..HEAD").splitlines() == [f"Add component kafka-topic {version}"]
     # the merge base is what the scaffold and the component render: a repo without local edits is exactly that
     assert read_base(repo) == read_tree(repo)
     assert "k8s/base/kafka.yaml" in read_base(repo)
-    assert _state(repo)["components"] == [{"name": "kafka-topic", "version": "1.0.0", "answers": {
+    assert _state(repo)["components"] == [{"name": "kafka-topic", "version": version, "answers": {
         "topic": "orders-api-events", "kafka_cluster": "events", "kafka_namespace": "streaming"}}]
     resources = yaml.safe_load((repo / "k8s/base/kustomization.yaml").read_text(encoding="utf-8"))["resources"]
     assert resources[-1] == "kafka.yaml"

@@ -68,9 +68,9 @@ def templates(tmp_path: Path) -> tuple[str, str]:
         runbook.write("\nPage the team in {{ cookiecutter.chat_channel }}.\n")
     (template / ".editorconfig").unlink()
     redis = root / "scaffolds/components/redis"
-    edit(redis / "cookiecutter.json", '"_component_version": "1.0.0"', '"_component_version": "1.1.0"')
+    edit(redis / "cookiecutter.json", '"_component_version": "1.1.0"', '"_component_version": "1.2.0"')
     with (redis / "{{cookiecutter.service_name}}/k8s/base/redis.yaml").open("a", encoding="utf-8") as manifest:
-        manifest.write("# redis v1.1.0\n")
+        manifest.write("# redis v1.2.0\n")
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "-m", "v2")
     git(root, "tag", "v2")
@@ -248,15 +248,15 @@ def test_a_component_added_is_updated_too(generated: Path, templates: tuple[str,
 
     code, out, _ = run_cli("drift", str(repo), "--template", v2)
     assert code == 1
-    assert "redis (component) 1.0.0 (available 1.1.0): behind" in out
+    assert "redis (component) 1.1.0 (available 1.2.0): behind" in out
     assert "  changed  k8s/base/redis.yaml\n" in out.split("Diverged")[0]  # among the changes an update brings
 
     code, out, _ = run_cli("update", str(repo), "--template", v2)
     assert code == 0, out
-    assert (repo / "k8s/base/redis.yaml").read_text(encoding="utf-8").endswith("# redis v1.1.0\n")
+    assert (repo / "k8s/base/redis.yaml").read_text(encoding="utf-8").endswith("# redis v1.2.0\n")
     assert "REDIS_URL" in (repo / "k8s/base/deployment.yaml").read_text(encoding="utf-8")  # its edits kept
     state = json.loads((repo / ".scaffold.json").read_text(encoding="utf-8"))
-    assert [(c["name"], c["version"]) for c in state["components"]] == [("redis", "1.1.0")]
+    assert [(c["name"], c["version"]) for c in state["components"]] == [("redis", "1.2.0")]
     code, out, _ = run_cli("drift", str(repo), "--template", v2)
     assert code == 0, out
 
