@@ -1097,3 +1097,196 @@ def test_force_never_writes_through_a_symbolic_link_in_the_target(tmp_path: Path
     assert (victim / "notes.txt").read_text(encoding="utf-8") == "precious\n"
     assert sorted(p.name for p in target.iterdir()) == [link]
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["orders-api"]
+
+
+# Repository security (OpenSSF Scorecard): README's table maps each Scorecard check to the policies that enforce it.
+SCORECARD_TABLE = re.compile(r"<!-- scorecard-policies -->\n(.*?)<!-- end: scorecard-policies -->", re.S)
+SCORECARD_FILES = {
+    "github": ["SECURITY.md", ".github/workflows/codeql.yml", ".github/workflows/scorecard.yml",
+               ".github/pull_request_template.md", ".github/rulesets/main.json", ".github/dependabot.yml",
+               "ci/lint/requirements.txt", "ci/golden-path/requirements.txt"],
+    "gitlab": ["SECURITY.md", ".gitlab/merge_request_templates/Default.md", "renovate.json",
+               "ci/lint/requirements.txt", "ci/golden-path/requirements.txt"],
+}
+GITHUB_ONLY_CHECKS = {"Token-Permissions", "Dangerous-Workflow"}  # about workflows; Scorecard reads no GitLab CI
+SCORECARD_VARIANTS = [pytest.param("python-github-ingress-3env", [], id="python-github"),
+                      pytest.param("go-github-ingress-3env", SERVICE_VARIANTS["go-github-ingress-3env"], id="go-github"),
+                      pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"], id="go-gitlab")]
+
+
+def _scorecard_policies() -> dict[str, list[str]]:
+    match = SCORECARD_TABLE.search((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert match is not None
+    rows = [line.split(" | ") for line in match.group(1).splitlines()[2:]]
+    return {row[0].strip("| "): re.findall(r"`([a-z0-9-]+)`", row[2]) for row in rows}
+
+
+def _policy_file(policy_id: str) -> dict[str, Any]:
+    (path,) = (ROOT / "schemas" / "policies").glob(f"*/{policy_id}.yaml")
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data | {"domain": path.parent.name}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "answers"), SCORECARD_VARIANTS)
+def test_service_has_every_scorecard_file_and_each_mapped_policy_is_on(rendered: Render, variant: str,
+                                                                       answers: list[str]) -> None:
+    """The six Scorecard checks a repository's files decide each map to policies (README's table); each policy of
+    the repo's CI provider is on in the generated .gitops-tools.yaml (or by default) and the repo holds the files
+    they ask for. That the repo lints clean with them is test_lints_clean_with_our_own_policies."""
+    repo_dir = rendered("service", variant, answers)
+    provider = "gitlab" if "ci_provider=gitlab" in answers else "github"
+    assert all((repo_dir / path).is_file() for path in SCORECARD_FILES[provider]), SCORECARD_FILES[provider]
+    mapping = _scorecard_policies()
+    assert set(mapping) == {"Token-Permissions", "Pinned-Dependencies", "SAST", "Security-Policy",
+                            "Dangerous-Workflow", "Dependency-Update-Tool"}
+    config = yaml.safe_load((repo_dir / ".gitops-tools.yaml").read_text(encoding="utf-8"))["policies"]
+    other = "gitlab-ci" if provider == "github" else "github-actions"
+    for check, policies in mapping.items():
+        mine = [policy for policy in policies if _policy_file(policy)["domain"] != other]
+        assert mine or (provider == "gitlab" and check in GITHUB_ONLY_CHECKS), check
+        for policy in mine:
+            assert _policy_file(policy).get("enabled", True) or config.get(policy, {}).get("enabled"), policy
+    security = (repo_dir / "SECURITY.md").read_text(encoding="utf-8")
+    assert "team-orders" in security and "## Reporting a vulnerability" in security and "Response times" in security
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "answers", "remove", "policy"), [
+    pytest.param("python-github-ingress-3env", [], ["SECURITY.md"], "repository-security-policy-present",
+                 id="github-security-policy"),
+    pytest.param("python-github-ingress-3env", [], [".github/workflows/codeql.yml"], "repository-sast-configured",
+                 id="github-sast"),
+    pytest.param("python-github-ingress-3env", [], [".github/dependabot.yml"],
+                 "repository-dependency-update-tool-configured", id="github-dependency-update-tool"),
+    pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"],
+                 ["  - template: Jobs/SAST.gitlab-ci.yml\n"], "repository-sast-configured", id="gitlab-sast"),
+])
+def test_removing_a_scorecard_file_is_exactly_its_policys_finding(rendered: Render, tmp_path: Path, variant: str,
+                                                                  answers: list[str], remove: list[str], policy: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    repo_dir = tmp_path / "repo"
+    shutil.copytree(rendered("service", variant, answers), repo_dir, symlinks=True)
+    (what,) = remove
+    if what.endswith("\n"):  # a line of .gitlab-ci.yml
+        pipeline = repo_dir / ".gitlab-ci.yml"
+        text = pipeline.read_text(encoding="utf-8")
+        assert what in text
+        pipeline.write_text(text.replace(what, ""), encoding="utf-8")
+    else:
+        (repo_dir / what).unlink()
+    monkeypatch.chdir(repo_dir)
+    code, out, err = run_cli("lint", "--fail-on", "info", ".")
+    assert (code, err) == (1, "")
+    findings = out.splitlines()[:-1]
+    assert [line.split(" [", 1)[1].split("]", 1)[0] for line in findings] == [policy], out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "answers"), SCORECARD_VARIANTS)
+def test_ci_installs_python_tools_by_hash_and_an_unpinned_install_is_found(rendered: Render, tmp_path: Path,
+                                                                           variant: str, answers: list[str],
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    repo_dir = tmp_path / "repo"
+    shutil.copytree(rendered("service", variant, answers), repo_dir, symlinks=True)
+    provider = "gitlab" if "ci_provider=gitlab" in answers else "github"
+    ci = repo_dir / (".gitlab-ci.yml" if provider == "gitlab" else ".github/workflows/ci.yml")
+    text = ci.read_text(encoding="utf-8")
+    assert text.count("--require-hashes -r ci/lint/requirements.txt") == 1
+    assert text.count("--require-hashes -r ci/golden-path/requirements.txt") == (2 if provider == "gitlab" else 1)
+    ci.write_text(text.replace("--require-hashes -r ci/lint/requirements.txt", "pre-commit==4.7.0"), encoding="utf-8")
+    monkeypatch.chdir(repo_dir)
+    code, out, _ = run_cli("lint", "--fail-on", "info", ci.relative_to(repo_dir).as_posix())
+    expected = "gitlab-ci-pip-install-pinned-by-hash" if provider == "gitlab" else "run-pip-install-pinned-by-hash"
+    assert code == 1 and [f"[{expected}]" in line for line in out.splitlines()[:-1]] == [True], out
+
+
+@pytest.mark.parametrize("folder", ["lint", "golden-path"])
+def test_ci_lock_files_pin_every_package_by_hash_and_cover_gitops_tools_dependencies(folder: str) -> None:
+    """The locks are real: every requirement `name==version` with at least one sha256, and the golden-path lock holds
+    every dependency gitops-tools declares (pyproject.toml) at a version its specifier allows, so `pip check` in CI
+    holds for this gitops-tools."""
+    from packaging.requirements import Requirement
+
+    tree = ROOT / "scaffolds" / "service" / "{{cookiecutter.service_name}}" / "ci" / folder
+    entries = re.findall(r"^([A-Za-z0-9._-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)",
+                         (tree / "requirements.txt").read_text(encoding="utf-8"), re.M)
+    locked = {re.sub(r"[-_.]+", "-", name).lower(): version for name, version, _ in entries}
+    requirements = [line for line in (tree / "requirements.txt").read_text(encoding="utf-8").splitlines()
+                    if line and not line.startswith((" ", "#"))]
+    assert len(requirements) == len(entries) > 0  # no requirement without its hashes
+    sources = [Requirement(line) for line in (tree / "requirements.in").read_text(encoding="utf-8").splitlines()
+               if line and not line.startswith("#")]
+    if folder == "golden-path":
+        import tomllib
+        declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+        sources += [Requirement(line) for line in declared]
+    for requirement in sources:
+        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        assert name in locked and requirement.specifier.contains(locked[name]), (requirement, locked.get(name))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "answers", "expected"), [
+    pytest.param("python-github-ingress-3env", [], ["* @example/team-orders", "/.github/ @example/team-platform",
+                 "/ci/ @example/team-platform", "/k8s/overlays/prod/ @example/team-sre",
+                 "/CODEOWNERS @example/team-security"], id="github"),
+    pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"],
+                 ["* @example/team-orders", "/.gitlab-ci.yml @example/team-platform", "/.gitlab/ @example/team-platform",
+                  "/ci/ @example/team-platform", "/k8s/overlays/prod/ @example/team-sre",
+                  "/CODEOWNERS @example/team-security"], id="gitlab"),
+])
+def test_codeowners_give_ci_production_and_codeowners_their_own_owners(rendered: Render, variant: str,
+                                                                       answers: list[str],
+                                                                       expected: list[str]) -> None:
+    text = (rendered("service", variant, answers) / "CODEOWNERS").read_text(encoding="utf-8")
+    assert [line for line in text.splitlines() if line and not line.startswith("#")] == expected
+
+
+def test_codeowners_answers_are_checked_and_used(tmp_path: Path) -> None:
+    code, _, err = run_cli("new", "service", "--no-input", "-o", str(tmp_path), "--set", "ci_owner=Platform Team")
+    assert code == 2 and "ci_owner" in err
+    code, _, err = run_cli("new", "service", "--no-input", "-o", str(tmp_path / "ok"), "--set", "ci_owner=team-ci",
+                           "--set", "production_owner=team-prod", "--set", "codeowners_owner=team-root",
+                           "--set", "environments=dev,live")
+    assert code == 0, err
+    text = (tmp_path / "ok" / "orders-api" / "CODEOWNERS").read_text(encoding="utf-8")
+    assert {"/.github/ @example/team-ci", "/k8s/overlays/live/ @example/team-prod",
+            "/CODEOWNERS @example/team-root"} <= set(text.splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "answers", "language"), [
+    pytest.param("python-github-ingress-3env", [], "python", id="python"),
+    pytest.param("go-github-ingress-3env", SERVICE_VARIANTS["go-github-ingress-3env"], "go", id="go"),
+])
+def test_codeql_and_scorecard_workflows_are_least_privilege_and_cover_the_language(rendered: Render, variant: str,
+                                                                                 answers: list[str],
+                                                                                 language: str) -> None:
+    workflows = rendered("service", variant, answers) / ".github" / "workflows"
+    codeql = yaml.safe_load((workflows / "codeql.yml").read_text(encoding="utf-8"))
+    scorecard = yaml.safe_load((workflows / "scorecard.yml").read_text(encoding="utf-8"))
+    for workflow in (codeql, scorecard):
+        assert workflow["permissions"] == {}
+        (job,) = workflow["jobs"].values()
+        assert job["permissions"]["contents"] == "read" and job["permissions"]["security-events"] == "write"
+    assert [entry["language"] for entry in codeql["jobs"]["analyze"]["strategy"]["matrix"]["include"]] == [
+        language, "actions"]
+    (job,) = scorecard["jobs"].values()
+    assert job["permissions"]["id-token"] == "write" and "env" not in scorecard and "defaults" not in scorecard
+    (action,) = [step["with"] for step in job["steps"] if step["uses"].startswith("ossf/scorecard-action@")]
+    assert action["publish_results"] is True
+
+
+@pytest.mark.slow
+def test_the_ruleset_requires_code_owners_and_checks_ci_has(rendered: Render) -> None:
+    repo_dir = rendered("service", "python-github-ingress-3env", [])
+    ruleset = json.loads((repo_dir / ".github" / "rulesets" / "main.json").read_text(encoding="utf-8"))
+    rules = {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
+    assert rules["pull_request"]["require_code_owner_review"] is True
+    assert {"deletion", "non_fast_forward"} <= set(rules)
+    ci = yaml.safe_load((repo_dir / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    reusable = yaml.safe_load((ROOT / ".github" / "workflows" / "gitops-tools.yml").read_text(encoding="utf-8"))
+    names = set(ci["jobs"]) | {f"gitops-tools / {job.get('name', key)}" for key, job in reusable["jobs"].items()}
+    contexts = [check["context"] for check in rules["required_status_checks"]["required_status_checks"]]
+    assert contexts and set(contexts) <= names, contexts
