@@ -133,17 +133,19 @@ DOMAIN_SUMMARIES = {  # domain -> (its name in prose, what its policies check); 
     "kustomize": ("kustomization", "deprecated fields, remote resources pinned, overlays set their namespace, "
                                    "overlays build offline, images pinned by digest"),
     "github-actions": ("GitHub Actions", "workflow and action structure, `${{ }}` expressions, job timeouts, deploy "
-                                         "concurrency, and zizmor's audits: permissions, SHA pins, script injection, "
-                                         "dangerous triggers, persisted credentials, inherited secrets..."),
+                                         "concurrency, pip installs by hash, and zizmor's audits: permissions, SHA "
+                                         "pins, script injection, dangerous triggers, persisted credentials, "
+                                         "inherited secrets..."),
     "gitlab-ci": ("GitLab CI", "structure, included local files, images and remote includes pinned, no secret "
-                               "echoed"),
+                               "echoed, pip installs by hash"),
     "monitoring": ("monitoring", "Prometheus rules: PromQL parsed, alert labels, annotations and templates; Grafana "
                                  "dashboards"),
     "dockerfile": ("Dockerfile", "base images pinned by digest, a numeric non-root user that the pods' `runAsUser` "
                                  "matches, no unchecked remote `ADD`, and hadolint's rules"),
     "backstage": ("Backstage catalog", "entities against the catalog model's schemas, names, references, owner, "
                                        "lifecycle, type, system, required annotations"),
-    "repository": ("repository", "the files a repository must hold, its pre-commit hooks pinned"),
+    "repository": ("repository", "the files a repository must hold, its pre-commit hooks pinned, a security "
+                                 "policy, SAST in CI, a dependency update tool"),
     "core": ("file-level", "syntax, duplicate keys, encodings, unreadable and special files, links out of the "
                            "repository, YAML bombs, code-running YAML tags, stale suppressions, expired exemptions"),
 }

@@ -214,3 +214,27 @@ def test_the_upgrade_fails_on_a_conflict_with_the_local_edits_only(tmp_path: Pat
     else:
         assert code == 0, out
         assert out.endswith(f"ok      {name}\n{renders + 1} passed, 0 failed, 0 skipped.\n")
+
+
+@pytest.mark.slow
+def test_a_1x_service_repo_updated_to_2_gets_codeowners_with_the_new_answers_defaults(tmp_path: Path) -> None:
+    """The CODEOWNERS answers are new in 2.0: the upgrade `scaffold test` runs (the previous release, with local
+    edits, updated with --no-input) gives them their defaults, and the updated CODEOWNERS names those teams."""
+    from gitops_tools.lifecycle.scaffoldtest import Plan
+    from gitops_tools.lifecycle.upgradetest import upgrade
+
+    def command(argv: list[str]) -> tuple[int, str]:
+        code, out, err = run_cli(*argv)
+        return code, out + err
+
+    outcome = upgrade(Plan(ROOT, "service"), SCAFFOLDS["service"], tmp_path / "work", command)
+    assert not outcome.failed and not outcome.skipped, outcome.report
+    repo = tmp_path / "work" / "repo"
+    answers = json.loads((repo / ".scaffold.json").read_text(encoding="utf-8"))["answers"]
+    defaults = SCAFFOLDS["service"].context()
+    assert {key: answers[key] for key in ("ci_owner", "production_owner", "codeowners_owner")} == {
+        key: defaults[key] for key in ("ci_owner", "production_owner", "codeowners_owner")}
+    lines = [line for line in (repo / "CODEOWNERS").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    assert lines == ["* @example/team-orders", "/.github/ @example/team-platform", "/ci/ @example/team-platform",
+                     "/k8s/overlays/prod/ @example/team-sre", "/CODEOWNERS @example/team-security"]

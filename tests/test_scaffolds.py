@@ -1110,7 +1110,8 @@ SCORECARD_FILES = {
 }
 GITHUB_ONLY_CHECKS = {"Token-Permissions", "Dangerous-Workflow"}  # about workflows; Scorecard reads no GitLab CI
 SCORECARD_VARIANTS = [pytest.param("python-github-ingress-3env", [], id="python-github"),
-                      pytest.param("go-github-ingress-3env", SERVICE_VARIANTS["go-github-ingress-3env"], id="go-github"),
+                      pytest.param("go-github-ingress-3env", SERVICE_VARIANTS["go-github-ingress-3env"],
+                                   id="go-github"),
                       pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"], id="go-gitlab")]
 
 
@@ -1232,9 +1233,9 @@ def test_ci_lock_files_pin_every_package_by_hash_and_cover_gitops_tools_dependen
                  "/ci/ @example/team-platform", "/k8s/overlays/prod/ @example/team-sre",
                  "/CODEOWNERS @example/team-security"], id="github"),
     pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"],
-                 ["* @example/team-orders", "/.gitlab-ci.yml @example/team-platform", "/.gitlab/ @example/team-platform",
-                  "/ci/ @example/team-platform", "/k8s/overlays/prod/ @example/team-sre",
-                  "/CODEOWNERS @example/team-security"], id="gitlab"),
+                 ["* @example/team-orders", "/.gitlab-ci.yml @example/team-platform",
+                  "/.gitlab/ @example/team-platform", "/ci/ @example/team-platform",
+                  "/k8s/overlays/prod/ @example/team-sre", "/CODEOWNERS @example/team-security"], id="gitlab"),
 ])
 def test_codeowners_give_ci_production_and_codeowners_their_own_owners(rendered: Render, variant: str,
                                                                        answers: list[str],

@@ -13,6 +13,7 @@ quote) is skipped, as shellcheck would report it.
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 from collections.abc import Iterator
@@ -34,10 +35,11 @@ def commands(text: str) -> Iterator[tuple[int, list[str]]]:
         return
     for start, line in _logical_lines(text):
         try:
-            lexer = shlex.shlex(line, posix=True, punctuation_chars=PUNCTUATION)
+            stream = io.StringIO(line)
+            lexer = shlex.shlex(stream, posix=True, punctuation_chars=PUNCTUATION)
             lexer.whitespace = " \t\r"
             lexer.commenters = "#"
-            yield from _split(lexer, start, line)
+            yield from _split(lexer, stream, start, line)
         except ValueError:  # an unclosed quote: the script does not run either
             continue
 
@@ -60,12 +62,12 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
         yield start, pending
 
 
-def _split(lexer: shlex.shlex, start: int, line: str) -> Iterator[tuple[int, list[str]]]:
+def _split(lexer: shlex.shlex, stream: io.StringIO, start: int, line: str) -> Iterator[tuple[int, list[str]]]:
     words: list[str] = []
     first = 0
     redirected = False
     while True:
-        before = _next_word_start(line, lexer.instream.tell())
+        before = _next_word_start(line, stream.tell())
         token = lexer.get_token()
         if token is None or token == lexer.eof:
             break
