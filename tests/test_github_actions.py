@@ -57,8 +57,11 @@ def test_the_bad_repository_has_every_finding_at_its_line(policies: dict[str, Po
 
 
 def test_every_github_actions_policy_fires_in_the_bad_repository(policies: dict[str, Policy]) -> None:
-    domain = {p.id for p in policies.values() if p.domain == "github-actions"}
+    """Every policy on by default; the opt-in one (on in the service scaffold) runs in its examples and there."""
+    domain = {p.id for p in policies.values() if p.domain == "github-actions" and p.enabled}
     assert {policy_id for *_, policy_id in BAD} == domain
+    opt_in = {p.id for p in policies.values() if p.domain == "github-actions" and not p.enabled}
+    assert opt_in == {"run-pip-install-pinned-by-hash"}
 
 
 def test_expression_messages_name_the_character(policies: dict[str, Policy]) -> None:

@@ -42,8 +42,11 @@ def test_the_bad_repository_has_every_finding_at_its_line(lint_fixture: FixtureL
 
 
 def test_every_gitlab_ci_policy_fires_in_the_bad_repository(policies: dict[str, Policy]) -> None:
-    domain = {p.id for p in policies.values() if p.domain == "gitlab-ci"}
+    """Every policy on by default; the opt-in one (on in the service scaffold) runs in its examples and there."""
+    domain = {p.id for p in policies.values() if p.domain == "gitlab-ci" and p.enabled}
     assert {policy_id for *_, policy_id in BAD} == domain
+    opt_in = {p.id for p in policies.values() if p.domain == "gitlab-ci" and not p.enabled}
+    assert opt_in == {"gitlab-ci-pip-install-pinned-by-hash"}
 
 
 def test_structure_messages_are_the_closest_branchs(policies: dict[str, Policy]) -> None:

@@ -173,50 +173,52 @@ class Terminal:
 
 @pytest.mark.slow
 def test_interactive_new_asks_again_with_the_rule_and_offers_only_valid_defaults(tmp_path: Path) -> None:
+    total = sum(1 for key in SCAFFOLDS["service"].context() if not key.startswith("_"))  # the questions asked
     terminal = Terminal("new", "service", "--no-git", "-o", str(tmp_path / "out"), cwd=tmp_path)
-    terminal.expect("[1/15] Service name")
+    terminal.expect(f"[1/{total}] Service name")
     terminal.type("Bad_Name")
     terminal.expect("invalid: service_name: 'Bad_Name' is not a DNS-1123 label")
     terminal.expect("rule: a DNS-1123 label: lowercase letters, digits and '-'")
-    terminal.expect("[1/15] Service name (DNS-1123 label: lowercase letters, digits, '-') [orders-api]: ", 10)
+    terminal.expect(f"[1/{total}] Service name (DNS-1123 label: lowercase letters, digits, '-') [orders-api]: ", 10)
     terminal.type("billing")
-    terminal.expect("[2/15] One-line description")
+    terminal.expect(f"[2/{total}] One-line description")
     terminal.type("Bills 😀 \"customers\": # monthly")
     for _ in range(2):  # owner, system: defaults
         terminal.type("")
-    terminal.expect("[5/15] Language of the app (1: python, 2: go) [python]: ")
+    terminal.expect(f"[5/{total}] Language of the app (1: python, 2: go) [python]: ")
     terminal.type("cobol")
     terminal.expect("invalid: language: 'cobol' is not one of the choices python, go")
     terminal.type("2")
-    terminal.expect("[6/15] CI provider")
+    terminal.expect(f"[6/{total}] CI provider")
     terminal.type("")
-    terminal.expect("[7/15] Git host")
+    terminal.expect(f"[7/{total}] Git host")
     terminal.type("")
-    terminal.expect("[8/15] Expose")
+    terminal.expect(f"[8/{total}] Expose")
     terminal.type("")
-    seen = terminal.expect("[9/15] Ingress host name [billing.example.com]: ")
-    assert "Bad_Name" not in seen.split("[2/15]", 1)[1]  # no default was derived from the refused answer
+    seen = terminal.expect(f"[9/{total}] Ingress host name [billing.example.com]: ")
+    assert "Bad_Name" not in seen.split(f"[2/{total}]", 1)[1]  # no default was derived from the refused answer
     terminal.type("")
-    terminal.expect("[10/15] Environments")
+    terminal.expect(f"[10/{total}] Environments")
     terminal.type("dev,,prod")
     terminal.expect("has an empty item")
     terminal.type("dev,prod")
-    terminal.expect("[11/15]")
+    terminal.expect(f"[11/{total}]")
     terminal.type("")
-    terminal.expect("[12/15] HTTP port")
+    terminal.expect(f"[12/{total}] HTTP port")
     terminal.type("80")
     terminal.expect("invalid: port: '80' is not an unprivileged port number, 1024-65535")
     terminal.type("9090")
-    terminal.expect("[13/15] Port serving /metrics: ")  # its default, 9090, is now taken: not offered
+    terminal.expect(f"[13/{total}] Port serving /metrics: ")  # its default, 9090, is now taken: not offered
     terminal.type("")
     terminal.expect("invalid: metrics_port: an answer is required (an unprivileged port number")
     terminal.type("9090")
     terminal.expect("invalid: metrics_port: 9090 is also the answer to port; port, metrics_port must all differ")
     terminal.type("9100")
-    terminal.expect("[14/15]")
+    terminal.expect(f"[14/{total}]")
     terminal.type("")
-    terminal.expect("[15/15]")
-    terminal.type("")
+    for number in range(15, total + 1):  # the rest: defaults
+        terminal.expect(f"[{number}/{total}]")
+        terminal.type("")
     code, err = terminal.finish()
     assert code == 0, err + terminal.seen
     assert f"Created {tmp_path / 'out' / 'billing'} from scaffold service" in terminal.seen

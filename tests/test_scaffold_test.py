@@ -229,7 +229,8 @@ def test_a_1x_service_repo_updated_to_2_gets_codeowners_with_the_new_answers_def
 
     outcome = upgrade(Plan(ROOT, "service"), SCAFFOLDS["service"], tmp_path / "work", command)
     assert not outcome.failed and not outcome.skipped, outcome.report
-    repo = tmp_path / "work" / "repo"
+    (state,) = [path for path in (tmp_path / "work").rglob(".scaffold.json") if "previous" not in path.parts]
+    repo = state.parent
     answers = json.loads((repo / ".scaffold.json").read_text(encoding="utf-8"))["answers"]
     defaults = SCAFFOLDS["service"].context()
     assert {key: answers[key] for key in ("ci_owner", "production_owner", "codeowners_owner")} == {
