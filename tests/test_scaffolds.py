@@ -1109,6 +1109,15 @@ def test_force_never_writes_through_a_symbolic_link_in_the_target(tmp_path: Path
 
 # Repository security (OpenSSF Scorecard): README's table maps each Scorecard check to the policies that enforce it.
 SCORECARD_TABLE = re.compile(r"<!-- scorecard-policies -->\n(.*?)<!-- end: scorecard-policies -->", re.S)
+def _service_variant(language: str, provider: str) -> tuple[str, list[str]]:
+    """The first combination of the matrix with this language and CI provider: its name and answers."""
+    name = next(name for name in SERVICE_VARIANTS if name.startswith(f"{language}-{provider}-"))
+    return name, SERVICE_VARIANTS[name]
+
+
+DEFAULTS = next((name, answers) for name, answers in SERVICE_VARIANTS.items() if answers == [])
+GO_GITHUB = _service_variant("go", "github")
+GITLAB = ("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"])
 SCORECARD_FILES = {
     "github": ["SECURITY.md", ".github/workflows/codeql.yml", ".github/workflows/scorecard.yml",
                ".github/pull_request_template.md", ".github/rulesets/main.json", ".github/dependabot.yml",
@@ -1117,10 +1126,10 @@ SCORECARD_FILES = {
                "ci/lint/requirements.txt", "ci/golden-path/requirements.txt"],
 }
 GITHUB_ONLY_CHECKS = {"Token-Permissions", "Dangerous-Workflow"}  # about workflows; Scorecard reads no GitLab CI
-SCORECARD_VARIANTS = [pytest.param("python-github-ingress-3env", [], id="python-github"),
-                      pytest.param("go-github-ingress-3env", SERVICE_VARIANTS["go-github-ingress-3env"],
+SCORECARD_VARIANTS = [pytest.param(*DEFAULTS, id="python-github"),
+                      pytest.param(*GO_GITHUB,
                                    id="go-github"),
-                      pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"], id="go-gitlab")]
+                      pytest.param(*GITLAB, id="go-gitlab")]
 
 
 def _scorecard_policies() -> dict[str, list[str]]:
@@ -1162,13 +1171,13 @@ def test_service_has_every_scorecard_file_and_each_mapped_policy_is_on(rendered:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("variant", "answers", "remove", "policy"), [
-    pytest.param("python-github-ingress-3env", [], ["SECURITY.md"], "repository-security-policy-present",
+    pytest.param(*DEFAULTS, ["SECURITY.md"], "repository-security-policy-present",
                  id="github-security-policy"),
-    pytest.param("python-github-ingress-3env", [], [".github/workflows/codeql.yml"], "repository-sast-configured",
+    pytest.param(*DEFAULTS, [".github/workflows/codeql.yml"], "repository-sast-configured",
                  id="github-sast"),
-    pytest.param("python-github-ingress-3env", [], [".github/dependabot.yml"],
+    pytest.param(*DEFAULTS, [".github/dependabot.yml"],
                  "repository-dependency-update-tool-configured", id="github-dependency-update-tool"),
-    pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"],
+    pytest.param(*GITLAB,
                  ["  - template: Jobs/SAST.gitlab-ci.yml\n"], "repository-sast-configured", id="gitlab-sast"),
 ])
 def test_removing_a_scorecard_file_is_exactly_its_policys_finding(rendered: Render, tmp_path: Path, variant: str,
@@ -1237,10 +1246,10 @@ def test_ci_lock_files_pin_every_package_by_hash_and_cover_gitops_tools_dependen
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("variant", "answers", "expected"), [
-    pytest.param("python-github-ingress-3env", [], ["* @example/team-orders", "/.github/ @example/team-platform",
+    pytest.param(*DEFAULTS, ["* @example/team-orders", "/.github/ @example/team-platform",
                  "/ci/ @example/team-platform", "/k8s/overlays/prod/ @example/team-sre",
                  "/CODEOWNERS @example/team-security"], id="github"),
-    pytest.param("go-gitlab-four-envs", SERVICE_VARIANTS["go-gitlab-four-envs"],
+    pytest.param(*GITLAB,
                  ["* @example/team-orders", "/.gitlab-ci.yml @example/team-platform",
                   "/.gitlab/ @example/team-platform", "/ci/ @example/team-platform",
                   "/k8s/overlays/prod/ @example/team-sre", "/CODEOWNERS @example/team-security"], id="gitlab"),
@@ -1266,8 +1275,8 @@ def test_codeowners_answers_are_checked_and_used(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("variant", "answers", "language"), [
-    pytest.param("python-github-ingress-3env", [], "python", id="python"),
-    pytest.param("go-github-ingress-3env", SERVICE_VARIANTS["go-github-ingress-3env"], "go", id="go"),
+    pytest.param(*DEFAULTS, "python", id="python"),
+    pytest.param(*GO_GITHUB, "go", id="go"),
 ])
 def test_codeql_and_scorecard_workflows_are_least_privilege_and_cover_the_language(rendered: Render, variant: str,
                                                                                  answers: list[str],
@@ -1289,7 +1298,7 @@ def test_codeql_and_scorecard_workflows_are_least_privilege_and_cover_the_langua
 
 @pytest.mark.slow
 def test_the_ruleset_requires_code_owners_and_checks_ci_has(rendered: Render) -> None:
-    repo_dir = rendered("service", "python-github-ingress-3env", [])
+    repo_dir = rendered("service", *DEFAULTS)
     ruleset = json.loads((repo_dir / ".github" / "rulesets" / "main.json").read_text(encoding="utf-8"))
     rules = {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
     assert rules["pull_request"]["require_code_owner_review"] is True
