@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ import yaml
 
 from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import BASE_FILE
+from gitops_tools.questionnaire import questions
 from gitops_tools.scaffold import STATE_FILE, available_scaffolds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +35,7 @@ NASTY_TEXT = ("- Émoji 😀 👩‍👩‍👧 \"double\" 'single' key: value #
 NASTY = {
     "service": ["service_name=a-service-name-of-exactly-forty-chars-xy", f"description={NASTY_TEXT}",
                 "owner=team-9", "system=s", "environments=qa,prod-eu-1", "port=1024", "metrics_port=65535",
-                "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567", "ingress_host=x.example.com"],
+                "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567", "host=x.example.com"],
     "gitops-env": ["repo_name=gitops", f"description=# {NASTY_TEXT}", "teams=a,b-c", "environments=prod",
                    "owner=team_x.y", "cluster_domain=c.example.io"],
 }
@@ -71,7 +73,7 @@ EXACT = [
     pytest.param("gitops_tools_rev=1.10", "reads as a boolean, number, date or null in YAML", id="yaml-float-rev"),
     pytest.param("gitops_tools_rev=main", "'main' is not a version tag such as v1.4.0 or a full commit SHA",
                  id="a-branch-is-no-pin"),
-    pytest.param("ingress_host=10.0.0.1", "is not a DNS name", id="an-address-is-not-a-host-name"),
+    pytest.param("host=10.0.0.1", "is not a DNS name", id="an-address-is-not-a-host-name"),
 ]
 
 
@@ -171,53 +173,62 @@ class Terminal:
         return self.process.returncode, err.decode("utf-8", errors="replace")
 
 
+def _numbered(scaffold: str) -> tuple[list[str], Callable[[str], str]]:
+    """The scaffold's questions in the order they are asked, and how the terminal numbers one, e.g. `[9/19]`."""
+    keys = [question.key for question in questions(SCAFFOLDS[scaffold])]
+    return keys, lambda key: f"[{keys.index(key) + 1}/{len(keys)}]"
+
+
 @pytest.mark.slow
 def test_interactive_new_asks_again_with_the_rule_and_offers_only_valid_defaults(tmp_path: Path) -> None:
-    total = sum(1 for key in SCAFFOLDS["service"].context() if not key.startswith("_"))  # the questions asked
+    keys, asked = _numbered("service")
     terminal = Terminal("new", "service", "--no-git", "-o", str(tmp_path / "out"), cwd=tmp_path)
-    terminal.expect(f"[1/{total}] Service name")
+    terminal.expect(f"{asked('service_name')} Service name")
     terminal.type("Bad_Name")
     terminal.expect("invalid: service_name: 'Bad_Name' is not a DNS-1123 label")
     terminal.expect("rule: a DNS-1123 label: lowercase letters, digits and '-'")
-    terminal.expect(f"[1/{total}] Service name (DNS-1123 label: lowercase letters, digits, '-') [orders-api]: ", 10)
+    terminal.expect(f"{asked('service_name')} Service name (DNS-1123 label: lowercase letters, digits, '-') "
+                    "[orders-api]: ", 10)
     terminal.type("billing")
-    terminal.expect(f"[2/{total}] One-line description")
+    terminal.expect(f"{asked('description')} One-line description")
     terminal.type("Bills 😀 \"customers\": # monthly")
     for _ in range(2):  # owner, system: defaults
         terminal.type("")
-    terminal.expect(f"[5/{total}] Language of the app (1: python, 2: go) [python]: ")
+    terminal.expect(f"{asked('language')} Language of the app (1: python, 2: go) [python]: ")
     terminal.type("cobol")
     terminal.expect("invalid: language: 'cobol' is not one of the choices python, go")
     terminal.type("2")
-    terminal.expect(f"[6/{total}] CI provider")
+    terminal.expect(f"{asked('ci_provider')} CI provider")
     terminal.type("")
-    terminal.expect(f"[7/{total}] Git host")
+    terminal.expect(f"{asked('git_host')} Git host")
     terminal.type("")
-    terminal.expect(f"[8/{total}] Expose")
+    terminal.expect(f"{asked('expose')} Expose")
     terminal.type("")
-    seen = terminal.expect(f"[9/{total}] Ingress host name [billing.example.com]: ")
-    assert "Bad_Name" not in seen.split(f"[2/{total}]", 1)[1]  # no default was derived from the refused answer
+    terminal.expect(f"{asked('host')} Production host name")
+    seen = terminal.expect("[billing.example.com]: ")
+    assert "Bad_Name" not in seen.split(asked("description"), 1)[1]  # no default was derived from the refused answer
     terminal.type("")
-    terminal.expect(f"[10/{total}] Environments")
+    for key in keys[keys.index("host") + 1:keys.index("environments")]:  # defaults
+        terminal.expect(asked(key))
+        terminal.type("")
+    terminal.expect(f"{asked('environments')} Environments")
     terminal.type("dev,,prod")
     terminal.expect("has an empty item")
     terminal.type("dev,prod")
-    terminal.expect(f"[11/{total}]")
+    terminal.expect(asked("image_registry"))
     terminal.type("")
-    terminal.expect(f"[12/{total}] HTTP port")
+    terminal.expect(f"{asked('port')} HTTP port")
     terminal.type("80")
     terminal.expect("invalid: port: '80' is not an unprivileged port number, 1024-65535")
     terminal.type("9090")
-    terminal.expect(f"[13/{total}] Port serving /metrics: ")  # its default, 9090, is now taken: not offered
+    terminal.expect(f"{asked('metrics_port')} Port serving /metrics: ")  # its default, 9090, is taken: not offered
     terminal.type("")
     terminal.expect("invalid: metrics_port: an answer is required (an unprivileged port number")
     terminal.type("9090")
     terminal.expect("invalid: metrics_port: 9090 is also the answer to port; port, metrics_port must all differ")
     terminal.type("9100")
-    terminal.expect(f"[14/{total}]")
-    terminal.type("")
-    for number in range(15, total + 1):  # the rest: defaults
-        terminal.expect(f"[{number}/{total}]")
+    for key in keys[keys.index("metrics_port") + 1:]:  # defaults
+        terminal.expect(asked(key))
         terminal.type("")
     code, err = terminal.finish()
     assert code == 0, err + terminal.seen

@@ -33,12 +33,11 @@ def test_the_service_variants_are_every_choice_then_its_test_answers() -> None:
     choices = [key for key, value in context.items() if isinstance(value, list) and not key.startswith("_")]
     assert choices == ["language", "ci_provider", "expose"]
     assert [variant.name for variant in found] == [
-        "python-github-ingress", "python-github-none", "python-gitlab-ingress", "python-gitlab-none",
-        "go-github-ingress", "go-github-none", "go-gitlab-ingress", "go-gitlab-none",
-        "_test_answers[0]", "_test_answers[1]"]
+        f"{language}-{ci}-{expose}" for language in ("python", "go") for ci in ("github", "gitlab")
+        for expose in ("gateway", "ingress", "none")] + [f"_test_answers[{index}]" for index in range(4)]
     assert found[0].answers == {}  # the defaults: nothing differs
-    assert found[7].answers == {"language": "go", "ci_provider": "gitlab", "expose": "none"}
-    assert [variant.answers for variant in found[8:]] == context["_test_answers"]
+    assert found[11].answers == {"language": "go", "ci_provider": "gitlab", "expose": "none"}
+    assert [variant.answers for variant in found[12:]] == context["_test_answers"]
 
 
 @pytest.mark.parametrize(("test_answers", "message"), [

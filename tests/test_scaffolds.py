@@ -720,7 +720,7 @@ def test_an_overlay_that_names_a_tag_without_a_digest_is_a_finding(rendered: Ren
 @pytest.mark.slow
 def test_the_release_script_refuses_anything_but_a_pushed_reference(rendered: Render, tmp_path: Path) -> None:
     repo_dir = tmp_path / "repo"
-    shutil.copytree(rendered("service", "python-github-ingress-3env", []), repo_dir, symlinks=True)
+    shutil.copytree(rendered("service", "python-github-gateway-3env", []), repo_dir, symlinks=True)
     before = {p: p.read_bytes() for p in (repo_dir / "k8s").rglob("*") if p.is_file()}
     image = "ghcr.io/example/orders-api"
     for argv, message in [
@@ -917,7 +917,11 @@ BAD_ANSWERS = [
     pytest.param("image_registry=https://ghcr.io/x", "image_registry", id="registry-url"),
     pytest.param("description={{ 7 * 7 }}", "template syntax", id="template-syntax"),
     pytest.param("owner=../../etc", "path", id="path-traversal"),
-    pytest.param("ingress_host=localhost", "ingress_host", id="bare-host"),
+    pytest.param("host=localhost", "host: 'localhost' is not a DNS name", id="bare-host"),
+    pytest.param("gateway_namespace=Bad_NS", "gateway_namespace: 'Bad_NS' is not a DNS-1123 label",
+                 id="gateway-namespace-not-a-label"),
+    pytest.param("ingress_class=nginx.", "ingress_class: 'nginx.' is not a DNS-1123 label",
+                 id="ingress-class-not-a-label"),
     pytest.param("nope=1", "no question", id="unknown-question"),
 ]
 
