@@ -65,8 +65,8 @@ def _matrix(scaffold: str, extras: dict[str, list[str]]) -> dict[str, list[str]]
 
 
 SERVICE_VARIANTS = _matrix("service", {
-    "python-github-none-1env": ["gitops_tools_repo=git@github.com:acme/gitops-tools.git",
-                                "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567"],
+    "go-github-none-1env": ["gitops_tools_repo=git@github.com:acme/gitops-tools.git",
+                           "gitops_tools_rev=0123456789abcdef0123456789abcdef01234567"],
 })
 SERVICE_VARIANTS["go-gitlab-four-envs"] = ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
                                            "image_registry=registry.example.com:5000/team", "service_name=billing",
