@@ -36,9 +36,8 @@ MENTIONS = {
     "ingress": re.compile(r"ingress|nginx"),
 }
 NETWORK_POLICY_DIRECTION = re.compile(r"^\s*(ingress:|- Ingress)\s*$", re.MULTILINE)
-# Owned by the alerts part of issue 16 (docs/runbook.md and monitoring/ follow `expose` there); the state file
-# records every answer, asked or not.
-NOT_CHECKED = ("docs/runbook.md", "monitoring/", ".scaffold.json", ".scaffold-base.tar.gz", ".git/")
+# The state file and the merge base record every answer, asked or not.
+NOT_CHECKED = (".scaffold.json", ".scaffold-base.tar.gz", ".git/")
 
 
 def _new(output: Path, *answers: str) -> Path:
