@@ -16,7 +16,10 @@ from __future__ import annotations
 import io
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+Where = TypeVar("Where")
 
 SEPARATORS = frozenset(";&|()\n")
 REDIRECTIONS = frozenset("<>")
@@ -27,6 +30,16 @@ FLAG = re.compile(r"^(--?\w+)+$")  # Scorecard's isFlag: `--no-deps` yes, `--roo
 PINNED_GIT = re.compile(r"^git(\+(https?|ssh|git))?://.*@[a-fA-F0-9]{40}(#egg=.*)?$")
 REMOTE = re.compile(r"^(git|svn|hg|bzr).+$")
 MAX_CHARS = 200_000  # a run step or script longer than this is not read (no shell script of CI is)
+
+
+def unpinned_installs(scripts: Iterable[tuple[Where, str]]) -> Iterator[tuple[Where, str, int]]:
+    """Each unpinned `pip install` of the scripts ((where, text) pairs): where, the command as a finding shows it (its
+    first six words), and its offset in the text."""
+    for where, text in scripts:
+        for offset, words in commands(text):
+            pip = pip_install(words)
+            if pip is not None and unpinned(pip):
+                yield where, f"`{' '.join(pip[:6])}{' ...' if len(pip) > 6 else ''}`", offset
 
 
 def commands(text: str) -> Iterator[tuple[int, list[str]]]:

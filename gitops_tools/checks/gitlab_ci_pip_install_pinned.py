@@ -17,11 +17,7 @@ MAX_DEPTH = 8  # script lists nest (a `!reference` expands to a list in a list);
 def check(document: Any) -> Iterator[tuple[JsonPath, str, int]]:
     from gitops_tools.checks import _pip_install
 
-    for path, text in _script_lines(document):
-        for offset, words in _pip_install.commands(text):
-            pip = _pip_install.pip_install(words)
-            if pip is not None and _pip_install.unpinned(pip):
-                yield path, f"`{' '.join(pip[:6])}{' ...' if len(pip) > 6 else ''}`", offset
+    return _pip_install.unpinned_installs(_script_lines(document))
 
 
 def _script_lines(document: Any) -> Iterator[tuple[JsonPath, str]]:

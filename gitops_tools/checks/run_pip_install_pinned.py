@@ -16,11 +16,7 @@ POSIX_SHELLS = ("bash", "sh")
 def check(document: Any) -> Iterator[tuple[JsonPath, str, int]]:
     from gitops_tools.checks import _pip_install
 
-    for path, text in _run_texts(document):
-        for offset, words in _pip_install.commands(text):
-            pip = _pip_install.pip_install(words)
-            if pip is not None and _pip_install.unpinned(pip):
-                yield path, f"`{' '.join(pip[:6])}{' ...' if len(pip) > 6 else ''}`", offset
+    return _pip_install.unpinned_installs(_run_texts(document))
 
 
 def _run_texts(document: Any) -> Iterator[tuple[JsonPath, str]]:
