@@ -121,7 +121,8 @@ def test_a_bad_migration_file_stops_update_at_its_position(generated: Path, temp
     """A directory source (a checkout of the templates) whose migration file is broken: exit 2 naming the file,
     line and column; the repo is untouched."""
     repo, (root, _) = generated, templates
-    (migration,) = (root / SERVICE / "migrations").glob("*.yaml")
+    version = json.loads((root / SERVICE / "cookiecutter.json").read_text(encoding="utf-8"))["_scaffold_version"]
+    migration = root / SERVICE / "migrations" / f"{version}.yaml"  # the one this update crosses
     migration.write_text(MIGRATION.replace("    to: part_of\n", "    into: part_of\n"), encoding="utf-8")
     before, head = repo_files(repo), git(repo, "rev-parse", "HEAD")
     code, out, err = run_cli("update", str(repo), "--template", str(root), "--no-input")

@@ -144,7 +144,7 @@ def test_drift_update_resolve_drift(generated: Path, templates: tuple[str, str],
     assert not (repo / "CODEOWNERS").exists()
     assert (repo / "docs/runbook.md").read_text(encoding="utf-8").endswith("Page the team in #team-orders.\n")
     assert (repo / "k8s/base/kustomization.yaml").read_text(encoding="utf-8").endswith(
-        "  - ingress.yaml\n  - extra.yaml\n  - configmap.yaml\n")  # both appended: merged as YAML
+        "  - httproute.yaml\n  - extra.yaml\n  - configmap.yaml\n")  # both appended: merged as YAML
     state = json.loads((repo / ".scaffold.json").read_text(encoding="utf-8"))
     assert (state["version"], state["answers"]["chat_channel"]) == (new_version, "#team-orders")
     staged = git(repo, "diff", "--cached", "--name-only").split()

@@ -1295,9 +1295,10 @@ def test_codeql_and_scorecard_workflows_are_least_privilege_and_cover_the_langua
     assert [entry["language"] for entry in codeql["jobs"]["analyze"]["strategy"]["matrix"]["include"]] == [
         language, "actions"]
     (job,) = scorecard["jobs"].values()
-    assert job["permissions"]["id-token"] == "write" and "env" not in scorecard and "defaults" not in scorecard
+    # Publishing the score needs an OIDC token, which only the ci workflow's push job may ask for.
+    assert "id-token" not in job["permissions"]
     (action,) = [step["with"] for step in job["steps"] if step["uses"].startswith("ossf/scorecard-action@")]
-    assert action["publish_results"] is True
+    assert action["publish_results"] is False
 
 
 @pytest.mark.slow
