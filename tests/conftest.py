@@ -130,17 +130,18 @@ def policies() -> dict[str, Policy]:
     return load_policies()
 
 
+def call_cli(*argv: str) -> tuple[int, str, str]:
+    """Run the CLI in-process from the current folder: exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRun:
     """Run the CLI in-process from `tmp_path` and capture exit code, stdout and stderr."""
     monkeypatch.chdir(tmp_path)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(argv), out, err)
-        return code, out.getvalue(), err.getvalue()
-
-    return run
+    return call_cli
 
 
 @pytest.fixture

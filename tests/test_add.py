@@ -3,16 +3,15 @@ refusals leave the repo untouched."""
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import call_cli as run_cli
 from conftest import git
 
-from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import read_base
 from gitops_tools.lifecycle.components import available_components
 from gitops_tools.lifecycle.tree import read_tree
@@ -20,12 +19,6 @@ from gitops_tools.scaffold import STATE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = available_components(ROOT)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

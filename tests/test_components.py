@@ -4,7 +4,6 @@ linting clean (every domain, the restricted Pod Security profile) and building w
 from __future__ import annotations
 
 import difflib
-import io
 import json
 import re
 import shutil
@@ -15,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 from conftest import Render, ToolFinder, lints_clean
+from conftest import call_cli as run_cli
 
-from gitops_tools.cli import main
 from gitops_tools.errors import ConfigError, GitopsToolsError
 from gitops_tools.lifecycle.components import (
     ComponentError,
@@ -32,12 +31,6 @@ from gitops_tools.scaffold import STATE_FILE, available_scaffolds
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = available_components(ROOT)
 SERVICE = available_scaffolds(ROOT)["service"]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _tree(files: dict[str, str]) -> Tree:

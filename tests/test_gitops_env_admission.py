@@ -6,7 +6,6 @@ Each choice is rendered once for the module; tests/test_scaffolds.py's matrix li
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -17,8 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ToolFinder
-
-from gitops_tools.cli import main
+from conftest import call_cli as run_cli
 
 pytestmark = pytest.mark.slow  # renders the scaffold
 
@@ -34,12 +32,6 @@ RENDERS = {
 }
 ADMISSION_FILES = ("admission", "bootstrap/admission-project.yaml", *(f"environments/{env}/admission.yaml"
                                                                         for env in ENVS))
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

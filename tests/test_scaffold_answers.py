@@ -6,7 +6,6 @@ subprocess, and interactive `new` on a real pseudo-terminal.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import pty
@@ -21,8 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import call_cli as run_cli
 
-from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import BASE_FILE
 from gitops_tools.questionnaire import questions
 from gitops_tools.scaffold import STATE_FILE, available_scaffolds
@@ -39,12 +38,6 @@ NASTY = {
     "gitops-env": ["repo_name=gitops", f"description=# {NASTY_TEXT}", "teams=a,b-c", "environments=prod",
                    "owner=team_x.y", "cluster_domain=c.example.io"],
 }
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _files(root: Path) -> list[Path]:

@@ -3,7 +3,6 @@ project passes it, and a scaffold that does not pass fails it (a finding in a va
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -11,20 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import call_cli as run_cli
 
-from gitops_tools.cli import main
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.matrix import variants
 from gitops_tools.scaffold import available_scaffolds
 
 ROOT = Path(__file__).resolve().parent.parent
 SCAFFOLDS = available_scaffolds(ROOT)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_the_service_variants_are_every_choice_then_its_test_answers() -> None:

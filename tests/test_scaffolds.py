@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
-import io
 import itertools
 import json
 import os
@@ -23,8 +22,8 @@ import git
 import pytest
 import yaml
 from conftest import VENV_BIN, Render, ToolFinder, lints_clean, tool_path
+from conftest import call_cli as run_cli
 
-from gitops_tools.cli import main
 from gitops_tools.lifecycle.base import BASE_FILE
 from gitops_tools.scaffold import STATE_FILE, available_scaffolds
 
@@ -111,12 +110,6 @@ def test_readme_states_the_matrix_the_suite_renders() -> None:
 LEFTOVER = re.compile(r"cookiecutter|\{%|%\}|\{#|__[A-Z][A-Z_]*__")
 # The golden-path lock names gitops-tools' dependency cookiecutter (its pin and the `via` comments): data, not syntax.
 LOCKED_COOKIECUTTER = re.compile(r"(?m)^(cookiecutter[=>]=[0-9.]+( \\)?|    # via cookiecutter|    #   cookiecutter)$")
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 VARIANTS = [pytest.param("service", name, answers, id=f"service-{name}") for name, answers in SERVICE_VARIANTS.items()]
