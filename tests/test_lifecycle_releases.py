@@ -18,6 +18,7 @@ from gitops_tools.lifecycle.releases import (
     check,
     content_digest,
     digest_at,
+    in_history,
     main,
     previous_release,
     read_releases,
@@ -62,6 +63,9 @@ def test_every_earlier_release_names_a_commit_holding_it(unit: Path) -> None:
         assert release.commit, f"{relative} {release.version} names no commit; run `make scaffold-release`"
     for release in releases:
         if release.commit:
+            assert in_history(CHECKOUT, release.commit), (
+                f"{relative} {release.version} names {release.commit[:12]}, which is not in main's history (a branch "
+                f"rebased since?); a fresh clone lacks it: run `make scaffold-release`")
             assert digest_at(CHECKOUT, release.commit, relative) == release.digest, (relative, release.version)
 
 
@@ -129,6 +133,29 @@ def test_recording_fills_in_the_commit_of_a_release_recorded_before_it_was_commi
     bump(unit, "1.2.0")
     assert record(unit, tmp_path) == "scaffolds/demo: recorded 1.2.0"
     assert [(r.version, r.commit) for r in read_releases(unit)] == [("1.1.0", holding), ("1.2.0", None)]
+
+
+def test_a_commit_made_on_a_branch_since_rebased_is_found_again_in_main(tmp_path: Path) -> None:
+    """A release recorded on a helper branch names that branch's commit; after a rebase onto main the commit is in no
+    clone of main, so recording finds the content's commit in main's history instead."""
+    unit = project(tmp_path)
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    (unit / "{{cookiecutter.name}}" / "README.md").write_text("two\n", encoding="utf-8")
+    bump(unit, "1.1.0")
+    git(tmp_path, "commit", "-q", "-am", "1.1.0 on the branch")
+    on_branch = git(tmp_path, "rev-parse", "HEAD")
+    git(tmp_path, "checkout", "-q", "main")
+    (tmp_path / "NEWS").write_text("main moved on\n", encoding="utf-8")
+    git(tmp_path, "add", "NEWS")
+    git(tmp_path, "commit", "-q", "-m", "main moved on")
+    git(tmp_path, "cherry-pick", "feature")  # the same change, a different commit: as a rebase leaves it
+    rebased = git(tmp_path, "rev-parse", "HEAD")
+    (unit / RELEASES).write_text(json.dumps({"releases": [
+        {"version": "1.1.0", "digest": content_digest(unit), "commit": on_branch}]}), encoding="utf-8")
+    assert not in_history(tmp_path, on_branch) and in_history(tmp_path, rebased)
+    assert not in_history(tmp_path, "0" * 40) and not in_history(tmp_path, None)
+    assert record(unit, tmp_path) == "scaffolds/demo: filled in the commits of 1.1.0"
+    assert [release.commit for release in read_releases(unit)] == [rebased]
 
 
 def test_components_are_guarded_by_their_own_version(tmp_path: Path) -> None:

@@ -148,8 +148,9 @@ def check(unit: Path) -> str | None:
 
 def record(unit: Path, repo: Path) -> str:
     """Record the unit's current version and content in its releases.json, and fill in the commit of the release
-    before it (the newest commit of `repo` holding it). Returns what it did, in one line; raises ConfigError when
-    the version is already recorded with other content."""
+    before it (the newest commit of `repo` holding it). A recorded commit outside HEAD's history (made on a branch
+    that was rebased since) is found again, since a fresh clone would not have it. Returns what it did, in one line;
+    raises ConfigError when the version is already recorded with other content."""
     version, recorded, digest = current_version(unit), read_releases(unit), content_digest(unit)
     entry = next((release for release in recorded if release.version == version), None)
     if entry is not None and entry.digest != digest:
@@ -158,7 +159,8 @@ def record(unit: Path, repo: Path) -> str:
     if recorded and parse_version(recorded[-1].version) > parse_version(version):
         raise ConfigError(f"{unit}: {version} is older than the recorded release {recorded[-1].version}")
     relative = unit.resolve().relative_to(repo.resolve()).as_posix()
-    filled = [release if release.commit else _with_commit(release, repo, relative) for release in recorded]
+    filled = [release if in_history(repo, release.commit) else _with_commit(release, repo, relative)
+              for release in recorded]
     if entry is None:
         filled.append(Release(version, digest, _holding(repo, relative, digest)))
     if filled == recorded:
@@ -180,9 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def in_history(repo: Path, commit: str | None) -> bool:
+    """Whether `commit` is HEAD or one of its ancestors in `repo` (False for None and for unknown objects)."""
+    if not commit:
+        return False
+    try:
+        done = subprocess.run(["git", "merge-base", "--is-ancestor", commit, "HEAD"], cwd=repo, capture_output=True,
+                              timeout=GIT_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ConfigError(f"git merge-base failed in {repo}: {err}") from err
+    return done.returncode == 0
+
+
 def _with_commit(release: Release, repo: Path, unit: str) -> Release:
-    commit = _holding(repo, unit, release.digest)
-    return Release(release.version, release.digest, commit) if commit else release
+    return Release(release.version, release.digest, _holding(repo, unit, release.digest))
 
 
 def _holding(repo: Path, unit: str, digest: str) -> str | None:
