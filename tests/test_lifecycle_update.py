@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,15 @@ import pytest
 from conftest import git, repo_files
 
 from gitops_tools.errors import ConfigError
-from gitops_tools.lifecycle.update import new_answers
+from gitops_tools.lifecycle.merge import Labels, Merged
+from gitops_tools.lifecycle.state import Layer, State
+from gitops_tools.lifecycle.update import Outcome, labels, new_answers, plan_lines
 from gitops_tools.resources import data_root
 from gitops_tools.scaffold import Scaffold, available_scaffolds
 from tests.conftest import CliRun
 
 SERVICE = "scaffolds/service"
+SCAFFOLD_VERSION = available_scaffolds()["service"].version
 TEMPLATE = SERVICE + "/{{cookiecutter.service_name}}"
 
 
@@ -253,12 +257,60 @@ def test_a_component_added_is_updated_too(generated: Path, templates: tuple[str,
 
     code, out, _ = run_cli("update", str(repo), "--template", v2)
     assert code == 0, out
+    assert out.startswith(f"Update scaffold service {SCAFFOLD_VERSION} -> ")
+    assert "\n  component  redis 1.1.0 -> 1.2.0\n" in out
     assert (repo / "k8s/base/redis.yaml").read_text(encoding="utf-8").endswith("# redis v1.2.0\n")
     assert "REDIS_URL" in (repo / "k8s/base/deployment.yaml").read_text(encoding="utf-8")  # its edits kept
     state = json.loads((repo / ".scaffold.json").read_text(encoding="utf-8"))
     assert [(c["name"], c["version"]) for c in state["components"]] == [("redis", "1.2.0")]
     code, out, _ = run_cli("drift", str(repo), "--template", v2)
     assert code == 0, out
+
+
+@pytest.mark.slow
+def test_a_component_version_that_renders_the_same_files_is_recorded(generated: Path, tmp_path: Path,
+                                                                      run_cli: CliRun) -> None:
+    """A component's new version may change nothing it renders (a fix in its answer rules): the update still
+    records it, or drift would call the repo behind for ever while update found nothing to do."""
+    code, _, err = run_cli("add", "redis", "--no-input", "--path", str(generated))
+    assert code == 0, err
+    source = tmp_path / "source"
+    shutil.copytree(data_root() / "scaffolds", source / "scaffolds", ignore=shutil.ignore_patterns("__pycache__"))
+    edit(source / "scaffolds/components/redis/cookiecutter.json", '"_component_version": "1.1.0"',
+         '"_component_version": "1.1.1"')
+    code, out, _ = run_cli("update", str(generated), "--template", str(source))
+    assert code == 0, out
+    assert out.splitlines()[0] == "Update component redis 1.1.0 -> 1.1.1"
+    assert git(generated, "log", "-1", "--format=%s").strip() == "Update component redis 1.1.0 -> 1.1.1"
+    assert git(generated, "show", "--name-only", "--format=", "HEAD").split() == [".scaffold.json"]
+    state = json.loads((generated / ".scaffold.json").read_text(encoding="utf-8"))
+    assert [(c["name"], c["version"]) for c in state["components"]] == [("redis", "1.1.1")]
+    code, out, _ = run_cli("drift", str(generated), "--template", str(source))
+    assert code == 0, out
+
+
+def layers(*versions: tuple[str, str]) -> tuple[Layer, ...]:
+    return tuple(Layer(name, version) for name, version in versions)
+
+
+def test_an_update_of_components_names_their_versions() -> None:
+    """The headline (the commit's subject), the plan's lines and the conflict markers' labels say which components
+    move; a scaffold's own update is named as before."""
+    merged = Merged()
+    old = State("service", "2.0.0", {}, components=layers(("redis", "1.0.0"), ("cronjob", "1.1.0"),
+                                                          ("postgres", "1.0.0")))
+    new = replace(old, components=layers(("redis", "1.1.0"), ("cronjob", "1.1.0"), ("postgres", "1.1.0")))
+    outcome = Outcome("service", "2.0.0", "2.0.0", merged, {}, set(), {}, {}, (), old.components, new.components)
+    assert outcome.changed
+    assert plan_lines(outcome) == ["Update components redis 1.0.0 -> 1.1.0, postgres 1.0.0 -> 1.1.0"]
+    assert labels(old, new) == Labels("ours (repo)", "base (service 2.0.0, redis 1.0.0, postgres 1.0.0)",
+                                      "theirs (service 2.0.0, redis 1.1.0, postgres 1.1.0)")
+    both = replace(outcome, new_version="3.0.0")
+    assert plan_lines(both) == ["Update scaffold service 2.0.0 -> 3.0.0", "  component  redis 1.0.0 -> 1.1.0",
+                                "  component  postgres 1.0.0 -> 1.1.0"]
+    same = replace(outcome, new_components=old.components)
+    assert not same.changed
+    assert labels(old, old) == Labels("ours (repo)", "base (service 2.0.0)", "theirs (service 2.0.0)")
 
 
 def test_a_repo_without_state_or_outside_git_is_a_usage_error(tmp_path: Path, run_cli: CliRun) -> None:

@@ -26,10 +26,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     with open_source(args.template) as source:
         new = upstream(current, source, _set_answers(args.answers_set), prompt, trust=args.trust)
     old = current.state
-    merged = merge(new.base, new.ours, new.theirs, labels(old.scaffold, old.version, new.state.version))
+    merged = merge(new.base, new.ours, new.theirs, labels(old, new.state))
     writes, deletes = work_tree_changes(current.ours, new.ours, merged.writes, merged.deletes)
     outcome = Outcome(old.scaffold, old.version, new.state.version, merged, writes, deletes, dict(old.answers),
-                      dict(new.state.answers), new.steps)
+                      dict(new.state.answers), new.steps, old.components, new.state.components)
     if not outcome.changed:
         out.write(f"{old.scaffold} {old.version} is up to date; nothing to do.\n")
         return EXIT_CLEAN

@@ -19,6 +19,7 @@ from gitops_tools.lifecycle.merge import Labels, Merged
 from gitops_tools.lifecycle.tree import Entry
 
 if TYPE_CHECKING:
+    from gitops_tools.lifecycle.state import Layer, State
     from gitops_tools.questionnaire import Prompt
     from gitops_tools.scaffold import Scaffold
 
@@ -36,22 +37,43 @@ class Outcome:
     old_answers: dict[str, Any]
     new_answers: dict[str, str]
     steps: tuple[str, ...] = ()  # migration steps run, one line each
+    old_components: tuple[Layer, ...] = ()  # the components as recorded, and as the update records them
+    new_components: tuple[Layer, ...] = ()
 
     @property
     def changed(self) -> bool:
+        """Whether there is anything to write: a component's new version counts even when it renders the same
+        files, or the state would keep the old version and `drift` would call the repo behind for ever."""
         return bool(self.writes or self.deletes or self.steps or self.old_answers != self.new_answers or
-                    self.old_version != self.new_version)
+                    self.old_version != self.new_version or self.old_components != self.new_components)
+
+    def component_versions(self) -> list[str]:
+        """`name OLD -> NEW` for each component whose version the update changes, in the recorded order."""
+        return [f"{name} {old} -> {new}" for name, old, new in moved(self.old_components, self.new_components)]
 
     def headline(self) -> str:
         if self.old_version != self.new_version:
             return f"Update scaffold {self.scaffold} {self.old_version} -> {self.new_version}"
+        components = self.component_versions()
+        if components:
+            return f"Update component{'s' if len(components) > 1 else ''} {', '.join(components)}"
         changed = sorted(key for key, value in self.new_answers.items() if self.old_answers.get(key) != value)
         return f"Re-render scaffold {self.scaffold} {self.new_version} with new answers ({', '.join(changed)})"
 
 
-def labels(scaffold: str, old_version: str, new_version: str) -> Labels:
-    return Labels(ours="ours (repo)", base=f"base ({scaffold} {old_version})", theirs=f"theirs ({scaffold} "
-                                                                                         f"{new_version})")
+def labels(old: State, new: State) -> Labels:
+    """The conflict markers' names: the scaffold's versions, and those of each component whose version changes."""
+    steps = moved(old.components, new.components)
+    base = ", ".join([f"{old.scaffold} {old.version}", *(f"{name} {version}" for name, version, _ in steps)])
+    theirs = ", ".join([f"{new.scaffold} {new.version}", *(f"{name} {version}" for name, _, version in steps)])
+    return Labels(ours="ours (repo)", base=f"base ({base})", theirs=f"theirs ({theirs})")
+
+
+def moved(old: tuple[Layer, ...], new: tuple[Layer, ...]) -> list[tuple[str, str, str]]:
+    """(name, recorded version, new version) of each component whose version changes, in the recorded order."""
+    before = {layer.name: layer.version for layer in old}
+    return [(layer.name, before[layer.name], layer.version) for layer in new
+            if before.get(layer.name, layer.version) != layer.version]
 
 
 def new_answers(scaffold: Scaffold, recorded: Mapping[str, Any], given: Mapping[str, str], prompt: Prompt | None,
@@ -85,9 +107,11 @@ def new_answers(scaffold: Scaffold, recorded: Mapping[str, Any], given: Mapping[
 
 
 def plan_lines(outcome: Outcome) -> list[str]:
-    """What an update does (or did), one line each: the version step, answers, migrations, files, conflicts."""
+    """What an update does (or did), one line each: the version steps, answers, migrations, files, conflicts."""
     old, new = outcome.old_answers, outcome.new_answers
     lines = [outcome.headline()]
+    if outcome.old_version != outcome.new_version:  # else the headline names the components' versions
+        lines += [f"  component  {step}" for step in outcome.component_versions()]
     lines += [f"  new answer  {key} = {new[key]}" if key not in old else f"  answer    {key}: {old[key]} -> {new[key]}"
               for key in sorted(new) if old.get(key) != new[key]]
     lines += [f"  dropped answer  {key} (no longer asked)" for key in sorted(set(old) - set(new))]
