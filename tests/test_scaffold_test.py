@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Render
 from conftest import call_cli as run_cli
 
 from gitops_tools.errors import ConfigError
@@ -88,17 +89,23 @@ UNITS = [*sorted(SCAFFOLDS), *(f"components/{path.name}" for path in sorted((ROO
 @pytest.mark.parametrize("unit", UNITS)
 def test_every_scaffold_and_component_of_this_project_passes_its_own_test(unit: str) -> None:
     """What a platform team runs before a release, on every unit this project ships: every variant lints clean, and
-    a scaffold with an earlier release upgrades from it keeping local edits, without a conflict."""
+    a scaffold or component with an earlier release upgrades from it keeping local edits, without a conflict."""
     code, out, err = run_cli("scaffold", "test", unit)
     assert (code, err) == (0, ""), out
     *checks, summary = out.splitlines()
     skipped = [line for line in checks if line.startswith("skipped ")]
     assert summary == f"{len(checks) - len(skipped)} passed, 0 failed, {len(skipped)} skipped.", out
     assert all(line.startswith("ok      ") for line in checks if line not in skipped), out
-    if unit in SCAFFOLDS and len(_releases(unit)) == 1:
-        assert skipped == [f"skipped upgrade to {unit} {SCAFFOLDS[unit].version}: no earlier release recorded"], out
+    releases = _releases(unit)
+    if len(releases) == 1:
+        assert skipped == [f"skipped upgrade to {unit} {releases[0]['version']}: no earlier release recorded"], out
     else:
         assert skipped == [], out
+    if unit.startswith("components/") and len(releases) > 1:
+        # the previous release added to a repo of the current service, edited, then `update`d to this one
+        previous, current = releases[-2], releases[-1]
+        assert checks[-1] == (f"ok      upgrade from {unit} {previous['version']} (commit {previous['commit'][:12]}) "
+                              f"to {current['version']} on service {SCAFFOLDS['service'].version}, with local edits")
     if unit == "service":
         # every combination of the choices (test_the_service_variants_are_every_choice_then_its_test_answers),
         # every _test_answers entry, the upgrade
@@ -156,6 +163,49 @@ def test_a_template_whose_hooks_are_not_ours_needs_trust(tmp_path: Path) -> None
     assert (code, out) == (2, "")
     assert err == (f"gitops-tools: error: --template {checkout}: its hooks or extensions are not this project's own, "
                    "and testing it runs them; pass --trust if you trust it\n")
+
+
+@pytest.mark.slow
+def test_a_component_upgrade_that_conflicts_with_the_local_edits_fails(tmp_path: Path, rendered: Render) -> None:
+    """The component's previous release given with --previous (a git repository's tag v1): redis 1.0.9, whose
+    redis.yaml ends in a ConfigMap this release no longer has. The local edit appends a comment to that file, right
+    after the document the update removes: a conflict (the files hold different numbers of documents, so no
+    structural merge decides it), which fails the check with update's own report; the markers name the versions."""
+    from gitops_tools.lifecycle.components import available_components
+    from gitops_tools.lifecycle.componentupgrade import YAML_EDIT, component_upgrade
+    from gitops_tools.lifecycle.scaffoldtest import Plan
+
+    checkout = _checkout(tmp_path)
+    redis = checkout / "scaffolds/components/redis"
+    with (redis / "{{cookiecutter.service_name}}/k8s/base/redis.yaml").open("a", encoding="utf-8") as stream:
+        stream.write("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ cookiecutter.service_name }}-v1\n"
+                     "data: {}\n")
+    settings = json.loads((redis / "cookiecutter.json").read_text(encoding="utf-8"))
+    (redis / "cookiecutter.json").write_text(json.dumps({**settings, "_component_version": "1.0.9"}), encoding="utf-8")
+    _git(checkout, "init", "--quiet", "--initial-branch=main")
+    _git(checkout, "add", "--all")
+    _git(checkout, "commit", "--quiet", "--message", "v1")
+    _git(checkout, "tag", "v1")
+    component, service = available_components(ROOT)["redis"], SCAFFOLDS["service"].version
+
+    def command(argv: list[str]) -> tuple[int, str]:
+        code, out, err = run_cli(*argv)
+        return code, out + err
+
+    base = rendered("service", "python-github-gateway-3env", [])  # the defaults, as `scaffold test` renders them
+    outcome = component_upgrade(Plan(ROOT, "components/redis", previous=f"{checkout}@v1"), component, base,
+                                tmp_path / "work", command)
+    assert outcome.failed
+    assert outcome.name == (f"upgrade from components/redis {checkout}@v1 to {component.version} on service "
+                            f"{service}, with local edits")
+    report = outcome.report.splitlines()
+    assert report[:2] == ["gitops-tools update: conflicts (none expected)",
+                          f"Update component redis 1.0.9 -> {component.version}"]
+    assert "  conflict  k8s/base/redis.yaml" in report
+    text = (tmp_path / "work/repo" / base.name / "k8s/base/redis.yaml").read_text(encoding="utf-8")
+    assert f"||||||| base (service {service}, redis 1.0.9)\n" in text
+    assert f">>>>>>> theirs (service {service}, redis {component.version})\n" in text
+    assert YAML_EDIT in text
 
 
 def test_a_component_is_tested_from_this_installation_only() -> None:

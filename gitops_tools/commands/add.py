@@ -14,20 +14,18 @@ from __future__ import annotations
 import argparse
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 from gitops_tools.errors import EXIT_CLEAN, ConfigError
-
-if TYPE_CHECKING:
-    from gitops_tools.lifecycle.components import Component
-    from gitops_tools.lifecycle.state import State
 
 GIT_SECONDS = 60
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | None) -> int:
-    from gitops_tools.lifecycle.components import available_components
+    from gitops_tools.commands.new import _set_answers
+    from gitops_tools.lifecycle.components import add_to_repo, available_components, own_answers
     from gitops_tools.lifecycle.state import read_state
+    from gitops_tools.questionnaire import terminal_prompt
 
     components = available_components()
     if args.component is None:
@@ -45,8 +43,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: BinaryIO | No
     if any(layer.name == component.name for layer in state.components):
         raise ConfigError(f"{repo} has component {component.name} already; `gitops-tools update` updates it")
     _refuse_dirty(repo)
-    own = _own_answers(component, state, args, stdin, out)
-    changed = _apply(repo, component, state, own)
+    prompt = terminal_prompt(stdin, out, no_input=args.no_input)
+    own = own_answers(component, state.answers, _set_answers(args.answers_set), prompt)
+    changed = add_to_repo(repo, component, state, own)
     message = f"Add component {component.name} {component.version}"
     if not args.no_commit:
         _commit(repo, sorted(changed), f"{message}\n\nApplied by gitops-tools add; recorded in .scaffold.json.")
@@ -60,50 +59,6 @@ def _refuse_dirty(repo: Path) -> None:
     status = _git(repo, "status", "--porcelain", "--untracked-files=all")
     if status.strip():
         raise ConfigError(f"{repo} has uncommitted changes; commit or stash them first (nothing was changed)")
-
-
-def _own_answers(component: Component, state: State, args: argparse.Namespace, stdin: BinaryIO | None,
-                 out: TextIO) -> dict[str, str]:
-    """The component's own answers: --set, else asked at a terminal, else defaults; the answers it requires come
-    from the repo's state, never from --set."""
-    from gitops_tools.commands.new import _set_answers
-    from gitops_tools.lifecycle.components import answers_for
-    from gitops_tools.questionnaire import resolve_answers, terminal_prompt
-    from gitops_tools.scaffold import Scaffold
-
-    given = _set_answers(args.answers_set)
-    taken = sorted(set(given) & set(component.requires))
-    if taken:
-        raise ConfigError(f"{', '.join(taken)}: the repo's scaffold answers this; component {component.name} reads "
-                          "it from .scaffold.json")
-    required = {key: str(value) for key, value in answers_for(component, state.answers, {}).items()}
-    as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
-    answers = resolve_answers(as_scaffold, {**required, **given}, terminal_prompt(stdin, out, no_input=args.no_input))
-    return {key: value for key, value in answers.items() if key not in component.requires}
-
-
-def _apply(repo: Path, component: Component, state: State, own: dict[str, str]) -> set[str]:
-    """Apply the component to the work tree and to the merge base, and record it in the state file, all or nothing;
-    the changed paths."""
-    from dataclasses import replace
-
-    from gitops_tools.lifecycle import apply as writing
-    from gitops_tools.lifecycle.base import BASE_FILE, archive, read_base
-    from gitops_tools.lifecycle.components import answers_for, apply
-    from gitops_tools.lifecycle.state import STATE_FILE, Layer, dumps
-    from gitops_tools.lifecycle.tree import Entry, read_tree
-
-    answers = answers_for(component, state.answers, own)
-    ours = read_tree(repo)
-    theirs = apply(ours, component.path, answers, trust=True)
-    writes = {path: entry for path, entry in theirs.items() if ours.get(path) != entry}
-    if state.base is not None:  # an old repo records none: `gitops-tools link` records one
-        base = apply(read_base(repo), component.path, answers, trust=True)
-        writes[BASE_FILE] = Entry(archive(base))
-    recorded = replace(state, components=(*state.components, Layer(component.name, component.version, own)))
-    writes[STATE_FILE] = Entry(dumps(recorded).encode("utf-8"))
-    writing.apply(repo, writes)
-    return set(writes)
 
 
 def _commit(repo: Path, paths: list[str], message: str) -> None:

@@ -13,12 +13,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.edits import FRAGMENTS, Edit, apply_edits, parse_edits
 from gitops_tools.lifecycle.tree import Tree
 from gitops_tools.resources import data_root
+
+if TYPE_CHECKING:
+    from gitops_tools.lifecycle.state import State
+    from gitops_tools.questionnaire import Prompt
 
 FOLDER = "components"
 
@@ -126,3 +130,43 @@ def render_component(component: Component, answers: dict[str, Any], *, trust: bo
     from gitops_tools.lifecycle.render import render_tree
 
     return render_tree(component.path, answers, trust=trust)
+
+
+def own_answers(component: Component, scaffold_answers: dict[str, Any], given: dict[str, str],
+                prompt: Prompt | None) -> dict[str, str]:
+    """The component's own answers as `add` settles them: `given` (--set), else asked through `prompt`, else the
+    defaults. The answers it requires come from the scaffold's (`scaffold_answers`) and cannot be given."""
+    from gitops_tools.questionnaire import resolve_answers
+    from gitops_tools.scaffold import Scaffold
+
+    taken = sorted(set(given) & set(component.requires))
+    if taken:
+        raise ConfigError(f"{', '.join(taken)}: the repo's scaffold answers this; component {component.name} reads "
+                          "it from .scaffold.json")
+    required = {key: str(value) for key, value in answers_for(component, scaffold_answers, {}).items()}
+    as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
+    answers = resolve_answers(as_scaffold, {**required, **given}, prompt)
+    return {key: value for key, value in answers.items() if key not in component.requires}
+
+
+def add_to_repo(repo: Path, component: Component, state: State, own: dict[str, str]) -> set[str]:
+    """What `gitops-tools add` writes: the component applied to the work tree at `repo` and to its merge base, and
+    recorded in the state file, all or nothing (nothing committed); the changed paths."""
+    from dataclasses import replace
+
+    from gitops_tools.lifecycle import apply as writing
+    from gitops_tools.lifecycle.base import BASE_FILE, archive, read_base
+    from gitops_tools.lifecycle.state import STATE_FILE, Layer, dumps
+    from gitops_tools.lifecycle.tree import Entry, read_tree
+
+    answers = answers_for(component, state.answers, own)
+    ours = read_tree(repo)
+    theirs = apply(ours, component.path, answers, trust=True)
+    writes = {path: entry for path, entry in theirs.items() if ours.get(path) != entry}
+    if state.base is not None:  # an old repo records none: `gitops-tools link` records one
+        base = apply(read_base(repo), component.path, answers, trust=True)
+        writes[BASE_FILE] = Entry(archive(base))
+    recorded = replace(state, components=(*state.components, Layer(component.name, component.version, own)))
+    writes[STATE_FILE] = Entry(dumps(recorded).encode("utf-8"))
+    writing.apply(repo, writes)
+    return set(writes)

@@ -2,9 +2,9 @@
 
 Every variant (matrix.py) is rendered as `gitops-tools new` renders it (a git repository with its state file and
 merge base) and linted with our own policies; a component's variants are added to a repo of the scaffold it is for,
-with `gitops-tools add`. Then, for a scaffold, the upgrade from its previous release (upgradetest.py). The commands a
-user would run (lint, add, update, drift) are run in-process through `Command`, which the command module owns:
-what is checked here is exactly what those commands do.
+with `gitops-tools add`. Then the upgrade from the previous release: a scaffold's (upgradetest.py), a component's
+(componentupgrade.py). The commands a user would run (lint, add, update, drift) are run in-process through
+`Command`, which the command module owns: what is checked here is exactly what those commands do.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Outcome:
 
 
 def run_plan(plan: Plan, work: Path, command: Command) -> Iterator[Outcome]:
-    """Each check's outcome as it is done: the variants, then (for a scaffold) the upgrade."""
+    """Each check's outcome as it is done: the variants, then the upgrade."""
     from gitops_tools.scaffold import available_scaffolds
 
     if plan.component:
@@ -88,7 +88,8 @@ def lint(label: str, repo: Path, command: Command) -> Outcome:
 
 def _component_checks(plan: Plan, name: str, work: Path, command: Command) -> Iterator[Outcome]:
     """Each variant of the component added (`gitops-tools add`) to a repo of the first scaffold it is for,
-    rendered with that scaffold's defaults, then linted."""
+    rendered with that scaffold's defaults, then linted; then the upgrade from its previous release, on a copy of
+    that repo (componentupgrade.py)."""
     from gitops_tools.lifecycle.components import available_components
     from gitops_tools.questionnaire import resolve_answers
     from gitops_tools.scaffold import available_scaffolds, render
@@ -107,6 +108,9 @@ def _component_checks(plan: Plan, name: str, work: Path, command: Command) -> It
         sets = [arg for key, value in variant.answers.items() for arg in ("--set", f"{key}={value}")]
         code, report = command(["add", name, "--no-input", "--path", str(repo), *sets])
         yield lint(label, repo, command) if code == 0 else Outcome(label, True, report)
+    from gitops_tools.lifecycle.componentupgrade import component_upgrade
+
+    yield component_upgrade(plan, component, base, work / "upgrade", command)
 
 
 def _label(variant: Variant) -> str:

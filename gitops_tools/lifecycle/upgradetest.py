@@ -15,6 +15,7 @@ import io
 import json
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ NOTES_TEXT = "# Local notes\n\nA file the scaffold never wrote: an update leaves
 def upgrade(plan: Plan, scaffold: Scaffold, work: Path, command: Command) -> Outcome:
     work.mkdir(parents=True)
     try:
-        found = _previous_root(plan, scaffold, work / "previous")
+        found = previous_root(plan, scaffold.path, f"scaffolds/{scaffold.name}", work / "previous")
         if found is None:
             return Outcome(f"upgrade to {scaffold.name} {scaffold.version}: no earlier release recorded", False,
                            skipped=True)
@@ -46,8 +47,10 @@ def upgrade(plan: Plan, scaffold: Scaffold, work: Path, command: Command) -> Out
                        "\n".join([err.headline(), *err.details]))
 
 
-def _previous_root(plan: Plan, scaffold: Scaffold, into: Path) -> tuple[Path, str, bool] | None:
-    """(folder holding the previous release's scaffolds/, how it is named in the report, whether it is trusted)."""
+def previous_root(plan: Plan, unit: Path, folder: str, into: Path) -> tuple[Path, str, bool] | None:
+    """(folder holding the previous release's scaffolds/, how it is named in the report, whether it is trusted) for
+    the scaffold or component at `unit`, which is `folder` (scaffolds/NAME, scaffolds/components/NAME) in the
+    project's history; None when it has no earlier release."""
     if plan.previous is not None:
         from shutil import copytree
 
@@ -58,13 +61,13 @@ def _previous_root(plan: Plan, scaffold: Scaffold, into: Path) -> tuple[Path, st
             return into, plan.previous, plan.trust or source.trusted
     from gitops_tools.lifecycle.releases import previous_release
 
-    release = previous_release(scaffold.path)
+    release = previous_release(unit)
     if release is None:
         return None
     if release.commit is None:
-        raise ConfigError(f"{scaffold.path / 'releases.json'}: release {release.version} names no commit; run "
+        raise ConfigError(f"{unit / 'releases.json'}: release {release.version} names no commit; run "
                           "`make scaffold-release` in the checkout to fill it in")
-    _extract(plan.root, release.commit, f"scaffolds/{scaffold.name}", into)
+    _extract(plan.root, release.commit, folder, into)
     return into, f"{release.version} (commit {release.commit[:12]})", True
 
 
@@ -103,12 +106,18 @@ def _upgrade_from(plan: Plan, scaffold: Scaffold, root: Path, label: str, truste
         _record(repo, old, answers, root)
     _edit(repo)
     template = ["--template", plan.template] if plan.template is not None else []
-    code, report = command(["update", str(repo), "--no-input", *template, *trust])
+    return updated(name, repo, [*template, *trust], command, lambda: _kept_and_current(repo, scaffold))
+
+
+def updated(name: str, repo: Path, options: list[str], command: Command, kept: Callable[[], list[str]]) -> Outcome:
+    """The check's verdict on the edited `repo`: `gitops-tools update --no-input` merges without a conflict, `kept`
+    finds nothing lost, `gitops-tools drift` says current (both run with `options`), and the result lints clean."""
+    code, report = command(["update", str(repo), "--no-input", *options])
     if code != 0:
         what = "conflicts (none expected)" if code == 1 else f"exit {code}"
         return Outcome(name, True, f"gitops-tools update: {what}\n{report}")
-    problems = _kept_and_current(repo, scaffold)
-    code, report = command(["drift", str(repo), *template, *trust])
+    problems = kept()
+    code, report = command(["drift", str(repo), *options])
     if code != 0:
         problems.append(f"gitops-tools drift after the update: exit {code}\n{report}")
     if problems:
