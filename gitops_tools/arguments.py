@@ -250,14 +250,15 @@ def _drift(drift: argparse.ArgumentParser) -> None:
 def _scaffold(scaffold: argparse.ArgumentParser) -> None:
     actions = scaffold.add_subparsers(dest="action", required=True)
     stream = scaffold.stream if isinstance(scaffold, _Parser) else sys.stdout
-    test = actions.add_parser("test", help="render every variant of a scaffold or component and lint each",
-                              stream=stream)
+    test = actions.add_parser("test", help="render every variant of a scaffold or component and lint each, then "
+                                           "upgrade from its previous release", stream=stream)
     test.add_argument("scaffold", metavar="SCAFFOLD", help="a scaffold (service) or a component (components/postgres)")
     test.add_argument("--template", metavar="SRC", help="test the scaffold of this source: a checkout of gitops-tools, "
                                                         "one scaffold's folder, or GIT_URL[@REF] (default: this "
                                                         "installation's)")
     test.add_argument("--previous", metavar="SRC@REF", help="the release to upgrade from (default: the one before the "
-                                                            "current version in the scaffold's releases.json)")
+                                                            "current version in the scaffold's or component's "
+                                                            "releases.json)")
     test.add_argument("--trust", action="store_true", help="run the hooks of a --template or --previous whose hooks "
                                                            "are not this project's own")
 
