@@ -74,13 +74,14 @@ def _upgrade_from(component: Component, old: Component, label: str, repo: Path, 
     added = add_to_repo(repo, old, state, own_answers(old, state.answers, {}, None))
     worktree.stage(repo, sorted(added))
     worktree.commit(repo, f"Add component {old.name} {old.version}")
-    edited = _edit(repo, sorted(path for path in added - tracked if path.endswith(YAML_SUFFIXES)))
+    edited = sorted(path for path in added - tracked if path.endswith(YAML_SUFFIXES))  # the files it wrote
+    _edit(repo, edited)
     return updated(name, repo, [], command, lambda: _kept_and_current(repo, component, edited))
 
 
-def _edit(repo: Path, files: list[str]) -> list[str]:
-    """The local edits: a comment appended to each YAML file the component wrote (its own files, not the ones it
-    edits), and a file of the repo's own; committed. The files edited."""
+def _edit(repo: Path, files: list[str]) -> None:
+    """The local edits: a comment appended to each of `files` (the YAML files the component wrote, not the ones it
+    edits), and a file of the repo's own; committed."""
     from gitops_tools.lifecycle import worktree
 
     for path in files:
@@ -90,7 +91,6 @@ def _edit(repo: Path, files: list[str]) -> list[str]:
     (repo / NOTES).write_text(NOTES_TEXT, encoding="utf-8")
     worktree.stage(repo, [*files, NOTES])
     worktree.commit(repo, "Local edits")
-    return files
 
 
 def _kept_and_current(repo: Path, component: Component, edited: list[str]) -> list[str]:
