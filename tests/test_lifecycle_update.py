@@ -270,23 +270,43 @@ def test_a_component_added_is_updated_too(generated: Path, templates: tuple[str,
 @pytest.mark.slow
 def test_a_component_version_that_renders_the_same_files_is_recorded(generated: Path, tmp_path: Path,
                                                                       run_cli: CliRun) -> None:
-    """A component's new version may change nothing it renders (a fix in its answer rules): the update still
-    records it, or drift would call the repo behind for ever while update found nothing to do."""
+    """A component's new version may change nothing it renders (here: a new question no file uses yet): the update
+    still records it, with the new question's default, or drift would call the repo behind for ever while update
+    found nothing to do."""
     code, _, err = run_cli("add", "redis", "--no-input", "--path", str(generated))
     assert code == 0, err
     source = tmp_path / "source"
     shutil.copytree(data_root() / "scaffolds", source / "scaffolds", ignore=shutil.ignore_patterns("__pycache__"))
     edit(source / "scaffolds/components/redis/cookiecutter.json", '"_component_version": "1.1.0"',
-         '"_component_version": "1.1.1"')
+         '"maxmemory": "256mb",\n  "_component_version": "1.1.1"')
     code, out, _ = run_cli("update", str(generated), "--template", str(source))
     assert code == 0, out
     assert out.splitlines()[0] == "Update component redis 1.1.0 -> 1.1.1"
     assert git(generated, "log", "-1", "--format=%s").strip() == "Update component redis 1.1.0 -> 1.1.1"
     assert git(generated, "show", "--name-only", "--format=", "HEAD").split() == [".scaffold.json"]
     state = json.loads((generated / ".scaffold.json").read_text(encoding="utf-8"))
-    assert [(c["name"], c["version"]) for c in state["components"]] == [("redis", "1.1.1")]
+    assert [(c["name"], c["version"], c["answers"]) for c in state["components"]] == [
+        ("redis", "1.1.1", {"maxmemory": "256mb"})]
     code, out, _ = run_cli("drift", str(generated), "--template", str(source))
     assert code == 0, out
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+def test_a_component_s_answers_are_settled_as_the_scaffold_s_on_update(tmp_path: Path, trusted: bool) -> None:
+    """cronjob's next version asks `history_limit` and no longer asks `schedule`: the recorded `job_name` is kept,
+    `schedule` dropped, `history_limit` takes its default; the answers it requires are the scaffold's, not its own."""
+    folder = tmp_path / "cronjob"
+    shutil.copytree(data_root() / "scaffolds/components/cronjob", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    settings = json.loads((folder / "cookiecutter.json").read_text(encoding="utf-8"))
+    del settings["schedule"], settings["_rules"]["schedule"]
+    (folder / "cookiecutter.json").write_text(json.dumps({"history_limit": "3", **settings}), encoding="utf-8")
+    from gitops_tools.lifecycle.components import layer_answers, read_component
+    from gitops_tools.questionnaire import resolve_answers
+
+    scaffold_answers = resolve_answers(available_scaffolds()["service"], {}, None)
+    own = layer_answers(read_component(folder), scaffold_answers, {"job_name": "backup", "schedule": "0 1 * * *"},
+                        None, trusted=trusted)
+    assert own == {"job_name": "backup", "history_limit": "3"}
 
 
 def layers(*versions: tuple[str, str]) -> tuple[Layer, ...]:

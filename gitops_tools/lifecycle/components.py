@@ -149,6 +149,20 @@ def own_answers(component: Component, scaffold_answers: dict[str, Any], given: d
     return {key: value for key, value in answers.items() if key not in component.requires}
 
 
+def layer_answers(component: Component, scaffold_answers: dict[str, Any], recorded: dict[str, Any],
+                  prompt: Prompt | None, *, trusted: bool) -> dict[str, str]:
+    """The component's own answers for its version available now, settled as the scaffold's are on update
+    (lifecycle/update.py: new_answers): recorded answers kept, answers of questions it no longer asks dropped, a new
+    question asked through `prompt`, else its default. The answers it requires come from `scaffold_answers`."""
+    from gitops_tools.lifecycle.update import new_answers
+    from gitops_tools.scaffold import Scaffold
+
+    required = answers_for(component, scaffold_answers, {})
+    as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
+    answers = new_answers(as_scaffold, {**recorded, **required}, {}, prompt, trusted=trusted)
+    return {key: value for key, value in answers.items() if key not in component.requires}
+
+
 def add_to_repo(repo: Path, component: Component, state: State, own: dict[str, str]) -> set[str]:
     """What `gitops-tools add` writes: the component applied to the work tree at `repo` and to its merge base, and
     recorded in the state file, all or nothing (nothing committed); the changed paths."""

@@ -70,10 +70,11 @@ def available_layers(state: State, source: TemplateSource) -> list[Layer]:
 def upstream(current: Current, source: TemplateSource, given: Mapping[str, str], prompt: Prompt | None, *,
              trust: bool) -> Upstream:
     """The state an update moves to and its render: the source's versions, the migrations crossed on the way
-    (scaffold first, then each component in order), the answers for the new version (update.py)."""
+    (scaffold first, then each component in order), the answers for the new versions (the scaffold's: update.py;
+    each component's own, settled the same way: components.layer_answers)."""
     from gitops_tools.lifecycle import migrations
     from gitops_tools.lifecycle.base import BASE_FILE
-    from gitops_tools.lifecycle.components import available_components
+    from gitops_tools.lifecycle.components import available_components, layer_answers
     from gitops_tools.lifecycle.render import compose
     from gitops_tools.lifecycle.update import new_answers
 
@@ -98,7 +99,8 @@ def upstream(current: Current, source: TemplateSource, given: Mapping[str, str],
         done = migrations.run(migrations.plan(component.path, layer.version, component.version), layer.answers,
                               base, ours)
         base, ours, steps = done.base, done.ours, [*steps, *done.notes]
-        layers.append(replace(layer, version=component.version, answers=done.answers))
+        own = layer_answers(component, answers, done.answers, prompt, trusted=trusted)
+        layers.append(replace(layer, version=component.version, answers=own))
     new = replace(state, version=scaffold.version, answers=answers, source=source.source,
                   components=tuple(layers), base=BASE_FILE)
     return Upstream(new, compose(new, replace(source, trusted=trusted)), base, ours, tuple(steps))
