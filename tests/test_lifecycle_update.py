@@ -281,7 +281,7 @@ def test_a_component_version_that_renders_the_same_files_is_recorded(generated: 
          '"maxmemory": "256mb",\n  "_component_version": "1.1.1"')
     code, out, _ = run_cli("update", str(generated), "--template", str(source))
     assert code == 0, out
-    assert out.splitlines()[0] == "Update component redis 1.1.0 -> 1.1.1"
+    assert out.splitlines()[:2] == ["Update component redis 1.1.0 -> 1.1.1", "  new answer  redis.maxmemory = 256mb"]
     assert git(generated, "log", "-1", "--format=%s").strip() == "Update component redis 1.1.0 -> 1.1.1"
     assert git(generated, "show", "--name-only", "--format=", "HEAD").split() == [".scaffold.json"]
     state = json.loads((generated / ".scaffold.json").read_text(encoding="utf-8"))

@@ -108,13 +108,13 @@ def new_answers(scaffold: Scaffold, recorded: Mapping[str, Any], given: Mapping[
 
 def plan_lines(outcome: Outcome) -> list[str]:
     """What an update does (or did), one line each: the version steps, answers, migrations, files, conflicts."""
-    old, new = outcome.old_answers, outcome.new_answers
     lines = [outcome.headline()]
     if outcome.old_version != outcome.new_version:  # else the headline names the components' versions
         lines += [f"  component  {step}" for step in outcome.component_versions()]
-    lines += [f"  new answer  {key} = {new[key]}" if key not in old else f"  answer    {key}: {old[key]} -> {new[key]}"
-              for key in sorted(new) if old.get(key) != new[key]]
-    lines += [f"  dropped answer  {key} (no longer asked)" for key in sorted(set(old) - set(new))]
+    lines += _answer_lines(outcome.old_answers, outcome.new_answers, "")
+    recorded = {layer.name: layer.answers for layer in outcome.old_components}
+    for layer in outcome.new_components:
+        lines += _answer_lines(recorded.get(layer.name, {}), layer.answers, f"{layer.name}.")
     lines += [f"  migration  {step}" for step in outcome.steps]
     conflicted = {conflict.path for conflict in outcome.merged.conflicts}
     lines += [f"  {'conflict' if path in conflicted else 'write':<8}  {path}" for path in sorted(outcome.writes)]
@@ -123,3 +123,10 @@ def plan_lines(outcome: Outcome) -> list[str]:
     lines += [f"  {'delete':<8}  {path}" for path in sorted(outcome.deletes)]
     lines += [f"  note      {note}" for note in outcome.merged.notes]
     return lines
+
+
+def _answer_lines(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str) -> list[str]:
+    """The answers an update gives, changes or drops; `prefix` names a component's (`redis.`)."""
+    lines = [f"  new answer  {prefix}{key} = {new[key]}" if key not in old else
+             f"  answer    {prefix}{key}: {old[key]} -> {new[key]}" for key in sorted(new) if old.get(key) != new[key]]
+    return lines + [f"  dropped answer  {prefix}{key} (no longer asked)" for key in sorted(set(old) - set(new))]
