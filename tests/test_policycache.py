@@ -99,6 +99,23 @@ def test_a_changed_schema_file_invalidates_the_cache(tmp_path: Path, monkeypatch
     assert load.calls == 2
 
 
+def test_a_file_edited_in_place_deep_in_the_schemas_changes_the_key(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit keeps the folders' modification times: each file's own stamp is what the key holds."""
+    nested = tmp_path / "schemas" / "policies" / "kubernetes"
+    nested.mkdir(parents=True)
+    policy = nested / "a.yaml"
+    policy.write_text("id: a\n", encoding="utf-8")
+    monkeypatch.setattr(policycache, "schema_path", lambda: tmp_path / "schemas")
+    folders = [(folder, folder.stat().st_mtime_ns) for folder in (nested, nested.parent, nested.parent.parent)]
+    before = policycache.cache_key()
+    with policy.open("r+", encoding="utf-8") as handle:  # in place: same inode, same size
+        handle.write("id: b\n")
+    os.utime(policy, ns=(policy.stat().st_atime_ns, policy.stat().st_mtime_ns + 1_000_000))
+    assert [(folder, folder.stat().st_mtime_ns) for folder, _ in folders] == folders
+    assert policycache.cache_key() != before
+
+
 @pytest.mark.parametrize("damage", ["corrupt", "group-writable", "foreign-key"])
 def test_a_damaged_or_untrusted_cache_is_not_used(tmp_path: Path, damage: str) -> None:
     load = Loads()
