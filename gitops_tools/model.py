@@ -222,6 +222,12 @@ class ObjectRecord(NamedTuple):
         slot = kept[0].get(check) if kept else None  # every workspace check asks every record
         return None if slot is None else self._fact(check, kept[slot], kept[slot + 1])
 
+    def value(self, check: str, default: Any = None) -> Any:
+        """The value of `check`'s fact without its place (`fact` makes that too), else `default`."""
+        kept = self.kept
+        slot = kept[0].get(check) if kept else None
+        return default if slot is None else kept[slot]
+
     @property
     def labels(self) -> tuple[tuple[str, str], ...]:
         """Its labels as sorted (key, value) pairs."""

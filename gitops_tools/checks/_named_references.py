@@ -12,7 +12,7 @@ from typing import Any
 from gitops_tools.checks._pod_references import references
 from gitops_tools.checks._podtemplates import scope_text
 from gitops_tools.checks._producers import made
-from gitops_tools.checks._references import Scope, placed_facts, report, spellings
+from gitops_tools.checks._references import Scope, report, spellings
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -34,7 +34,7 @@ def collect(resource: Any, pod_spec: JsonPath | None, kind: str) -> Collected | 
 
 def workspace_check(workspace: Workspace, check: str, kind: str) -> Iterator[Report]:
     defined: dict[Scope, set[str]] = {}
-    for placement, (role, names) in placed_facts(workspace, check):
+    for placement, (role, names) in workspace.values(check):
         if role == "made":
             defined.setdefault(placement.scope, set()).update(names)
     for unit, placements in workspace.placements:

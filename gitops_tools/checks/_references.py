@@ -10,20 +10,13 @@ unless the run is strict (`--strict-references`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks._podtemplates import scope_text
 from gitops_tools.model import Fact, ObjectRecord
-from gitops_tools.pipeline.workspace import Placement, Report, Workspace
+from gitops_tools.pipeline.workspace import Placement, Report
 
 Scope = tuple[str, str]
-
-
-def placed_facts(workspace: Workspace, check: str) -> Iterator[tuple[Placement, Any]]:
-    """Each placed object the check collected a fact of, with the fact's value (every unit, in apply order)."""
-    for placement, fact in workspace.facts(check):
-        yield placement, fact.value
 
 
 def spellings(placement: Placement, name: str) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from gitops_tools.checks._podtemplates import is_autoscaler, scale_target, scope_text
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, RecordKey, Report, Workspace
 
 TARGET: JsonPath = ("spec", "scaleTargetRef", "name")
 Target = tuple[str | None, str, str]  # group (None: any), kind, name
@@ -31,7 +31,7 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     name = __name__.rpartition(".")[2]
     wanted: dict[tuple[Scope, str], list[tuple[RecordKey, Target]]] = {}
     with_workloads: set[Scope] = set()
-    for placement, (role, target) in _facts(workspace, name):
+    for placement, (role, target) in workspace.values(name):
         if role == "workload":
             with_workloads.add(placement.scope)
         else:
@@ -45,11 +45,6 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
                 continue
             record = workspace.record(key)
             yield Report(record, _detail(target, scope, scope in with_workloads), record.fact(name))
-
-
-def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    """Each placed object the check kept a fact of, with the fact's value."""
-    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _found(workspace: Workspace, wanted: dict[tuple[Scope, str], list[tuple[RecordKey, Target]]]) -> set[RecordKey]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text
-from gitops_tools.checks._references import Scope, placed_facts, report
+from gitops_tools.checks._references import Scope, report
 from gitops_tools.checks._selectors import Labels, Selector, label_pairs, label_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
@@ -50,12 +50,12 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
     services: dict[Scope, list[tuple[Labels, Ports]]] = {}
     pods: dict[Scope, Templates[Ports]] = {}
-    for placement, (role, value) in placed_facts(workspace, NAME):
+    for placement, (role, value) in workspace.values(NAME):
         if role == "service":
             services.setdefault(placement.scope, []).append((placement.record.labels, value))
         elif role == "pods":
             pods.setdefault(placement.scope, Templates()).add(f"{placement.id.kind}/{placement.id.name}", *value)
-    for placement, (role, value) in placed_facts(workspace, NAME):
+    for placement, (role, value) in workspace.values(NAME):
         if role not in KINDS:
             continue
         selector, namespaces, wanted = value

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks._podtemplates import pod_labels, scope_text, scopes
-from gitops_tools.checks._references import placed_facts, report
+from gitops_tools.checks._references import report
 from gitops_tools.checks._selectors import Selector, label_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
@@ -32,8 +32,8 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
-    templates_of = scopes(placed_facts(workspace, NAME))
-    for placement, (role, peers) in placed_facts(workspace, NAME):
+    templates_of = scopes(workspace.values(NAME))
+    for placement, (role, peers) in workspace.values(NAME):
         if role != "policy":
             continue
         templates = templates_of.get(placement.scope)

@@ -14,7 +14,7 @@ from gitops_tools.checks._disruption import Budget, autoscaler_floor, budget_sel
 from gitops_tools.checks._podtemplates import Templates, is_autoscaler, labels_path, replicas, template_name
 from gitops_tools.checks._selectors import Selector, label_pairs
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, RecordKey, Report, Workspace
 from gitops_tools.targets import dig
 
 Scope = tuple[str, str]
@@ -46,7 +46,7 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     scopes: dict[Scope, Templates[Workload]] = {}
     floors: dict[tuple[Scope, str, str], int] = {}  # (scope, kind, name) -> the autoscaler's minReplicas
     counted: list[tuple[RecordKey, Scope, Budget, Selector | str]] = []  # budgets with a minAvailable to compare
-    for placement, value in _facts(workspace, name):
+    for placement, value in workspace.values(name):
         record = placement.record
         if value[0] == "pods":
             group, kind = record.id.group, record.id.kind
@@ -68,11 +68,6 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
         if detail is not None:
             record = workspace.record(key)
             yield Report(record, detail, record.fact(name))
-
-
-def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    """Each placed object the check kept a fact of, with the fact's value."""
-    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _blocking(field: str, value: Budget) -> str | None:

@@ -12,7 +12,7 @@ from gitops_tools.checks._disruption import budget_selector, is_budget
 from gitops_tools.checks._podtemplates import Templates, pod_labels, scope_text, template_name
 from gitops_tools.checks._selectors import Selector
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, RecordKey, Report, Workspace
 
 Scope = tuple[str, str]
 
@@ -32,7 +32,7 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     name = __name__.rpartition(".")[2]
     scopes: dict[Scope, Templates[None]] = {}
     budgets: list[tuple[RecordKey, Scope, Selector | str]] = []
-    for placement, (role, value) in _facts(workspace, name):
+    for placement, (role, value) in workspace.values(name):
         record = placement.record
         if role == "pods":
             scopes.setdefault(placement.scope, Templates()).add(template_name(record.id.kind, record.id.name),
@@ -44,11 +44,6 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
         if detail is not None:
             record = workspace.record(key)
             yield Report(record, detail, record.fact(name))
-
-
-def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    """Each placed object the check kept a fact of, with the fact's value."""
-    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _detail(selector: Selector | str, scope: Scope, templates: Templates[None] | None, strict: bool) -> str | None:

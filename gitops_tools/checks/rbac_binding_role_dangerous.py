@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from gitops_tools.checks._references import Scope, placed_facts, report, spellings
+from gitops_tools.checks._references import Scope, report, spellings
 from gitops_tools.checks._selectors import Selector, label_selector
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import CLUSTER, Placement, Report, Workspace
@@ -47,12 +47,12 @@ def workspace_check(workspace: Workspace, parameters: Mapping[str, Any]) -> Iter
     builtin = frozenset(parameters["builtin_roles"])
     roles: dict[tuple[str, Scope, str], Role] = {}
     labels: dict[str, tuple[tuple[str, str], ...]] = {}  # ClusterRole name -> labels, for aggregation
-    for placement, (role, value) in placed_facts(workspace, NAME):
+    for placement, (role, value) in workspace.values(NAME):
         if role == "role":
             roles[(placement.id.kind, placement.scope, placement.id.name)] = value
             if placement.id.kind == "ClusterRole":
                 labels[placement.id.name] = placement.record.labels
-    for placement, (role, value) in placed_facts(workspace, NAME):
+    for placement, (role, value) in workspace.values(NAME):
         if role != "binding":
             continue
         ref_kind, ref_name, subjects = value

@@ -48,6 +48,5 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, str, Any]]:
-    for placement, fact in workspace.facts(name):
-        role, value = fact.value
+    for placement, (role, value) in workspace.values(name):
         yield placement, role, value

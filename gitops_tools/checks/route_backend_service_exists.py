@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._references import Scope, Services, placed_facts, port_ref, report, service_ports
+from gitops_tools.checks._references import Scope, Services, port_ref, report, service_ports
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
 
@@ -34,10 +34,10 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
     services = Services()
-    for placement, (role, value) in placed_facts(workspace, NAME):
+    for placement, (role, value) in workspace.values(NAME):
         if role == "service":
             services.add(placement, value)
-    for placement, (role, value) in placed_facts(workspace, NAME):
+    for placement, (role, value) in workspace.values(NAME):
         if role != "route":
             continue
         for name, namespace, port, where in dict.fromkeys(value):

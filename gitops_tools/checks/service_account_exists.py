@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_tools.checks._podtemplates import scope_text
-from gitops_tools.checks._references import Scope, placed_facts, report, spellings
+from gitops_tools.checks._references import Scope, report, spellings
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
@@ -33,10 +33,10 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
     accounts: dict[Scope, set[str]] = {}
-    for placement, (role, _) in placed_facts(workspace, NAME):
+    for placement, (role, _) in workspace.values(NAME):
         if role == "account":
             accounts.setdefault(placement.scope, set()).add(placement.id.name)
-    for placement, (role, account) in placed_facts(workspace, NAME):
+    for placement, (role, account) in workspace.values(NAME):
         defined = accounts.get(placement.scope)
         if role != "pod" or (defined is None and not workspace.strict_references) or placement.scope[0] == "cluster":
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_tools.checks._references import Scope, placed_facts, spellings
+from gitops_tools.checks._references import Scope, spellings
 from gitops_tools.fingerprint import shallow
 from gitops_tools.model import JsonPath
 from gitops_tools.pipeline.workspace import Collected, Report, Workspace
@@ -36,10 +36,10 @@ def collect(resource: Any, pod_spec: JsonPath | None) -> Collected | None:
 
 def workspace_check(workspace: Workspace) -> Iterator[Report]:
     off: dict[Scope, set[str]] = {}
-    for placement, value in placed_facts(workspace, NAME):
+    for placement, value in workspace.values(NAME):
         if value is None:
             off.setdefault(placement.scope, set()).add(placement.id.name)
-    for placement, value in placed_facts(workspace, NAME):
+    for placement, value in workspace.values(NAME):
         if value is None:
             continue
         account, offending = value

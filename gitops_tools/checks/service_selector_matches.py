@@ -59,8 +59,7 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, str, Labels]]:
     """Each placed object the check collected a fact of, with the fact's role and label pairs."""
-    for placement, fact in workspace.facts(name):
-        role, pairs = fact.value
+    for placement, (role, pairs) in workspace.values(name):
         yield placement, role, pairs
 
 

@@ -14,7 +14,7 @@ from gitops_tools.checks._podtemplates import Templates, labels_path, scope_text
 from gitops_tools.checks._selectors import Labels, label_pairs, map_selector
 from gitops_tools.checks.service_selector_matches import service_selector
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, Report, Workspace
 from gitops_tools.targets import dig
 
 Port = tuple[str, str]  # name, protocol
@@ -65,22 +65,17 @@ def workspace_check(workspace: Workspace) -> Iterator[Report]:
     templates it selects."""
     name = __name__.rpartition(".")[2]
     scopes: dict[tuple[str, str], Templates[tuple[Port, ...]]] = {}
-    for placement, value in _facts(workspace, name):
+    for placement, value in workspace.values(name):
         if value[0] == "pods":
             record = placement.record
             scopes.setdefault(placement.scope, Templates()).add(template_name(record.id.kind, record.id.name),
                                                                  value[1], value[2])
-    for placement, value in _facts(workspace, name):
+    for placement, value in workspace.values(name):
         templates = scopes.get(placement.scope)
         if value[0] == "service" and templates is not None:
             detail = _detail(value[1], value[2], templates, placement.scope)
             if detail is not None:
                 yield Report(placement.record, detail, placement.record.fact(name))
-
-
-def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    """Each placed object the check kept a fact of, with the fact's value."""
-    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _detail(selector: Labels, targets: tuple[Named, ...], templates: Templates[tuple[Port, ...]],

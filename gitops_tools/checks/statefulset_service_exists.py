@@ -66,6 +66,5 @@ def _detail(service_name: str, pod_labels: Labels, scope: tuple[str, str], scope
 
 
 def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, str, Any]]:
-    for placement, fact in workspace.facts(name):
-        role, value = fact.value
+    for placement, (role, value) in workspace.values(name):
         yield placement, role, value

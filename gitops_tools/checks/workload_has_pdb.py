@@ -12,7 +12,7 @@ from gitops_tools.checks._disruption import autoscaler_floor, budget_selector, i
 from gitops_tools.checks._podtemplates import is_autoscaler, labels_path, replicas, scope_text
 from gitops_tools.checks._selectors import Labels, Selector, label_pairs
 from gitops_tools.model import JsonPath
-from gitops_tools.pipeline.workspace import Collected, Placement, RecordKey, Report, Workspace
+from gitops_tools.pipeline.workspace import Collected, RecordKey, Report, Workspace
 from gitops_tools.targets import dig
 
 Scope = tuple[str, str]
@@ -39,7 +39,7 @@ def workspace_check(workspace: Workspace, parameters: Mapping[str, Any]) -> Iter
     budgets: dict[Scope, list[Selector]] = {}
     floors: dict[tuple[Scope, str, str], int] = {}
     workloads: list[tuple[RecordKey, Scope, str, tuple[str, str], Labels, int | None]] = []
-    for placement, value in _facts(workspace, name):
+    for placement, value in workspace.values(name):
         record = placement.record
         if value[0] == "pdb":
             selectors = budgets.setdefault(placement.scope, [])
@@ -59,11 +59,6 @@ def workspace_check(workspace: Workspace, parameters: Mapping[str, Any]) -> Iter
         detail = _detail(labels, lowest, scope, budgets.get(scope), workspace.strict_references)
         if detail is not None:
             yield Report(workspace.record(key), detail)
-
-
-def _facts(workspace: Workspace, name: str) -> Iterator[tuple[Placement, Any]]:
-    """Each placed object the check kept a fact of, with the fact's value."""
-    return ((placement, fact.value) for placement, fact in workspace.facts(name))
 
 
 def _kind(group: str, kind: str) -> str:

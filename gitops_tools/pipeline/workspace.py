@@ -72,6 +72,7 @@ class Placement(NamedTuple):
 
 
 CLUSTER = ("cluster", "")
+_ABSENT = object()  # no fact of the check (a fact's value may be None)
 
 
 class RecordKey(NamedTuple):
@@ -199,15 +200,16 @@ class Workspace:
             yield unit, (placement for member in enumerate(unit.members)
                          for placement in self._placements(index, unit, member))
 
-    def facts(self, check: str) -> Iterator[tuple[Placement, Fact]]:
-        """Each placed object whose record holds a fact of `check` (a module name), with that fact, in the order of
-        `placements`: what most checks iterate."""
+    def values(self, check: str) -> Iterator[tuple[Placement, Any]]:
+        """Each placed object whose record holds a fact of `check` (a module name), with the fact's value, in the
+        order of `placements`: what most checks iterate. The fact's place is made only for a reported object
+        (ObjectRecord.fact), not for each of the hundreds a check reads."""
         for index, unit in enumerate(self._units()):
             for member in enumerate(unit.members):
                 for placement in self._placements(index, unit, member):
-                    fact = placement.record.fact(check)
-                    if fact is not None:
-                        yield placement, fact
+                    value = placement.record.value(check, _ABSENT)
+                    if value is not _ABSENT:
+                        yield placement, value
 
     def _placements(self, index: int, unit: Unit, member: tuple[int, Member]) -> Iterable[Placement]:
         """The objects of the unit's member (its position in the unit, and itself) placed as the unit deploys them;
