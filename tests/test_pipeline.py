@@ -237,7 +237,9 @@ LAZY = {
     "gitops_tools.loading.parsers": ["lint", "docker/Dockerfile"],  # a domain's own parser: only for its files
     "gitops_tools.loading.parsers.dockerfile": ["lint", "docker/Dockerfile"],
     "gitops_tools.analysers.hadolint": ["lint", "docker/Dockerfile"],
+    "gitops_tools.checks._cel_rules": ["lint", "route/route.yaml"],  # a custom resource whose CRD has CEL rules
 }
+ROUTE = Path(__file__).parent / "fixtures" / "cel-rules" / "good" / "apps" / "web" / "route.yaml"  # an HTTPRoute
 IMPORT_PROBE = ("import io, json, sys; from gitops_tools.cli import main; "
                 "main(json.loads(sys.argv[1]), io.StringIO()); "
                 "print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)))")
@@ -257,7 +259,8 @@ def startup_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("startup")
     files = {"alone/pod.yaml": LATEST, "json/pod.json": json.dumps({"kind": "ConfigMap", "apiVersion": "v1"}),
              "crowd/pod.yaml": LATEST, "crowd/other.yaml": LATEST.replace("name: web", "name: other"),
-             "baseline.json": '{"version": 1, "findings": []}\n', "docker/Dockerfile": "FROM scratch\nUSER 1\n"}
+             "baseline.json": '{"version": 1, "findings": []}\n', "docker/Dockerfile": "FROM scratch\nUSER 1\n",
+             "route/route.yaml": ROUTE.read_text(encoding="utf-8")}
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text, encoding="utf-8")

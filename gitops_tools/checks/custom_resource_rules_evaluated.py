@@ -15,11 +15,12 @@ from gitops_tools.checks.custom_resource_rules import outcomes
 if TYPE_CHECKING:
     from gitops_tools.customresources import Definitions
 
-def custom_resource_check(document: Any, definitions: Definitions) -> Iterator[Violation]:
-    from gitops_tools.checks._cel_rules import shown
 
+def custom_resource_check(document: Any, definitions: Definitions) -> Iterator[Violation]:
     named: set[str] = set()
     for outcome in outcomes(document, definitions):
         if not outcome.failed and outcome.rule not in named:
+            from gitops_tools.checks._cel_rules import shown  # here: an object no CRD defines needs no CEL runtime
+
             named.add(outcome.rule)
             yield outcome.path, f"rule {shown(outcome.rule)}: {outcome.detail}"
