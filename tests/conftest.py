@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,9 +18,12 @@ from hypothesis import settings
 from gitops_tools.cli import main
 from gitops_tools.config import Config
 from gitops_tools.findings import Finding
+from gitops_tools.lifecycle.components import answers_for, apply, available_components
+from gitops_tools.lifecycle.tree import Tree, read_folder
 from gitops_tools.lint import LintOptions, LintResult, lint
 from gitops_tools.model import Policy
 from gitops_tools.policies import load_policies
+from gitops_tools.scaffold import STATE_FILE
 
 # Property-based tests: a bounded run in `make test`, a short one in `make check` (the inner loop), tens of thousands
 # of examples in `make fuzz`.
@@ -85,7 +89,8 @@ VENV_BIN = Path(sys.executable).parent  # the test extra's binaries (kubectl, go
 # checkov's own virtualenv inside ours (the Makefile makes it: its pinned dependencies clash with ours)
 CHECKOV_BIN = VENV_BIN.parent / "checkov" / "bin"
 ToolFinder = Callable[[str], str]
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 ReadmeSnippet = Callable[[str, str], str]
 
 
@@ -112,6 +117,49 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
         return cache[scaffold, variant]
 
     return render
+
+
+Components = Callable[[str, list[str]], Path]
+
+
+def add_components(tree: Tree, scaffold_answers: dict[str, Any], names: Iterable[str]) -> Tree:
+    """`tree` (a service repo's files) with each named add-on component applied as `gitops-tools add --no-input`
+    applies it: the scaffold's answers it requires, its own questions' defaults."""
+    components = available_components(ROOT)
+    for name in names:
+        component = components[name]
+        defaults = {key: value[0] if isinstance(value, list) else value
+                    for key, value in component.questions().items() if not key.startswith("__")}
+        tree = apply(tree, component.path, answers_for(component, scaffold_answers, defaults), trust=True)
+    return tree
+
+
+def write_tree(tree: Tree, root: Path) -> Path:
+    """The files of `tree` written under `root`."""
+    for path, entry in tree.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(entry.data)
+    return root
+
+
+@pytest.fixture(scope="session")
+def with_every_component(rendered: Render, tmp_path_factory: pytest.TempPathFactory) -> Components:
+    """`with_every_component(variant, answers)`: a copy of the session's render of that service variant with every
+    add-on component (scaffolds/components/) added as `gitops-tools add --no-input` adds it, made once per session
+    (per xdist worker) for every test that asks for it: read-only, like `rendered`."""
+    cache: dict[str, Path] = {}
+
+    def add(variant: str, answers: list[str]) -> Path:
+        if variant not in cache:
+            source = rendered("service", variant, answers)
+            repo = tmp_path_factory.mktemp(f"components-{variant}") / source.name
+            shutil.copytree(source, repo, symlinks=True)
+            scaffold_answers = json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]
+            cache[variant] = write_tree(add_components(read_folder(repo), scaffold_answers,
+                                                       sorted(available_components(ROOT))), repo)
+        return cache[variant]
+
+    return add
 
 
 def lints_clean(cwd: Path, *options: str, stream: str | None = None) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Render, ToolFinder, lints_clean
+from conftest import Components, Render, ToolFinder, add_components, lints_clean, write_tree
 from conftest import call_cli as run_cli
+from test_scaffolds import SERVICE_VARIANTS, kustomize_build, released
 
 from gitops_tools.errors import ConfigError, GitopsToolsError
 from gitops_tools.lifecycle.components import (
@@ -293,10 +294,8 @@ def service_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tree, dict[s
 def test_applying_a_component_twice_is_applying_it_once_and_only_adds_lines(
         service_tree: tuple[Tree, dict[str, Any]], name: str) -> None:
     tree, scaffold_answers = service_tree
-    component = COMPONENTS[name]
-    answers = answers_for(component, scaffold_answers, _defaults(component))
-    once = apply(tree, component.path, answers, trust=True)
-    assert apply(once, component.path, answers, trust=True) == once
+    once = add_components(tree, scaffold_answers, [name])
+    assert add_components(once, scaffold_answers, [name]) == once
     assert set(once) > set(tree)
     assert not any(path.startswith("_fragments") for path in once)
     for path in set(tree) & set(once):
@@ -304,18 +303,6 @@ def test_applying_a_component_twice_is_applying_it_once_and_only_adds_lines(
         if before != after:  # a shared file: the component's edits only add lines, the others stay as they were
             opcodes = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
             assert {opcode[0] for opcode in opcodes} == {"equal", "insert"}, path
-
-
-def _defaults(component: Any) -> dict[str, Any]:
-    return {key: value[0] if isinstance(value, list) else value for key, value in component.questions().items()
-            if not key.startswith("__")}
-
-
-def _write(tree: Tree, root: Path) -> Path:
-    for path, entry in tree.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_bytes(entry.data)
-    return root
 
 
 def _builds(kubectl: str, repo: Path) -> list[str]:
@@ -338,10 +325,7 @@ def test_the_service_with_components_lints_clean_and_builds(service_tree: tuple[
                                                             external_tool: ToolFinder) -> None:
     kubectl = external_tool("kubectl")
     tree, scaffold_answers = service_tree
-    for name in names:
-        component = COMPONENTS[name]
-        tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
-    repo = _write(tree, tmp_path)
+    repo = write_tree(add_components(tree, scaffold_answers, names), tmp_path)
     lints_clean(repo)
     for version in ("1.25", "1.36"):
         lints_clean(repo, "--profile", "pss-restricted", "--kubernetes-version", version)
@@ -377,10 +361,7 @@ def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci
     the exact image CI pushed, as the Deployment does."""
     kubectl = external_tool("kubectl")
     tree, scaffold_answers = service_tree
-    for name in ("cronjob", "redis", "postgres", "kafka-topic"):
-        component = COMPONENTS[name]
-        tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
-    repo = _write(tree, tmp_path)
+    repo = write_tree(add_components(tree, scaffold_answers, ["cronjob", "redis", "postgres", "kafka-topic"]), tmp_path)
     day0 = subprocess.run([kubectl, "kustomize", str(repo / "k8s/overlays/dev")], capture_output=True, text=True,
                           timeout=120, check=True).stdout
     kinds = {(doc["kind"], doc["metadata"]["name"]) for doc in yaml.safe_load_all(day0)}
@@ -395,21 +376,49 @@ def test_workloads_of_components_wait_for_the_first_release_and_then_run_what_ci
     job = documents["CronJob", "orders-api-nightly"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert [container["image"] for container in job["containers"]] == [PUSHED]
     assert ("Deployment", "orders-api-redis") in documents
-    # the components' alerts join the service's: dev's rules match dev's namespace, and warn instead of paging
+    # the components' alerts join the service's, and dev's rules match dev's namespace
     rules = [rule for group in documents["PrometheusRule", "orders-api"]["spec"]["groups"] for rule in group["rules"]]
     alerts = {rule["alert"]: rule for rule in rules if "alert" in rule}
     assert {"CronJobFailed", "RedisUnavailable", "PostgresInstanceDown", "KafkaConsumerLagging"} <= set(alerts)
-    assert {rule["labels"]["severity"] for rule in alerts.values()} == {"warning"}
     assert all(rule["expr"].count("`team-orders-dev`") == 1 == rule["expr"].count("`") // 2 for rule in rules)
     lints_clean(repo, stream=released)
     # the release file the script rewrote has no list of patches: applying the components again leaves it alone
-    again = read_folder(repo)
-    for name in ("cronjob", "redis"):
-        component = COMPONENTS[name]
-        again = apply(again, component.path, answers_for(component, scaffold_answers, _defaults(component)),
-                      trust=True)
+    again = add_components(read_folder(repo), scaffold_answers, ["cronjob", "redis"])
     assert again["k8s/overlays/dev/release/kustomization.yaml"] == read_folder(repo)[
         "k8s/overlays/dev/release/kustomization.yaml"]
+
+
+def _alerts(stream: str) -> dict[str, str]:
+    """Alert name -> severity of the PrometheusRule in a kustomize build's output."""
+    (rule,) = [doc for doc in yaml.safe_load_all(stream) if doc and doc["kind"] == "PrometheusRule"]
+    return {item["alert"]: item["labels"]["severity"] for group in rule["spec"]["groups"] for item in group["rules"]
+            if "alert" in item}
+
+
+@pytest.mark.slow
+def test_components_alerts_page_only_in_production_as_their_runbook_sections_say(
+        rendered: Render, with_every_component: Components, tmp_path: Path, external_tool: ToolFinder) -> None:
+    """The components' alerts join the service's PrometheusRule, so monitoring/non-production turns every one of them
+    into a warning below production, as it does the service's own; production keeps each alert's severity, the one
+    its runbook section gives for production (on the default service's render with every component, shared)."""
+    kubectl = external_tool("kubectl")
+    (variant,) = [name for name, answers in SERVICE_VARIANTS.items() if not answers]
+    repo = released(with_every_component(variant, []), tmp_path)
+    envs = json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]["environments"].split(",")
+    assert len(envs) > 1
+    own = yaml.safe_load((rendered("service", variant, []) / "monitoring/prometheusrule.yaml").read_text("utf-8"))
+    own_alerts = {item["alert"] for group in own["spec"]["groups"] for item in group["rules"] if "alert" in item}
+    production = _alerts(kustomize_build(kubectl, repo / "k8s/overlays" / envs[-1]))
+    added = {alert: severity for alert, severity in production.items() if alert not in own_alerts}
+    assert len(added) >= len(COMPONENTS) - 1  # every component but the dashboard adds alerts
+    assert set(production.values()) == {"page", "ticket"}
+    runbook = " ".join((repo / "docs/runbook.md").read_text(encoding="utf-8").split())
+    for alert, severity in added.items():
+        section = runbook.split(f"## {alert} ", 1)[1].split(" ## ", 1)[0]
+        assert f"Severity: {severity} in production, `warning` in the other environments." in section, alert
+    for env in envs[:-1]:
+        below = _alerts(kustomize_build(kubectl, repo / "k8s/overlays" / env))
+        assert set(below) == set(production) and set(below.values()) == {"warning"}, env
 
 
 @pytest.mark.slow
@@ -430,25 +439,17 @@ def test_a_component_takes_the_scaffolds_whole_answers_and_needs_those_it_requir
 
 
 def _variants() -> list[Any]:
-    from test_scaffolds import SERVICE_VARIANTS  # the service's answer matrix: every combination of its choices
-
     return [pytest.param(name, answers, id=name) for name, answers in sorted(SERVICE_VARIANTS.items())]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("variant", "answers"), _variants())
-def test_every_service_variant_with_every_component_lints_clean_and_builds(variant: str, answers: list[str],
-                                                                          rendered: Render, tmp_path: Path,
-                                                                          external_tool: ToolFinder) -> None:
-    """On a copy of the session's render of each variant (test_scaffolds renders the same ones)."""
+def test_every_service_variant_with_every_component_lints_clean_and_builds(
+        variant: str, answers: list[str], with_every_component: Components, external_tool: ToolFinder) -> None:
+    """On the session's render of each variant (test_scaffolds renders the same ones) with every component added
+    (test_scaffold_deployed's checkov run judges one of these too)."""
     kubectl = external_tool("kubectl")
-    repo = tmp_path / variant
-    shutil.copytree(rendered("service", variant, answers), repo, symlinks=True)
-    scaffold_answers = json.loads((repo / STATE_FILE).read_text(encoding="utf-8"))["answers"]
-    tree = read_folder(repo)
-    for component in COMPONENTS.values():
-        tree = apply(tree, component.path, answers_for(component, scaffold_answers, _defaults(component)), trust=True)
-    _write(tree, repo)
+    repo = with_every_component(variant, answers)
     lints_clean(repo)
     lints_clean(repo, "--profile", "pss-restricted")
     for stream in _builds(kubectl, repo):

@@ -1,8 +1,9 @@
 """What every scaffold variant deploys, judged by the tools a platform team trusts: each repository's root
 kustomizations (those no other kustomization of the repo includes: the service's `k8s/overlays/<env>`, the
 environment repo's `bootstrap` and `admission`), built with kubectl after a release, go through one checkov run
-(its Kubernetes checks) and one promtool run (every PrometheusRule's rules). A checkov check that fails is a finding
-unless tests/checkov-skips.yaml skips it with a reason README repeats; a skip that no longer fires is stale."""
+(its Kubernetes checks) and one promtool run (every PrometheusRule's rules). So does the default service repo with
+every add-on component added. A checkov check that fails is a finding unless tests/checkov-skips.yaml skips it for
+that object, with a reason README repeats; a skip of an object that no longer fails it is stale."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHECKOV_BIN, README, Render, ToolFinder
-from test_scaffolds import VARIANTS, kustomize_build, released
+from conftest import CHECKOV_BIN, README, Components, Render, ToolFinder
+from test_scaffolds import SERVICE_VARIANTS, VARIANTS, kustomize_build, released
 
 SKIPS = Path(__file__).with_name("checkov-skips.yaml")
 REQUIREMENTS = Path(__file__).with_name("checkov-requirements.txt")
@@ -46,14 +47,30 @@ OFFLINE = {"BC_SKIP_MAPPING": "TRUE", "HTTPS_PROXY": CLOSED, "HTTP_PROXY": CLOSE
            "http_proxy": CLOSED, "NO_PROXY": "", "no_proxy": ""}
 
 
-def _skips() -> dict[str, str]:
-    """Check id -> why the scaffold does not meet it, from tests/checkov-skips.yaml (a mapping, possibly empty)."""
+# The service variant every add-on component is added to: the scaffold's defaults. What a component deploys depends
+# on no choice of the service's but the names it is given, so one repo is enough for checkov (tests/test_components.py
+# lints every variant with every component). Its folder in the tree is COMPONENTS.
+(WITH_COMPONENTS,) = [variant for variant, answers in SERVICE_VARIANTS.items() if not answers]
+COMPONENTS = "components"
+Skips = dict[tuple[str, str], str]  # (check id, object as <folder of the tree>/<kind>/<name>) -> why
+
+
+def _skips() -> Skips:
+    """tests/checkov-skips.yaml: check id -> `reason` (why the scaffolds do not meet it) and `objects` (what it is
+    skipped for, each `<folder>/<kind>/<name>`: the folder of the tree is `<scaffold>-<variant>` or `components`)."""
     data = yaml.safe_load(SKIPS.read_text(encoding="utf-8")) or {}
-    assert isinstance(data, dict), f"{SKIPS}: a mapping of check id to reason"
-    for check, reason in data.items():
+    assert isinstance(data, dict), f"{SKIPS}: a mapping of check id to its reason and objects"
+    skips = {}
+    for check, entry in data.items():
         assert re.fullmatch(r"CKV_K8S_\d+|CKV2_K8S_\d+", str(check)), f"{SKIPS}: {check!r} is no Kubernetes check id"
+        assert isinstance(entry, dict) and set(entry) == {"reason", "objects"}, f"{SKIPS}: {check}: reason, objects"
+        reason, objects = entry["reason"], entry["objects"]
         assert isinstance(reason, str) and len(reason.split()) >= 5, f"{SKIPS}: {check} needs a reason"
-    return {str(check): reason for check, reason in data.items()}
+        assert isinstance(objects, list) and objects, f"{SKIPS}: {check} needs the objects it is skipped for"
+        for name in objects:
+            assert re.fullmatch(r"[a-z0-9-]+/[A-Za-z]+/[a-z0-9.-]+", str(name)), f"{SKIPS}: {check}: {name!r}"
+            skips[str(check), name] = reason
+    return skips
 
 
 def _roots(repo: Path) -> list[Path]:
@@ -69,17 +86,24 @@ def _roots(repo: Path) -> list[Path]:
     return sorted(folders - included)
 
 
-def _deployed(rendered: Render, kubectl: str, work: Path) -> Path:
-    """A folder per variant holding each of its root kustomizations as kubectl builds it, released."""
+def _build_roots(repo: Path, target: Path, kubectl: str) -> None:
+    """Each root kustomization of `repo` as kubectl builds it, a file in `target` named after its folder."""
+    target.mkdir(parents=True)
+    for folder in _roots(repo):
+        name = folder.relative_to(repo).as_posix().replace("/", "-")
+        (target / f"{name}.yaml").write_text(kustomize_build(kubectl, folder), encoding="utf-8")
+
+
+def _deployed(rendered: Render, with_every_component: Components, kubectl: str, work: Path) -> Path:
+    """A folder per variant holding each of its root kustomizations as kubectl builds it, released, and one for the
+    default service with every component added (COMPONENTS)."""
     for param in VARIANTS:
         scaffold, variant, answers = param.values
         repo = rendered(scaffold, variant, answers)
         repo = released(repo, work / variant) if scaffold == "service" else repo
-        for folder in _roots(repo):
-            name = folder.relative_to(repo).as_posix().replace("/", "-")
-            target = work / "built" / f"{scaffold}-{variant}" / f"{name}.yaml"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(kustomize_build(kubectl, folder), encoding="utf-8")
+        _build_roots(repo, work / "built" / f"{scaffold}-{variant}", kubectl)
+    repo = with_every_component(WITH_COMPONENTS, SERVICE_VARIANTS[WITH_COMPONENTS])
+    _build_roots(released(repo, work / COMPONENTS), work / "built" / COMPONENTS, kubectl)
     return work / "built"
 
 
@@ -144,30 +168,44 @@ def _promtool(promtool: str, deployed: Path, work: Path) -> None:
     assert done.stdout.count("SUCCESS") == len(files), done.stdout
 
 
+def _object(path: str, resource: str) -> str:
+    """An object checkov judged, as tests/checkov-skips.yaml names it: `<folder of the tree>/<kind>/<name>` (every
+    environment's copy of it; checkov's own name is kind.namespace.name, and neither a kind nor a namespace has a
+    dot)."""
+    kind, _, name = resource.split(".", 2)
+    return f"{path.split('/')[0]}/{kind}/{name}"
+
+
 @pytest.mark.slow
-def test_what_every_variant_deploys_passes_checkov_and_promtool(rendered: Render, external_tool: ToolFinder,
-                                                                tmp_path: Path) -> None:
+def test_what_every_variant_deploys_passes_checkov_and_promtool(rendered: Render, with_every_component: Components,
+                                                                external_tool: ToolFinder, tmp_path: Path) -> None:
     """One test, so that the tree is built once per run (xdist would build it again for a test on another worker).
-    checkov: every failed check is a finding unless skipped with a reason; a skip that no longer fires is stale."""
+    checkov: every failed check is a finding unless skipped for that object with a reason; a skip of an object that
+    no longer fails it is stale."""
     checkov, kubectl, promtool = external_tool("checkov"), external_tool("kubectl"), external_tool("promtool")
     assert checkov == str(CHECKOV_BIN / "checkov")  # the pinned one, from its own virtualenv
-    deployed = _deployed(rendered, kubectl, tmp_path)
+    deployed = _deployed(rendered, with_every_component, kubectl, tmp_path)
     report, objects = _checkov(checkov, deployed, tmp_path)
     _judged_everything(report, objects)
+    assert {path.split("/")[0] for path, _ in objects} >= {COMPONENTS}
     skips = _skips()
-    findings = [failure for failure in _results(report, "failed") if not failure[1].startswith("canary/")]
-    assert [failure for failure in findings if failure[0] not in skips] == []
-    fired = {check for check, _, _ in findings}
-    assert sorted(set(skips) - fired) == [], "stale skips in tests/checkov-skips.yaml: checkov no longer reports them"
+    failed = [(check, _object(path, resource)) for check, path, resource in _results(report, "failed")
+              if not path.startswith("canary/")]
+    assert [failure for failure in failed if failure not in skips] == []
+    assert sorted(set(skips) - set(failed)) == [], "stale skips in tests/checkov-skips.yaml: those objects pass"
     _promtool(promtool, deployed, tmp_path)
 
 
 def test_every_skipped_check_is_justified_in_readme() -> None:
-    """README's 'Checked by external validators' lists each skipped check, with the reason the skips file gives."""
+    """README's 'Checked by external validators' lists each skipped check, the objects it is skipped for and the
+    reason the skips file gives."""
     section = README.read_text(encoding="utf-8").split("\n### Checked by external validators\n", 1)[1]
     section = section.split("\n## ", 1)[0].split("\n### ", 1)[0]
-    listed = [(check, " ".join(reason.split())) for check, reason in
-              re.findall(r"^ *- `(CKV2?_K8S_\d+)`: (.+?)(?=\n *- |\n\n|\Z)", section, flags=re.MULTILINE | re.DOTALL)]
-    expected = sorted((check, " ".join(reason.split())) for check, reason in _skips().items())
+    listed = [(check, sorted(re.findall(r"`([^`]+)`", objects)), " ".join(reason.split())) for check, objects, reason
+              in re.findall(r"^ *- `(CKV2?_K8S_\d+)` on (`[^`]+`(?:, `[^`]+`)*): (.+?)(?=\n *- |\n\n|\Z)", section,
+                            flags=re.MULTILINE | re.DOTALL)]
+    skips = _skips()
+    expected = sorted((check, sorted(name for skipped, name in skips if skipped == check), " ".join(reason.split()))
+                      for check, reason in {check: reason for (check, _), reason in skips.items()}.items())
     assert listed == expected, "README's checkov skips differ from tests/checkov-skips.yaml"
     assert ("Skipped checks: none" in section) == (not expected)
