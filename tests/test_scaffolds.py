@@ -70,6 +70,8 @@ SERVICE_VARIANTS = _matrix("service", {
 SERVICE_VARIANTS["go-gitlab-four-envs"] = ["language=go", "ci_provider=gitlab", "environments=dev,qa,staging,prod",
                                            "image_registry=registry.example.com:5000/team", "service_name=billing",
                                            "gitops_tools_repo=https://gitlab.example.com/platform/gitops-tools"]
+# The combination `gitops-tools new service --no-input` makes: no answer set.
+(DEFAULT_SERVICE,) = [name for name, answers in SERVICE_VARIANTS.items() if not answers]
 ENV_VARIANTS = _matrix("gitops-env", {"github-kyverno-1env": ["teams=team-a", "cluster_domain=clusters.acme.io"]})
 
 
