@@ -16,7 +16,7 @@ from gitops_tools.gitrepo import repository_root
 from gitops_tools.kubeversion import KubernetesVersion
 from gitops_tools.loading import Limits, load_user_file
 from gitops_tools.loading.document import Span
-from gitops_tools.model import JsonPath, Location, Policy, Severity
+from gitops_tools.model import JsonPath, Location, Policy, Record, Severity
 from gitops_tools.pathmatch import Globs
 from gitops_tools.resources import schema_path
 
@@ -53,9 +53,9 @@ class PolicySettings(NamedTuple):
     locate_parameter: Callable[[JsonPath], Location] = _nowhere  # path below `parameters`
 
 
-class Config:
-    """The config as a run uses it; read-only (`_replace` makes a changed copy). A plain class, not a dataclass:
-    see gitops_tools/model.py."""
+class Config(Record):
+    """The config as a run uses it; read-only (`_replace` makes a changed copy: a Record, see
+    gitops_tools/model.py)."""
 
     __slots__ = ("crds", "domains", "exclude", "exemptions", "fail_on", "kubernetes_version", "limits", "pack_pins",
                  "packs", "path", "policies", "policy_dirs", "policy_locations", "policy_set", "profile",
@@ -96,10 +96,6 @@ class Config:
         self.strict_references = strict_references  # `strict_references:` report references out of the run
         self.profile = profile  # `profile:`: a profile's name or a file's path (read by profiles.py when a run lints)
         self.profile_location = profile_location  # where the config names it
-
-    def _replace(self, **changes: Any) -> Config:
-        """A copy with `changes`."""
-        return Config(**{name: getattr(self, name) for name in self.__slots__} | changes)
 
     def pin_for(self, policy: Policy) -> str | None:
         """The pin that decides whether `policy` runs: a pack's policy is pinned by its `extend` entry (its `since`

@@ -1,16 +1,16 @@
 """What a run reports: each Finding, and the LintResult reporters describe (with the tool's name and links).
 
-Finding is a NamedTuple and LintResult a plain class with slots, for the reason gitops_tools/model.py gives: a
-one-file run imports no `dataclasses`."""
+Finding is a NamedTuple and LintResult a Record (a plain class with slots and `_replace`), for the reason
+gitops_tools/model.py gives: a one-file run imports no `dataclasses`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from gitops_tools import __version__
-from gitops_tools.model import LineRanges, Location, Policy, Severity
+from gitops_tools.model import LineRanges, Location, Policy, Record, Severity
 
 
 class Finding(NamedTuple):
@@ -56,7 +56,7 @@ class ToolInfo(NamedTuple):
     rules: str | None = None
 
 
-class LintResult:
+class LintResult(Record):
     """What a run found, plus what reporters need to describe it (the rules, the repository root, the working
     directory, the tool): reporters read nothing else, never the filesystem, the environment or package metadata.
 
@@ -107,10 +107,6 @@ class LintResult:
         self.tool = ToolInfo() if tool is None else tool  # the linter's name, version and links, as reports name it
         self.rendered = rendered  # entry points (overlays) rendered and linted (pipeline/render.py)
         self.notes = notes  # lines the summary adds: what the run could not do (rendered checks skipped, and why)
-
-    def _replace(self, **changes: Any) -> LintResult:
-        """A copy with `changes`."""
-        return LintResult(**{name: getattr(self, name) for name in self.__slots__} | changes)
 
     @property
     def failed(self) -> bool:

@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import enum
 from pathlib import PurePath
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 JsonPath = tuple[str | int, ...]
 LineRanges = tuple[tuple[int, int], ...]  # (first, last) 1-based line ranges
 POD_CONTAINERS = ("containers", "initContainers", "ephemeralContainers")  # a pod spec's container lists
+
+
+class Record:
+    """A read-only value with many fields, each a keyword of its class's `__init__` and one of its `__slots__`
+    (Config, LintResult): `_replace` makes a changed copy, as a NamedTuple's does. Not a dataclass, for the reason
+    above; not a NamedTuple, as `__init__` fills in fresh defaults (an empty dict, today's date, the working
+    directory)."""
+
+    __slots__ = ()
+
+    def _replace(self, **changes: Any) -> Self:
+        """A copy with `changes`."""
+        kind: Any = type(self)  # a subclass's `__init__` takes its slots by keyword
+        copy: Self = kind(**{name: getattr(self, name) for name in kind.__slots__} | changes)
+        return copy
 
 
 class Severity(enum.IntEnum):
