@@ -274,7 +274,8 @@ def _compile(policy: Policy, version: KubernetesVersion, definitions: Definition
     """(path, detail, whether something is missing) for each violation in an instance; a versioned check judges for
     the run's target Kubernetes `version`, a custom resource check with the run's CRDs (`definitions`)."""
     if policy.check is not None:
-        check = document_check(module(policy.check), version, definitions)
+        values = {parameter.name: parameter.default for parameter in policy.parameters} if policy.parameters else None
+        check = document_check(module(policy.check), version, definitions, values)
         return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
                                  map(_with_offset, check(instance)))
     validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)

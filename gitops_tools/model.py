@@ -79,7 +79,8 @@ class Category(NamedTuple):
 
 
 class Parameter(NamedTuple):
-    """A value a policy's schema uses as a whole node (`{$param: name}`); a config may override `default`."""
+    """A value a policy's schema uses as a whole node (`{$param: name}`), or its coded check receives; a config may
+    override `default`."""
 
     name: str
     type: dict[str, Any] | bool  # JSON Schema every value must satisfy

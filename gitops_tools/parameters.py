@@ -4,7 +4,7 @@ A policy declares `parameters: {name: {type, default, description}}`; anywhere i
 exactly `{$param: name}` is replaced by the parameter's value (`minimum: {$param: min_replicas}`,
 `required: {$param: labels}`). The whole node is replaced, never a piece of a string, so a schema stays plain JSON
 Schema. Substitution happens once per run, when policies are loaded (defaults) and configured (overrides), before
-any schema is compiled.
+any schema is compiled. A policy with a coded check (`check:`) has no schema: the check receives the values.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def substitute(template: Any, values: Mapping[str, Any]) -> Any:
 def declared_parameters(data: Mapping[str, Any], locate: Locate, builtin: bool) -> tuple[Parameter, ...]:
     """The parameters a policy file declares, checked: each type is sound (custom policies; the test suite checks
     built-in ones), each default satisfies its type, each `$param` names one of them and each is used (by the schema;
-    a repository check, which has none, receives the values)."""
+    a coded check, which has none, receives the values)."""
     from gitops_tools.schemacheck import check_schema
 
     parameters = tuple(Parameter(name, spec["type"], spec["default"], spec["description"])
@@ -74,7 +74,7 @@ def declared_parameters(data: Mapping[str, Any], locate: Locate, builtin: bool) 
             where = ("parameters", parameter.name, "default", *violation.path)
             raise PolicyError(f"parameter {parameter.name!r}: the default does not satisfy its type: "
                               f"{violation.message}", locate(where))
-    if data["targets"]["scope"] in ("repository", "workspace"):  # their checks receive the parameters' values whole
+    if "check" in data:  # a coded check receives the parameters' values whole
         return parameters
     names = {parameter.name for parameter in parameters}
     used: set[str] = set()
@@ -107,8 +107,8 @@ def configure(policies: Mapping[str, Policy], settings: Mapping[str, PolicySetti
 
 def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Policy:
     """`policy` with its schema rebuilt from `values` (the rest keep their defaults); every problem is a ConfigError
-    at the value's position in the config. A repository or workspace check's policy has no schema: its parameters'
-    values become the ones it runs with (as a pack's do)."""
+    at the value's position in the config. A coded check's policy has no schema: its parameters' values become
+    the ones it runs with (as a pack's do)."""
     from gitops_tools.schemacheck import check_schema
 
     declared = {parameter.name: parameter for parameter in policy.parameters}
@@ -123,7 +123,7 @@ def with_values(policy: Policy, values: Mapping[str, Any], locate: Locate) -> Po
             where = "".join(f"[{step!r}]" for step in violation.path)
             raise ConfigError(f"parameter {name!r} of {policy.id!r}{where}: {violation.message}",
                               locate((name, *violation.path)))
-    if policy.targets.scope in ("repository", "workspace"):  # no schema: the check reads the values (defaults)
+    if policy.check is not None:  # no schema: the check reads the values (defaults)
         return policy._replace(parameters=tuple(parameter._replace(default=values.get(parameter.name,
                                                                                       parameter.default))
                                                 for parameter in policy.parameters))

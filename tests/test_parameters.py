@@ -168,8 +168,6 @@ def test_built_in_parameters_are_overridden_from_the_config(tmp_path: Path, run_
 
 
 @pytest.mark.parametrize(("policy_id", "values", "manifest_value", "findings"), [
-    ("pod-sysctls-safe", {"allowed_unsafe": ["net.core.somaxconn"]}, "net.core.somaxconn", 0),
-    ("pod-sysctls-safe", {}, "net.core.somaxconn", 1),
     ("container-capabilities-no-dangerous-add", {"allowed": ["NET_ADMIN"]}, "NET_ADMIN", 0),
     ("container-capabilities-no-dangerous-add", {"allowed": ["NET_ADMIN"]}, "SYS_ADMIN", 1),
 ])
@@ -180,8 +178,6 @@ def test_allow_lists_let_named_values_through(policies: dict[str, Policy], polic
     policy = policies[policy_id]
     policy = with_values(policy, values, lambda where: Location("config")) if values else policy
     instance: dict[str, Any] = {"securityContext": {"capabilities": {"add": [manifest_value]}}}
-    if policy_id == "pod-sysctls-safe":
-        instance = {"securityContext": {"sysctls": [{"name": manifest_value, "value": "1"}]}}
     assert policy.schema is not None
     assert len(list(SchemaEvaluator(policy.schema).violations(instance))) == findings
 

@@ -9,6 +9,8 @@ A document check whose verdict depends on the Kubernetes version the run targets
 defines `versioned_check(instance, version)` instead, and receives the run's target (gitops_tools/kubeversion.py).
 A document check about custom resources defines `custom_resource_check(instance, definitions)`, and receives the
 CustomResourceDefinitions the run knows (gitops_tools/customresources.py: the run's own CRDs, then the bundled ones).
+A document check whose policy declares `parameters` also receives their values, by keyword (`parameters`: the
+config's, else the defaults), as workspace and repository checks do.
 A module defining `workspace_check` is a workspace check
 (policies name it the same way, with `targets: {scope: workspace}`): it sees every Kubernetes object of the run at
 once, as compact records, and may define `collect`, run on each object in its file's process, to keep the few facts
@@ -20,7 +22,7 @@ repository.py has its Protocol).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache, partial
 from importlib import import_module
 from pathlib import Path
@@ -75,9 +77,16 @@ def document_checks() -> dict[str, ModuleType]:
 DOCUMENT_CHECKS = ("check", "versioned_check", "custom_resource_check")  # what a document check module may define
 
 
-def document_check(found: ModuleType, version: KubernetesVersion, definitions: Definitions | None = None) -> Check:
+def document_check(found: ModuleType, version: KubernetesVersion, definitions: Definitions | None = None,
+                   parameters: Mapping[str, Any] | None = None) -> Check:
     """A document check module's check: its `check`, its `versioned_check` judging for `version`, or its
-    `custom_resource_check` knowing the run's CRDs (`definitions`; the bundled ones alone when None)."""
+    `custom_resource_check` knowing the run's CRDs (`definitions`; the bundled ones alone when None); given the
+    policy's `parameters` values when it declares some."""
+    check: Callable[..., Iterator[Violation]] = _document_check(found, version, definitions)
+    return check if parameters is None else partial(check, parameters=parameters)
+
+
+def _document_check(found: ModuleType, version: KubernetesVersion, definitions: Definitions | None) -> Check:
     versioned = getattr(found, "versioned_check", None)
     if callable(versioned):
         return partial(versioned, version=version)

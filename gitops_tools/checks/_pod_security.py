@@ -1,5 +1,6 @@
-"""The Pod Security Standards' version facts (schemas/resources/pod_security_standards.yaml) and the pod-spec walks
-their coded checks share: every container kind the standard judges, and the user-namespace relaxation.
+"""The Pod Security Standards' version facts (schemas/resources/pod_security_standards.yaml, which also holds the
+kubelet's safe sysctls) and the pod-spec walks their coded checks share: every container kind the standard judges,
+and the user-namespace relaxation.
 
 The facts are read once per process, by the first pod a versioned pod-security check judges; a run that lints no pod,
 or enables none of these policies, never reads them.
@@ -23,9 +24,17 @@ class Standards(NamedTuple):
     sysctls: dict[str, KubernetesVersion]
     selinux_types: dict[str, KubernetesVersion]
     user_namespace_relaxed_since: KubernetesVersion
+    kubelet_sysctls_since: dict[str, KubernetesVersion]  # where the kubelet's safe set joined later than `sysctls`
 
     def safe_sysctls(self, version: KubernetesVersion) -> frozenset[str]:
+        """The sysctls the baseline standard allows at `version`."""
         return frozenset(name for name, since in self.sysctls.items() if since <= version)
+
+    def kubelet_safe_since(self, name: str) -> KubernetesVersion | None:
+        """The release from which the kubelet accepts the sysctl `name` without `--allowed-unsafe-sysctls` (None:
+        never)."""
+        since = self.sysctls.get(name)
+        return None if since is None else max(since, self.kubelet_sysctls_since.get(name, since))
 
     def selinux_types_allowed(self, version: KubernetesVersion) -> frozenset[str]:
         return frozenset(name for name, since in self.selinux_types.items() if since <= version)
@@ -40,7 +49,8 @@ def standards() -> Standards:
     raw = yaml.load(schema_path(*SOURCE).read_text("utf-8"), Loader=yaml.CSafeLoader)
     return Standards({name: _release(since) for name, since in raw["sysctls"].items()},
                      {name: _release(since) for name, since in raw["selinux_types"].items()},
-                     _release(raw["user_namespace_relaxed_since"]))
+                     _release(raw["user_namespace_relaxed_since"]),
+                     {name: _release(since) for name, since in raw["kubelet_sysctls_since"].items()})
 
 
 def _release(text: str) -> KubernetesVersion:
