@@ -1,6 +1,6 @@
 """What each document is, before any policy runs: the domains it belongs to and why (the rule that matched), each
 item of a list document, and the documents embedded in it. The rules are data (schemas/policies/*/domain.yaml,
-read by gitops_tools/domains.py); this module only interprets them.
+read by gitops_tools/domainfiles.py, compiled by domains.py); this module only interprets them.
 
 Classification runs for every document of every run, so it is cheap: a file's path rules are matched once per file,
 and a document's content rules once per distinct shape (the values of the fields and the presence of the keys the
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from gitops_tools.domains import Domain, Embedding, FileParsers, Lists, Rule, load_domains, with_config_paths
+from gitops_tools.domains import Domain, Embedding, FileParsers, Lists, Rule, with_config_paths
 from gitops_tools.fingerprint import document_identity
 from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, JsonPath, json_pointer
@@ -92,6 +92,8 @@ class Classifier:
     @classmethod
     def load(cls, extra_paths: Mapping[str, Globs] | None = None) -> Classifier:
         """The built-in domains, with a config's `domains:` globs."""
+        from gitops_tools.domainfiles import load_domains  # a run compiles the cached data (lint.py) instead
+
         return cls(with_config_paths(load_domains(), extra_paths or {}))
 
     def file_rules(self, paths: FilePaths, parser: str | None = None) -> tuple[bool, ...]:

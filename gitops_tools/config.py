@@ -243,7 +243,7 @@ def _domains(entries: dict[str, Any], path: Path, locate: Callable[[JsonPath], S
     """`domains:`: each must name a domain (a folder of schemas/policies/ with a domain.yaml)."""
     if not entries:
         return {}
-    from gitops_tools.domains import domain_files
+    from gitops_tools.domainfiles import domain_files
 
     known = domain_files()
     for name in entries:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_tools.checks import BUILTIN_SOURCES, document_checks, repository_modules, workspace_modules
-from gitops_tools.domains import DOMAIN_FILE, domain_files
+from gitops_tools.domainfiles import DOMAIN_FILE, domain_files
 from gitops_tools.errors import PolicyError
 from gitops_tools.fileio import real_path
 from gitops_tools.loading.document import Span

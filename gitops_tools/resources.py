@@ -23,12 +23,12 @@ class BuiltinData(NamedTuple):
     """The data files every lint reads besides the policies, parsed: small, but parsing them is ~2 ms of a one-file
     lint, so gitops_tools/policycache.py keeps them between runs."""
 
-    domains: dict[str, Any]  # domain name -> its domain.yaml (gitops_tools/domains.py)
+    domains: dict[str, Any]  # domain name -> its domain.yaml (gitops_tools/domainfiles.py)
     workloads: dict[str, Any]  # resources/workloads.yaml (gitops_tools/targets.py)
 
 
 def read_builtin_data() -> BuiltinData:
-    from gitops_tools.domains import read_domain_files
+    from gitops_tools.domainfiles import read_domain_files
     from gitops_tools.targets import read_workloads
 
     return BuiltinData(read_domain_files(), read_workloads())

@@ -11,7 +11,7 @@ from conftest import CliRun, FileWriter
 
 from gitops_tools.classification import Classifier, Instance
 from gitops_tools.config import load_config
-from gitops_tools.domains import DOMAIN_FILE, check_domain_file, domain_files, load_domains
+from gitops_tools.domainfiles import DOMAIN_FILE, check_domain_file, domain_files, load_domains
 from gitops_tools.errors import ConfigError, PolicyError
 from gitops_tools.loading import Limits, load_bytes
 from gitops_tools.model import FilePaths

@@ -10,7 +10,7 @@ from conftest import CliRun, configmap_labels_policy
 
 from gitops_tools import __version__
 from gitops_tools.config import load_config
-from gitops_tools.domains import DOMAIN_FILE
+from gitops_tools.domainfiles import DOMAIN_FILE
 from gitops_tools.errors import ConfigError
 from gitops_tools.lint import LintOptions, active_policies
 from gitops_tools.model import Policy, Severity, Targets

@@ -17,7 +17,7 @@ import git
 import pytest
 import yaml
 
-from gitops_tools.domains import DOMAIN_FILE
+from gitops_tools.domainfiles import DOMAIN_FILE
 from gitops_tools.model import Policy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -155,7 +155,9 @@ def _explain_classification(args: argparse.Namespace, config: Config, options: L
 def _check_domains(names: tuple[str, ...], policies: dict[str, Policy]) -> None:
     """--domain names a domain (a folder of schemas/policies/ with a domain.yaml, policies or not) or the domain of
     a custom policy."""
-    from gitops_tools.domains import domain_files
+    if not names:
+        return
+    from gitops_tools.domainfiles import domain_files
 
     known = set(domain_files()) | {policy.domain for policy in policies.values()}
     unknown = sorted(set(names) - known)
