@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.exemptions import ConfigExemption
-from gitops_tools.expiry import expiry_problem, parse_date
 from gitops_tools.fileio import real_path
 from gitops_tools.gitrepo import repository_root
 from gitops_tools.kubeversion import KubernetesVersion
@@ -21,6 +20,7 @@ from gitops_tools.pathmatch import Globs
 from gitops_tools.resources import schema_path
 
 if TYPE_CHECKING:
+    from gitops_tools.config_exemptions import ExemptionRecorder
     from gitops_tools.packfinder import PackRef
 
 CONFIG_NAMES = (".gitops-tools.yaml", ".gitops-tools.yml")
@@ -178,8 +178,10 @@ def _build(data: dict[str, Any], path: Path, locate: Callable[[JsonPath], Span],
         from gitops_tools.packfinder import find_packs
 
         packs = find_packs(data["extend"], root, boundary, lambda where: Location(str(path), *locate(where)[:2]))
+    from gitops_tools.config_exemptions import ExemptionRecorder
+
     threshold, fail_on = data.get("severity_threshold"), data.get("fail_on")
-    exemptions = _Exemptions(path, locate, today)
+    exemptions = ExemptionRecorder(path, locate, today)
     settings: dict[str, Any] = {policy_id: value for policy_id, value in data.get("policies", {}).items()
                                 if exemptions.entry(policy_id, value)}  # an expired entry no longer applies
     return Config(
@@ -262,7 +264,7 @@ def _check_pin(pin: str, location: Location) -> None:
         raise ConfigError(f"invalid config: policy_set: {problem}", location)
 
 
-def _settings(policy_id: str, value: dict[str, Any], exemptions: _Exemptions) -> PolicySettings:
+def _settings(policy_id: str, value: dict[str, Any], exemptions: ExemptionRecorder) -> PolicySettings:
     severity = value.get("severity")
     return PolicySettings(
         enabled=value.get("enabled"),
@@ -277,42 +279,3 @@ def _parameter_locator(path: Path, locate: Callable[[JsonPath], Span],
                        policy_id: str) -> Callable[[JsonPath], Location]:
     """Where a path below `policies.<id>.parameters` lies in the config file."""
     return lambda where: Location(str(path), *locate(("policies", policy_id, "parameters", *where)))
-
-
-class _Exemptions:
-    """Reads the config's exempting entries as they are built: records each (for `gitops-tools exemptions`), checks
-    its `expires` date strictly (a bad one is a config error at its position), and says whether it still applies."""
-
-    def __init__(self, path: Path, locate: Callable[[JsonPath], Span], today: date) -> None:
-        self.path, self.locate, self.today = path, locate, today
-        self.found: list[ConfigExemption] = []
-
-    def entry(self, policy_id: str, value: dict[str, Any]) -> bool:
-        """Whether a `policies:` entry still applies; one that only turns a policy on exempts nothing."""
-        exempting = value.get("enabled") is False or "severity" in value or "expires" in value
-        if not exempting:
-            return True
-        what = ", ".join(f"{key}: {str(value[key]).lower()}" for key in ("enabled", "severity") if key in value)
-        return self._record(("policies", policy_id), (policy_id,), what or "settings", value)
-
-    def globs(self, policy_ids: tuple[str, ...], rules: Any, where: JsonPath) -> Globs:
-        """The exclude globs that still apply."""
-        return Globs(rule if isinstance(rule, str) else rule["path"] for index, rule in enumerate(rules)
-                     if self._record((*where, index), policy_ids, f"exclude {_glob(rule)}",
-                                     rule if isinstance(rule, dict) else {}))
-
-    def _record(self, where: JsonPath, policy_ids: tuple[str, ...], what: str, value: dict[str, Any]) -> bool:
-        expires = value.get("expires")
-        if expires is not None and parse_date(expires) is None:
-            line, col, _, _ = self.locate((*where, "expires"))
-            raise ConfigError(f"invalid config: expires {expires!r} is not a calendar date (YYYY-MM-DD)",
-                              Location(str(self.path), line, col))
-        expired = None if expires is None else expiry_problem(expires, self.today)
-        line, col, _, _ = self.locate((*where, "expires") if expired else where)
-        self.found.append(ConfigExemption(Location(str(self.path), line, col), policy_ids, what,
-                                          str(value.get("reason", "")), expires, expired))
-        return expired is None
-
-
-def _glob(rule: Any) -> str:
-    return str(rule if isinstance(rule, str) else rule["path"])
