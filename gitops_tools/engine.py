@@ -1,16 +1,18 @@
-"""Evaluate policies against loaded files: compile each schema once, map every violation to a precise span."""
+"""Evaluate policies against loaded files: each policy compiled once (gitops_tools/evaluators.py), every violation
+mapped to a precise span."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from sys import intern
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gitops_tools.checks import BUILTIN_SOURCES, Violation, document_check, module
+from gitops_tools.checks import BUILTIN_SOURCES
 from gitops_tools.classification import Classifier, Instance
 from gitops_tools.domains import Domain
+from gitops_tools.evaluators import NAMES, Evaluate, compiled
 from gitops_tools.exemptions import annotation_exemptions
 from gitops_tools.findings import Finding
 from gitops_tools.fingerprint import fingerprint, shallow, stable_path, value_at
@@ -19,16 +21,9 @@ from gitops_tools.loading.document import Document
 from gitops_tools.model import FilePaths, JsonPath, Location, Policy, Problem, json_pointer
 from gitops_tools.pathmatch import Globs
 from gitops_tools.targets import ResourceType, TargetValue, Workloads, applies_to, target_domain, target_values
-from gitops_tools.validation import SchemaEvaluator
 
 if TYPE_CHECKING:
     from gitops_tools.customresources import Definitions
-
-# instance -> (path, detail for the message, something missing?, the validator's own words, a character of the text
-# at path that a coded check points at)
-Evaluate = Callable[[Any], Iterator[tuple[JsonPath, str, bool, str, int | None]]]
-MISSING = frozenset({"required", "dependentRequired", "minProperties", "minItems", "contains"})
-NAMES = "{missing}"  # in a policy's message: replaced by the keys each finding's object lacks
 
 
 class Content(NamedTuple):
@@ -233,7 +228,7 @@ class Engine:
     def _evaluator(self, policy: Policy) -> Evaluate:
         evaluate = self._evaluators.get(policy.id)
         if evaluate is None:
-            evaluate = self._evaluators[policy.id] = _compile(policy, self.kubernetes_version, self.definitions)
+            evaluate = self._evaluators[policy.id] = compiled(policy, self.kubernetes_version, self.definitions)
         return evaluate
 
     def _located(self, policy_id: str, detail: str, document: Document, where: JsonPath, content: Content,
@@ -268,49 +263,3 @@ class Engine:
 
 def _interned(text: str | None) -> str | None:
     return intern(text) if text is not None else None
-
-
-def _compile(policy: Policy, version: KubernetesVersion, definitions: Definitions | None) -> Evaluate:
-    """(path, detail, whether something is missing) for each violation in an instance; a versioned check judges for
-    the run's target Kubernetes `version`, a custom resource check with the run's CRDs (`definitions`)."""
-    if policy.check is not None:
-        values = {parameter.name: parameter.default for parameter in policy.parameters} if policy.parameters else None
-        check = document_check(module(policy.check), version, definitions, values)
-        return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
-                                 map(_with_offset, check(instance)))
-    validator = SchemaEvaluator(policy.schema if policy.schema is not None else True)
-
-    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str, int | None]]:
-        for violation in validator.violations(instance):
-            yield violation.path, "", violation.keyword in MISSING, violation.message, None
-
-    return _naming(validator) if NAMES in policy.message else evaluate
-
-
-def _with_offset(violation: Violation) -> tuple[JsonPath, str, int | None]:
-    """A check's violation with the character it points at, when it names one."""
-    if len(violation) == 3:
-        return violation
-    where, detail = violation
-    return where, detail, None
-
-
-def _naming(validator: SchemaEvaluator) -> Evaluate:
-    """Violations whose detail names the keys missing: one per object, whatever number of keys it lacks (a key
-    present with a bad value is named as the key, followed by its schema's `description` when it has one)."""
-
-    def evaluate(instance: Any) -> Iterator[tuple[JsonPath, str, bool, str, int | None]]:
-        absent: dict[JsonPath, tuple[list[str], list[str]]] = {}
-        for violation in validator.violations(instance):
-            if violation.missing:
-                keys, texts = absent.setdefault(violation.path, ([], []))
-                keys.extend(violation.missing)
-                texts.append(violation.message)
-            else:
-                key = str(violation.path[-1]) if violation.path else ""
-                named = f"{key} ({violation.note})" if violation.note and key else key
-                yield violation.path, named, violation.keyword in MISSING, violation.message, None
-        for path, (keys, texts) in absent.items():
-            yield path, ", ".join(dict.fromkeys(keys)), True, "; ".join(dict.fromkeys(texts)), None
-
-    return evaluate
