@@ -219,7 +219,9 @@ def _walk(top: Path, skipped: dict[str, list[str]], parsers: FileParsers) -> Ite
     being read, if discovery sees one.
 
     Links to folders are not followed (they may loop, or lead anywhere); each is counted in `skipped`."""
-    listing = _git_files(top)
+    from gitops_tools.gitlisting import git_files  # here: a run on named files alone never walks, nor asks git
+
+    listing = git_files(top)
     boundary = repository_root(top) or real_path(top)
     unreadable: list[OSError] = []
     for folder, dirnames, filenames in os.walk(top, onerror=unreadable.append):
@@ -256,55 +258,3 @@ def _outside(path: Path, boundary: Path) -> Problem | None:
     if not path.is_symlink() or real_path(path).is_relative_to(boundary):
         return None
     return Problem("file-symlink-inside-repository", f"it points outside {boundary}; not read")
-
-
-def git_visible(folder: Path, names: Iterable[str]) -> list[str]:
-    """The `names` (of files directly in `folder`) that git does not ignore; all of them outside a work tree."""
-    listing = _git_files(folder)
-    return [name for name in names if listing is None or listing.allows(name)]
-
-
-def git_listing(top: Path) -> frozenset[str] | None:
-    """Every path (relative to `top`) git tracks or would track, ignored ones left out: a submodule or an untracked
-    nested repository as its folder. None outside a git work tree, without git, or when git ignores `top`."""
-    listing = _git_files(top)
-    return None if listing is None else listing.files
-
-
-class _GitListing(NamedTuple):
-    files: frozenset[str]
-    nested_repos: tuple[str, ...]  # an untracked nested repository is listed as its folder only, `nested/`
-
-    def allows(self, relpath: str) -> bool:
-        """Tracked or untracked-but-not-ignored; files of a submodule (listed as its folder, `sub`) or of a nested
-        repository are allowed too: git does not list them, it does not ignore them."""
-        if relpath in self.files or any(relpath.startswith(folder) for folder in self.nested_repos):
-            return True
-        return any(relpath[:index] in self.files for index, char in enumerate(relpath) if char == "/")
-
-
-def _git_files(top: Path) -> _GitListing | None:
-    """Paths (relative to `top`) git tracks or would track, ignored ones left out.
-
-    None, meaning "no filter", outside a git work tree, without git, or when `top` itself is ignored (a folder
-    named on the command line is linted even if git ignores it).
-    """
-    ignored = run_git(top, "check-ignore", "-q", ".")
-    if ignored is None or ignored[0] == 0:
-        return None
-    listed = run_git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    if listed is None or listed[0] != 0:
-        return None
-    names = [os.fsdecode(name) for name in listed[1].split(b"\0") if name]
-    return _GitListing(frozenset(names), tuple(name for name in names if name.endswith("/")))
-
-
-def run_git(top: Path, *args: str) -> tuple[int, bytes] | None:
-    """git's exit status and output for `args` in `top`; None without git or past the time limit."""
-    import subprocess  # here, not at the top: a run on named files alone in their folders never asks git
-
-    try:
-        done = subprocess.run(["git", *args], cwd=top, capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.returncode, done.stdout

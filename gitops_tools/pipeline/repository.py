@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
 from gitops_tools import checks
-from gitops_tools.discovery import SKIPPED_DIRS, git_listing
+from gitops_tools.discovery import SKIPPED_DIRS
 from gitops_tools.engine import Content, Engine, Place
 from gitops_tools.fileio import real_path
 from gitops_tools.findings import Finding
+from gitops_tools.gitlisting import git_listing
 from gitops_tools.model import FilePaths, Location
 from gitops_tools.parameters import defaults
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitops_tools.config import Config
-from gitops_tools.discovery import LINTED_SUFFIXES, SourceFile, git_visible, helm_chart, source_file
+from gitops_tools.discovery import LINTED_SUFFIXES, SourceFile, helm_chart, source_file
 from gitops_tools.fileio import real_path
 from gitops_tools.kustomize import KUSTOMIZATION_NAMES, Kustomization, Kustomizations, Placed, patch_files
 from gitops_tools.paths import relative_posix
@@ -116,6 +116,8 @@ class _Neighbours:
         paths = [folder / name for name in names]
         extra = [path for path in paths if path not in self._known]
         if extra and helm_chart(folder / names[0]) is None:
+            from gitops_tools.gitlisting import git_visible  # here: git is asked only when such files are left
+
             extra = [path for path in extra if not self._config.exclude.match(
                 relative_posix(path, self._config.root, path.as_posix()))]
             patches = patch_files(extra, self._repository, self._kustomizations) if extra else set()

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from gitops_tools.discovery import run_git
 from gitops_tools.fileio import real_path
+from gitops_tools.gitlisting import run_git
 from gitops_tools.kustomize import KUSTOMIZATION_NAMES, Kustomization, Kustomizations
 from gitops_tools.pathmatch import Globs
 from gitops_tools.paths import relative_posix
