@@ -13,7 +13,7 @@ units (gitops_tools/pipeline/units.py) and places each object in them as the uni
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
@@ -129,11 +129,6 @@ class Records:
             return self._entries[first]
         return tuple(record for entry in (first, *self._more[file]) for record in self._entries[entry])
 
-    @property
-    def in_memory(self) -> bool:
-        """Whether the records are held in memory (a list), not spilled to a temporary file."""
-        return isinstance(self._entries, list)
-
     def __iter__(self) -> Iterator[ObjectRecord]:
         """Every record, in the order read, those of context files last."""
         for last in (False, True):
@@ -155,9 +150,6 @@ class Workspace:
         self.strict_references = strict_references
         self._cluster_scoped = cluster_scoped
         self._scopes: dict[tuple[str, str], tuple[str, str]] = {}
-        # Each unit member's placed objects, made once for all the checks when the records are in memory anyway (a
-        # run that spills places them again for each check that asks: it holds one file's records at a time).
-        self._placed: dict[tuple[int, int], tuple[Placement, ...]] | None = {} if records.in_memory else None
 
     # The indexes are built when a check first asks for one: a run of 10,000 files holds 50,000 objects, and an
     # index no active check reads would cost several MiB for nothing (the built-in checks read `placements`).
@@ -196,34 +188,20 @@ class Workspace:
         """Each unit with its objects in the order it applies them (file order, then document order), read as they
         are iterated: a check that keeps no placement holds one file's records at a time (each check that asks reads
         them again). An object of a file no unit holds (standard input without a name) is a unit of its own file."""
-        for index, unit in enumerate(self._units()):
-            yield unit, (placement for member in enumerate(unit.members)
-                         for placement in self._placements(index, unit, member))
+        for unit in self._units():
+            yield unit, (self._place(record, unit, member) for member in unit.members
+                         for record in self.objects.of(member.file))
 
     def values(self, check: str) -> Iterator[tuple[Placement, Any]]:
         """Each placed object whose record holds a fact of `check` (a module name), with the fact's value, in the
-        order of `placements`: what most checks iterate. The fact's place is made only for a reported object
-        (ObjectRecord.fact), not for each of the hundreds a check reads."""
-        for index, unit in enumerate(self._units()):
-            for member in enumerate(unit.members):
-                for placement in self._placements(index, unit, member):
-                    value = placement.record.value(check, _ABSENT)
+        order of `placements`: what most checks iterate, placing only the objects they kept a fact of. The fact's place
+        is made only for a reported object (ObjectRecord.fact), not for each of the hundreds a check reads."""
+        for unit in self._units():
+            for member in unit.members:
+                for record in self.objects.of(member.file):
+                    value = record.value(check, _ABSENT)
                     if value is not _ABSENT:
-                        yield placement, value
-
-    def _placements(self, index: int, unit: Unit, member: tuple[int, Member]) -> Iterable[Placement]:
-        """The objects of the unit's member (its position in the unit, and itself) placed as the unit deploys them;
-        `index` is the unit's position in `_units()`, which is the same for every check. Made once when the records
-        are in memory (every check asks for the same), else as they are read."""
-        position, held = member
-        placed = (self._place(record, unit, held) for record in self.objects.of(held.file))
-        if self._placed is None:
-            return placed
-        key = (index, position)
-        found = self._placed.get(key)
-        if found is None:
-            found = self._placed[key] = tuple(placed)
-        return found
+                        yield self._place(record, unit, member), value
 
     def _units(self) -> Iterator[Unit]:
         held = {member.file for unit in self.units for member in unit.members}
