@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitops_tools.errors import ConfigError
 from gitops_tools.lifecycle.edits import FRAGMENTS, Edit, apply_edits, parse_edits
@@ -23,8 +23,10 @@ from gitops_tools.resources import data_root
 if TYPE_CHECKING:
     from gitops_tools.lifecycle.state import State
     from gitops_tools.questionnaire import Prompt
+    from gitops_tools.scaffold import Scaffold
 
 FOLDER = "components"
+Value = TypeVar("Value")
 
 
 class ComponentError(ConfigError):
@@ -47,8 +49,17 @@ class Component:
 
     def questions(self) -> dict[str, Any]:
         """The component's own questions and their defaults: not settings (`_`), not the answers it requires."""
-        return {key: value for key, value in self.context().items()
-                if not key.startswith("_") and key not in self.requires}
+        return {key: value for key, value in self.own(self.context()).items() if not key.startswith("_")}
+
+    def own(self, answers: dict[str, Value]) -> dict[str, Value]:
+        """Those of `answers` that are the component's own: not the ones it requires (the scaffold's)."""
+        return {key: value for key, value in answers.items() if key not in self.requires}
+
+    def as_scaffold(self) -> Scaffold:
+        """The component as the questionnaire and `update` read a template: its name, folder, version, description."""
+        from gitops_tools.scaffold import Scaffold
+
+        return Scaffold(self.name, self.path, self.version, self.description)
 
 
 def read_component(path: Path) -> Component:
@@ -137,16 +148,13 @@ def own_answers(component: Component, scaffold_answers: dict[str, Any], given: d
     """The component's own answers as `add` settles them: `given` (--set), else asked through `prompt`, else the
     defaults. The answers it requires come from the scaffold's (`scaffold_answers`) and cannot be given."""
     from gitops_tools.questionnaire import resolve_answers
-    from gitops_tools.scaffold import Scaffold
 
     taken = sorted(set(given) & set(component.requires))
     if taken:
         raise ConfigError(f"{', '.join(taken)}: the repo's scaffold answers this; component {component.name} reads "
                           "it from .scaffold.json")
     required = {key: str(value) for key, value in answers_for(component, scaffold_answers, {}).items()}
-    as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
-    answers = resolve_answers(as_scaffold, {**required, **given}, prompt)
-    return {key: value for key, value in answers.items() if key not in component.requires}
+    return component.own(resolve_answers(component.as_scaffold(), {**required, **given}, prompt))
 
 
 def layer_answers(component: Component, scaffold_answers: dict[str, Any], recorded: dict[str, Any],
@@ -155,12 +163,9 @@ def layer_answers(component: Component, scaffold_answers: dict[str, Any], record
     (lifecycle/update.py: new_answers): recorded answers kept, answers of questions it no longer asks dropped, a new
     question asked through `prompt`, else its default. The answers it requires come from `scaffold_answers`."""
     from gitops_tools.lifecycle.update import new_answers
-    from gitops_tools.scaffold import Scaffold
 
     required = answers_for(component, scaffold_answers, {})
-    as_scaffold = Scaffold(component.name, component.path, component.version, component.description)
-    answers = new_answers(as_scaffold, {**recorded, **required}, {}, prompt, trusted=trusted)
-    return {key: value for key, value in answers.items() if key not in component.requires}
+    return component.own(new_answers(component.as_scaffold(), {**recorded, **required}, {}, prompt, trusted=trusted))
 
 
 def add_to_repo(repo: Path, component: Component, state: State, own: dict[str, str]) -> set[str]:

@@ -100,7 +100,7 @@ def _component_checks(plan: Plan, name: str, work: Path, command: Command) -> It
     component = components[name]
     scaffold = available_scaffolds(plan.root)[component.scaffolds[0]]
     base, _ = render(scaffold, resolve_answers(scaffold, {}, None), work / "base")
-    context = {key: value for key, value in component.context().items() if key not in component.requires}
+    context = component.own(component.context())
     for number, variant in enumerate(variants(context, str(component.path / "cookiecutter.json"))):
         repo = work / f"variant-{number}" / base.name
         shutil.copytree(base, repo, symlinks=True)
