@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_tools.checks import Violation, document_check, module
 from gitops_tools.kubeversion import KubernetesVersion
 from gitops_tools.model import JsonPath, Policy
+from gitops_tools.parameters import defaults
 from gitops_tools.validation import SchemaEvaluator
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def compiled(policy: Policy, version: KubernetesVersion, definitions: Definition
     """(path, detail, whether something is missing) for each violation in an instance; a versioned check judges for
     the run's target Kubernetes `version`, a custom resource check with the run's CRDs (`definitions`)."""
     if policy.check is not None:
-        values = {parameter.name: parameter.default for parameter in policy.parameters} if policy.parameters else None
+        values = defaults(policy.parameters) if policy.parameters else None
         check = document_check(module(policy.check), version, definitions, values)
         return lambda instance: ((where, detail, False, detail, offset) for where, detail, offset in
                                  map(_with_offset, check(instance)))
