@@ -18,7 +18,7 @@ from hypothesis import settings
 from gitops_tools.cli import main
 from gitops_tools.config import Config
 from gitops_tools.findings import Finding
-from gitops_tools.lifecycle.components import answers_for, apply, available_components
+from gitops_tools.lifecycle.components import answers_for, apply, available_components, own_answers
 from gitops_tools.lifecycle.tree import Tree, read_folder
 from gitops_tools.lint import LintOptions, LintResult, lint
 from gitops_tools.model import Policy
@@ -128,9 +128,8 @@ def add_components(tree: Tree, scaffold_answers: dict[str, Any], names: Iterable
     components = available_components(ROOT)
     for name in names:
         component = components[name]
-        defaults = {key: value[0] if isinstance(value, list) else value
-                    for key, value in component.questions().items() if not key.startswith("__")}
-        tree = apply(tree, component.path, answers_for(component, scaffold_answers, defaults), trust=True)
+        own = own_answers(component, scaffold_answers, {}, None)  # `add`'s own: no prompt, so the defaults
+        tree = apply(tree, component.path, answers_for(component, scaffold_answers, own), trust=True)
     return tree
 
 
